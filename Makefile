@@ -1,0 +1,56 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything they need
+# (virtualenv, dependencies, migrations, demo data) is set up from here.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# make test-postgres: the loopback server of the development machines and CI.
+# pytest-django creates the scratch database test_<name> and drops it afterwards.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+PYTEST_ARGS ?=
+
+.PHONY: help install migrate demo run test test-postgres bench check-deps clean
+
+help:
+	@echo "make run            set up everything and serve on http://$(HOST):$(PORT)/"
+	@echo "make test           set up and run the whole test suite (SQLite)"
+	@echo "make test-postgres  the same suite against PostgreSQL (PG_URL=$(PG_URL))"
+	@echo "make bench          benchmarks in bench/"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(MAKE) --no-print-directory check-deps
+	touch $@
+
+install: $(VENV)/.installed
+
+# django-fsm-2 and the unmaintained django-fsm install the same package; refuse the old one.
+check-deps:
+	@if $(PY) -m pip show django-fsm >/dev/null 2>&1; then \
+		echo "error: the unmaintained django-fsm is installed; run: $(PY) -m pip uninstall -y django-fsm && $(PY) -m pip install --force-reinstall django-fsm-2"; exit 1; fi
+	@$(PY) -m pip show django-fsm-2 >/dev/null 2>&1 || { echo "error: django-fsm-2 is missing"; exit 1; }
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: migrate
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3 .pytest_cache

@@ -1,0 +1,70 @@
+"""The registry of audit action codes and their Chinese labels.
+
+Every entry in the log names one of these codes; writing an unknown code is an
+error, so a typo can never create an action that searches and exports miss.
+Codes read `<app>.<entity>.<event>`.
+"""
+from django.utils.translation import gettext_lazy as _
+
+ACTIONS = {
+    # authentication
+    "auth.login": _("登录"),
+    "auth.logout": _("退出登录"),
+    "auth.login_failed": _("登录失败"),
+    "auth.token_created": _("签发接口令牌"),
+    # units and users
+    "content.org.created": _("创建单位"),
+    "content.org.changed": _("修改单位"),
+    "content.user.created": _("创建用户"),
+    "content.user.changed": _("修改用户"),
+    "content.user.roles_changed": _("变更用户角色"),
+    # registry
+    "content.account.opened": _("账号备案（开设）"),
+    "content.account.changed": _("账号备案（变更）"),
+    "content.account.closed": _("账号备案（注销）"),
+    "content.account.permission_granted": _("授予账号权限"),
+    "content.account.permission_revoked": _("撤销账号权限"),
+    # drafts
+    "content.draft.created": _("创建稿件"),
+    "content.draft.revised": _("修改稿件"),
+    # review tiers
+    "reviewers.membership.granted": _("授予审核层级"),
+    "reviewers.membership.revoked": _("撤销审核层级"),
+    "reviewers.task.claimed": _("认领审核任务"),
+    "reviewers.task.released": _("释放审核任务"),
+    # policies and workflow
+    "workflow.policy.created": _("创建审核策略"),
+    "workflow.policy.changed": _("修改审核策略"),
+    "workflow.policy.deleted": _("删除审核策略"),
+    "workflow.submission.submitted": _("提交审核"),
+    "workflow.submission.resubmitted": _("重新提交审核"),
+    "workflow.submission.decided": _("审核决定"),
+    "workflow.submission.tier_passed": _("本级审核通过"),
+    "workflow.submission.returned": _("退回修改"),
+    "workflow.submission.approved": _("审核通过（终审）"),
+    "workflow.submission.withdrawn": _("撤回"),
+    "workflow.submission.superseded": _("修改后本轮审核作废"),
+    "workflow.submission.published": _("发布"),
+    "workflow.submission.retracted": _("撤稿"),
+    "workflow.submission.refused": _("操作被拒绝"),
+    # audit itself
+    "audit.export": _("导出审计日志"),
+    "audit.verify": _("校验审计日志"),
+}
+
+OUTCOME_SUCCESS = "success"
+OUTCOME_FAILURE = "failure"
+OUTCOME_DENIED = "denied"
+OUTCOMES = {
+    OUTCOME_SUCCESS: _("成功"),
+    OUTCOME_FAILURE: _("失败"),
+    OUTCOME_DENIED: _("拒绝"),
+}
+
+
+def label_for(code):
+    return ACTIONS.get(code, code)
+
+
+def is_registered(code):
+    return code in ACTIONS

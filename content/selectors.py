@@ -1,0 +1,143 @@
+"""Reads of units, accounts, drafts and publications, scoped by subtree."""
+from django.db.models import Q
+
+from content import roles
+from content.models import AccountFiling, Draft, MediaAccount, Organization, Publication, Revision
+
+
+def org_subtree(org):
+    """The unit and everything under it."""
+    return Organization.objects.filter(path__startswith=org.path)
+
+
+def org_ancestors(org):
+    """The unit and every unit above it, nearest first."""
+    codes = [c for c in org.path.strip("/").split("/") if c]
+    by_code = {o.code: o for o in Organization.objects.filter(code__in=codes)}
+    return [by_code[c] for c in reversed(codes) if c in by_code]
+
+
+def in_subtree(org, path):
+    return org is not None and path.startswith(org.path)
+
+
+def scope_paths_for(user):
+    """The subtree prefixes a user may read, or None for everything."""
+    if user.is_superuser:
+        return None
+    if user.org_id is None:
+        return []
+    return [user.org.path]
+
+
+def accounts_in_scope(user):
+    """Accounts in the user's unit subtree, plus those he is authorised for."""
+    qs = MediaAccount.objects.select_related("org")
+    paths = scope_paths_for(user)
+    if paths is None:
+        return qs
+    from guardian.shortcuts import get_objects_for_user
+
+    granted = get_objects_for_user(
+        user, ["content.draft_account", "content.publish_account"], klass=MediaAccount,
+        any_perm=True, with_superuser=False, accept_global_perms=False,
+    ).values("pk")
+    scope = Q(pk__in=granted)
+    for path in paths:
+        scope |= Q(org__path__startswith=path)
+    return qs.filter(scope)
+
+
+def account_list(*, user, org=None, platform=None, status=None):
+    qs = accounts_in_scope(user)
+    if org is not None:
+        qs = qs.filter(org__path__startswith=org.path)
+    if platform:
+        qs = qs.filter(platform=platform)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("org__path", "name", "platform", "pk")
+
+
+def account_filings(*, account):
+    return AccountFiling.objects.filter(account=account).select_related("actor").order_by("created_at", "id")
+
+
+def accounts_user_may(user, perm):
+    """Accounts on which the user holds an object permission ('draft_account' or 'publish_account')."""
+    from guardian.shortcuts import get_objects_for_user
+
+    return get_objects_for_user(user, f"content.{perm}", klass=MediaAccount, with_superuser=False,
+                                accept_global_perms=False)
+
+
+def draft_list_for_author(*, user):
+    return (
+        Draft.objects.filter(author=user)
+        .select_related("account", "account__org", "current_revision")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def draft_revisions(*, draft):
+    return Revision.objects.filter(draft=draft).select_related("author").order_by("number")
+
+
+def publications_in_year(*, year, org=None):
+    qs = Publication.objects.filter(published_at__year=year)
+    if org is not None:
+        qs = qs.filter(account__org__path__startswith=org.path)
+    return qs
+
+
+def user_roles(user):
+    return set(user.roles or [])
+
+
+def users_with_role(role, *, org=None):
+    from content.models import User
+
+    qs = User.objects.filter(is_active=True).select_related("org")
+    if org is not None:
+        qs = qs.filter(org__path__startswith=org.path)
+    return [u for u in qs if role in (u.roles or [])]
+
+
+__all__ = [
+    "org_subtree", "org_ancestors", "in_subtree", "scope_paths_for", "accounts_in_scope", "account_list",
+    "account_filings", "accounts_user_may", "draft_list_for_author", "draft_revisions",
+    "publications_in_year", "user_roles", "users_with_role", "roles",
+]
+
+
+def draft_for_update(draft_id):
+    """Lock a draft row (inside the caller's transaction) and read it with its
+    account, unit and current revision; None when the id is unknown."""
+    if not str(draft_id).isdigit():
+        return None
+    return (Draft.objects.select_for_update(of=("self",)).select_related("account", "account__org", "current_revision")
+            .filter(pk=draft_id).first())
+
+
+def draft_current_revision_id(draft_id):
+    return Draft.objects.filter(pk=draft_id).values_list("current_revision_id", flat=True).first()
+
+
+def account_by_id(account_id):
+    if not str(account_id).isdigit():
+        return None
+    return MediaAccount.objects.select_related("org").filter(pk=account_id).first()
+
+
+def org_by_id(org_id):
+    if not str(org_id).isdigit():
+        return None
+    return Organization.objects.filter(pk=org_id).first()
+
+
+def org_by_code(code):
+    return Organization.objects.filter(code=code).first()
+
+
+def publication_for_update(publication_id):
+    return Publication.objects.select_for_update().filter(pk=publication_id).first()

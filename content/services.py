@@ -1,0 +1,393 @@
+"""Writes for units, users, the account registry, drafts and publications.
+
+Each public function is one business operation: it checks permission,
+validates, locks what it changes, writes, and records its audit entry in the
+same transaction. Functions marked "building block" are called inside a
+higher service's transaction (in workflow) that does the auditing.
+"""
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from guardian.shortcuts import assign_perm, remove_perm
+
+from audit.services import audit_record
+from content import permissions, roles
+from content.errors import NotAllowed, NotFound, ValidationFailed
+from content.hashing import content_hash
+from content.models import (
+    REGISTRY_FIELDS, AccountFiling, Draft, MediaAccount, Organization, Publication, Revision, User,
+)
+from content.sanitize import clean_html, clean_text, html_to_text
+
+ACCOUNT_PERMS = {"draft_account": gettext_lazy("撰稿"), "publish_account": gettext_lazy("发布")}
+MAX_STAFF = 5
+
+
+# ---------------------------------------------------------------- helpers
+
+def _fields_error(exc):
+    if hasattr(exc, "message_dict"):
+        return ValidationFailed(fields={k: v for k, v in exc.message_dict.items()})
+    return ValidationFailed(" ".join(exc.messages))
+
+
+def _full_clean(instance, exclude=None):
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise _fields_error(exc) from exc
+
+
+def _registry_value(account, field):
+    value = getattr(account, "org_id" if field == "org" else field)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def registry_snapshot(account):
+    snap = {field: _registry_value(account, field) for field in REGISTRY_FIELDS}
+    snap["org_code"] = account.org.code
+    snap["org_name"] = account.org.name
+    snap["status"] = account.status
+    return snap
+
+
+def _audit_account(action, *, actor, account, data):
+    audit_record(action=action, actor=actor, target_type="content.mediaaccount", target_id=account.pk,
+                 org_path=account.org.path, account_id=account.pk, data=data)
+
+
+def _lock_account(account_id):
+    try:
+        return MediaAccount.objects.select_for_update(of=("self",)).select_related("org").get(pk=account_id)
+    except (MediaAccount.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("账号不存在")) from None
+
+
+def _resolve_org(value):
+    if isinstance(value, Organization):
+        return value
+    try:
+        if isinstance(value, str) and not value.isdigit():
+            return Organization.objects.get(code=value)
+        return Organization.objects.get(pk=value)
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise ValidationFailed(fields={"org": [_("单位不存在")]}) from None
+
+
+def _validate_staff(staff):
+    if staff in (None, ""):
+        return []
+    if not isinstance(staff, list) or len(staff) > MAX_STAFF:
+        raise ValidationFailed(fields={"staff": [_("工作人员最多 5 人，每人填写姓名、职务、电话")]})
+    cleaned = []
+    for person in staff:
+        if not isinstance(person, dict) or not str(person.get("name", "")).strip():
+            raise ValidationFailed(fields={"staff": [_("每位工作人员都需要填写姓名")]})
+        cleaned.append({k: clean_text(str(person.get(k, "") or "")) for k in ("name", "title", "phone")})
+    return cleaned
+
+
+TEXT_REGISTRY_FIELDS = {
+    f for f in REGISTRY_FIELDS
+    if f not in {"org", "opened_on", "followers", "has_interaction", "outsourced", "is_official_personal", "staff"}
+}
+
+
+def _apply_registry_fields(account, fields):
+    unknown = set(fields) - set(REGISTRY_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={f: [_("未知字段")] for f in sorted(unknown)})
+    for field, value in fields.items():
+        if field == "org":
+            account.org = _resolve_org(value)
+        elif field == "staff":
+            account.staff = _validate_staff(value)
+        elif field in TEXT_REGISTRY_FIELDS:
+            account_field = MediaAccount._meta.get_field(field)
+            text = "" if value is None else clean_text(str(value))
+            setattr(account, field, text if field != "remarks" else str(value or "").strip())
+            if len(getattr(account, field)) > (account_field.max_length or 10**9):
+                raise ValidationFailed(fields={field: [_("内容过长")]})
+        else:
+            model_field = MediaAccount._meta.get_field(field)
+            try:
+                setattr(account, field, model_field.to_python(value) if value not in ("", None) else (
+                    None if model_field.null else model_field.get_default()))
+            except ValidationError as exc:
+                raise ValidationFailed(fields={field: exc.messages}) from exc
+
+
+# ---------------------------------------------------------------- units and users
+
+@transaction.atomic
+def org_create(*, actor, code, name, short_name, kind, parent=None):
+    parent_org = _resolve_org(parent) if parent is not None else None
+    if actor is not None and not actor.is_superuser:
+        if parent_org is None or not permissions.can_manage_users(actor, parent_org):
+            raise NotAllowed()
+    org = Organization(code=(code or "").strip(), name=clean_text(name), short_name=clean_text(short_name),
+                       kind=kind, parent=parent_org)
+    org.path = f"{parent_org.path if parent_org else '/'}{org.code}/"
+    _full_clean(org)
+    org.save()
+    audit_record(action="content.org.created", actor=actor, target_type="content.organization", target_id=org.pk,
+                 org_path=org.path, data={"after": model_to_dict(org)})
+    return org
+
+
+@transaction.atomic
+def user_create(*, actor, username, password, name="", org=None, roles_=(), mobile="", wechat="", email=""):
+    org_obj = _resolve_org(org) if org is not None else None
+    if actor is not None and not actor.is_superuser and not permissions.can_manage_users(actor, org_obj):
+        raise NotAllowed()
+    role_list = _validate_roles(roles_)
+    user = User(username=(username or "").strip(), name=clean_text(name), org=org_obj, roles=role_list,
+                mobile=clean_text(mobile), wechat=clean_text(wechat), email=(email or "").strip())
+    user.set_password(password)
+    _full_clean(user, exclude=["password"])
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationFailed(fields={"username": [_("用户名已存在")]}) from None
+    audit_record(action="content.user.created", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=org_obj.path if org_obj else "",
+                 data={"after": {"username": user.username, "name": user.name, "org": org_obj.code if org_obj else None,
+                                 "roles": role_list}})
+    return user
+
+
+def _validate_roles(values):
+    role_list = sorted(set(values or []))
+    unknown = [r for r in role_list if r not in roles.ROLES]
+    if unknown:
+        raise ValidationFailed(fields={"roles": [_("未知角色：%s") % ", ".join(unknown)]})
+    return role_list
+
+
+@transaction.atomic
+def user_set_roles(*, actor, user_id, roles_):
+    try:
+        user = User.objects.select_for_update(of=("self",)).select_related("org").get(pk=user_id)
+    except User.DoesNotExist:
+        raise NotFound(_("用户不存在")) from None
+    if not actor.is_superuser and not permissions.can_manage_users(actor, user.org):
+        raise NotAllowed()
+    before = list(user.roles or [])
+    after = _validate_roles(roles_)
+    user.roles = after
+    user.save(update_fields=["roles"])
+    audit_record(action="content.user.roles_changed", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=user.org.path if user.org else "", data={"before": before, "after": after})
+    return user
+
+
+# ---------------------------------------------------------------- registry
+
+@transaction.atomic
+def account_open(*, actor, org, note="", **fields):
+    """Register a new account: a filing of kind 开设."""
+    org_obj = _resolve_org(org)
+    if not permissions.can_manage_account(actor, org_obj):
+        raise NotAllowed()
+    account = MediaAccount(org=org_obj)
+    _apply_registry_fields(account, fields)
+    if not permissions.can_manage_account(actor, account.org):
+        raise NotAllowed()
+    _full_clean(account)
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:
+        raise ValidationFailed(fields={"handle": [_("该平台上已登记相同的账号ID/网址")]}) from None
+    snapshot = registry_snapshot(account)
+    filing = AccountFiling.objects.create(account=account, kind=AccountFiling.Kind.OPEN, actor=actor,
+                                          snapshot=snapshot, note=clean_text(note))
+    _audit_account("content.account.opened", actor=actor, account=account,
+                   data={"filing_id": filing.pk, "after": snapshot})
+    return account
+
+
+@transaction.atomic
+def account_change(*, actor, account_id, changes, note=""):
+    """Change registry fields: a filing of kind 变更 listing each changed field."""
+    account = _lock_account(account_id)
+    if not permissions.can_manage_account(actor, account):
+        raise NotAllowed()
+    account.ensure_open()
+    before = registry_snapshot(account)
+    _apply_registry_fields(account, changes or {})
+    if not permissions.can_manage_account(actor, account.org):
+        raise NotAllowed(_("不能把账号移到您管理范围以外的单位"))
+    _full_clean(account)
+    after = registry_snapshot(account)
+    changed = {f: {"old": before[f], "new": after[f]} for f in REGISTRY_FIELDS if before[f] != after[f]}
+    if not changed:
+        raise ValidationFailed(_("没有任何字段发生变化"), code="no_change")
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:
+        raise ValidationFailed(fields={"handle": [_("该平台上已登记相同的账号ID/网址")]}) from None
+    filing = AccountFiling.objects.create(account=account, kind=AccountFiling.Kind.CHANGE, actor=actor,
+                                          changes=changed, snapshot=after, note=clean_text(note))
+    _audit_account("content.account.changed", actor=actor, account=account,
+                   data={"filing_id": filing.pk, "changes": changed})
+    return account
+
+
+@transaction.atomic
+def account_close(*, actor, account_id, reason=""):
+    """Close an account: a filing of kind 注销. A closed account takes no new
+    drafts, submissions or publications."""
+    account = _lock_account(account_id)
+    if not permissions.can_manage_account(actor, account):
+        raise NotAllowed()
+    account.ensure_open()
+    account.status = MediaAccount.Status.CLOSED
+    account.closed_at = timezone.now()
+    account.save(update_fields=["status", "closed_at"])
+    snapshot = registry_snapshot(account)
+    filing = AccountFiling.objects.create(account=account, kind=AccountFiling.Kind.CLOSE, actor=actor,
+                                          snapshot=snapshot, note=clean_text(reason))
+    _audit_account("content.account.closed", actor=actor, account=account,
+                   data={"filing_id": filing.pk, "reason": clean_text(reason)})
+    return account
+
+
+def _account_perm_change(*, actor, account_id, user_id, perm, grant):
+    if perm not in ACCOUNT_PERMS:
+        raise ValidationFailed(fields={"perm": [_("未知权限")]})
+    account = _lock_account(account_id)
+    if not permissions.can_grant_account_permissions(actor, account):
+        raise NotAllowed()
+    try:
+        user = User.objects.get(pk=user_id)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise ValidationFailed(fields={"user": [_("用户不存在")]}) from None
+    if grant:
+        assign_perm(f"content.{perm}", user, account)
+    else:
+        remove_perm(f"content.{perm}", user, account)
+    _audit_account("content.account.permission_granted" if grant else "content.account.permission_revoked",
+                   actor=actor, account=account,
+                   data={"user_id": user.pk, "username": user.username, "perm": perm})
+    return account
+
+
+@transaction.atomic
+def account_permission_grant(*, actor, account_id, user_id, perm):
+    """Authorise a user to write drafts for, or publish to, an account."""
+    return _account_perm_change(actor=actor, account_id=account_id, user_id=user_id, perm=perm, grant=True)
+
+
+@transaction.atomic
+def account_permission_revoke(*, actor, account_id, user_id, perm):
+    return _account_perm_change(actor=actor, account_id=account_id, user_id=user_id, perm=perm, grant=False)
+
+
+# ---------------------------------------------------------------- drafts
+
+def build_revision_fields(*, title, body, is_repost=False, source_name="", source_url="", original_title=""):
+    """Sanitise and validate revision content; return the fields and hash."""
+    fields = {
+        "title": clean_text(title),
+        "body_html": clean_html(body),
+        "is_repost": bool(is_repost),
+        "source_name": clean_text(source_name),
+        "source_url": (source_url or "").strip(),
+        "original_title": clean_text(original_title),
+    }
+    errors = {}
+    if not fields["title"]:
+        errors["title"] = [_("标题不能为空")]
+    elif len(fields["title"]) > 300:
+        errors["title"] = [_("标题不能超过 300 个字符")]
+    if fields["source_url"]:
+        from django.core.validators import URLValidator
+
+        try:
+            URLValidator(schemes=["http", "https"])(fields["source_url"])
+        except ValidationError:
+            errors["source_url"] = [_("来源网址格式不正确")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    fields["body_text"] = html_to_text(fields["body_html"])
+    fields["content_hash"] = content_hash(fields)
+    return fields
+
+
+def revision_append(*, actor, draft, fields):
+    """Building block: add the next immutable revision to a locked draft."""
+    number = (draft.current_revision.number if draft.current_revision_id else 0) + 1
+    revision = Revision.objects.create(draft=draft, number=number, author=actor, **fields)
+    draft.current_revision = revision
+    draft.title = revision.title
+    draft.save(update_fields=["current_revision", "title", "updated_at"])
+    return revision
+
+
+def repost_missing_fields(revision):
+    """The repost fields a submission still needs (转载须注明来源、可追溯)."""
+    if not revision.is_repost:
+        return {}
+    missing = {}
+    if not revision.source_name:
+        missing["source_name"] = [_("转载稿件必须填写来源名称")]
+    if not revision.source_url:
+        missing["source_url"] = [_("转载稿件必须填写来源网址")]
+    if not revision.original_title:
+        missing["original_title"] = [_("转载稿件必须填写原标题")]
+    return missing
+
+
+def draft_audit_data(revision):
+    return {"revision": revision.number, "hash": revision.content_hash, "title": revision.title}
+
+
+@transaction.atomic
+def draft_create(*, actor, account_id, title, body="", is_repost=False, source_name="", source_url="",
+                 original_title=""):
+    """Create a draft for an account with its first revision."""
+    try:
+        account = MediaAccount.objects.select_related("org").get(pk=account_id)
+    except (MediaAccount.DoesNotExist, ValueError, TypeError):
+        raise NotAllowed(_("没有为该账号撰稿的权限")) from None
+    account.ensure_open()
+    if not permissions.can_write_for(actor, account):
+        raise NotAllowed(_("没有为该账号撰稿的权限"))
+    fields = build_revision_fields(title=title, body=body, is_repost=is_repost, source_name=source_name,
+                                   source_url=source_url, original_title=original_title)
+    draft = Draft.objects.create(account=account, author=actor, title=fields["title"])
+    revision = revision_append(actor=actor, draft=draft, fields=fields)
+    audit_record(action="content.draft.created", actor=actor, target_type="content.draft", target_id=draft.pk,
+                 org_path=account.org.path, account_id=account.pk, draft_id=draft.pk,
+                 data=draft_audit_data(revision))
+    return draft
+
+
+# ---------------------------------------------------------------- publications (building blocks)
+
+def publication_create(*, actor, draft, revision, external_url="", external_id=""):
+    """Building block: record a publication of an approved revision."""
+    return Publication.objects.create(
+        account=draft.account, draft=draft, revision=revision, content_hash=revision.content_hash,
+        publisher=actor, published_at=timezone.now(), external_url=external_url, external_id=external_id,
+    )
+
+
+def publication_mark_retracted(*, actor, publication, reason):
+    """Building block: mark a publication retracted; the record stays."""
+    publication.is_retracted = True
+    publication.retracted_at = timezone.now()
+    publication.retracted_by = actor
+    publication.retract_reason = reason
+    publication.save(update_fields=["is_retracted", "retracted_at", "retracted_by", "retract_reason"])
+    return publication

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import path
+
+admin.site.site_header = "教育系统新媒体内容审核发布系统"
+admin.site.site_title = "新媒体审核发布"
+admin.site.index_title = "系统配置"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,159 @@
+"""Who sits on which review tier, review rounds, the tasks of a round (one per
+tier, the reviewer's queue items) and the decisions taken on them."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from content.models import Draft, MediaAccount, Organization, Revision
+from reviewers.checklist import DIMENSION_LABELS, VERDICTS, VERDICT_LABELS
+
+VERDICT_CHOICES = [(v, VERDICT_LABELS[v]) for v in VERDICTS]
+
+
+class TierMembership(models.Model):
+    """A user may decide at tier ``tier`` for one account, or for every account
+    of a unit subtree. The one mechanism behind ``holds_tier``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.CASCADE,
+                             related_name="tier_memberships")
+    tier = models.PositiveSmallIntegerField(_("审核层级（序号）"))
+    org = models.ForeignKey(Organization, verbose_name=_("适用单位（含下级）"), null=True, blank=True,
+                            on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(MediaAccount, verbose_name=_("适用账号"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审核层级成员")
+        verbose_name_plural = _("审核层级成员")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(org__isnull=False, account__isnull=True) | Q(org__isnull=True, account__isnull=False)),
+                name="membership_org_xor_account",
+            ),
+            models.CheckConstraint(condition=Q(tier__gte=1), name="membership_tier_positive"),
+            models.UniqueConstraint(fields=["user", "tier", "org"], condition=Q(org__isnull=False),
+                                    name="membership_unique_org"),
+            models.UniqueConstraint(fields=["user", "tier", "account"], condition=Q(account__isnull=False),
+                                    name="membership_unique_account"),
+        ]
+
+    def __str__(self):
+        scope = self.account or self.org
+        return f"{self.user} · 第{self.tier}级 · {scope}"
+
+
+class ReviewRound(models.Model):
+    """One pass of one revision through the tiers. A return, a withdrawal or a
+    new revision ends the round; resubmitting opens the next one."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("审核中")
+        APPROVED = "approved", _("通过")
+        RETURNED = "returned", _("退回修改")
+        SUPERSEDED = "superseded", _("内容已修改，本轮作废")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    # The workflow object that opened the round (a submission). Kept as a plain
+    # id: reviewers sits below workflow and does not reference its tables.
+    submission_id = models.BigIntegerField(_("送审单编号"), db_index=True)
+    number = models.PositiveIntegerField(_("轮次"))
+    draft = models.ForeignKey(Draft, verbose_name=_("稿件"), on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey(Revision, verbose_name=_("送审版本"), on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="+")
+    # The tiers as the policy defined them when the round opened:
+    # [{"order": 1, "name": "初审", "due_hours": 24}, ...]
+    tiers = models.JSONField(_("审核层级"), default=list)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    outcome = models.CharField(_("结果"), max_length=12, choices=Outcome.choices, default=Outcome.OPEN)
+
+    class Meta:
+        verbose_name = _("审核轮次")
+        verbose_name_plural = _("审核轮次")
+        ordering = ["submission_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission_id", "number"], name="round_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"送审单{self.submission_id} 第{self.number}轮"
+
+
+class ReviewTask(models.Model):
+    """A round's step at one tier: an item in the queues of that tier's reviewers."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待审核")
+        DONE = "done", _("已决定")
+        CANCELLED = "cancelled", _("已取消")
+
+    round = models.ForeignKey(ReviewRound, verbose_name=_("轮次"), on_delete=models.PROTECT, related_name="tasks")
+    tier = models.PositiveSmallIntegerField(_("审核层级（序号）"))
+    tier_name = models.CharField(_("审核层级"), max_length=50)
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("进入队列时间"), auto_now_add=True)
+    due_at = models.DateTimeField(_("截止时间"), db_index=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("认领人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审核任务")
+        verbose_name_plural = _("审核任务")
+        ordering = ["due_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["round", "tier"], name="task_unique_round_tier")]
+
+    def __str__(self):
+        return f"{self.round} · {self.tier_name}"
+
+
+class Decision(models.Model):
+    """A reviewer's signed judgement of one revision at one tier.
+
+    The database itself holds two separation-of-duties rules: one decision per
+    tier of a round, and one tier per person in a round.
+    """
+
+    class Outcome(models.TextChoices):
+        PASS = "pass", _("通过")
+        RETURN = "return", _("退回修改")
+
+    task = models.OneToOneField(ReviewTask, verbose_name=_("审核任务"), on_delete=models.PROTECT,
+                                related_name="decision")
+    round = models.ForeignKey(ReviewRound, verbose_name=_("轮次"), on_delete=models.PROTECT, related_name="decisions")
+    tier = models.PositiveSmallIntegerField(_("审核层级（序号）"))
+    tier_name = models.CharField(_("审核层级"), max_length=50)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT,
+                                 related_name="+")
+    revision = models.ForeignKey(Revision, verbose_name=_("审核版本"), on_delete=models.PROTECT, related_name="+")
+    revision_hash = models.CharField(_("审核内容哈希"), max_length=64)
+    political = models.CharField(DIMENSION_LABELS["political"], max_length=4, choices=VERDICT_CHOICES)
+    legal = models.CharField(DIMENSION_LABELS["legal"], max_length=4, choices=VERDICT_CHOICES)
+    policy = models.CharField(DIMENSION_LABELS["policy"], max_length=4, choices=VERDICT_CHOICES)
+    secrecy = models.CharField(DIMENSION_LABELS["secrecy"], max_length=4, choices=VERDICT_CHOICES)
+    wording = models.CharField(DIMENSION_LABELS["wording"], max_length=4, choices=VERDICT_CHOICES)
+    comments = models.JSONField(_("各维度意见"), default=dict, blank=True)
+    note = models.TextField(_("审核意见"), blank=True)
+    outcome = models.CharField(_("结论"), max_length=8, choices=Outcome.choices)
+    created_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审核决定")
+        verbose_name_plural = _("审核决定")
+        ordering = ["round_id", "tier"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "tier"], name="decision_unique_round_tier"),
+            models.UniqueConstraint(fields=["round", "reviewer"], name="decision_one_tier_per_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.tier_name} {self.reviewer} {self.get_outcome_display()}"
+
+    @property
+    def verdicts(self):
+        from reviewers.checklist import DIMENSIONS
+
+        return {dim: getattr(self, dim) for dim in DIMENSIONS}

@@ -1,0 +1,46 @@
+"""Who may decide at a tier, and the separation-of-duties rules for a task."""
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from content import permissions as content_permissions
+from content import roles
+from reviewers.models import TierMembership
+
+
+def ancestor_paths(path):
+    """'/GD/GZ/S1/' -> ['/GD/', '/GD/GZ/', '/GD/GZ/S1/']"""
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def memberships_covering(account):
+    return Q(account=account) | Q(org__path__in=ancestor_paths(account.org.path))
+
+
+def holds_tier(user, account, tier):
+    """The single question "may this user decide at tier N for this account?"."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return TierMembership.objects.filter(user=user, tier=tier).filter(memberships_covering(account)).exists()
+
+
+def decide_refusal(user, task, *, author_id, signed_reviewer_ids):
+    """Why ``user`` may not decide ``task`` now, or None when he may.
+
+    ``signed_reviewer_ids``: who already decided a tier of this round.
+    Returns (code, message).
+    """
+    if user.pk == author_id:
+        return "author_cannot_review", _("作者不能审核自己的稿件")
+    if user.pk in signed_reviewer_ids:
+        return "one_tier_per_person", _("同一轮审核中，每人只能签署一个层级")
+    if not holds_tier(user, task.account, task.tier):
+        return "not_tier_member", _("您不是该账号“%(tier)s”层级的审核人") % {"tier": task.tier_name}
+    if task.claimed_by_id and task.claimed_by_id != user.pk:
+        return "claimed_by_other", _("该任务已被其他审核人认领")
+    return None
+
+
+def can_manage_memberships(user, account_or_org):
+    org = getattr(account_or_org, "org", account_or_org)
+    return content_permissions.has_scoped_role(user, roles.UNIT_ADMIN, org)

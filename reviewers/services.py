@@ -1,0 +1,164 @@
+"""Writes: tier membership, claiming tasks, and the building blocks the
+workflow uses to open rounds, open tasks and record decisions."""
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from content.models import MediaAccount, Organization, User
+from reviewers import checklist, permissions
+from reviewers.models import Decision, ReviewRound, ReviewTask, TierMembership
+
+
+# ---------------------------------------------------------------- membership
+
+@transaction.atomic
+def membership_grant(*, actor, user_id, tier, org_id=None, account_id=None):
+    """Let a user decide at a tier for one account or a unit subtree."""
+    if (org_id is None) == (account_id is None):
+        raise ValidationFailed(_("请指定一个单位或一个账号（二者选一）"), code="scope_required")
+    try:
+        tier = int(tier)
+    except (TypeError, ValueError):
+        tier = 0
+    if tier < 1:
+        raise ValidationFailed(fields={"tier": [_("审核层级必须是正整数")]})
+    scope = (MediaAccount.objects.select_related("org").filter(pk=account_id).first() if account_id
+             else Organization.objects.filter(pk=org_id).first())
+    if scope is None:
+        raise ValidationFailed(fields={"account" if account_id else "org": [_("对象不存在")]})
+    if not permissions.can_manage_memberships(actor, scope):
+        raise NotAllowed()
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise ValidationFailed(fields={"user": [_("用户不存在")]})
+    try:
+        with transaction.atomic():
+            membership = TierMembership.objects.create(user=user, tier=tier, org_id=org_id, account_id=account_id)
+    except IntegrityError:
+        raise Conflict(_("该用户已拥有此审核层级"), code="membership_exists") from None
+    org_path = scope.org.path if account_id else scope.path
+    audit_record(action="reviewers.membership.granted", actor=actor, target_type="reviewers.tiermembership",
+                 target_id=membership.pk, org_path=org_path, account_id=account_id,
+                 data={"user_id": user.pk, "username": user.username, "tier": tier, "org_id": org_id,
+                       "account_id": account_id})
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor, membership_id):
+    membership = (TierMembership.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org", "user")
+                  .filter(pk=membership_id).first())
+    if membership is None:
+        raise NotFound()
+    scope = membership.account or membership.org
+    if not permissions.can_manage_memberships(actor, scope):
+        raise NotAllowed()
+    data = {"user_id": membership.user_id, "username": membership.user.username, "tier": membership.tier,
+            "org_id": membership.org_id, "account_id": membership.account_id}
+    org_path = membership.account.org.path if membership.account_id else membership.org.path
+    audit_record(action="reviewers.membership.revoked", actor=actor, target_type="reviewers.tiermembership",
+                 target_id=membership.pk, org_path=org_path, account_id=membership.account_id, data=data)
+    membership.delete()
+
+
+# ---------------------------------------------------------------- claiming
+
+def _lock_task(task_id):
+    task = (ReviewTask.objects.select_for_update(of=("self",)).select_related("round", "round__draft", "account", "account__org")
+            .filter(pk=task_id).first())
+    if task is None:
+        raise NotFound(_("审核任务不存在"))
+    return task
+
+
+def _audit_task(action, *, actor, task, data=None):
+    audit_record(action=action, actor=actor, target_type="reviewers.reviewtask", target_id=task.pk,
+                 org_path=task.account.org.path, account_id=task.account_id, draft_id=task.round.draft_id,
+                 data={"submission_id": task.round.submission_id, "tier": task.tier, **(data or {})})
+
+
+@transaction.atomic
+def task_claim(*, actor, task_id):
+    """Claim an open task so that colleagues at the same tier leave it alone."""
+    task = _lock_task(task_id)
+    if task.status != ReviewTask.Status.OPEN:
+        raise Conflict(_("该任务已处理完毕"), code="task_closed")
+    refusal = permissions.decide_refusal(
+        actor, task, author_id=task.round.draft.author_id,
+        signed_reviewer_ids=set(task.round.decisions.values_list("reviewer_id", flat=True)))
+    if refusal:
+        code, message = refusal
+        raise (Conflict if code == "claimed_by_other" else NotAllowed)(message, code=code)
+    if task.claimed_by_id == actor.pk:
+        return task
+    task.claimed_by = actor
+    task.claimed_at = timezone.now()
+    task.save(update_fields=["claimed_by", "claimed_at"])
+    _audit_task("reviewers.task.claimed", actor=actor, task=task)
+    return task
+
+
+@transaction.atomic
+def task_release(*, actor, task_id):
+    """Give a claimed task back to the tier's queue (the claimer, or a unit administrator)."""
+    task = _lock_task(task_id)
+    if task.claimed_by_id is None:
+        raise Conflict(_("该任务未被认领"), code="task_not_claimed")
+    if task.claimed_by_id != actor.pk and not permissions.can_manage_memberships(actor, task.account):
+        raise NotAllowed(_("只能释放自己认领的任务"))
+    previous = task.claimed_by_id
+    task.claimed_by = None
+    task.claimed_at = None
+    task.save(update_fields=["claimed_by", "claimed_at"])
+    _audit_task("reviewers.task.released", actor=actor, task=task, data={"released_from": previous})
+    return task
+
+
+# ---------------------------------------------------------------- building blocks for workflow
+
+def round_open(*, submission_id, number, draft, revision, tiers):
+    """Open a review round for a revision and its first tier's task."""
+    if not tiers:
+        raise ValidationFailed(_("审核策略没有任何审核层级"), code="policy_empty")
+    review_round = ReviewRound.objects.create(submission_id=submission_id, number=number, draft=draft,
+                                              revision=revision, account=draft.account, tiers=list(tiers))
+    task = task_open(review_round=review_round, tier_def=tiers[0])
+    return review_round, task
+
+
+def task_open(*, review_round, tier_def):
+    now = timezone.now()
+    return ReviewTask.objects.create(
+        round=review_round, tier=tier_def["order"], tier_name=tier_def["name"], account_id=review_round.account_id,
+        due_at=now + dt.timedelta(hours=tier_def.get("due_hours") or 24),
+    )
+
+
+def round_end(*, review_round, outcome):
+    """Close a round; any task still open in it is cancelled."""
+    review_round.outcome = outcome
+    review_round.ended_at = timezone.now()
+    review_round.save(update_fields=["outcome", "ended_at"])
+    ReviewTask.objects.filter(round=review_round, status=ReviewTask.Status.OPEN).update(
+        status=ReviewTask.Status.CANCELLED)
+
+
+def decision_record(*, task, reviewer, revision, verdicts, comments, note):
+    """Record a validated decision and close its task. Returns the Decision."""
+    outcome = Decision.Outcome.PASS if checklist.all_passed(verdicts) else Decision.Outcome.RETURN
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                task=task, round=task.round, tier=task.tier, tier_name=task.tier_name, reviewer=reviewer,
+                revision=revision, revision_hash=revision.content_hash, comments=comments, note=note,
+                outcome=outcome, **verdicts,
+            )
+    except IntegrityError:
+        raise Conflict(_("本层级已有审核决定，或您已签署本轮的其他层级"), code="already_decided") from None
+    task.status = ReviewTask.Status.DONE
+    task.save(update_fields=["status"])
+    return decision

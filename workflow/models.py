@@ -1,0 +1,150 @@
+"""Review policies and the submission state machine."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from content.models import Draft, MediaAccount, Organization, Publication, Revision
+from reviewers.models import ReviewRound, ReviewTask
+from workflow import permissions, states
+
+
+class ReviewPolicy(models.Model):
+    """The tiers a draft passes before publication, for one account or for every
+    account of a unit subtree (the nearest policy wins; none: the default
+    初审 → 复审 → 终审)."""
+
+    name = models.CharField(_("策略名称"), max_length=100)
+    org = models.ForeignKey(Organization, verbose_name=_("适用单位（含下级）"), null=True, blank=True,
+                            on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(MediaAccount, verbose_name=_("适用账号"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="+")
+    allow_author_publish = models.BooleanField(
+        _("允许作者本人发布"), default=False,
+        help_text=_("默认不允许：发布人不能是稿件作者（职责分离）"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("审核策略")
+        verbose_name_plural = _("审核策略")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(org__isnull=False, account__isnull=True) | Q(org__isnull=True, account__isnull=False)),
+                name="policy_org_xor_account",
+            ),
+            models.UniqueConstraint(fields=["org"], condition=Q(org__isnull=False), name="policy_one_per_org"),
+            models.UniqueConstraint(fields=["account"], condition=Q(account__isnull=False),
+                                    name="policy_one_per_account"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def tier_defs(self):
+        return [{"order": t.order, "name": t.name, "due_hours": t.due_hours} for t in self.tiers.all()]
+
+
+class PolicyTier(models.Model):
+    policy = models.ForeignKey(ReviewPolicy, verbose_name=_("审核策略"), on_delete=models.CASCADE,
+                               related_name="tiers")
+    order = models.PositiveSmallIntegerField(_("序号"))
+    name = models.CharField(_("层级名称"), max_length=50)
+    due_hours = models.PositiveIntegerField(_("时限（小时）"), default=24)
+
+    class Meta:
+        verbose_name = _("审核层级")
+        verbose_name_plural = _("审核层级")
+        ordering = ["policy_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "order"], name="policytier_unique_order"),
+            models.CheckConstraint(condition=Q(order__gte=1), name="policytier_order_positive"),
+            models.CheckConstraint(condition=Q(due_hours__gte=1), name="policytier_due_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.name}"
+
+
+class Submission(ConcurrentTransitionMixin, models.Model):
+    """A draft's way from submission to publication, in rounds of tiered review.
+
+    Transition bodies only change fields; the services in workflow.services
+    lock the row, check the rules, call the transition, save and audit.
+    """
+
+    draft = models.ForeignKey(Draft, verbose_name=_("稿件"), on_delete=models.PROTECT, related_name="submissions")
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.PROTECT,
+                                related_name="submissions")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    state = FSMField(_("状态"), default=states.IN_REVIEW, choices=states.STATE_CHOICES, protected=True,
+                     db_index=True)
+    revision = models.ForeignKey(Revision, verbose_name=_("送审版本"), on_delete=models.PROTECT, related_name="+")
+    round_no = models.PositiveIntegerField(_("当前轮次"), default=1)
+    current_round = models.ForeignKey(ReviewRound, verbose_name=_("当前轮次"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    current_task = models.ForeignKey(ReviewTask, verbose_name=_("当前审核任务"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    allow_author_publish = models.BooleanField(_("允许作者本人发布"), default=False)
+    publication = models.OneToOneField(Publication, verbose_name=_("发布记录"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="submission")
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("送审单")
+        verbose_name_plural = _("送审单")
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft"], condition=Q(state__in=states.ACTIVE_STATES),
+                                    name="submission_one_active_per_draft"),
+        ]
+
+    def __str__(self):
+        return f"送审单{self.pk}：{self.draft.title}"
+
+    # -- transitions: fields only; rules live in permissions, effects in services
+
+    @transition(field=state, source=states.IN_REVIEW, target=states.IN_REVIEW,
+                permission=permissions.transition_can_decide)
+    def pass_tier(self, *, next_task):
+        self.current_task = next_task
+
+    @transition(field=state, source=states.IN_REVIEW, target=states.APPROVED,
+                permission=permissions.transition_can_decide)
+    def approve(self):
+        self.current_task = None
+
+    @transition(field=state, source=states.IN_REVIEW, target=states.RETURNED,
+                permission=permissions.transition_can_decide)
+    def return_for_changes(self):
+        self.current_task = None
+
+    @transition(field=state, source=[states.IN_REVIEW, states.APPROVED], target=states.RETURNED)
+    def supersede(self):
+        self.current_task = None
+
+    @transition(field=state, source=[states.IN_REVIEW, states.RETURNED], target=states.WITHDRAWN,
+                permission=permissions.transition_can_withdraw)
+    def withdraw(self):
+        self.current_task = None
+
+    @transition(field=state, source=states.RETURNED, target=states.IN_REVIEW,
+                permission=permissions.transition_can_resubmit)
+    def resubmit(self, *, revision, review_round, task):
+        self.revision = revision
+        self.round_no = review_round.number
+        self.current_round = review_round
+        self.current_task = task
+
+    @transition(field=state, source=states.APPROVED, target=states.PUBLISHED,
+                permission=permissions.transition_can_publish)
+    def publish(self, *, publication):
+        self.publication = publication
+
+    @transition(field=state, source=states.PUBLISHED, target=states.RETRACTED,
+                permission=permissions.transition_can_retract)
+    def retract(self):
+        pass

@@ -1,0 +1,93 @@
+"""Reads for the workflow: the effective policy, submissions, the review queue."""
+from django.db.models import Exists, F, OuterRef, Q
+
+from content.models import MediaAccount
+from reviewers import selectors as reviewer_selectors
+from reviewers.models import ReviewTask
+from reviewers.permissions import ancestor_paths
+from workflow import states
+from workflow.models import ReviewPolicy, Submission
+
+
+def policy_for_account(account):
+    """The nearest policy: the account's own, else the nearest unit's up the
+    tree, else None (the built-in default applies)."""
+    paths = ancestor_paths(account.org.path)
+    candidates = list(
+        ReviewPolicy.objects.filter(Q(account=account) | Q(org__path__in=paths))
+        .select_related("org").prefetch_related("tiers")
+    )
+    own = [p for p in candidates if p.account_id == account.pk]
+    if own:
+        return own[0]
+    by_path = {p.org.path: p for p in candidates if p.org_id}
+    for path in reversed(paths):
+        if path in by_path:
+            return by_path[path]
+    return None
+
+
+def effective_tiers(account):
+    """(tier definitions, allow_author_publish) for a new round on this account."""
+    policy = policy_for_account(account)
+    if policy is None:
+        return [dict(t) for t in states.DEFAULT_TIERS], False
+    return policy.tier_defs(), policy.allow_author_publish
+
+
+def accounts_with_policy_flag(accounts_qs):
+    """Annotate ``has_review_policy``: a policy configured for the account or a
+    unit above it (the built-in default does not count)."""
+    own = ReviewPolicy.objects.filter(account=OuterRef("pk"))
+    inherited = (
+        ReviewPolicy.objects.filter(org__isnull=False)
+        .annotate(account_path=OuterRef("org__path"))
+        .filter(account_path__startswith=F("org__path"))
+    )
+    return accounts_qs.annotate(has_review_policy=Exists(own) | Exists(inherited))
+
+
+def active_submission_for_draft(draft):
+    return Submission.objects.filter(draft=draft, state__in=states.ACTIVE_STATES).first()
+
+
+def submission_detail(submission_id):
+    return (
+        Submission.objects.select_related(
+            "draft", "draft__author", "account", "account__org", "revision", "submitted_by",
+            "current_round", "current_task", "current_task__account", "current_task__account__org",
+            "current_task__claimed_by", "publication",
+        ).filter(pk=submission_id).first()
+    )
+
+
+def review_queue(user):
+    """The user's pending decisions: submissions whose current task he may
+    decide, oldest due first. Costs a fixed number of queries."""
+    tasks = reviewer_selectors.open_tasks_for(user)
+    return (
+        Submission.objects.filter(state=states.IN_REVIEW, current_task__in=tasks.values("pk"))
+        .select_related("draft", "draft__author", "account", "account__org", "revision", "current_task",
+                        "current_task__claimed_by", "submitted_by")
+        .order_by("current_task__due_at", "pk")
+    )
+
+
+def submissions_awaiting_publication(user):
+    """Approved submissions on accounts the user may publish to."""
+    from content.selectors import accounts_user_may
+
+    return (
+        Submission.objects.filter(state=states.APPROVED, account__in=accounts_user_may(user, "publish_account"))
+        .exclude(account__status=MediaAccount.Status.CLOSED)
+        .select_related("draft", "draft__author", "account", "account__org", "revision")
+        .order_by("updated_at", "pk")
+    )
+
+
+def submissions_of_author(user):
+    return (
+        Submission.objects.filter(draft__author=user)
+        .select_related("draft", "account", "revision", "current_task")
+        .order_by("-updated_at", "-pk")
+    )

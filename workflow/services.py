@@ -1,0 +1,445 @@
+"""The business operations of the review workflow.
+
+Each function is one transaction: it locks the submission (or draft), re-reads
+it, checks the rules through workflow.permissions, runs the state machine's
+transition, saves, and writes its audit entries before committing.
+"""
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+
+from audit.services import audit_record
+from content import permissions as content_permissions
+from content import selectors as content_selectors
+from content import services as content_services
+from content.errors import AccountClosed, Conflict, NotAllowed, NotFound, ValidationFailed
+from reviewers import checklist
+from reviewers import selectors as reviewer_selectors
+from reviewers import services as reviewer_services
+from reviewers.models import ReviewRound
+from workflow import permissions, selectors, states
+from workflow.models import PolicyTier, ReviewPolicy, Submission
+
+
+# ---------------------------------------------------------------- helpers
+
+def _raise(refusal):
+    code, message, kind = refusal
+    if code == AccountClosed.code:
+        raise AccountClosed(message)
+    raise (Conflict if kind == permissions.CONFLICT else NotAllowed)(message, code=code)
+
+
+def _lock_submission(submission_id):
+    """Lock the row, then read it with what the rules need."""
+    try:
+        locked = Submission.objects.select_for_update().filter(pk=submission_id).values_list("pk", flat=True)
+        if not list(locked):
+            raise NotFound(_("送审单不存在"))
+    except (ValueError, TypeError):
+        raise NotFound(_("送审单不存在")) from None
+    return selectors.submission_detail(submission_id)
+
+
+def _visible_or_deny(actor, submission):
+    # The same answer for "not yours" and "does not exist": nothing leaks.
+    if submission is None or not permissions.can_view_submission(actor, submission):
+        raise NotAllowed(_("没有权限访问该送审单"), code="permission_denied")
+
+
+def _audit(action, *, actor, submission, data=None, outcome="success"):
+    audit_record(
+        action=action, actor=actor, target_type="workflow.submission", target_id=submission.pk,
+        org_path=submission.account.org.path, account_id=submission.account_id, draft_id=submission.draft_id,
+        outcome=outcome,
+        data={"state": submission.state, "round": submission.round_no, "revision": submission.revision.number,
+              "hash": submission.revision.content_hash, **(data or {})},
+    )
+
+
+def _save(submission):
+    try:
+        submission.save()
+    except ConcurrentTransition:
+        raise Conflict(_("该送审单已被他人处理，请刷新后查看最新状态"), code="concurrent_transition") from None
+
+
+def _check_repost(revision):
+    missing = content_services.repost_missing_fields(revision)
+    if missing:
+        names = "、".join(m[0].replace("转载稿件必须填写", "") for m in missing.values())
+        raise ValidationFailed(_("转载稿件缺少：%(names)s") % {"names": names}, code="repost_incomplete",
+                               fields=missing)
+
+
+def _lock_draft(draft_id):
+    draft = content_selectors.draft_for_update(draft_id)
+    if draft is None:
+        raise NotAllowed(_("没有权限访问该稿件"))
+    return draft
+
+
+# ---------------------------------------------------------------- policies
+
+def _clean_tiers(tiers):
+    if not isinstance(tiers, (list, tuple)) or not tiers:
+        raise ValidationFailed(fields={"tiers": [_("至少需要一个审核层级")]})
+    if len(tiers) > 9:
+        raise ValidationFailed(fields={"tiers": [_("审核层级不能超过 9 级")]})
+    cleaned = []
+    for index, tier in enumerate(tiers, start=1):
+        name = str((tier or {}).get("name", "")).strip() if isinstance(tier, dict) else ""
+        try:
+            due = int((tier or {}).get("due_hours", 24))
+        except (TypeError, ValueError):
+            due = 0
+        if not name or len(name) > 50:
+            raise ValidationFailed(fields={"tiers": [_("第 %(n)d 级的名称不能为空且不超过 50 字") % {"n": index}]})
+        if due < 1 or due > 24 * 90:
+            raise ValidationFailed(fields={"tiers": [_("第 %(n)d 级的时限应为 1 到 2160 小时") % {"n": index}]})
+        cleaned.append({"order": index, "name": name, "due_hours": due})
+    return cleaned
+
+
+def _policy_scope(org_id, account_id):
+    if (org_id is None) == (account_id is None):
+        raise ValidationFailed(_("请指定一个单位或一个账号（二者选一）"), code="scope_required")
+    if account_id is not None:
+        account = content_selectors.account_by_id(account_id)
+        if account is None:
+            raise ValidationFailed(fields={"account": [_("账号不存在")]})
+        return account.org, account
+    org = content_selectors.org_by_id(org_id)
+    if org is None:
+        raise ValidationFailed(fields={"org": [_("单位不存在")]})
+    return org, None
+
+
+def _policy_audit(action, *, actor, policy, org, before=None):
+    audit_record(action=action, actor=actor, target_type="workflow.reviewpolicy", target_id=policy.pk,
+                 org_path=org.path, account_id=policy.account_id,
+                 data={"before": before, "after": {"name": policy.name, "org_id": policy.org_id,
+                                                   "account_id": policy.account_id,
+                                                   "allow_author_publish": policy.allow_author_publish,
+                                                   "tiers": policy.tier_defs()}})
+
+
+@transaction.atomic
+def policy_create(*, actor, name, tiers, org_id=None, account_id=None, allow_author_publish=False):
+    org, account = _policy_scope(org_id, account_id)
+    if not content_permissions.has_scoped_role(actor, "unit_admin", org):
+        raise NotAllowed()
+    cleaned = _clean_tiers(tiers)
+    name = str(name or "").strip()
+    if not name:
+        raise ValidationFailed(fields={"name": [_("策略名称不能为空")]})
+    try:
+        with transaction.atomic():
+            policy = ReviewPolicy.objects.create(name=name[:100], org=None if account else org, account=account,
+                                                 allow_author_publish=bool(allow_author_publish))
+    except IntegrityError:
+        raise Conflict(_("该单位或账号已有审核策略，请修改现有策略"), code="policy_exists") from None
+    PolicyTier.objects.bulk_create([PolicyTier(policy=policy, **t) for t in cleaned])
+    _policy_audit("workflow.policy.created", actor=actor, policy=policy, org=org)
+    return policy
+
+
+@transaction.atomic
+def policy_change(*, actor, policy_id, name=None, tiers=None, allow_author_publish=None):
+    """Change a policy. Rounds already open keep the tiers they started with."""
+    policy = (ReviewPolicy.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org")
+              .filter(pk=policy_id).first())
+    if policy is None:
+        raise NotFound()
+    org = policy.account.org if policy.account_id else policy.org
+    if not content_permissions.has_scoped_role(actor, "unit_admin", org):
+        raise NotAllowed()
+    before = {"name": policy.name, "allow_author_publish": policy.allow_author_publish, "tiers": policy.tier_defs()}
+    if name is not None:
+        if not str(name).strip():
+            raise ValidationFailed(fields={"name": [_("策略名称不能为空")]})
+        policy.name = str(name).strip()[:100]
+    if allow_author_publish is not None:
+        policy.allow_author_publish = bool(allow_author_publish)
+    policy.save()
+    if tiers is not None:
+        cleaned = _clean_tiers(tiers)
+        policy.tiers.all().delete()
+        PolicyTier.objects.bulk_create([PolicyTier(policy=policy, **t) for t in cleaned])
+    _policy_audit("workflow.policy.changed", actor=actor, policy=policy, org=org, before=before)
+    return policy
+
+
+@transaction.atomic
+def policy_delete(*, actor, policy_id):
+    policy = (ReviewPolicy.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org")
+              .filter(pk=policy_id).first())
+    if policy is None:
+        raise NotFound()
+    org = policy.account.org if policy.account_id else policy.org
+    if not content_permissions.has_scoped_role(actor, "unit_admin", org):
+        raise NotAllowed()
+    audit_record(action="workflow.policy.deleted", actor=actor, target_type="workflow.reviewpolicy",
+                 target_id=policy.pk, org_path=org.path, account_id=policy.account_id,
+                 data={"before": {"name": policy.name, "tiers": policy.tier_defs()}})
+    policy.delete()
+
+
+# ---------------------------------------------------------------- drafts
+
+@transaction.atomic
+def draft_revise(*, actor, draft_id, title, body="", is_repost=False, source_name="", source_url="",
+                 original_title=""):
+    """Save a new immutable revision of a draft.
+
+    Saving content identical to the current revision creates nothing. A new
+    revision while the draft is in review or approved ends that round
+    (superseded): the submission goes back to "returned" and the author must
+    resubmit, so the new content passes every tier again.
+    """
+    draft = _lock_draft(draft_id)
+    if not content_permissions.can_view_draft(actor, draft):
+        raise NotAllowed(_("没有权限访问该稿件"))
+    draft.account.ensure_open()
+    if not content_permissions.can_edit_draft(actor, draft):
+        raise NotAllowed(_("只有作者本人可以修改稿件"))
+    fields = content_services.build_revision_fields(
+        title=title, body=body, is_repost=is_repost, source_name=source_name, source_url=source_url,
+        original_title=original_title)
+    if draft.current_revision_id and draft.current_revision.content_hash == fields["content_hash"]:
+        return draft.current_revision
+    revision = content_services.revision_append(actor=actor, draft=draft, fields=fields)
+    audit_record(action="content.draft.revised", actor=actor, target_type="content.draft", target_id=draft.pk,
+                 org_path=draft.account.org.path, account_id=draft.account_id, draft_id=draft.pk,
+                 data=content_services.draft_audit_data(revision))
+    active = selectors.active_submission_for_draft(draft)
+    if active is not None and active.state in (states.IN_REVIEW, states.APPROVED):
+        submission = _lock_submission(active.pk)
+        ended_round = submission.current_round
+        submission.supersede()
+        _save(submission)
+        reviewer_services.round_end(review_round=ended_round, outcome=ReviewRound.Outcome.SUPERSEDED)
+        _audit("workflow.submission.superseded", actor=actor, submission=submission,
+               data={"new_revision": revision.number, "new_hash": revision.content_hash})
+    return revision
+
+
+# ---------------------------------------------------------------- submit
+
+@transaction.atomic
+def submission_submit(*, actor, draft_id):
+    """Send a draft's current revision into tiered review.
+
+    A first submission opens round 1; a draft whose submission was returned is
+    resubmitted as the next round of that same submission.
+    """
+    draft = _lock_draft(draft_id)
+    if not content_permissions.can_view_draft(actor, draft):
+        raise NotAllowed(_("没有权限访问该稿件"))
+    if draft.author_id != actor.pk:
+        raise NotAllowed(_("只有作者本人可以提交送审"), code="not_author")
+    draft.account.ensure_open()
+    if not content_permissions.can_write_for(actor, draft.account):
+        raise NotAllowed(_("没有为该账号撰稿的权限"), code="not_editor")
+    revision = draft.current_revision
+    _check_repost(revision)
+    active = selectors.active_submission_for_draft(draft)
+    if active is not None:
+        if active.state != states.RETURNED:
+            raise Conflict(_("该稿件已在审核流程中（状态：%(state)s）") % {"state": states.STATE_LABELS[active.state]},
+                           code="already_submitted")
+        return _resubmit(actor=actor, submission_id=active.pk, revision=revision)
+    tiers, allow_author_publish = selectors.effective_tiers(draft.account)
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(draft=draft, account=draft.account, submitted_by=actor,
+                                                   revision=revision, allow_author_publish=allow_author_publish)
+    except IntegrityError:
+        raise Conflict(_("该稿件已在审核流程中"), code="already_submitted") from None
+    review_round, task = reviewer_services.round_open(submission_id=submission.pk, number=1, draft=draft,
+                                                      revision=revision, tiers=tiers)
+    submission.current_round = review_round
+    submission.current_task = task
+    _save(submission)
+    _audit("workflow.submission.submitted", actor=actor, submission=submission,
+           data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers})
+    return submission
+
+
+def _resubmit(*, actor, submission_id, revision):
+    submission = _lock_submission(submission_id)
+    refusal = permissions.resubmit_refusal(actor, submission)
+    if refusal:
+        _raise(refusal)
+    tiers, allow_author_publish = selectors.effective_tiers(submission.account)
+    number = (ReviewRound.objects.filter(submission_id=submission.pk).aggregate(n=Max("number"))["n"] or 0) + 1
+    review_round, task = reviewer_services.round_open(submission_id=submission.pk, number=number,
+                                                      draft=submission.draft, revision=revision, tiers=tiers)
+    submission.allow_author_publish = allow_author_publish
+    submission.resubmit(revision=revision, review_round=review_round, task=task)
+    _save(submission)
+    _audit("workflow.submission.resubmitted", actor=actor, submission=submission,
+           data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers})
+    return submission
+
+
+# ---------------------------------------------------------------- decide
+
+def submission_decide(*, actor, submission_id, verdicts, comments=None, note="", expected_tier=None,
+                      expected_hash=None):
+    """A reviewer's decision at the current tier, on all five dimensions.
+
+    All pass: the next tier's task opens, or the submission is approved after
+    the last tier. Any fail: the round ends and the draft returns to its
+    editor with the reasons. ``expected_tier`` / ``expected_hash`` name what
+    the reviewer looked at; when omitted they are taken from the submission
+    as it stood before the lock, so of two simultaneous decisions exactly one
+    succeeds and the other gets a conflict.
+    """
+    if expected_tier is None or expected_hash is None:
+        seen = Submission.objects.filter(pk=submission_id).values_list(
+            "current_task__tier", "revision__content_hash").first() if str(submission_id).isdigit() else None
+        if seen:
+            expected_tier = seen[0] if expected_tier is None else expected_tier
+            expected_hash = seen[1] if expected_hash is None else expected_hash
+    with transaction.atomic():
+        return _decide_locked(actor=actor, submission_id=submission_id, verdicts=verdicts, comments=comments,
+                              note=note, expected_tier=expected_tier, expected_hash=expected_hash)
+
+
+def _decide_locked(*, actor, submission_id, verdicts, comments, note, expected_tier, expected_hash):
+    submission = _lock_submission(submission_id)
+    _visible_or_deny(actor, submission)
+    if submission.state != states.IN_REVIEW:
+        raise Conflict(_("该稿件已不在审核中（当前状态：%(state)s），您的决定未保存") % {
+            "state": states.STATE_LABELS[submission.state]}, code="wrong_state")
+    task = submission.current_task
+    if expected_tier is not None and task.tier != int(expected_tier):
+        raise Conflict(_("该稿件已由他人在“第%(tier)s级”作出决定，您的决定未保存") % {"tier": expected_tier},
+                       code="tier_moved")
+    revision = submission.revision
+    if expected_hash and expected_hash != revision.content_hash:
+        raise Conflict(_("稿件内容已变化，请查看最新版本后再审核"), code="hash_mismatch")
+    refusal = permissions.decide_refusal(actor, submission)
+    if refusal:
+        _raise(refusal)
+    clean_verdicts, clean_comments, errors = checklist.validate_checklist(verdicts, comments)
+    note = str(note or "").strip()
+    if len(note) > 4000:
+        errors["note"] = [_("审核意见不能超过 4000 个字符")]
+    if errors:
+        raise ValidationFailed(_("审核意见填写不完整"), code="invalid_checklist", fields=errors)
+    if revision.recompute_hash() != revision.content_hash:
+        raise Conflict(_("稿件内容与其哈希不符，已拒绝审核"), code="hash_mismatch")
+    decision = reviewer_services.decision_record(task=task, reviewer=actor, revision=revision,
+                                                 verdicts=clean_verdicts, comments=clean_comments, note=note)
+    review_round = submission.current_round
+    decided = {"decision_id": decision.pk, "tier": task.tier, "tier_name": task.tier_name,
+               "verdicts": clean_verdicts, "comments": clean_comments, "note": note, "outcome": decision.outcome}
+    if decision.outcome == decision.Outcome.RETURN:
+        submission.return_for_changes()
+        _save(submission)
+        reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.RETURNED)
+        _audit("workflow.submission.decided", actor=actor, submission=submission, data=decided)
+        _audit("workflow.submission.returned", actor=actor, submission=submission,
+               data={"tier": task.tier, "failed": checklist.failed_dimensions(clean_verdicts),
+                     "comments": clean_comments})
+        return submission
+    later = [t for t in review_round.tiers if t["order"] > task.tier]
+    if later:
+        next_task = reviewer_services.task_open(review_round=review_round, tier_def=later[0])
+        submission.pass_tier(next_task=next_task)
+        _save(submission)
+        decided["next_tier"] = next_task.tier
+        _audit("workflow.submission.decided", actor=actor, submission=submission, data=decided)
+        return submission
+    submission.approve()
+    _save(submission)
+    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.APPROVED)
+    _audit("workflow.submission.decided", actor=actor, submission=submission, data=decided)
+    _audit("workflow.submission.approved", actor=actor, submission=submission)
+    return submission
+
+
+# ---------------------------------------------------------------- withdraw
+
+@transaction.atomic
+def submission_withdraw(*, actor, submission_id):
+    submission = _lock_submission(submission_id)
+    _visible_or_deny(actor, submission)
+    refusal = permissions.withdraw_refusal(actor, submission)
+    if refusal:
+        _raise(refusal)
+    open_round = submission.current_round if submission.state == states.IN_REVIEW else None
+    submission.withdraw()
+    _save(submission)
+    if open_round is not None:
+        reviewer_services.round_end(review_round=open_round, outcome=ReviewRound.Outcome.WITHDRAWN)
+    _audit("workflow.submission.withdrawn", actor=actor, submission=submission)
+    return submission
+
+
+# ---------------------------------------------------------------- publish and retract
+
+def _approved_hashes(submission):
+    return {d.revision_hash for d in reviewer_selectors.decisions_of_rounds([submission.current_round_id])}
+
+
+@transaction.atomic
+def submission_publish(*, actor, submission_id, external_url="", external_id=""):
+    """Publish the exact approved revision (先审后发) by an authorised user (授权发布)."""
+    submission = _lock_submission(submission_id)
+    _visible_or_deny(actor, submission)
+    refusal = permissions.publish_refusal(actor, submission)
+    if refusal:
+        _raise(refusal)
+    external_url = str(external_url or "").strip()
+    if external_url:
+        from django.core.exceptions import ValidationError
+        from django.core.validators import URLValidator
+
+        try:
+            URLValidator(schemes=["http", "https"])(external_url)
+        except ValidationError:
+            raise ValidationFailed(fields={"external_url": [_("外部链接格式不正确")]}) from None
+    external_id = str(external_id or "").strip()[:200]
+    revision = submission.revision
+    draft = content_selectors.draft_current_revision_id(submission.draft_id)
+    approved = _approved_hashes(submission)
+    if (draft != revision.pk or approved != {revision.content_hash}
+            or revision.recompute_hash() != revision.content_hash):
+        raise Conflict(_("待发布内容与审核通过的内容不一致（哈希不符），已拒绝发布"), code="hash_mismatch")
+    publication = content_services.publication_create(actor=actor, draft=submission.draft, revision=revision,
+                                                      external_url=external_url, external_id=external_id)
+    submission.publish(publication=publication)
+    _save(submission)
+    _audit("workflow.submission.published", actor=actor, submission=submission,
+           data={"publication_id": publication.pk, "external_url": external_url, "external_id": external_id})
+    return submission
+
+
+@transaction.atomic
+def publication_retract(*, actor, publication_id, reason):
+    """Retract a publication (撤稿). The record stays, marked with the reason."""
+    sub_id = (Submission.objects.filter(publication_id=publication_id).values_list("pk", flat=True).first()
+              if str(publication_id).isdigit() else None)
+    if sub_id is None:
+        raise NotAllowed(_("没有权限访问该发布记录"))
+    submission = _lock_submission(sub_id)
+    _visible_or_deny(actor, submission)
+    refusal = permissions.retract_refusal(actor, submission)
+    if refusal:
+        _raise(refusal)
+    reason = str(reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": [_("撤稿必须填写原因")]})
+    if len(reason) > 2000:
+        raise ValidationFailed(fields={"reason": [_("撤稿原因不能超过 2000 个字符")]})
+    publication = content_selectors.publication_for_update(publication_id)
+    content_services.publication_mark_retracted(actor=actor, publication=publication, reason=reason)
+    submission.retract()
+    _save(submission)
+    _audit("workflow.submission.retracted", actor=actor, submission=submission,
+           data={"publication_id": publication.pk, "reason": reason})
+    return submission
