@@ -70,6 +70,16 @@ def _lock_account(account_id):
         raise NotFound(_("账号不存在")) from None
 
 
+def _check_unique_handle(account):
+    """One row per account per platform. Checked here so the refusal names the
+    field (full_clean would report the constraint under "__all__")."""
+    duplicates = MediaAccount.objects.filter(platform=account.platform, handle=account.handle)
+    if account.pk:
+        duplicates = duplicates.exclude(pk=account.pk)
+    if duplicates.exists():
+        raise ValidationFailed(fields={"handle": [_("该平台上已登记相同的账号ID/网址")]})
+
+
 def _resolve_org(value):
     if isinstance(value, Organization):
         return value
@@ -143,14 +153,19 @@ def org_create(*, actor, code, name, short_name, kind, parent=None):
 
 
 @transaction.atomic
-def user_create(*, actor, username, password, name="", org=None, roles_=(), mobile="", wechat="", email=""):
+def user_create(*, actor, username, password, name="", org=None, roles_=(), mobile="", wechat="", email="",
+                is_staff=False):
     org_obj = _resolve_org(org) if org is not None else None
     if actor is not None and not actor.is_superuser and not permissions.can_manage_users(actor, org_obj):
         raise NotAllowed()
     role_list = _validate_roles(roles_)
     user = User(username=(username or "").strip(), name=clean_text(name), org=org_obj, roles=role_list,
-                mobile=clean_text(mobile), wechat=clean_text(wechat), email=(email or "").strip())
-    user.set_password(password)
+                mobile=clean_text(mobile), wechat=clean_text(wechat), email=(email or "").strip(),
+                is_staff=bool(is_staff))
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
     _full_clean(user, exclude=["password"])
     try:
         with transaction.atomic():
@@ -162,6 +177,59 @@ def user_create(*, actor, username, password, name="", org=None, roles_=(), mobi
                  data={"after": {"username": user.username, "name": user.name, "org": org_obj.code if org_obj else None,
                                  "roles": role_list}})
     return user
+
+
+USER_PROFILE_FIELDS = ("name", "org", "mobile", "wechat", "email", "is_active", "is_staff")
+
+
+@transaction.atomic
+def user_update(*, actor, user_id, **changes):
+    """Change a user's profile, unit or active/staff flags (not roles: user_set_roles)."""
+    try:
+        user = User.objects.select_for_update(of=("self",)).select_related("org").get(pk=user_id)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("用户不存在")) from None
+    if not actor.is_superuser and not permissions.can_manage_users(actor, user.org):
+        raise NotAllowed()
+    unknown = set(changes) - set(USER_PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={f: [_("未知字段")] for f in sorted(unknown)})
+    before = {f: (user.org.code if user.org_id else None) if f == "org" else getattr(user, f) for f in changes}
+    for field, value in changes.items():
+        if field == "org":
+            user.org = _resolve_org(value) if value is not None else None
+            if not actor.is_superuser and not permissions.can_manage_users(actor, user.org):
+                raise NotAllowed(_("不能把用户移到您管理范围以外的单位"))
+        elif field in ("is_active", "is_staff"):
+            setattr(user, field, bool(value))
+        else:
+            setattr(user, field, clean_text(value) if field != "email" else str(value or "").strip())
+    _full_clean(user, exclude=["password"])
+    user.save()
+    after = {f: (user.org.code if user.org_id else None) if f == "org" else getattr(user, f) for f in changes}
+    audit_record(action="content.user.changed", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=user.org.path if user.org_id else "", data={"before": before, "after": after})
+    return user
+
+
+@transaction.atomic
+def org_update(*, actor, org_id, name=None, short_name=None):
+    """Rename a unit. Codes and the tree position stay: they are in every path."""
+    org = Organization.objects.select_for_update().filter(pk=org_id).first()
+    if org is None:
+        raise NotFound(_("单位不存在"))
+    if not actor.is_superuser and not permissions.can_manage_users(actor, org):
+        raise NotAllowed()
+    before = {"name": org.name, "short_name": org.short_name}
+    if name is not None:
+        org.name = clean_text(name)
+    if short_name is not None:
+        org.short_name = clean_text(short_name)
+    _full_clean(org)
+    org.save(update_fields=["name", "short_name"])
+    audit_record(action="content.org.changed", actor=actor, target_type="content.organization", target_id=org.pk,
+                 org_path=org.path, data={"before": before, "after": {"name": org.name, "short_name": org.short_name}})
+    return org
 
 
 def _validate_roles(values):
@@ -201,6 +269,7 @@ def account_open(*, actor, org, note="", **fields):
     _apply_registry_fields(account, fields)
     if not permissions.can_manage_account(actor, account.org):
         raise NotAllowed()
+    _check_unique_handle(account)
     _full_clean(account)
     try:
         with transaction.atomic():
@@ -226,6 +295,7 @@ def account_change(*, actor, account_id, changes, note=""):
     _apply_registry_fields(account, changes or {})
     if not permissions.can_manage_account(actor, account.org):
         raise NotAllowed(_("不能把账号移到您管理范围以外的单位"))
+    _check_unique_handle(account)
     _full_clean(account)
     after = registry_snapshot(account)
     changed = {f: {"old": before[f], "new": after[f]} for f in REGISTRY_FIELDS if before[f] != after[f]}

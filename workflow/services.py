@@ -209,13 +209,20 @@ def draft_revise(*, actor, draft_id, title, body="", is_repost=False, source_nam
         original_title=original_title)
     if draft.current_revision_id and draft.current_revision.content_hash == fields["content_hash"]:
         return draft.current_revision
+    # Lock order everywhere: draft, then submission, then (last, inside
+    # audit_record) the audit chain head. Taking the submission before any
+    # audit entry keeps this from deadlocking against a reviewer's decision.
+    active = selectors.active_submission_for_draft(draft)
+    submission = None
+    if active is not None and active.state in (states.IN_REVIEW, states.APPROVED):
+        submission = _lock_submission(active.pk)
+        if submission.state not in (states.IN_REVIEW, states.APPROVED):
+            submission = None  # a decision returned it while we waited
     revision = content_services.revision_append(actor=actor, draft=draft, fields=fields)
     audit_record(action="content.draft.revised", actor=actor, target_type="content.draft", target_id=draft.pk,
                  org_path=draft.account.org.path, account_id=draft.account_id, draft_id=draft.pk,
                  data=content_services.draft_audit_data(revision))
-    active = selectors.active_submission_for_draft(draft)
-    if active is not None and active.state in (states.IN_REVIEW, states.APPROVED):
-        submission = _lock_submission(active.pk)
+    if submission is not None:
         ended_round = submission.current_round
         submission.supersede()
         _save(submission)
