@@ -6,11 +6,21 @@ them too, so neither the ORM nor a stray SQL statement from the application
 can rewrite history; the hash chain makes any out-of-band change detectable.
 """
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit import actions
 from audit.errors import AuditImmutable
+
+
+class CanonicalJSONEncoder(DjangoJSONEncoder):
+    """Stores the data column in the payload's own form (sorted keys, compact,
+    UTF-8), so the database can compare the two texts directly."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        super().__init__(*args, **kwargs)
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -48,7 +58,9 @@ class AuditEntry(models.Model):
     account_id = models.BigIntegerField(_("账号编号"), null=True, blank=True, db_index=True)
     draft_id = models.BigIntegerField(_("稿件编号"), null=True, blank=True, db_index=True)
     outcome = models.CharField(_("结果"), max_length=16, choices=list(actions.OUTCOMES.items()))
-    data = models.JSONField(_("数据"), default=dict, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True, encoder=CanonicalJSONEncoder)
+    # The canonical JSON of every field above: what the chain hashes.
+    payload = models.TextField(_("规范化内容"))
     prev_hash = models.CharField(_("前一条哈希"), max_length=64)
     hash = models.CharField(_("本条哈希"), max_length=64, unique=True)
 
@@ -68,6 +80,7 @@ class AuditEntry(models.Model):
         return str(actions.label_for(self.action))
 
     def hashed_fields(self):
+        """The values the payload must hold, read from the columns."""
         from audit.hashing import HASHED_FIELDS
 
         return {name: getattr(self, name) for name in HASHED_FIELDS}

@@ -1,9 +1,11 @@
 """Reads of the audit log: filtered trails and chain verification."""
 import dataclasses
+import hashlib
 
+from django.db import connection
 from django.db.models import Q
 
-from audit.hashing import GENESIS_HASH, entry_hash, HASHED_FIELDS
+from audit.hashing import GENESIS_HASH
 from audit.models import AuditChainHead, AuditEntry
 
 
@@ -50,33 +52,78 @@ class VerifyResult:
     reason: str = ""
 
 
+TABLE = AuditEntry._meta.db_table
+INT_COLUMNS = ("seq", "actor_id", "account_id", "draft_id")
+TEXT_COLUMNS = ("actor_label", "source_ip", "correlation_id", "action", "target_type", "target_id", "org_path",
+                "outcome")
+
+
+def _column_check_sql(vendor):
+    """SQL naming the first entry whose columns disagree with its payload."""
+    if vendor == "postgresql":
+        p = "x.p"
+        tests = [f"({p}->>'{c}')::bigint IS DISTINCT FROM x.{c}" for c in INT_COLUMNS]
+        tests += [f"({p}->>'{c}') IS DISTINCT FROM x.{c}" for c in TEXT_COLUMNS]
+        tests.append(f"({p}->'data') IS DISTINCT FROM x.data")
+        tests.append(f"({p}->>'created_at') IS DISTINCT FROM "
+                     "to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+        source = f"(SELECT e.*, e.payload::jsonb AS p FROM {TABLE} e) x"
+    elif vendor == "sqlite":
+        # One parse of the payload per row: extract every field at once and
+        # compare with the same fields rendered from the columns.
+        created = ("(replace(created_at, ' ', 'T') || "
+                   "CASE WHEN length(created_at) = 19 THEN '.000000Z' ELSE 'Z' END)")
+        columns = INT_COLUMNS + TEXT_COLUMNS
+        paths = ", ".join(f"'$.{c}'" for c in columns + ("data", "created_at"))
+        rendered = ", ".join(columns + ("json(data)", created))
+        tests = [f"json_extract(payload, {paths}) IS NOT json_array({rendered})"]
+        source = TABLE
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(vendor)
+    return f"SELECT MIN(seq) FROM {source} WHERE " + " OR ".join(tests)
+
+
 def chain_verify(*, chunk_size=5000):
     """Recompute the whole chain; name the first entry where it breaks.
 
-    A changed entry fails its own hash; a removed one leaves a gap in the
-    sequence; one inserted out of band breaks the link to its predecessor or
-    its own hash. The head row catches entries removed from the end.
+    A changed entry fails its own hash (payload changed) or the column check
+    (a column changed); a removed one leaves a gap in the sequence; one
+    inserted out of band breaks the link to its predecessor or its own hash.
+    The head row catches entries removed from the end.
     """
-    columns = ("seq", "hash", "prev_hash") + tuple(f for f in HASHED_FIELDS if f != "seq")
-    rows = AuditEntry.objects.order_by("seq").values_list(*columns).iterator(chunk_size=chunk_size)
     prev_hash = GENESIS_HASH
     expected_seq = 1
     count = 0
-    names = tuple(f for f in HASHED_FIELDS if f != "seq")
-    for row in rows:
-        seq, stored_hash, stored_prev = row[0], row[1], row[2]
-        if seq != expected_seq:
-            return VerifyResult(False, count, prev_hash, expected_seq, "missing")
-        if stored_prev != prev_hash:
-            return VerifyResult(False, count, prev_hash, seq, "link")
-        fields = dict(zip(names, row[3:]))
-        fields["seq"] = seq
-        if entry_hash(prev_hash, fields) != stored_hash:
-            return VerifyResult(False, count, prev_hash, seq, "hash")
-        prev_hash = stored_hash
-        expected_seq += 1
-        count += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq != count or head.hash != prev_hash):
-        return VerifyResult(False, count, prev_hash, min(head.seq, count) + 1, "head")
+    broken = None
+    sha256 = hashlib.sha256
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, prev_hash, hash, payload FROM {TABLE} ORDER BY seq")
+        while broken is None:
+            rows = cursor.fetchmany(chunk_size)
+            if not rows:
+                break
+            for seq, stored_prev, stored_hash, payload in rows:
+                if seq != expected_seq:
+                    broken = (expected_seq, "missing")
+                    break
+                if stored_prev != prev_hash:
+                    broken = (seq, "link")
+                    break
+                if sha256((prev_hash + payload).encode("utf-8")).hexdigest() != stored_hash:
+                    broken = (seq, "hash")
+                    break
+                prev_hash = stored_hash
+                expected_seq += 1
+                count += 1
+        cursor.execute(_column_check_sql(connection.vendor))
+        column_broken = cursor.fetchone()[0]
+    if column_broken is not None and (broken is None or column_broken < broken[0]):
+        broken = (column_broken, "column")
+    if broken is None:
+        head = AuditChainHead.objects.filter(pk=1).first()
+        if head is not None and (head.seq != count or head.hash != prev_hash):
+            broken = (min(head.seq, count) + 1, "head")
+    if broken is not None:
+        good = min(count, broken[0] - 1)
+        return VerifyResult(False, good, prev_hash, broken[0], broken[1])
     return VerifyResult(True, count, prev_hash, None, "")

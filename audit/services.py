@@ -8,7 +8,7 @@ from django.utils import timezone
 from audit import actions
 from audit.context import current_correlation_id, current_source_ip
 from audit.errors import UnknownAuditAction
-from audit.hashing import GENESIS_HASH, entry_hash
+from audit.hashing import GENESIS_HASH, HASHED_FIELDS, canonical_payload, chain_hash, sort_keys_deep
 from audit.models import AuditChainHead, AuditEntry
 
 # Switched off only by the benchmark that measures what auditing costs.
@@ -22,7 +22,7 @@ def set_enabled(flag):
 
 def _json_safe(value):
     """Round-trip through JSON so the stored data equals what is hashed."""
-    return json.loads(json.dumps(value or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return sort_keys_deep(json.loads(json.dumps(value or {}, cls=DjangoJSONEncoder, ensure_ascii=False)))
 
 
 def actor_label_for(actor):
@@ -79,8 +79,8 @@ def audit_record(
             data=_json_safe(data),
             prev_hash=head.hash,
         )
-        fields = entry.hashed_fields()
-        entry.hash = entry_hash(head.hash, fields)
+        entry.payload = canonical_payload({name: getattr(entry, name) for name in HASHED_FIELDS})
+        entry.hash = chain_hash(head.hash, entry.payload)
         entry.save(force_insert=True)
         AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
     return entry

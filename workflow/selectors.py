@@ -1,5 +1,5 @@
 """Reads for the workflow: the effective policy, submissions, the review queue."""
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q
 
 from content.models import MediaAccount
 from reviewers import selectors as reviewer_selectors
@@ -41,7 +41,7 @@ def accounts_with_policy_flag(accounts_qs):
     own = ReviewPolicy.objects.filter(account=OuterRef("pk"))
     inherited = (
         ReviewPolicy.objects.filter(org__isnull=False)
-        .annotate(account_path=OuterRef("org__path"))
+        .annotate(account_path=ExpressionWrapper(OuterRef("org__path"), output_field=CharField()))
         .filter(account_path__startswith=F("org__path"))
     )
     return accounts_qs.annotate(has_review_policy=Exists(own) | Exists(inherited))
@@ -52,13 +52,14 @@ def active_submission_for_draft(draft):
 
 
 def submission_detail(submission_id):
-    return (
-        Submission.objects.select_related(
-            "draft", "draft__author", "account", "account__org", "revision", "submitted_by",
-            "current_round", "current_task", "current_task__account", "current_task__account__org",
-            "current_task__claimed_by", "publication",
-        ).filter(pk=submission_id).first()
-    )
+    """One submission with what the rules and pages read; None when unknown."""
+    try:
+        return Submission.objects.select_related(
+            "draft", "account", "account__org", "revision", "current_round", "current_task",
+            "current_task__account", "current_task__account__org",
+        ).get(pk=submission_id)
+    except (Submission.DoesNotExist, ValueError, TypeError):
+        return None
 
 
 def review_queue(user):
@@ -91,3 +92,57 @@ def submissions_of_author(user):
         .select_related("draft", "account", "revision", "current_task")
         .order_by("-updated_at", "-pk")
     )
+
+
+# ---------------------------------------------------------------- reads shaped for the API (project/api)
+
+def account_registry(*, user, org=None, platform=None, status=None):
+    """The registry as the user may see it (content.selectors.account_list),
+    each row annotated with ``has_review_policy``."""
+    from content.selectors import account_list
+
+    return accounts_with_policy_flag(account_list(user=user, org=org, platform=platform, status=status))
+
+
+def account_registry_entry(account_id):
+    """One account with its unit and ``has_review_policy``; None when unknown."""
+    if not str(account_id).isdigit():
+        return None
+    return accounts_with_policy_flag(MediaAccount.objects.select_related("org").filter(pk=account_id)).first()
+
+
+def _drafts_with_latest_submission():
+    from django.db.models import OuterRef, Subquery
+
+    from content.models import Draft
+
+    latest = Submission.objects.filter(draft=OuterRef("pk")).order_by("-created_at", "-pk")
+    return (
+        Draft.objects.select_related("account", "account__org", "author", "current_revision",
+                                     "current_revision__author")
+        .annotate(latest_submission_id=Subquery(latest.values("pk")[:1]),
+                  latest_submission_state=Subquery(latest.values("state")[:1]))
+    )
+
+
+def draft_detail(draft_id):
+    """A draft with its account, author and current revision, annotated with its
+    latest submission (``latest_submission_id``/``_state``); None when unknown."""
+    if not str(draft_id).isdigit():
+        return None
+    return _drafts_with_latest_submission().filter(pk=draft_id).first()
+
+
+def drafts_of_author(user):
+    """The user's own drafts, most recently changed first, shaped like draft_detail."""
+    return _drafts_with_latest_submission().filter(author=user).order_by("-updated_at", "-id")
+
+
+def submission_with_history(submission_id):
+    """submission_detail plus ``review_rounds``: every round with its decisions."""
+    if not str(submission_id).isdigit():
+        return None
+    submission = submission_detail(submission_id)
+    if submission is not None:
+        submission.review_rounds = list(reviewer_selectors.rounds_with_decisions(submission.pk))
+    return submission

@@ -33,12 +33,9 @@ def _raise(refusal):
 
 def _lock_submission(submission_id):
     """Lock the row, then read it with what the rules need."""
-    try:
-        locked = Submission.objects.select_for_update().filter(pk=submission_id).values_list("pk", flat=True)
-        if not list(locked):
-            raise NotFound(_("送审单不存在"))
-    except (ValueError, TypeError):
-        raise NotFound(_("送审单不存在")) from None
+    if not str(submission_id).isdigit() or not Submission.objects.select_for_update().filter(
+            pk=submission_id).values_list("pk", flat=True).exists():
+        raise NotFound(_("送审单不存在"))
     return selectors.submission_detail(submission_id)
 
 

@@ -39,7 +39,7 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0002_initial")]
+    dependencies = [("audit", "0001_initial")]
 
     operations = [
         migrations.RunPython(

@@ -1,0 +1,103 @@
+"""Per-run state shared by the rules: the checked fields and the lexicon matcher."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .engine import LexiconMatcher, Match, TokenBoundaries, segment
+from .findings import Finding
+from .text import NormalizedText
+
+__all__ = ["FieldText", "Document", "PROMOTIONAL_WORDS"]
+
+#: Context words that make a text promotional (Advertising Law checks).
+PROMOTIONAL_WORDS = re.compile(
+    "招生|报名|培训|课程|优惠|学费|收费|价格|试听|招募|限时|名额有限|抢购|折扣|特惠|团购|"
+    "辅导班|训练营|夏令营|冬令营|咨询电话|咨询热线|报读|招商|促销"
+)
+PROMOTIONAL_WINDOW = 80
+
+
+class FieldText:
+    """One checked field (``title`` or ``body``): plain and normalised text."""
+
+    def __init__(self, name: str, normalized: NormalizedText, matcher: LexiconMatcher) -> None:
+        self.name = name
+        self.normalized = normalized
+        self.matcher = matcher
+
+    @property
+    def plain(self) -> str:
+        return self.normalized.plain
+
+    @property
+    def text(self) -> str:
+        """The normalised text the matching rules work on."""
+        return self.normalized.text
+
+    @cached_property
+    def matches(self) -> list[Match]:
+        """Lexicon matches in the normalised text (before the boundary rule)."""
+        return self.matcher.find(self.text)
+
+    @cached_property
+    def boundaries(self) -> TokenBoundaries:
+        matcher = self.matcher
+        return TokenBoundaries(self.text, lambda block: segment(block, matcher))
+
+    def finding(
+        self,
+        *,
+        rule: str,
+        dimension: str,
+        severity: str,
+        start: int,
+        end: int,
+        message: str,
+        suggestion: str = "",
+        normalized: bool = True,
+    ) -> Finding:
+        """Build a finding; ``start``/``end`` index the normalised text unless
+        ``normalized`` is false (then they already index the plain text)."""
+        if normalized:
+            start, end = self.normalized.plain_span(start, end)
+        return Finding(
+            rule=rule,
+            dimension=dimension,
+            severity=severity,
+            start=start,
+            end=end,
+            text=self.plain[start:end],
+            message=message,
+            suggestion=suggestion,
+            field=self.name,
+        )
+
+    def is_promotional(self, start: int, end: int) -> bool:
+        """Promotional context around normalised ``[start, end)``."""
+        text = self.text
+        window = text[max(0, start - PROMOTIONAL_WINDOW) : end + PROMOTIONAL_WINDOW]
+        return PROMOTIONAL_WORDS.search(window) is not None
+
+
+@dataclass
+class Document:
+    """Everything one pre-check run looks at."""
+
+    title: FieldText
+    body: FieldText
+    matcher: LexiconMatcher
+    is_repost: bool = False
+    source_name: str = ""
+    source_url: str = ""
+    original_title: str = ""
+    fields: tuple[FieldText, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fields = (self.title, self.body)
+
+    @cached_property
+    def promotional_title(self) -> bool:
+        return PROMOTIONAL_WORDS.search(self.title.text) is not None
