@@ -56,50 +56,46 @@ TABLE = AuditEntry._meta.db_table
 INT_COLUMNS = ("seq", "actor_id", "account_id", "draft_id")
 TEXT_COLUMNS = ("actor_label", "source_ip", "correlation_id", "action", "target_type", "target_id", "org_path",
                 "outcome")
-
-
-def _column_check_sql(vendor):
+def _column_break_sql(vendor):
     """SQL naming the first entry whose columns disagree with its payload."""
     if vendor == "postgresql":
-        p = "x.p"
-        tests = [f"({p}->>'{c}')::bigint IS DISTINCT FROM x.{c}" for c in INT_COLUMNS]
-        tests += [f"({p}->>'{c}') IS DISTINCT FROM x.{c}" for c in TEXT_COLUMNS]
-        tests.append(f"({p}->'data') IS DISTINCT FROM x.data")
-        tests.append(f"({p}->>'created_at') IS DISTINCT FROM "
-                     "to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
-        source = f"(SELECT e.*, e.payload::jsonb AS p FROM {TABLE} e) x"
-    elif vendor == "sqlite":
-        # One parse of the payload per row: extract every field at once and
-        # compare with the same fields rendered from the columns.
-        created = ("(replace(created_at, ' ', 'T') || "
-                   "CASE WHEN length(created_at) = 19 THEN '.000000Z' ELSE 'Z' END)")
-        columns = INT_COLUMNS + TEXT_COLUMNS
-        paths = ", ".join(f"'$.{c}'" for c in columns + ("data", "created_at"))
-        rendered = ", ".join(columns + ("json(data)", created))
-        tests = [f"json_extract(payload, {paths}) IS NOT json_array({rendered})"]
-        source = TABLE
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(vendor)
-    return f"SELECT MIN(seq) FROM {source} WHERE " + " OR ".join(tests)
+        # One parse of the payload per row, into typed fields.
+        spec = ", ".join([f"{c} bigint" for c in INT_COLUMNS] + [f"{c} text" for c in TEXT_COLUMNS]
+                         + ["data jsonb", "created_at text"])
+        tests = [f"p.{c} IS DISTINCT FROM e.{c}" for c in INT_COLUMNS + TEXT_COLUMNS + ("data",)]
+        tests.append("p.created_at IS DISTINCT FROM "
+                     "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+        return (f"SELECT MIN(e.seq) FROM {TABLE} e, LATERAL jsonb_to_record(e.payload::jsonb) AS p({spec}) "
+                f"WHERE " + " OR ".join(tests))
+    # SQLite: one parse of the payload per row, extracting every field at once,
+    # compared with the same fields rendered from the columns.
+    created = ("(replace(created_at, ' ', 'T') || "
+               "CASE WHEN length(created_at) = 19 THEN '.000000Z' ELSE 'Z' END)")
+    columns = INT_COLUMNS + TEXT_COLUMNS
+    paths = ", ".join(f"'$.{c}'" for c in columns + ("data", "created_at"))
+    rendered = ", ".join(columns + ("json(data)", created))
+    return f"SELECT MIN(seq) FROM {TABLE} WHERE json_extract(payload, {paths}) IS NOT json_array({rendered})"
 
 
 def chain_verify(*, chunk_size=5000):
     """Recompute the whole chain; name the first entry where it breaks.
 
-    A changed entry fails its own hash (payload changed) or the column check
-    (a column changed); a removed one leaves a gap in the sequence; one
-    inserted out of band breaks the link to its predecessor or its own hash.
-    The head row catches entries removed from the end.
+    One pass re-hashes every stored payload in sequence order (a gap:
+    "missing"; a wrong link to the predecessor: "link"; a wrong hash: "hash");
+    one SQL query finds the first entry whose searchable columns disagree with
+    its payload ("column"); the chain head row catches entries removed from
+    the end ("head").
     """
     prev_hash = GENESIS_HASH
     expected_seq = 1
-    count = 0
     broken = None
     sha256 = hashlib.sha256
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, prev_hash, hash, payload FROM {TABLE} ORDER BY seq")
+        # The DB-API cursor underneath Django's wrapper: this loop is the hot path.
+        raw = cursor.cursor
+        raw.execute(f"SELECT seq, prev_hash, hash, payload FROM {TABLE} ORDER BY seq")
         while broken is None:
-            rows = cursor.fetchmany(chunk_size)
+            rows = raw.fetchmany(chunk_size)
             if not rows:
                 break
             for seq, stored_prev, stored_hash, payload in rows:
@@ -114,16 +110,16 @@ def chain_verify(*, chunk_size=5000):
                     break
                 prev_hash = stored_hash
                 expected_seq += 1
-                count += 1
-        cursor.execute(_column_check_sql(connection.vendor))
+        cursor.execute(_column_break_sql(connection.vendor))
         column_broken = cursor.fetchone()[0]
+    count = expected_seq - 1
     if column_broken is not None and (broken is None or column_broken < broken[0]):
         broken = (column_broken, "column")
+        count = min(count, column_broken - 1)
     if broken is None:
         head = AuditChainHead.objects.filter(pk=1).first()
         if head is not None and (head.seq != count or head.hash != prev_hash):
             broken = (min(head.seq, count) + 1, "head")
     if broken is not None:
-        good = min(count, broken[0] - 1)
-        return VerifyResult(False, good, prev_hash, broken[0], broken[1])
+        return VerifyResult(False, count, prev_hash, broken[0], broken[1])
     return VerifyResult(True, count, prev_hash, None, "")
