@@ -67,7 +67,7 @@ def configure(*, cache_dir: str | os.PathLike | None = None) -> None:
 def cache_dir() -> Path:
     if _cache_dir_override is not None:
         return _cache_dir_override
-    env = os.environ.get("PRECHECK_CACHE_DIR")
+    env = os.environ.get("PRECHECK_CACHE_DIR") or os.environ.get("VAR_DIR")
     return Path(env) if env else REPO_ROOT / "var"
 
 
