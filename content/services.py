@@ -232,6 +232,37 @@ def org_update(*, actor, org_id, name=None, short_name=None):
     return org
 
 
+@transaction.atomic
+def user_login_failure(*, username, max_failures, lock_minutes):
+    """Count a failed login for an existing user; lock him after too many.
+
+    Returns the user when this failure locked him, else None. Unknown
+    usernames are only audited (by the caller), never created or counted.
+    """
+    user = User.objects.select_for_update(of=("self",)).select_related("org").filter(username=username).first()
+    if user is None:
+        return None
+    user.failed_logins = min(user.failed_logins + 1, 32767)
+    locked_now = user.failed_logins >= max_failures and not user.is_locked()
+    if locked_now:
+        user.locked_until = timezone.now() + dt.timedelta(minutes=lock_minutes)
+        user.failed_logins = 0
+    user.save(update_fields=["failed_logins", "locked_until"])
+    if locked_now:
+        audit_record(action="auth.locked", actor=None, actor_label=user.username, target_type="content.user",
+                     target_id=user.pk, org_path=user.org.path if user.org_id else "", outcome="denied",
+                     data={"username": user.username, "locked_until": user.locked_until,
+                           "after_failures": max_failures})
+        return user
+    return None
+
+
+def user_login_success(*, user):
+    """Reset the failure counter after a successful login."""
+    if user.failed_logins or user.locked_until:
+        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+
+
 def _validate_roles(values):
     role_list = sorted(set(values or []))
     unknown = [r for r in role_list if r not in roles.ROLES]
