@@ -11,6 +11,7 @@ ACTIONS = {
     "auth.login": _("登录"),
     "auth.logout": _("退出登录"),
     "auth.login_failed": _("登录失败"),
+    "auth.locked": _("连续登录失败，账户锁定"),
     "auth.token_created": _("签发接口令牌"),
     # units and users
     "content.org.created": _("创建单位"),
