@@ -10,12 +10,13 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 
-.PHONY: help install migrate demo run test test-postgres bench check-deps clean
+.PHONY: help install migrate demo run test test-postgres test-api-fuzz bench check-deps clean
 
 help:
 	@echo "make run            set up everything and serve on http://$(HOST):$(PORT)/"
 	@echo "make test           set up and run the whole test suite (SQLite)"
 	@echo "make test-postgres  the same suite against PostgreSQL (PG_URL=$(PG_URL))"
+	@echo "make test-api-fuzz  schemathesis against the API's OpenAPI schema (a few minutes)"
 	@echo "make bench          benchmarks in bench/"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -48,6 +49,11 @@ test: install
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+
+# Schemathesis against the served OpenAPI schema, in-process on a scratch database
+# (API_FUZZ_EXAMPLES per operation, API_FUZZ_SEED=random for a new exploration).
+test-api-fuzz: install
+	$(PY) -m pytest tests/api/fuzz_schemathesis.py -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: migrate
 	$(PY) bench/run.py

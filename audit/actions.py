@@ -33,6 +33,11 @@ ACTIONS = {
     "reviewers.membership.revoked": _("撤销审核层级"),
     "reviewers.task.claimed": _("认领审核任务"),
     "reviewers.task.released": _("释放审核任务"),
+    # the pre-check lexicon
+    "reviewers.lexicon.created": _("新增机审词库条目"),
+    "reviewers.lexicon.changed": _("修改机审词库条目"),
+    "reviewers.lexicon.disabled": _("停用机审词库条目"),
+    "reviewers.lexicon.enabled": _("启用机审词库条目"),
     # policies and workflow
     "workflow.policy.created": _("创建审核策略"),
     "workflow.policy.changed": _("修改审核策略"),
@@ -40,6 +45,7 @@ ACTIONS = {
     "workflow.submission.submitted": _("提交审核"),
     "workflow.submission.resubmitted": _("重新提交审核"),
     "workflow.submission.decided": _("审核决定"),
+    "workflow.submission.precheck_overridden": _("初审放行机审阻断项"),
     "workflow.submission.tier_passed": _("本级审核通过"),
     "workflow.submission.returned": _("退回修改"),
     "workflow.submission.approved": _("审核通过（终审）"),

@@ -118,8 +118,10 @@ def chain_verify(*, chunk_size=5000):
         count = min(count, column_broken - 1)
     if broken is None:
         head = AuditChainHead.objects.filter(pk=1).first()
-        if head is not None and (head.seq != count or head.hash != prev_hash):
-            broken = (min(head.seq, count) + 1, "head")
+        head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
+        # A missing head row with entries present is itself a sign of tampering.
+        if head_seq != count or head_hash != prev_hash:
+            broken = (min(head_seq, count) + 1, "head")
     if broken is not None:
-        return VerifyResult(False, count, prev_hash, broken[0], broken[1])
+        return VerifyResult(False, min(count, broken[0] - 1), prev_hash, broken[0], broken[1])
     return VerifyResult(True, count, prev_hash, None, "")

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "教育系统新媒体内容审核发布系统"
@@ -10,4 +10,5 @@ urlpatterns = [
     # Until the everyday web pages exist, the front door is the admin.
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("project.api.urls")),
 ]

@@ -6,9 +6,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from content.models import Draft, MediaAccount, Organization, Revision
-from reviewers.checklist import DIMENSION_LABELS, VERDICTS, VERDICT_LABELS
+from reviewers.checklist import DIMENSION_LABELS, DIMENSIONS, VERDICTS, VERDICT_LABELS
 
 VERDICT_CHOICES = [(v, VERDICT_LABELS[v]) for v in VERDICTS]
+DIMENSION_CHOICES = [(d, DIMENSION_LABELS[d]) for d in DIMENSIONS]
+
+# Pre-check severities (the same codes as reviewers.precheck.SEVERITIES), most serious first.
+BLOCKER, WARNING, INFO = "blocker", "warning", "info"
+SEVERITY_LABELS = {BLOCKER: _("阻断"), WARNING: _("警告"), INFO: _("提示")}
+SEVERITY_CHOICES = list(SEVERITY_LABELS.items())
 
 
 class TierMembership(models.Model):
@@ -65,6 +71,13 @@ class ReviewRound(models.Model):
     # The tiers as the policy defined them when the round opened:
     # [{"order": 1, "name": "初审", "due_hours": 24}, ...]
     tiers = models.JSONField(_("审核层级"), default=list)
+    # The automatic pre-check of ``revision`` the round opened with (None for
+    # rounds opened before the pre-check was wired in), and whether, under the
+    # policy's gate at that moment, the first tier must record an override
+    # reason to pass the round's blockers.
+    precheck = models.ForeignKey("PrecheckReport", verbose_name=_("机审报告"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    precheck_override_required = models.BooleanField(_("初审须填写机审放行理由"), default=False)
     started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     outcome = models.CharField(_("结果"), max_length=12, choices=Outcome.choices, default=Outcome.OPEN)
@@ -137,6 +150,9 @@ class Decision(models.Model):
     wording = models.CharField(DIMENSION_LABELS["wording"], max_length=4, choices=VERDICT_CHOICES)
     comments = models.JSONField(_("各维度意见"), default=dict, blank=True)
     note = models.TextField(_("审核意见"), blank=True)
+    # The first tier's reason for passing a round whose pre-check report has
+    # blockers (required by the policy's gate); empty otherwise.
+    precheck_override = models.TextField(_("机审阻断项放行理由"), blank=True)
     outcome = models.CharField(_("结论"), max_length=8, choices=Outcome.choices)
     created_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
 
@@ -157,3 +173,107 @@ class Decision(models.Model):
         from reviewers.checklist import DIMENSIONS
 
         return {dim: getattr(self, dim) for dim in DIMENSIONS}
+
+
+# ---------------------------------------------------------------- the automatic pre-check (机审)
+
+class LexiconEntry(models.Model):
+    """One entry of the pre-check lexicon (see reviewers/precheck/README.md).
+
+    Loaded from the shipped CSV files by a data migration (origin "shipped");
+    administrators add, edit and disable entries through reviewers.services,
+    which bump :class:`LexiconState` in the same transaction."""
+
+    class Origin(models.TextChoices):
+        SHIPPED = "shipped", _("随系统发布")
+        ADMIN = "admin", _("管理员添加")
+
+    wrong = models.CharField(_("不规范写法"), max_length=100)
+    right = models.CharField(_("规范写法"), max_length=100, blank=True,
+                             help_text=_("与不规范写法相同时为“例外”：该短语正确，其中包含的词不报告"))
+    dimension = models.CharField(_("审核维度"), max_length=10, choices=DIMENSION_CHOICES)
+    severity = models.CharField(_("严重程度"), max_length=8, choices=SEVERITY_CHOICES, default=WARNING)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    origin = models.CharField(_("来源"), max_length=8, choices=Origin.choices, default=Origin.ADMIN)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("机审词库条目")
+        verbose_name_plural = _("机审词库")
+        ordering = ["dimension", "wrong"]
+        constraints = [
+            models.UniqueConstraint(fields=["wrong", "dimension"], name="lexiconentry_unique_wrong_dimension"),
+            models.CheckConstraint(condition=~Q(wrong=""), name="lexiconentry_wrong_not_empty"),
+            models.CheckConstraint(condition=Q(dimension__in=DIMENSIONS), name="lexiconentry_dimension_valid"),
+            models.CheckConstraint(condition=Q(severity__in=list(SEVERITY_LABELS)),
+                                   name="lexiconentry_severity_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.wrong} → {self.right}" if self.right != self.wrong else f"{self.wrong}（例外）"
+
+    def as_precheck_entry(self):
+        """The pure library's value object for this row."""
+        from reviewers.precheck import LexiconEntry as Entry
+
+        return Entry(self.wrong, self.right, self.dimension, self.severity, self.note, self.enabled)
+
+
+class LexiconState(models.Model):
+    """A single row (id 1): the lexicon's change counter and a token that
+    changes with it. Every lexicon change bumps both in its own transaction, so
+    each process sees a change with one cheap query and rebuilds its cached
+    lexicon (no restart)."""
+
+    version = models.PositiveIntegerField(_("词库版本号"), default=1)
+    token = models.CharField(_("变更标识"), max_length=32)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("机审词库版本")
+        verbose_name_plural = _("机审词库版本")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="lexiconstate_single_row")]
+
+    def __str__(self):
+        return f"词库版本 {self.version}"
+
+
+class PrecheckReport(models.Model):
+    """The pre-check of one immutable revision with one lexicon version.
+
+    ``findings`` holds ``Finding.as_dict()`` of every finding; body findings
+    index ``plain_text``, title findings index the revision's title."""
+
+    revision = models.ForeignKey(Revision, verbose_name=_("稿件版本"), on_delete=models.PROTECT,
+                                 related_name="precheck_reports")
+    lexicon_version = models.CharField(_("词库版本"), max_length=64)
+    findings = models.JSONField(_("发现的问题"), default=list)
+    summary = models.JSONField(_("统计"), default=dict)
+    max_severity = models.CharField(_("最高严重程度"), max_length=8, choices=SEVERITY_CHOICES, blank=True)
+    plain_text = models.TextField(_("正文纯文本（问题位置的依据）"), blank=True)
+    created_at = models.DateTimeField(_("机审时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("机审报告")
+        verbose_name_plural = _("机审报告")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "lexicon_version"], name="precheckreport_unique_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.revision} · 机审（词库 {self.lexicon_version}）"
+
+    def blockers(self, dimensions=None):
+        """The blocker findings (dicts), optionally only of some dimensions."""
+        return [f for f in self.findings
+                if f["severity"] == BLOCKER and (dimensions is None or f["dimension"] in dimensions)]
+
+    def findings_by_dimension(self):
+        """{dimension: [finding, ...]} for all five dimensions, in checklist order."""
+        grouped = {dim: [] for dim in DIMENSIONS}
+        for finding in self.findings:
+            grouped.setdefault(finding["dimension"], []).append(finding)
+        return grouped

@@ -44,3 +44,16 @@ def decide_refusal(user, task, *, author_id, signed_reviewer_ids):
 def can_manage_memberships(user, account_or_org):
     org = getattr(account_or_org, "org", account_or_org)
     return content_permissions.has_scoped_role(user, roles.UNIT_ADMIN, org)
+
+
+def can_manage_lexicon(user):
+    """Who may add, edit and disable pre-check lexicon entries: the lexicon is
+    shared by every unit, so a superuser or the administrator of a top-level
+    unit (one without a parent), not of a unit further down."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    org = getattr(user, "org", None)
+    return org is not None and org.parent_id is None and content_permissions.has_scoped_role(
+        user, roles.UNIT_ADMIN, org)

@@ -54,3 +54,169 @@ def decisions_of_rounds(round_ids):
 
 def signed_reviewer_ids(round_id):
     return set(Decision.objects.filter(round_id=round_id).values_list("reviewer_id", flat=True))
+
+
+def rounds_with_decisions(submission_id):
+    """A submission's rounds, oldest first, each with its revision and its
+    decisions (reviewer and revision loaded): three queries in all."""
+    from django.db.models import Prefetch
+
+    decisions = Decision.objects.select_related("reviewer", "revision").order_by("tier")
+    return (
+        ReviewRound.objects.filter(submission_id=submission_id)
+        .select_related("revision")
+        .prefetch_related(Prefetch("decisions", queryset=decisions))
+        .order_by("number")
+    )
+
+
+# ---------------------------------------------------------------- the automatic pre-check (机审)
+
+class _LexiconCache:
+    """The lexicon built from the database, per process, keyed on the
+    LexiconState row (counter and token): a change anywhere is seen by every
+    process on its next call, without a restart."""
+
+    def __init__(self):
+        import threading
+
+        self.lock = threading.Lock()
+        self.key = object()
+        self.lexicon = None
+
+    def clear(self):
+        with self.lock:
+            self.key, self.lexicon = object(), None
+
+
+_lexicon_cache = _LexiconCache()
+
+
+def _lexicon_state_key():
+    from reviewers.models import LexiconState
+
+    return LexiconState.objects.filter(pk=1).values_list("version", "token").first()
+
+
+def _build_lexicon(key):
+    import logging
+
+    from reviewers.models import LexiconEntry
+    from reviewers.precheck import Lexicon, LexiconError, lexicon_version, load_shipped_lexicon
+    from reviewers.precheck import LexiconEntry as Entry
+
+    rows = list(LexiconEntry.objects.order_by("pk").values_list(
+        "pk", "wrong", "right", "dimension", "severity", "note", "enabled"))
+    if not rows:
+        # No lexicon in the database (e.g. a flushed test database): the shipped files.
+        return load_shipped_lexicon()
+    entries = []
+    for pk, wrong, right, dimension, severity, note, enabled in rows:
+        if not enabled:
+            continue
+        try:
+            entries.append(Entry(wrong, right, dimension, severity, note))
+        except LexiconError as exc:  # the services never store one; never let one row stop every check
+            logging.getLogger(__name__).error("lexicon entry %s skipped: %s", pk, exc)
+    entries = tuple(entries)
+    counter = key[0] if key else 0
+    # The content hash makes the version unique to these entries even if a
+    # counter value comes back (a restored backup, rolled-back test data); the
+    # engine's automaton cache is keyed on it.
+    return Lexicon(entries, version=f"db-{counter}-{lexicon_version(entries)[:8]}")
+
+
+def current_lexicon():
+    """The lexicon in force: the enabled database entries (the shipped files
+    when the table is empty). One query when nothing changed since this
+    process last built it."""
+    key = _lexicon_state_key()
+    cache = _lexicon_cache
+    if cache.lexicon is not None and cache.key == key:
+        return cache.lexicon
+    with cache.lock:
+        if cache.lexicon is not None and cache.key == key:
+            return cache.lexicon
+        for _attempt in range(3):
+            lexicon = _build_lexicon(key)
+            latest = _lexicon_state_key()
+            if latest == key:
+                break
+            key = latest  # changed while we read the entries: read them again
+        cache.key, cache.lexicon = key, lexicon
+        return lexicon
+
+
+def precheck_run(*, title="", body_html="", is_repost=False, source_name="", source_url="", original_title="",
+                 lexicon=None):
+    """Run the pre-check on content that is not (yet) a revision, e.g. an
+    editor's text before submitting. Writes nothing. The content is cleaned by
+    the same HTML policy as a saved revision, so the findings are those the
+    submission will get. Returns a ``reviewers.precheck.Report``."""
+    from content.sanitize import clean_html, clean_text
+    from reviewers.precheck import run_precheck
+
+    return run_precheck(
+        title=clean_text(title or ""), body_html=clean_html(body_html or ""), is_repost=bool(is_repost),
+        source_name=clean_text(source_name or ""), source_url=(source_url or "").strip(),
+        original_title=clean_text(original_title or ""),
+        lexicon=current_lexicon() if lexicon is None else lexicon)
+
+
+def precheck_run_revision(revision, *, lexicon=None):
+    """The pre-check of a saved revision (a ``reviewers.precheck.Report``)."""
+    from reviewers.precheck import run_precheck
+
+    return run_precheck(
+        title=revision.title, body_html=revision.body_html, is_repost=revision.is_repost,
+        source_name=revision.source_name, source_url=revision.source_url, original_title=revision.original_title,
+        lexicon=current_lexicon() if lexicon is None else lexicon)
+
+
+def precheck_report_for(revision, *, lexicon_version=None):
+    """The stored report of a revision: for that lexicon version, else the
+    latest one; None when the revision was never pre-checked."""
+    from reviewers.models import PrecheckReport
+
+    qs = PrecheckReport.objects.filter(revision=revision)
+    if lexicon_version is not None:
+        qs = qs.filter(lexicon_version=lexicon_version)
+    return qs.order_by("-created_at", "-id").first()
+
+
+def precheck_highlighted_html(report, *, field="body", text=None):
+    """The text of one field with every finding wrapped in ``<mark>``.
+
+    ``field="body"`` highlights ``report.plain_text``; ``field="title"`` needs
+    ``text`` (the revision's title). Overlapping findings split the text into
+    segments; each ``<mark>`` carries the most serious severity among the
+    findings covering it (class ``precheck-<severity>``), their dimensions
+    (``data-dimensions``), their indexes into ``report.findings``
+    (``data-findings``) and their messages as its title. Line breaks are kept
+    as ``\\n`` (style the container with ``white-space: pre-wrap``).
+    Returns a SafeString.
+    """
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    from reviewers.models import SEVERITY_LABELS
+
+    source = report.plain_text if field == "body" else (text or "")
+    rank = {sev: i for i, sev in enumerate(SEVERITY_LABELS)}
+    spans = [(i, f) for i, f in enumerate(report.findings)
+             if f.get("field", "body") == field and 0 <= f["start"] < f["end"] <= len(source)]
+    cuts = sorted({0, len(source), *(f["start"] for _i, f in spans), *(f["end"] for _i, f in spans)})
+    parts = []
+    for start, end in zip(cuts, cuts[1:]):
+        piece = escape(source[start:end])
+        covering = [(i, f) for i, f in spans if f["start"] <= start and end <= f["end"]]
+        if not covering:
+            parts.append(piece)
+            continue
+        worst = min((f["severity"] for _i, f in covering), key=rank.__getitem__)
+        dims = " ".join(sorted({f["dimension"] for _i, f in covering}))
+        ids = " ".join(str(i) for i, _f in covering)
+        title = escape("\n".join(f["message"] for _i, f in covering))
+        parts.append(f'<mark class="precheck precheck-{worst}" data-dimensions="{dims}" data-findings="{ids}" '
+                     f'title="{title}">{piece}</mark>')
+    return mark_safe("".join(parts))

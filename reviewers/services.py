@@ -1,6 +1,8 @@
-"""Writes: tier membership, claiming tasks, and the building blocks the
-workflow uses to open rounds, open tasks and record decisions."""
+"""Writes: tier membership, claiming tasks, the pre-check lexicon, and the
+building blocks the workflow uses to store pre-check reports, open rounds,
+open tasks and record decisions."""
 import datetime as dt
+import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,8 +11,10 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from content.models import MediaAccount, Organization, User
-from reviewers import checklist, permissions
-from reviewers.models import Decision, ReviewRound, ReviewTask, TierMembership
+from reviewers import checklist, permissions, selectors
+from reviewers.models import (
+    SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PrecheckReport, ReviewRound, ReviewTask, TierMembership,
+)
 
 
 # ---------------------------------------------------------------- membership
@@ -120,12 +124,17 @@ def task_release(*, actor, task_id):
 
 # ---------------------------------------------------------------- building blocks for workflow
 
-def round_open(*, submission_id, number, draft, revision, tiers):
-    """Open a review round for a revision and its first tier's task."""
+def round_open(*, submission_id, number, draft, revision, tiers, precheck=None, precheck_override_required=False):
+    """Open a review round for a revision and its first tier's task.
+
+    ``precheck``: the revision's stored PrecheckReport; with
+    ``precheck_override_required`` the first tier must give a reason to pass."""
     if not tiers:
         raise ValidationFailed(_("审核策略没有任何审核层级"), code="policy_empty")
     review_round = ReviewRound.objects.create(submission_id=submission_id, number=number, draft=draft,
-                                              revision=revision, account=draft.account, tiers=list(tiers))
+                                              revision=revision, account=draft.account, tiers=list(tiers),
+                                              precheck=precheck,
+                                              precheck_override_required=bool(precheck_override_required))
     task = task_open(review_round=review_round, tier_def=tiers[0])
     return review_round, task
 
@@ -147,7 +156,7 @@ def round_end(*, review_round, outcome):
         status=ReviewTask.Status.CANCELLED)
 
 
-def decision_record(*, task, reviewer, revision, verdicts, comments, note):
+def decision_record(*, task, reviewer, revision, verdicts, comments, note, precheck_override=""):
     """Record a validated decision and close its task. Returns the Decision."""
     outcome = Decision.Outcome.PASS if checklist.all_passed(verdicts) else Decision.Outcome.RETURN
     try:
@@ -155,10 +164,170 @@ def decision_record(*, task, reviewer, revision, verdicts, comments, note):
             decision = Decision.objects.create(
                 task=task, round=task.round, tier=task.tier, tier_name=task.tier_name, reviewer=reviewer,
                 revision=revision, revision_hash=revision.content_hash, comments=comments, note=note,
-                outcome=outcome, **verdicts,
+                precheck_override=precheck_override or "", outcome=outcome, **verdicts,
             )
     except IntegrityError:
         raise Conflict(_("本层级已有审核决定，或您已签署本轮的其他层级"), code="already_decided") from None
     task.status = ReviewTask.Status.DONE
     task.save(update_fields=["status"])
     return decision
+
+
+# ---------------------------------------------------------------- the pre-check lexicon
+
+LEXICON_FIELDS = ("wrong", "right", "dimension", "severity", "note")
+_LEXICON_MAX = {"wrong": 100, "right": 100, "note": 300}
+
+
+def _lexicon_snapshot(entry):
+    return {"wrong": entry.wrong, "right": entry.right, "dimension": entry.dimension, "severity": entry.severity,
+            "note": entry.note, "enabled": entry.enabled, "origin": entry.origin}
+
+
+def _clean_lexicon_fields(values):
+    """Validate the given lexicon fields; return them cleaned or raise ValidationFailed."""
+    from reviewers.precheck.lexicon import normalize_term
+
+    cleaned, errors = {}, {}
+    for name, value in values.items():
+        value = str(value if value is not None else "").strip()
+        if name in _LEXICON_MAX and len(value) > _LEXICON_MAX[name]:
+            errors[name] = [_("不能超过 %(n)d 个字符") % {"n": _LEXICON_MAX[name]}]
+        cleaned[name] = value
+    if "wrong" in cleaned and not normalize_term(cleaned["wrong"]):
+        errors["wrong"] = [_("不规范写法不能为空")]
+    if "dimension" in cleaned and cleaned["dimension"] not in checklist.DIMENSIONS:
+        errors["dimension"] = [_("未知的审核维度")]
+    if "severity" in cleaned and cleaned["severity"] not in SEVERITY_LABELS:
+        errors["severity"] = [_("未知的严重程度")]
+    if errors:
+        raise ValidationFailed(_("词库条目填写有误"), fields=errors)
+    return cleaned
+
+
+def _lexicon_lock_state():
+    """Lock the lexicon state row (created when missing): the first lock of
+    every lexicon change, so changes queue and each gets its own version."""
+    state = LexiconState.objects.select_for_update().filter(pk=1).first()
+    if state is None:
+        try:
+            with transaction.atomic():
+                LexiconState.objects.create(pk=1, version=0, token="")
+        except IntegrityError:
+            pass
+        state = LexiconState.objects.select_for_update().get(pk=1)
+    return state
+
+
+def _lexicon_bump(state):
+    """Advance the locked state: every process rebuilds its lexicon on its next pre-check."""
+    state.version += 1
+    state.token = uuid.uuid4().hex
+    state.save(update_fields=["version", "token", "updated_at"])
+    return state.version
+
+
+def _lexicon_guard(actor):
+    if not permissions.can_manage_lexicon(actor):
+        raise NotAllowed(_("只有顶级单位的管理员可以维护机审词库"))
+
+
+def _audit_lexicon(action, *, actor, entry, version, before=None):
+    org = getattr(actor, "org", None) if actor is not None else None
+    audit_record(action=action, actor=actor, target_type="reviewers.lexiconentry", target_id=entry.pk,
+                 org_path=org.path if org is not None else "",
+                 data={"before": before, "after": _lexicon_snapshot(entry), "lexicon_version": version})
+
+
+def _lock_lexicon_entry(entry_id):
+    entry = (LexiconEntry.objects.select_for_update().filter(pk=entry_id).first()
+             if str(entry_id).isdigit() else None)
+    if entry is None:
+        raise NotFound(_("词库条目不存在"))
+    return entry
+
+
+def _save_lexicon_entry(entry, *, create=False):
+    try:
+        with transaction.atomic():
+            if create:
+                entry.save(force_insert=True)
+            else:
+                entry.save()
+    except IntegrityError:
+        raise Conflict(_("该维度下已有相同的不规范写法"), code="lexicon_entry_exists",
+                       fields={"wrong": [_("该维度下已有相同的不规范写法")]}) from None
+
+
+@transaction.atomic
+def lexicon_entry_create(*, actor, wrong, right="", dimension, severity="warning", note="", enabled=True):
+    """Add a lexicon entry (origin "admin"). In force for every process's next pre-check."""
+    _lexicon_guard(actor)
+    fields = _clean_lexicon_fields({"wrong": wrong, "right": right, "dimension": dimension, "severity": severity,
+                                    "note": note})
+    state = _lexicon_lock_state()
+    entry = LexiconEntry(**fields, enabled=bool(enabled), origin=LexiconEntry.Origin.ADMIN)
+    _save_lexicon_entry(entry, create=True)
+    version = _lexicon_bump(state)
+    _audit_lexicon("reviewers.lexicon.created", actor=actor, entry=entry, version=version)
+    return entry
+
+
+@transaction.atomic
+def lexicon_entry_update(*, actor, entry_id, wrong=None, right=None, dimension=None, severity=None, note=None):
+    """Change the given fields of an entry (None: unchanged). No change, no entry in the log."""
+    _lexicon_guard(actor)
+    given = {name: value for name, value in (("wrong", wrong), ("right", right), ("dimension", dimension),
+                                             ("severity", severity), ("note", note)) if value is not None}
+    fields = _clean_lexicon_fields(given)
+    state = _lexicon_lock_state()
+    entry = _lock_lexicon_entry(entry_id)
+    changed = {name: value for name, value in fields.items() if getattr(entry, name) != value}
+    if not changed:
+        return entry
+    before = _lexicon_snapshot(entry)
+    for name, value in changed.items():
+        setattr(entry, name, value)
+    _save_lexicon_entry(entry)
+    version = _lexicon_bump(state)
+    _audit_lexicon("reviewers.lexicon.changed", actor=actor, entry=entry, version=version, before=before)
+    return entry
+
+
+@transaction.atomic
+def lexicon_entry_set_enabled(*, actor, entry_id, enabled):
+    """Disable (or enable again) an entry; entries are never deleted."""
+    _lexicon_guard(actor)
+    state = _lexicon_lock_state()
+    entry = _lock_lexicon_entry(entry_id)
+    if entry.enabled == bool(enabled):
+        return entry
+    before = _lexicon_snapshot(entry)
+    entry.enabled = bool(enabled)
+    _save_lexicon_entry(entry)
+    version = _lexicon_bump(state)
+    _audit_lexicon("reviewers.lexicon.enabled" if entry.enabled else "reviewers.lexicon.disabled",
+                   actor=actor, entry=entry, version=version, before=before)
+    return entry
+
+
+# ---------------------------------------------------------------- the pre-check report (building block)
+
+def precheck_store(*, revision, lexicon=None):
+    """Building block: the stored pre-check report of ``revision`` with the
+    lexicon in force (``lexicon``: to pin one). An existing report for the
+    same revision and lexicon version is reused; the caller's transaction
+    audits the operation that needed it."""
+    lexicon = selectors.current_lexicon() if lexicon is None else lexicon
+    existing = PrecheckReport.objects.filter(revision=revision, lexicon_version=lexicon.version).first()
+    if existing is not None:
+        return existing
+    report = selectors.precheck_run_revision(revision, lexicon=lexicon)
+    try:
+        with transaction.atomic():
+            return PrecheckReport.objects.create(
+                revision=revision, lexicon_version=report.lexicon_version,
+                findings=[finding.as_dict() for finding in report.findings], summary=report.summary(),
+                max_severity=report.max_severity or "", plain_text=report.plain_text)
+    except IntegrityError:
+        return PrecheckReport.objects.get(revision=revision, lexicon_version=report.lexicon_version)

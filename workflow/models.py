@@ -23,6 +23,16 @@ class ReviewPolicy(models.Model):
     allow_author_publish = models.BooleanField(
         _("允许作者本人发布"), default=False,
         help_text=_("默认不允许：发布人不能是稿件作者（职责分离）"))
+    # The pre-check gate (机审把关): see workflow.services.submission_submit / submission_decide.
+    precheck_secrecy_blocks = models.BooleanField(
+        _("保密阻断项禁止提交"), default=True,
+        help_text=_("机审发现保密类阻断项（身份证号、手机号、密级标志等）时，稿件须修改后才能提交"))
+    precheck_blockers_need_override = models.BooleanField(
+        _("其他阻断项须初审填写放行理由"), default=True,
+        help_text=_("机审报告有阻断项时，初审通过须填写放行理由（记入审计日志）"))
+    precheck_extra_tier = models.CharField(
+        _("机审加审层级"), max_length=50, blank=True,
+        help_text=_("例如“保密审查”：机审报告有政治或保密类阻断项时，在最后一级之后增加此审核层级（序号为最后一级加一，由持有该序号审核层级的人员审核）；留空则不增加"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -44,6 +54,11 @@ class ReviewPolicy(models.Model):
 
     def tier_defs(self):
         return [{"order": t.order, "name": t.name, "due_hours": t.due_hours} for t in self.tiers.all()]
+
+    def precheck_gate(self):
+        return {"secrecy_blocks": self.precheck_secrecy_blocks,
+                "blockers_need_override": self.precheck_blockers_need_override,
+                "extra_tier": self.precheck_extra_tier}
 
 
 class PolicyTier(models.Model):

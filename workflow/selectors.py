@@ -29,10 +29,23 @@ def policy_for_account(account):
 
 def effective_tiers(account):
     """(tier definitions, allow_author_publish) for a new round on this account."""
+    tiers, allow_author_publish, _gate = effective_review_setup(account)
+    return tiers, allow_author_publish
+
+
+def effective_gate(account):
+    """The pre-check gate for a new round on this account: {"secrecy_blocks",
+    "blockers_need_override", "extra_tier"} (the defaults without a policy)."""
+    return effective_review_setup(account)[2]
+
+
+def effective_review_setup(account):
+    """(tier definitions, allow_author_publish, pre-check gate) for a new round,
+    from one read of the effective policy."""
     policy = policy_for_account(account)
     if policy is None:
-        return [dict(t) for t in states.DEFAULT_TIERS], False
-    return policy.tier_defs(), policy.allow_author_publish
+        return [dict(t) for t in states.DEFAULT_TIERS], False, dict(states.DEFAULT_PRECHECK_GATE)
+    return policy.tier_defs(), policy.allow_author_publish, policy.precheck_gate()
 
 
 def accounts_with_policy_flag(accounts_qs):

@@ -77,6 +77,54 @@ def _lock_draft(draft_id):
     return draft
 
 
+_FIELD_LABELS = {"body": _("正文"), "title": _("标题"), "repost": _("转载信息")}
+
+
+def _finding_brief(finding):
+    where = str(_FIELD_LABELS.get(finding["field"], finding["field"]))
+    if finding["field"] != "repost":
+        where += _("第%(n)d字") % {"n": finding["start"] + 1}
+    return f"{where}：{finding['message']}"
+
+
+def _precheck_gate(*, revision, tiers, gate):
+    """Store the revision's pre-check report and apply the policy's gate.
+
+    A secrecy blocker stops the submission when the gate says so (nothing is
+    written: the caller's transaction rolls back). Otherwise returns the
+    report, the round's tiers (with the policy's extra tier appended when the
+    report has a political or secrecy blocker), whether the first tier must
+    record an override reason to pass the report's blockers, and the name of
+    the extra tier added ("" when none).
+    """
+    report = reviewer_services.precheck_store(revision=revision)
+    if gate["secrecy_blocks"]:
+        stopped = report.blockers(dimensions=("secrecy",))
+        if stopped:
+            briefs = [_finding_brief(f) for f in stopped]
+            fields = {}
+            for finding, brief in zip(stopped, briefs):
+                fields.setdefault("title" if finding["field"] == "title" else "body", []).append(brief)
+            shown = "；".join(briefs[:3]) + (_("等") if len(briefs) > 3 else "")
+            raise ValidationFailed(
+                _("机审发现 %(n)d 处保密阻断项（涉密标志或个人信息），稿件不能提交，请修改后再提交：%(list)s") % {
+                    "n": len(stopped), "list": shown},
+                code="precheck_blocked", fields=fields)
+    override_required = bool(gate["blockers_need_override"] and report.blockers())
+    extra_tier = ""
+    if gate["extra_tier"] and report.blockers(dimensions=states.EXTRA_TIER_DIMENSIONS):
+        extra_tier = gate["extra_tier"]
+        last = max((t["order"] for t in tiers), default=0)
+        tiers = [*tiers, {"order": last + 1, "name": extra_tier, "due_hours": states.EXTRA_TIER_DUE_HOURS}]
+    return report, tiers, override_required, extra_tier
+
+
+def _precheck_audit_data(report, override_required, extra_tier):
+    return {"report_id": report.pk, "lexicon_version": report.lexicon_version,
+            "max_severity": report.max_severity, "blockers": len(report.blockers()),
+            "total": len(report.findings), "override_required": override_required, "extra_tier": extra_tier}
+
+
 # ---------------------------------------------------------------- policies
 
 def _clean_tiers(tiers):
@@ -119,11 +167,22 @@ def _policy_audit(action, *, actor, policy, org, before=None):
                  data={"before": before, "after": {"name": policy.name, "org_id": policy.org_id,
                                                    "account_id": policy.account_id,
                                                    "allow_author_publish": policy.allow_author_publish,
-                                                   "tiers": policy.tier_defs()}})
+                                                   "tiers": policy.tier_defs(),
+                                                   "precheck_gate": policy.precheck_gate()}})
+
+
+def _clean_extra_tier(value):
+    value = str(value or "").strip()
+    if len(value) > 50:
+        raise ValidationFailed(fields={"precheck_extra_tier": [_("机审加审层级的名称不能超过 50 字")]})
+    return value
 
 
 @transaction.atomic
-def policy_create(*, actor, name, tiers, org_id=None, account_id=None, allow_author_publish=False):
+def policy_create(*, actor, name, tiers, org_id=None, account_id=None, allow_author_publish=False,
+                  precheck_secrecy_blocks=True, precheck_blockers_need_override=True, precheck_extra_tier=""):
+    """Create the review policy of a unit subtree or an account: its tiers and
+    its pre-check gate (see _precheck_gate)."""
     org, account = _policy_scope(org_id, account_id)
     if not content_permissions.has_scoped_role(actor, "unit_admin", org):
         raise NotAllowed()
@@ -131,10 +190,15 @@ def policy_create(*, actor, name, tiers, org_id=None, account_id=None, allow_aut
     name = str(name or "").strip()
     if not name:
         raise ValidationFailed(fields={"name": [_("策略名称不能为空")]})
+    extra_tier = _clean_extra_tier(precheck_extra_tier)
     try:
         with transaction.atomic():
             policy = ReviewPolicy.objects.create(name=name[:100], org=None if account else org, account=account,
-                                                 allow_author_publish=bool(allow_author_publish))
+                                                 allow_author_publish=bool(allow_author_publish),
+                                                 precheck_secrecy_blocks=bool(precheck_secrecy_blocks),
+                                                 precheck_blockers_need_override=bool(
+                                                     precheck_blockers_need_override),
+                                                 precheck_extra_tier=extra_tier)
     except IntegrityError:
         raise Conflict(_("该单位或账号已有审核策略，请修改现有策略"), code="policy_exists") from None
     PolicyTier.objects.bulk_create([PolicyTier(policy=policy, **t) for t in cleaned])
@@ -143,8 +207,10 @@ def policy_create(*, actor, name, tiers, org_id=None, account_id=None, allow_aut
 
 
 @transaction.atomic
-def policy_change(*, actor, policy_id, name=None, tiers=None, allow_author_publish=None):
-    """Change a policy. Rounds already open keep the tiers they started with."""
+def policy_change(*, actor, policy_id, name=None, tiers=None, allow_author_publish=None,
+                  precheck_secrecy_blocks=None, precheck_blockers_need_override=None, precheck_extra_tier=None):
+    """Change a policy (None: unchanged). Rounds already open keep the tiers
+    and the pre-check gate they started with."""
     policy = (ReviewPolicy.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org")
               .filter(pk=policy_id).first())
     if policy is None:
@@ -152,13 +218,20 @@ def policy_change(*, actor, policy_id, name=None, tiers=None, allow_author_publi
     org = policy.account.org if policy.account_id else policy.org
     if not content_permissions.has_scoped_role(actor, "unit_admin", org):
         raise NotAllowed()
-    before = {"name": policy.name, "allow_author_publish": policy.allow_author_publish, "tiers": policy.tier_defs()}
+    before = {"name": policy.name, "allow_author_publish": policy.allow_author_publish, "tiers": policy.tier_defs(),
+              "precheck_gate": policy.precheck_gate()}
     if name is not None:
         if not str(name).strip():
             raise ValidationFailed(fields={"name": [_("策略名称不能为空")]})
         policy.name = str(name).strip()[:100]
     if allow_author_publish is not None:
         policy.allow_author_publish = bool(allow_author_publish)
+    if precheck_secrecy_blocks is not None:
+        policy.precheck_secrecy_blocks = bool(precheck_secrecy_blocks)
+    if precheck_blockers_need_override is not None:
+        policy.precheck_blockers_need_override = bool(precheck_blockers_need_override)
+    if precheck_extra_tier is not None:
+        policy.precheck_extra_tier = _clean_extra_tier(precheck_extra_tier)
     policy.save()
     if tiers is not None:
         cleaned = _clean_tiers(tiers)
@@ -236,7 +309,9 @@ def submission_submit(*, actor, draft_id):
     """Send a draft's current revision into tiered review.
 
     A first submission opens round 1; a draft whose submission was returned is
-    resubmitted as the next round of that same submission.
+    resubmitted as the next round of that same submission. Either way the
+    revision's pre-check report is stored and the policy's gate applied
+    (_precheck_gate): a secrecy blocker may refuse the submission.
     """
     draft = _lock_draft(draft_id)
     if not content_permissions.can_view_draft(actor, draft):
@@ -254,7 +329,8 @@ def submission_submit(*, actor, draft_id):
             raise Conflict(_("该稿件已在审核流程中（状态：%(state)s）") % {"state": states.STATE_LABELS[active.state]},
                            code="already_submitted")
         return _resubmit(actor=actor, submission_id=active.pk, revision=revision)
-    tiers, allow_author_publish = selectors.effective_tiers(draft.account)
+    tiers, allow_author_publish, gate = selectors.effective_review_setup(draft.account)
+    report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate)
     try:
         with transaction.atomic():
             submission = Submission.objects.create(draft=draft, account=draft.account, submitted_by=actor,
@@ -262,12 +338,14 @@ def submission_submit(*, actor, draft_id):
     except IntegrityError:
         raise Conflict(_("该稿件已在审核流程中"), code="already_submitted") from None
     review_round, task = reviewer_services.round_open(submission_id=submission.pk, number=1, draft=draft,
-                                                      revision=revision, tiers=tiers)
+                                                      revision=revision, tiers=tiers, precheck=report,
+                                                      precheck_override_required=override_required)
     submission.current_round = review_round
     submission.current_task = task
     _save(submission)
     _audit("workflow.submission.submitted", actor=actor, submission=submission,
-           data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers})
+           data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers,
+                 "precheck": _precheck_audit_data(report, override_required, extra_tier)})
     return submission
 
 
@@ -276,22 +354,25 @@ def _resubmit(*, actor, submission_id, revision):
     refusal = permissions.resubmit_refusal(actor, submission)
     if refusal:
         _raise(refusal)
-    tiers, allow_author_publish = selectors.effective_tiers(submission.account)
+    tiers, allow_author_publish, gate = selectors.effective_review_setup(submission.account)
+    report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate)
     number = (ReviewRound.objects.filter(submission_id=submission.pk).aggregate(n=Max("number"))["n"] or 0) + 1
     review_round, task = reviewer_services.round_open(submission_id=submission.pk, number=number,
-                                                      draft=submission.draft, revision=revision, tiers=tiers)
+                                                      draft=submission.draft, revision=revision, tiers=tiers,
+                                                      precheck=report, precheck_override_required=override_required)
     submission.allow_author_publish = allow_author_publish
     submission.resubmit(revision=revision, review_round=review_round, task=task)
     _save(submission)
     _audit("workflow.submission.resubmitted", actor=actor, submission=submission,
-           data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers})
+           data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers,
+                 "precheck": _precheck_audit_data(report, override_required, extra_tier)})
     return submission
 
 
 # ---------------------------------------------------------------- decide
 
 def submission_decide(*, actor, submission_id, verdicts, comments=None, note="", expected_tier=None,
-                      expected_hash=None):
+                      expected_hash=None, precheck_override=""):
     """A reviewer's decision at the current tier, on all five dimensions.
 
     All pass: the next tier's task opens, or the submission is approved after
@@ -300,6 +381,11 @@ def submission_decide(*, actor, submission_id, verdicts, comments=None, note="",
     the reviewer looked at; when omitted they are taken from the submission
     as it stood before the lock, so of two simultaneous decisions exactly one
     succeeds and the other gets a conflict.
+
+    ``precheck_override``: the first tier's reason for passing a round whose
+    pre-check report has blockers, when the policy's gate asked for one
+    (``ReviewRound.precheck_override_required``); stored on the decision and
+    audited (``workflow.submission.precheck_overridden``). Ignored elsewhere.
     """
     if expected_tier is None or expected_hash is None:
         seen = Submission.objects.filter(pk=submission_id).values_list(
@@ -309,10 +395,18 @@ def submission_decide(*, actor, submission_id, verdicts, comments=None, note="",
             expected_hash = seen[1] if expected_hash is None else expected_hash
     with transaction.atomic():
         return _decide_locked(actor=actor, submission_id=submission_id, verdicts=verdicts, comments=comments,
-                              note=note, expected_tier=expected_tier, expected_hash=expected_hash)
+                              note=note, expected_tier=expected_tier, expected_hash=expected_hash,
+                              precheck_override=precheck_override)
 
 
-def _decide_locked(*, actor, submission_id, verdicts, comments, note, expected_tier, expected_hash):
+def _override_needed(review_round, task, verdicts):
+    """The round's gate asks the first tier for a reason to pass the report's blockers."""
+    first = min((t["order"] for t in review_round.tiers), default=1)
+    return review_round.precheck_override_required and task.tier == first and checklist.all_passed(verdicts)
+
+
+def _decide_locked(*, actor, submission_id, verdicts, comments, note, expected_tier, expected_hash,
+                   precheck_override=""):
     submission = _lock_submission(submission_id)
     _visible_or_deny(actor, submission)
     if submission.state != states.IN_REVIEW:
@@ -334,13 +428,25 @@ def _decide_locked(*, actor, submission_id, verdicts, comments, note, expected_t
         errors["note"] = [_("审核意见不能超过 4000 个字符")]
     if errors:
         raise ValidationFailed(_("审核意见填写不完整"), code="invalid_checklist", fields=errors)
+    review_round = submission.current_round
+    override = ""
+    if _override_needed(review_round, task, clean_verdicts):
+        override = str(precheck_override or "").strip()
+        if not override:
+            raise ValidationFailed(
+                _("机审报告有阻断项：初审通过须填写放行理由（将记入审计日志）"), code="precheck_override_required",
+                fields={"precheck_override": [_("请填写放行机审阻断项的理由")]})
+        if len(override) > 2000:
+            raise ValidationFailed(fields={"precheck_override": [_("放行理由不能超过 2000 个字符")]})
     if revision.recompute_hash() != revision.content_hash:
         raise Conflict(_("稿件内容与其哈希不符，已拒绝审核"), code="hash_mismatch")
     decision = reviewer_services.decision_record(task=task, reviewer=actor, revision=revision,
-                                                 verdicts=clean_verdicts, comments=clean_comments, note=note)
-    review_round = submission.current_round
+                                                 verdicts=clean_verdicts, comments=clean_comments, note=note,
+                                                 precheck_override=override)
     decided = {"decision_id": decision.pk, "tier": task.tier, "tier_name": task.tier_name,
                "verdicts": clean_verdicts, "comments": clean_comments, "note": note, "outcome": decision.outcome}
+    if override:
+        decided["precheck_override"] = override
     if decision.outcome == decision.Outcome.RETURN:
         submission.return_for_changes()
         _save(submission)
@@ -357,13 +463,36 @@ def _decide_locked(*, actor, submission_id, verdicts, comments, note, expected_t
         _save(submission)
         decided["next_tier"] = next_task.tier
         _audit("workflow.submission.decided", actor=actor, submission=submission, data=decided)
+        _audit_override(actor=actor, submission=submission, review_round=review_round, decision=decision)
         return submission
     submission.approve()
     _save(submission)
     reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.APPROVED)
     _audit("workflow.submission.decided", actor=actor, submission=submission, data=decided)
+    _audit_override(actor=actor, submission=submission, review_round=review_round, decision=decision)
     _audit("workflow.submission.approved", actor=actor, submission=submission)
     return submission
+
+
+# Pre-check rules whose finding text is personal data (their suggestion is the masked form).
+_PERSONAL_DATA_RULES = frozenset({"secrecy.resident_id", "secrecy.resident_id_15", "secrecy.mobile",
+                                  "secrecy.bank_card", "secrecy.personal_email"})
+
+
+def _audit_override(*, actor, submission, review_round, decision):
+    """A separate entry naming what the first tier let through, and why."""
+    if not decision.precheck_override:
+        return
+    report = review_round.precheck
+    blockers = [{"rule": f["rule"], "dimension": f["dimension"], "field": f["field"], "start": f["start"],
+                 "end": f["end"],
+                 # personal data stays out of the log: its masked form instead
+                 "text": f["suggestion"] if f["rule"] in _PERSONAL_DATA_RULES else f["text"]}
+                for f in (report.blockers() if report is not None else [])]
+    _audit("workflow.submission.precheck_overridden", actor=actor, submission=submission,
+           data={"decision_id": decision.pk, "tier": decision.tier, "tier_name": decision.tier_name,
+                 "reason": decision.precheck_override, "report_id": report.pk if report else None,
+                 "lexicon_version": report.lexicon_version if report else "", "blockers": blockers})
 
 
 # ---------------------------------------------------------------- withdraw

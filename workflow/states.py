@@ -26,3 +26,9 @@ DEFAULT_TIERS = (
     {"order": 2, "name": "复审", "due_hours": 24},
     {"order": 3, "name": "终审", "due_hours": 48},
 )
+# The pre-check gate without a policy: a secrecy blocker stops the submission,
+# other blockers need the first tier's override reason, no extra tier.
+DEFAULT_PRECHECK_GATE = {"secrecy_blocks": True, "blockers_need_override": True, "extra_tier": ""}
+# The dimensions whose blockers add the policy's extra tier (e.g. 保密审查).
+EXTRA_TIER_DIMENSIONS = ("political", "secrecy")
+EXTRA_TIER_DUE_HOURS = 24

@@ -1,0 +1,520 @@
+"""Request and response shapes of the API.
+
+Request serializers only parse (types, lengths, choices) and refuse unknown
+properties; every rule about who may do what, and every business check, is in
+the services they feed. Response serializers read objects shaped by the
+selectors, so a list costs the same number of queries whatever its length.
+"""
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from audit import actions as audit_actions
+from content.models import AccountFiling, InspectionFinding, MediaAccount, Platform, Rectified
+from content.permissions import can_see_personal_data
+from reviewers.checklist import DIMENSION_LABELS, DIMENSIONS, VERDICTS
+from reviewers.models import VERDICT_CHOICES, Decision, ReviewRound
+from workflow import states
+from workflow.permissions import ACTION_CHECKS
+
+from project.api.authentication import token_ttl
+from project.api.fields import (
+    MomentField, QueryIntegerField, QuerySerializer, QueryTextField, StrictBooleanField, StrictCharField,
+    StrictIntegerField, StrictSerializer,
+)
+
+# ================================================================ references
+
+class OrgRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    short_name = serializers.CharField()
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class AccountRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    platform_label = serializers.CharField(source="get_platform_display")
+    status = serializers.ChoiceField(choices=MediaAccount.Status.choices)
+    org = OrgRefSerializer()
+
+
+# ================================================================ auth
+
+class TokenRequestSerializer(StrictSerializer):
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=256, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(source="key", help_text="之后的请求带 Authorization: Token <token>")
+    expires_at = serializers.SerializerMethodField(help_text="令牌失效时间")
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_expires_at(self, token):
+        return serializers.DateTimeField().to_representation(token.created + token_ttl())
+
+
+# ================================================================ registry
+
+# Contact details shown only to those content.permissions.can_see_personal_data allows.
+MASKED_FIELDS = ("owner_mobile", "owner_wechat", "leader_phone", "ops_phone")
+
+
+def mask_registry(values):
+    """A registry record (or snapshot) with the personal contact details blanked."""
+    masked = dict(values)
+    for field in MASKED_FIELDS:
+        if field in masked:
+            masked[field] = None
+    if isinstance(masked.get("staff"), list):
+        masked["staff"] = [{**person, "phone": None} if isinstance(person, dict) else person
+                           for person in masked["staff"]]
+    return masked
+
+
+class StaffMemberSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField(allow_blank=True, required=False)
+    phone = serializers.CharField(allow_blank=True, allow_null=True, required=False,
+                                  help_text="无权查看个人信息时为 null")
+
+
+class AccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    handle = serializers.CharField()
+    org = OrgRefSerializer()
+    certified_entity = serializers.CharField()
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    platform_label = serializers.CharField(source="get_platform_display")
+    icp_record = serializers.CharField()
+    opened_on = serializers.DateField(allow_null=True)
+    followers = serializers.IntegerField(allow_null=True)
+    publishing_frequency = serializers.CharField()
+    responsible_department = serializers.CharField()
+    inspection_finding = serializers.ChoiceField(choices=InspectionFinding.choices)
+    rectified = serializers.ChoiceField(choices=Rectified.choices)
+    has_interaction = serializers.BooleanField()
+    has_review_policy = serializers.BooleanField(help_text="本账号或上级单位已配置审核策略")
+    outsourced = serializers.BooleanField()
+    operator = serializers.CharField()
+    is_official_personal = serializers.BooleanField()
+    owner_name = serializers.CharField()
+    owner_mobile = serializers.CharField(allow_null=True, help_text="个人信息：无权查看时为 null")
+    owner_wechat = serializers.CharField(allow_null=True, help_text="个人信息：无权查看时为 null")
+    leader_name = serializers.CharField()
+    leader_title = serializers.CharField()
+    leader_phone = serializers.CharField(allow_null=True, help_text="个人信息：无权查看时为 null")
+    ops_name = serializers.CharField()
+    ops_title = serializers.CharField()
+    ops_phone = serializers.CharField(allow_null=True, help_text="个人信息：无权查看时为 null")
+    staff = StaffMemberSerializer(many=True)
+    remarks = serializers.CharField()
+    status = serializers.ChoiceField(choices=MediaAccount.Status.choices)
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    personal_data_visible = serializers.SerializerMethodField(help_text="调用者可否查看个人信息")
+
+    def _may_see(self, account):
+        return can_see_personal_data(self.context["request"].user, account)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_personal_data_visible(self, account):
+        return self._may_see(account)
+
+    def to_representation(self, account):
+        data = super().to_representation(account)
+        if not data["personal_data_visible"]:
+            data = mask_registry(data)
+        return data
+
+
+class StaffMemberRequestSerializer(StrictSerializer):
+    name = StrictCharField(max_length=100)
+    title = StrictCharField(max_length=100, required=False, allow_blank=True)
+    phone = StrictCharField(max_length=20, required=False, allow_blank=True)
+
+
+def _text(max_length, **kwargs):
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_blank", True)
+    return StrictCharField(max_length=max_length, **kwargs)
+
+
+class AccountChangeSerializer(StrictSerializer):
+    """The registry fields of a filing; on a change, only those sent are changed."""
+
+    org = StrictCharField(max_length=64, required=False, help_text="开设单位：单位代码或编号")
+    name = StrictCharField(max_length=200, required=False)
+    handle = StrictCharField(max_length=300, required=False, help_text="账号ID/网址")
+    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
+    certified_entity = _text(200)
+    icp_record = _text(100)
+    opened_on = serializers.DateField(required=False, allow_null=True)
+    followers = StrictIntegerField(required=False, allow_null=True, min_value=0)
+    publishing_frequency = _text(100)
+    responsible_department = _text(200)
+    inspection_finding = serializers.ChoiceField(choices=InspectionFinding.choices, required=False)
+    rectified = serializers.ChoiceField(choices=Rectified.choices, required=False)
+    has_interaction = StrictBooleanField(required=False)
+    outsourced = StrictBooleanField(required=False)
+    operator = _text(200)
+    is_official_personal = StrictBooleanField(required=False)
+    owner_name = _text(100)
+    owner_mobile = _text(20)
+    owner_wechat = _text(64)
+    leader_name = _text(100)
+    leader_title = _text(100)
+    leader_phone = _text(20)
+    ops_name = _text(100)
+    ops_title = _text(100)
+    ops_phone = _text(20)
+    staff = StaffMemberRequestSerializer(many=True, required=False, max_length=5)
+    remarks = _text(4000)
+    note = _text(2000, help_text="备案说明（不属于登记内容）")
+
+
+class AccountCreateSerializer(AccountChangeSerializer):
+    org = StrictCharField(max_length=64, help_text="开设单位：单位代码或编号")
+    name = StrictCharField(max_length=200)
+    handle = StrictCharField(max_length=300, help_text="账号ID/网址")
+    platform = serializers.ChoiceField(choices=Platform.choices)
+
+
+class AccountCloseSerializer(StrictSerializer):
+    reason = _text(2000, help_text="注销原因")
+
+
+class AccountFilterSerializer(QuerySerializer):
+    org = QueryTextField(max_length=64, help_text="单位代码或编号（含下级单位）")
+    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
+    status = serializers.ChoiceField(choices=MediaAccount.Status.choices, required=False)
+
+
+class FilingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=AccountFiling.Kind.choices)
+    kind_label = serializers.CharField(source="get_kind_display")
+    actor = UserRefSerializer()
+    created_at = serializers.DateTimeField()
+    changes = serializers.DictField(child=serializers.DictField(allow_null=True),
+                                    help_text="变更：{字段: {old, new}}；开设、注销为空")
+    snapshot = serializers.DictField(help_text="本次备案后的登记内容")
+    note = serializers.CharField()
+
+    def to_representation(self, filing):
+        data = super().to_representation(filing)
+        if not self.context.get("personal_data_visible"):
+            data["snapshot"] = mask_registry(data["snapshot"])
+            data["changes"] = {
+                field: ({"old": mask_registry({field: change.get("old")})[field],
+                         "new": mask_registry({field: change.get("new")})[field]}
+                        if isinstance(change, dict) else change)
+                for field, change in data["changes"].items()
+            }
+        return data
+
+
+# ================================================================ drafts
+
+class RevisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    hash = serializers.CharField(source="content_hash", help_text="内容哈希（SHA-256），审核与发布都绑定它")
+    title = serializers.CharField()
+    body_html = serializers.CharField()
+    body_text = serializers.CharField()
+    is_repost = serializers.BooleanField()
+    source_name = serializers.CharField()
+    source_url = serializers.CharField()
+    original_title = serializers.CharField()
+    author = UserRefSerializer()
+    created_at = serializers.DateTimeField()
+
+
+class SubmissionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=states.STATE_CHOICES)
+    state_label = serializers.CharField()
+
+
+class DraftSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    account = AccountRefSerializer()
+    author = UserRefSerializer()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    revision = RevisionSerializer(source="current_revision", help_text="当前版本")
+    submission = serializers.SerializerMethodField(help_text="最近一次送审单；从未送审为 null")
+
+    @extend_schema_field(SubmissionRefSerializer(allow_null=True))
+    def get_submission(self, draft):
+        sub_id = getattr(draft, "latest_submission_id", None)
+        if sub_id is None:
+            return None
+        state = draft.latest_submission_state
+        return {"id": sub_id, "state": state, "state_label": str(states.STATE_LABELS.get(state, state))}
+
+
+class DraftContentSerializer(StrictSerializer):
+    title = StrictCharField(max_length=300)
+    body = StrictCharField(required=False, allow_blank=True, trim_whitespace=False, max_length=200_000,
+                           help_text="正文 HTML（按白名单清洗）")
+    is_repost = StrictBooleanField(required=False)
+    source_name = _text(200, help_text="转载来源")
+    source_url = _text(500, help_text="来源网址（http/https）")
+    original_title = _text(300, help_text="原标题")
+
+
+class DraftCreateSerializer(DraftContentSerializer):
+    account = StrictIntegerField(min_value=1, help_text="账号编号")
+
+
+class DraftReviseSerializer(DraftContentSerializer):
+    """A new revision: fields left out keep the current revision's value."""
+
+    title = StrictCharField(max_length=300, required=False)
+
+
+# ================================================================ submissions
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tier = serializers.IntegerField()
+    tier_name = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    overdue = serializers.SerializerMethodField()
+    claimed_by = UserRefSerializer(allow_null=True)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, task):
+        return task.status == "open" and task.due_at < timezone.now()
+
+
+class RevisionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    hash = serializers.CharField(source="content_hash")
+    title = serializers.CharField()
+
+
+class SubmissionSerializer(serializers.Serializer):
+    """A submission as the actions return it."""
+
+    id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=states.STATE_CHOICES)
+    state_label = serializers.CharField(source="get_state_display")
+    tier = serializers.SerializerMethodField(help_text="当前待决定的审核层级；不在审核中为 null")
+    tier_name = serializers.SerializerMethodField()
+    round = serializers.IntegerField(source="round_no")
+    draft = serializers.IntegerField(source="draft_id")
+    account = serializers.IntegerField(source="account_id")
+    revision = RevisionRefSerializer(help_text="送审版本")
+    publication = serializers.IntegerField(source="publication_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_tier(self, submission):
+        return submission.current_task.tier if submission.current_task_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_tier_name(self, submission):
+        return submission.current_task.tier_name if submission.current_task_id else None
+
+
+class SubmissionEnvelopeSerializer(serializers.Serializer):
+    submission = SubmissionSerializer()
+
+
+class QueueItemSerializer(serializers.Serializer):
+    """One pending decision in the caller's review queue."""
+
+    submission = SubmissionSerializer(source="*")
+    title = serializers.CharField(source="draft.title")
+    author = UserRefSerializer(source="draft.author")
+    account = AccountRefSerializer()
+    task = TaskSerializer(source="current_task")
+
+
+class DecisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tier = serializers.IntegerField()
+    tier_name = serializers.CharField()
+    reviewer = UserRefSerializer()
+    revision = serializers.IntegerField(source="revision.number", help_text="审核的版本号")
+    revision_hash = serializers.CharField()
+    verdicts = serializers.SerializerMethodField()
+    comments = serializers.DictField(child=serializers.CharField())
+    note = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+    outcome_label = serializers.CharField(source="get_outcome_display")
+    precheck_override = serializers.SerializerMethodField(help_text="放行机审阻断项的理由；没有为空")
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_precheck_override(self, decision):
+        return getattr(decision, "precheck_override", "") or ""
+
+    @extend_schema_field({"type": "object", "additionalProperties": False, "required": list(DIMENSIONS),
+                          "properties": {d: {"type": "string", "enum": list(VERDICTS)} for d in DIMENSIONS}})
+    def get_verdicts(self, decision):
+        return decision.verdicts
+
+
+class TierDefSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    name = serializers.CharField()
+    due_hours = serializers.IntegerField()
+
+
+class RoundSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    revision = RevisionRefSerializer()
+    tiers = TierDefSerializer(many=True)
+    outcome = serializers.ChoiceField(choices=ReviewRound.Outcome.choices)
+    outcome_label = serializers.CharField(source="get_outcome_display")
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    precheck_override_required = serializers.SerializerMethodField(
+        help_text="机审报告有阻断项：初审通过须填写放行理由（precheck_override）")
+    decisions = DecisionSerializer(many=True, source="decisions.all")
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_precheck_override_required(self, review_round):
+        return bool(getattr(review_round, "precheck_override_required", False))
+
+
+class PublicationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    account = serializers.IntegerField(source="account_id")
+    draft = serializers.IntegerField(source="draft_id")
+    revision = serializers.IntegerField(source="revision.number", help_text="发布的版本号")
+    content_hash = serializers.CharField()
+    publisher = UserRefSerializer()
+    published_at = serializers.DateTimeField()
+    external_url = serializers.CharField()
+    external_id = serializers.CharField()
+    is_retracted = serializers.BooleanField()
+    retracted_at = serializers.DateTimeField(allow_null=True)
+    retracted_by = UserRefSerializer(allow_null=True)
+    retract_reason = serializers.CharField()
+
+
+class DraftRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    author = UserRefSerializer()
+
+
+class SubmissionDetailSerializer(SubmissionSerializer):
+    draft = DraftRefSerializer()
+    account = AccountRefSerializer()
+    submitted_by = UserRefSerializer()
+    task = TaskSerializer(source="current_task", allow_null=True, help_text="当前审核任务；不在审核中为 null")
+    rounds = RoundSerializer(many=True, source="review_rounds", help_text="各轮审核及其每级决定（审稿单）")
+    publication = PublicationSerializer(allow_null=True)
+    allowed_actions = serializers.SerializerMethodField(help_text="调用者现在可以执行的操作")
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(ACTION_CHECKS))))
+    def get_allowed_actions(self, submission):
+        return self.context["allowed_actions"]
+
+
+class VerdictsSerializer(StrictSerializer):
+    political = serializers.ChoiceField(choices=VERDICT_CHOICES, help_text=str(DIMENSION_LABELS["political"]))
+    legal = serializers.ChoiceField(choices=VERDICT_CHOICES, help_text=str(DIMENSION_LABELS["legal"]))
+    policy = serializers.ChoiceField(choices=VERDICT_CHOICES, help_text=str(DIMENSION_LABELS["policy"]))
+    secrecy = serializers.ChoiceField(choices=VERDICT_CHOICES, help_text=str(DIMENSION_LABELS["secrecy"]))
+    wording = serializers.ChoiceField(choices=VERDICT_CHOICES, help_text=str(DIMENSION_LABELS["wording"]))
+
+
+class CommentsSerializer(StrictSerializer):
+    political = _text(2000)
+    legal = _text(2000)
+    policy = _text(2000)
+    secrecy = _text(2000)
+    wording = _text(2000)
+
+
+class DecideSerializer(StrictSerializer):
+    verdicts = VerdictsSerializer(help_text="五个维度（政治关、法律关、政策关、保密关、文字关）各自 pass 或 fail")
+    comments = CommentsSerializer(required=False, help_text="各维度意见；不通过的维度必须填写")
+    note = _text(4000, help_text="审核意见")
+    tier = StrictIntegerField(required=False, min_value=1, help_text="审核人看到的层级；已变化则 409")
+    revision_hash = StrictCharField(required=False, max_length=64, help_text="审核人看到的内容哈希；已变化则 409")
+    precheck_override = _text(2000, help_text="机审报告有阻断项而初审通过时的放行理由（记入审计日志）")
+
+
+class PublishSerializer(StrictSerializer):
+    external_url = _text(500, help_text="发布后的外部链接（http/https）")
+    external_id = _text(200, help_text="平台上的编号")
+
+
+class PublicationEnvelopeSerializer(serializers.Serializer):
+    publication = PublicationSerializer()
+    submission = SubmissionSerializer()
+
+
+class RetractSerializer(StrictSerializer):
+    reason = StrictCharField(max_length=2000, help_text="撤稿原因")
+
+
+# ================================================================ audit
+
+class AuditFilterSerializer(QuerySerializer):
+    action = QueryTextField(max_length=64, help_text="动作代码；以“.”结尾按前缀匹配，如 workflow.submission.")
+    actor = QueryIntegerField(required=False, help_text="操作人（用户编号）")
+    target_type = QueryTextField(max_length=64, help_text="对象类型，如 content.draft、workflow.submission")
+    target_id = QueryTextField(max_length=64, help_text="对象编号")
+    org = QueryTextField(max_length=64, help_text="单位代码或编号（含下级单位）")
+    account = QueryIntegerField(required=False, help_text="账号编号")
+    draft = QueryIntegerField(required=False, help_text="稿件编号：该稿件及其送审、审核、发布的全部记录")
+    # "from" is a Python keyword, so the two are declared through the class namespace.
+    vars()["from"] = MomentField(help_text="起始时间（含）")
+    vars()["to"] = MomentField(end_of_day=True, help_text="截止时间（不含）；只写日期时包含当天")
+
+
+class AuditExportFilterSerializer(AuditFilterSerializer):
+    format = serializers.ChoiceField(choices=[("csv", "CSV（UTF-8 带 BOM）"), ("jsonl", "JSON Lines")],
+                                     required=False, default="csv")
+
+
+class AuditEntrySerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor = serializers.IntegerField(source="actor_id", allow_null=True)
+    actor_label = serializers.CharField()
+    source_ip = serializers.CharField()
+    correlation_id = serializers.CharField()
+    action = serializers.CharField()
+    action_label = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    org_path = serializers.CharField()
+    account_id = serializers.IntegerField(allow_null=True)
+    draft_id = serializers.IntegerField(allow_null=True)
+    outcome = serializers.ChoiceField(choices=list(audit_actions.OUTCOMES.items()))
+    outcome_label = serializers.CharField(source="get_outcome_display")
+    data = serializers.JSONField()
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField()
+
+
+class VerifySerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    count = serializers.IntegerField(help_text="校验通过的条目数")
+    head_hash = serializers.CharField()
+    first_broken_seq = serializers.IntegerField(allow_null=True, help_text="第一条断链的序号；完好为 null")
+    reason = serializers.CharField(help_text="missing、link、hash、head 之一；完好为空")

@@ -1,0 +1,524 @@
+"""The API's views. Each parses its input, calls one service or selector of the
+apps below, and serialises the result; permissions are the project's own
+functions (content.permissions, workflow.permissions), so the API, the admin
+and the services always agree."""
+import contextlib
+import datetime as dt
+
+from django.contrib.auth import authenticate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from audit import selectors as audit_selectors
+from content import permissions as content_permissions
+from content import selectors as content_selectors
+from content import services as content_services
+from content.errors import NotAllowed, NotFound, ValidationFailed
+from workflow import permissions as workflow_permissions
+from workflow import selectors as workflow_selectors
+from workflow import services as workflow_services
+
+from project.api import export, serializers as s
+from project.api import services as api_services
+from project.api.fields import MAX_ID
+from project.api.negotiation import JSONOnlyNegotiation
+from project.api.permissions import AuditReader
+from project.api.schema import (
+    AUTH_HEADERS, LIST, OBJECT_READ, OBJECT_WRITE, READ, WRITE, ErrorSerializer, body_example, errors, id_param,
+)
+
+ALL_PASS = {"political": "pass", "legal": "pass", "policy": "pass", "secrecy": "pass", "wording": "pass"}
+
+# The answers for "not yours" and "does not exist" are the same, per kind of object.
+ACCOUNT_HIDDEN = "没有权限访问该账号"
+DRAFT_HIDDEN = "没有权限访问该稿件"
+SUBMISSION_HIDDEN = "没有权限访问该送审单"
+PUBLICATION_HIDDEN = "没有权限访问该发布记录"
+GENERIC_DENIAL = str(NotAllowed.default_message)
+
+
+@contextlib.contextmanager
+def concealed(message=None, *, also=()):
+    """A service's "not found" becomes the same 403 as "not allowed", so that
+    the answer never tells whether an object exists."""
+    try:
+        yield
+    except NotFound:
+        raise NotAllowed(message) from None
+    except NotAllowed as exc:
+        if exc.message in also:
+            raise NotAllowed(message) from None
+        raise
+
+
+def resolve_org(value, field="org"):
+    """A unit named by its code or its id (a filter); None when not given."""
+    if value in (None, ""):
+        return None
+    org = None
+    if value.isascii() and value.isdigit():  # not "²", which isdigit() but int() refuses
+        org = content_selectors.org_by_id(value)
+    if org is None:
+        org = content_selectors.org_by_code(value)
+    if org is None:
+        raise ValidationFailed(fields={field: [_("单位不存在：%(v)s") % {"v": value}]})
+    return org
+
+
+class NoHugeIds:
+    """An id beyond the database's integers names nothing: it is answered like
+    any id that does not exist (0), never with an overflow."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs.get("pk", 0) > MAX_ID:
+            kwargs["pk"] = 0
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ApiView(NoHugeIds, APIView):
+    content_negotiation_class = JSONOnlyNegotiation
+
+    def context(self, **extra):
+        return {"request": self.request, **extra}
+
+
+class ApiListView(NoHugeIds, generics.ListAPIView):
+    content_negotiation_class = JSONOnlyNegotiation
+
+    def context(self, **extra):
+        return {"request": self.request, **extra}
+
+
+# ================================================================ auth
+
+class TokenView(ApiView):
+    """POST: exchange a username and password for a token (throttled, audited).
+    DELETE: revoke the caller's token."""
+
+    throttle_scope = "auth_token"
+
+    def _is_login(self):
+        return getattr(self.request, "method", None) == "POST"
+
+    def get_authenticators(self):
+        # Logging in needs no credentials; a stale Authorization header must not block it.
+        if self._is_login():
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if self._is_login():
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        if self._is_login():
+            return [ScopedRateThrottle()]
+        return []
+
+    @extend_schema(
+        operation_id="auth_token_create", tags=["auth"], auth=[],
+        summary="用户名、密码换取令牌",
+        description="失败的尝试与登录失败同样记入审计日志；按来源地址限流（默认每分钟 10 次）。",
+        request=s.TokenRequestSerializer, examples=[body_example({"username": "editor", "password": "Demo@2026"})],
+        responses={200: s.TokenSerializer, **errors(400, 415, 429)},
+        parameters=[OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[429])],
+    )
+    def post(self, request):
+        body = s.TokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = authenticate(request._request, username=body.validated_data["username"],
+                            password=body.validated_data["password"])
+        if user is None:
+            raise ValidationFailed(_("用户名或密码错误，或账号已停用"), code="invalid_credentials")
+        token = api_services.token_issue(actor=user)
+        return Response(s.TokenSerializer(token).data)
+
+    @extend_schema(operation_id="auth_token_destroy", tags=["auth"], summary="注销令牌",
+                   request=None, responses={204: None, **errors(*READ)}, parameters=AUTH_HEADERS)
+    def delete(self, request):
+        api_services.token_revoke(actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ================================================================ registry
+
+class AccountListView(ApiListView):
+    serializer_class = s.AccountSerializer
+
+    def get_queryset(self):
+        filters = s.AccountFilterSerializer.parse(self.request.query_params)
+        return workflow_selectors.account_registry(
+            user=self.request.user, org=resolve_org(filters.get("org")), platform=filters.get("platform"),
+            status=filters.get("status"))
+
+    @extend_schema(operation_id="accounts_list", tags=["accounts"],
+                   summary="账号登记表（本单位及下级，或获授权的账号）",
+                   parameters=[s.AccountFilterSerializer, *AUTH_HEADERS],
+                   responses={200: s.AccountSerializer(many=True), **errors(*LIST)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(operation_id="accounts_create", tags=["accounts"], summary="开设账号（备案：开设）",
+                   request=s.AccountCreateSerializer, responses={201: s.AccountSerializer, **errors(*WRITE)},
+                   examples=[body_example({"org": "GD", "name": "广东教育发布", "handle": "gdjyfb-2",
+                                           "platform": "weibo", "owner_name": "黄负责", "owner_mobile": "13800138000",
+                                           "staff": [{"name": "工作人员一", "title": "干事", "phone": "020-11112222"}],
+                                           "note": "新开设"})],
+                   parameters=AUTH_HEADERS)
+    def post(self, request):
+        body = s.AccountCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = dict(body.validated_data)
+        org = fields.pop("org")
+        note = fields.pop("note", "")
+        account = content_services.account_open(actor=request.user, org=org, note=note, **fields)
+        account = workflow_selectors.account_registry_entry(account.pk)
+        return Response(s.AccountSerializer(account, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class AccountDetailView(ApiView):
+    @extend_schema(operation_id="accounts_retrieve", tags=["accounts"], summary="账号登记内容",
+                   parameters=[id_param("账号编号"), *AUTH_HEADERS],
+                   responses={200: s.AccountSerializer, **errors(*OBJECT_READ)})
+    def get(self, request, pk):
+        account = workflow_selectors.account_registry_entry(pk)
+        if account is None or not content_permissions.can_view_account(request.user, account):
+            raise NotAllowed(ACCOUNT_HIDDEN)
+        return Response(s.AccountSerializer(account, context=self.context()).data)
+
+    @extend_schema(operation_id="accounts_partial_update", tags=["accounts"], summary="变更登记内容（备案：变更）",
+                   description="只改所给的字段；备案记录列出每个变化的字段及其新旧值。",
+                   parameters=[id_param("账号编号"), *AUTH_HEADERS], request=s.AccountChangeSerializer,
+                   examples=[body_example({"followers": 12000, "note": "粉丝数更新"})],
+                   responses={200: s.AccountSerializer, **errors(*OBJECT_WRITE)})
+    def patch(self, request, pk):
+        body = s.AccountChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        note = changes.pop("note", "")
+        with concealed(ACCOUNT_HIDDEN, also=(GENERIC_DENIAL,)):
+            account = content_services.account_change(actor=request.user, account_id=pk, changes=changes, note=note)
+        account = workflow_selectors.account_registry_entry(account.pk)
+        return Response(s.AccountSerializer(account, context=self.context()).data)
+
+
+class AccountCloseView(ApiView):
+    @extend_schema(operation_id="accounts_close", tags=["accounts"], summary="注销账号（备案：注销）",
+                   parameters=[id_param("账号编号"), *AUTH_HEADERS], request=s.AccountCloseSerializer,
+                   examples=[body_example({"reason": "账号合并，停止运营"})],
+                   responses={200: s.AccountSerializer, **errors(*OBJECT_WRITE)})
+    def post(self, request, pk):
+        body = s.AccountCloseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with concealed(ACCOUNT_HIDDEN, also=(GENERIC_DENIAL,)):
+            account = content_services.account_close(actor=request.user, account_id=pk,
+                                                     reason=body.validated_data.get("reason", ""))
+        account = workflow_selectors.account_registry_entry(account.pk)
+        return Response(s.AccountSerializer(account, context=self.context()).data)
+
+
+class AccountFilingListView(ApiListView):
+    serializer_class = s.FilingSerializer
+
+    def get_queryset(self):
+        account = content_selectors.account_by_id(self.kwargs["pk"])
+        if account is None or not content_permissions.can_view_account(self.request.user, account):
+            raise NotAllowed(ACCOUNT_HIDDEN)
+        self.account = account
+        return content_selectors.account_filings(account=account)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        account = getattr(self, "account", None)
+        context["personal_data_visible"] = bool(
+            account and content_permissions.can_see_personal_data(self.request.user, account))
+        return context
+
+    @extend_schema(operation_id="accounts_filings_list", tags=["accounts"], summary="账号的备案记录",
+                   parameters=[id_param("账号编号"), *AUTH_HEADERS],
+                   responses={200: s.FilingSerializer(many=True), **errors(*LIST)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+# ================================================================ drafts
+
+class DraftListView(ApiListView):
+    serializer_class = s.DraftSerializer
+
+    def get_queryset(self):
+        return workflow_selectors.drafts_of_author(self.request.user)
+
+    @extend_schema(operation_id="drafts_list", tags=["drafts"], summary="我的稿件",
+                   parameters=AUTH_HEADERS, responses={200: s.DraftSerializer(many=True), **errors(*LIST)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(operation_id="drafts_create", tags=["drafts"], summary="为账号撰写新稿件（第 1 版）",
+                   request=s.DraftCreateSerializer, responses={201: s.DraftSerializer, **errors(*WRITE, 409)},
+                   examples=[body_example({"account": 1, "title": "关于举行秋季运动会的通知",
+                                           "body": "<p>全校师生参加。</p>", "is_repost": False})],
+                   parameters=AUTH_HEADERS)
+    def post(self, request):
+        body = s.DraftCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        draft = content_services.draft_create(actor=request.user, account_id=data.pop("account"), **data)
+        draft = workflow_selectors.draft_detail(draft.pk)
+        return Response(s.DraftSerializer(draft, context=self.context()).data, status=status.HTTP_201_CREATED)
+
+
+REVISION_FIELDS = ("title", "body", "is_repost", "source_name", "source_url", "original_title")
+
+
+class DraftDetailView(ApiView):
+    def _visible_draft(self, pk):
+        draft = workflow_selectors.draft_detail(pk)
+        if draft is None or not content_permissions.can_view_draft(self.request.user, draft):
+            raise NotAllowed(DRAFT_HIDDEN)
+        return draft
+
+    @extend_schema(operation_id="drafts_retrieve", tags=["drafts"], summary="稿件及其当前版本",
+                   parameters=[id_param("稿件编号"), *AUTH_HEADERS],
+                   responses={200: s.DraftSerializer, **errors(*OBJECT_READ)})
+    def get(self, request, pk):
+        return Response(s.DraftSerializer(self._visible_draft(pk), context=self.context()).data)
+
+    @extend_schema(operation_id="drafts_partial_update", tags=["drafts"], summary="修改稿件（保存为新版本）",
+                   description="未给出的字段沿用当前版本。审核中或已通过的稿件被修改后，本轮审核作废，须重新提交。",
+                   parameters=[id_param("稿件编号"), *AUTH_HEADERS], request=s.DraftReviseSerializer,
+                   examples=[body_example({"body": "<p>请全校师生准时参加。</p>"})],
+                   responses={200: s.DraftSerializer, **errors(*OBJECT_WRITE)})
+    def patch(self, request, pk):
+        body = s.DraftReviseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        draft = self._visible_draft(pk)
+        current = draft.current_revision
+        content = {"title": current.title, "body": current.body_html, "is_repost": current.is_repost,
+                   "source_name": current.source_name, "source_url": current.source_url,
+                   "original_title": current.original_title}
+        content.update(body.validated_data)
+        with concealed(DRAFT_HIDDEN):
+            workflow_services.draft_revise(actor=request.user, draft_id=draft.pk, **content)
+        return Response(s.DraftSerializer(workflow_selectors.draft_detail(draft.pk), context=self.context()).data)
+
+
+class DraftRevisionListView(ApiListView):
+    serializer_class = s.RevisionSerializer
+
+    def get_queryset(self):
+        draft = workflow_selectors.draft_detail(self.kwargs["pk"])
+        if draft is None or not content_permissions.can_view_draft(self.request.user, draft):
+            raise NotAllowed(DRAFT_HIDDEN)
+        return content_selectors.draft_revisions(draft=draft)
+
+    @extend_schema(operation_id="drafts_revisions_list", tags=["drafts"], summary="稿件的全部版本",
+                   parameters=[id_param("稿件编号"), *AUTH_HEADERS],
+                   responses={200: s.RevisionSerializer(many=True), **errors(*LIST)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DraftSubmitView(ApiView):
+    @extend_schema(operation_id="drafts_submit", tags=["drafts"], summary="提交审核（或退回后重新提交）",
+                   parameters=[id_param("稿件编号"), *AUTH_HEADERS], request=None,
+                   responses={200: s.SubmissionEnvelopeSerializer, **errors(*OBJECT_WRITE)})
+    def post(self, request, pk):
+        with concealed(DRAFT_HIDDEN):
+            submission = workflow_services.submission_submit(actor=request.user, draft_id=pk)
+        return Response({"submission": s.SubmissionSerializer(submission).data})
+
+
+# ================================================================ review
+
+class ReviewQueueView(ApiListView):
+    serializer_class = s.QueueItemSerializer
+
+    def get_queryset(self):
+        return workflow_selectors.review_queue(self.request.user)
+
+    @extend_schema(operation_id="review_queue_list", tags=["review"], summary="我的待审任务（截止时间最早的在前）",
+                   parameters=AUTH_HEADERS, responses={200: s.QueueItemSerializer(many=True), **errors(*LIST)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SubmissionDetailView(ApiView):
+    @extend_schema(operation_id="submissions_retrieve", tags=["review"],
+                   summary="送审单：状态、当前层级、各轮审核决定、发布记录、调用者可执行的操作",
+                   parameters=[id_param("送审单编号"), *AUTH_HEADERS],
+                   responses={200: s.SubmissionDetailSerializer, **errors(*OBJECT_READ)})
+    def get(self, request, pk):
+        submission = workflow_selectors.submission_with_history(pk)
+        if submission is None or not workflow_permissions.can_view_submission(request.user, submission):
+            raise NotAllowed(SUBMISSION_HIDDEN)
+        allowed = workflow_permissions.allowed_actions(request.user, submission)
+        return Response(s.SubmissionDetailSerializer(submission, context=self.context(allowed_actions=allowed)).data)
+
+
+class SubmissionDecideView(ApiView):
+    @extend_schema(operation_id="submissions_decide", tags=["review"], summary="审核决定（五个维度）",
+                   description="全部通过：进入下一级或终审通过；任一不通过：退回作者修改。"
+                               "可带 tier 与 revision_hash 声明所审的层级与内容，已变化则 409。"
+                               "机审报告有阻断项时，初审通过须填写 precheck_override（放行理由）。",
+                   parameters=[id_param("送审单编号"), *AUTH_HEADERS], request=s.DecideSerializer,
+                   examples=[body_example({"verdicts": ALL_PASS, "note": "同意"}, "通过"),
+                             body_example({"verdicts": {**ALL_PASS, "wording": "fail"},
+                                           "comments": {"wording": "“清家长”应为“请家长”"}}, "退回")],
+                   responses={200: s.SubmissionEnvelopeSerializer, **errors(*OBJECT_WRITE)})
+    def post(self, request, pk):
+        body = s.DecideSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        extra = {"precheck_override": data["precheck_override"]} if data.get("precheck_override") else {}
+        with concealed(SUBMISSION_HIDDEN):
+            submission = workflow_services.submission_decide(
+                actor=request.user, submission_id=pk, verdicts=dict(data["verdicts"]),
+                comments=dict(data.get("comments") or {}), note=data.get("note", ""),
+                expected_tier=data.get("tier"), expected_hash=data.get("revision_hash"), **extra)
+        return Response({"submission": s.SubmissionSerializer(submission).data})
+
+
+class SubmissionWithdrawView(ApiView):
+    @extend_schema(operation_id="submissions_withdraw", tags=["review"], summary="撤回（作者）",
+                   parameters=[id_param("送审单编号"), *AUTH_HEADERS], request=None,
+                   responses={200: s.SubmissionEnvelopeSerializer, **errors(*OBJECT_WRITE)})
+    def post(self, request, pk):
+        with concealed(SUBMISSION_HIDDEN):
+            submission = workflow_services.submission_withdraw(actor=request.user, submission_id=pk)
+        return Response({"submission": s.SubmissionSerializer(submission).data})
+
+
+class SubmissionPublishView(ApiView):
+    @extend_schema(operation_id="submissions_publish", tags=["review"], summary="发布审核通过的内容（授权发布人）",
+                   parameters=[id_param("送审单编号"), *AUTH_HEADERS], request=s.PublishSerializer,
+                   examples=[body_example({"external_url": "https://mp.weixin.qq.com/s/example"})],
+                   responses={200: s.PublicationEnvelopeSerializer, **errors(*OBJECT_WRITE)})
+    def post(self, request, pk):
+        body = s.PublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with concealed(SUBMISSION_HIDDEN):
+            submission = workflow_services.submission_publish(actor=request.user, submission_id=pk,
+                                                              **body.validated_data)
+        return Response({"publication": s.PublicationSerializer(submission.publication).data,
+                         "submission": s.SubmissionSerializer(submission).data})
+
+
+class PublicationRetractView(ApiView):
+    @extend_schema(operation_id="publications_retract", tags=["review"], summary="撤稿（记录保留并注明原因）",
+                   parameters=[id_param("发布记录编号"), *AUTH_HEADERS], request=s.RetractSerializer,
+                   examples=[body_example({"reason": "考试时间有误，更正后另行发布"})],
+                   responses={200: s.PublicationEnvelopeSerializer, **errors(*OBJECT_WRITE)})
+    def post(self, request, pk):
+        body = s.RetractSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with concealed(PUBLICATION_HIDDEN, also=(SUBMISSION_HIDDEN,)):
+            submission = workflow_services.publication_retract(actor=request.user, publication_id=pk,
+                                                               reason=body.validated_data["reason"])
+        submission = workflow_selectors.submission_detail(submission.pk)
+        return Response({"publication": s.PublicationSerializer(submission.publication).data,
+                         "submission": s.SubmissionSerializer(submission).data})
+
+
+# ================================================================ audit
+
+def audit_query(query_params, serializer_class=s.AuditFilterSerializer):
+    """(selector filters, the unit filtered on, the parsed parameters)."""
+    data = serializer_class.parse(query_params)
+    org = resolve_org(data.get("org"))
+    filters = {
+        "org_path": org.path if org else None,
+        "action": data.get("action") or None,
+        "actor_id": data.get("actor"),
+        "target_type": data.get("target_type") or None,
+        "target_id": data.get("target_id") or None,
+        "account_id": data.get("account"),
+        "draft_id": data.get("draft"),
+        "date_from": data.get("from"),
+        "date_to": data.get("to"),
+    }
+    return filters, org, data
+
+
+class AuditEntryListView(ApiListView):
+    serializer_class = s.AuditEntrySerializer
+    permission_classes = [AuditReader]
+
+    def get_queryset(self):
+        filters, _org, _data = audit_query(self.request.query_params)
+        return audit_selectors.entry_list(**filters, scope_paths=content_selectors.scope_paths_for(self.request.user))
+
+    @extend_schema(operation_id="audit_entries_list", tags=["audit"], summary="审计日志（本单位及下级），按序号",
+                   parameters=[s.AuditFilterSerializer, *AUTH_HEADERS],
+                   responses={200: s.AuditEntrySerializer(many=True), **errors(*LIST)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class AuditVerifyView(ApiView):
+    permission_classes = [AuditReader]
+
+    @extend_schema(operation_id="audit_verify", tags=["audit"], summary="校验整条哈希链（本次校验也记入日志）",
+                   parameters=AUTH_HEADERS, responses={200: s.VerifySerializer, **errors(*READ)})
+    def get(self, request):
+        result = api_services.audit_verify(actor=request.user)
+        return Response(s.VerifySerializer(result).data)
+
+
+def _day(moment, *, end=False):
+    if moment is None:
+        return None
+    try:
+        value = timezone.localtime(moment - dt.timedelta(microseconds=1) if end else moment)
+    except (OverflowError, ValueError):
+        return None
+    return value.strftime("%Y%m%d")
+
+
+def export_filenames(user, org, data, export_format):
+    """e.g. 广州一中审计日志_20260101-20260131.csv, with an ASCII twin."""
+    unit = org or (user.org if user.org_id else None)
+    start = _day(data.get("from"))
+    end = _day(data.get("to"), end=True) or timezone.localdate().strftime("%Y%m%d")
+    span, ascii_span = (f"{start}-{end}", f"{start}-{end}") if start else (f"截至{end}", f"until-{end}")
+    name = f"{unit.short_name if unit else '全部单位'}审计日志_{span}.{export_format}"
+    ascii_name = f"audit-{unit.code if unit else 'all'}-{ascii_span}.{export_format}"
+    return name, ascii_name
+
+
+class AuditExportView(ApiView):
+    permission_classes = [AuditReader]
+
+    @extend_schema(
+        operation_id="audit_export", tags=["audit"],
+        summary="导出审计日志（CSV 或 JSON Lines，流式下载）",
+        description="筛选条件同审计日志列表。CSV 为 UTF-8 带 BOM，Excel、WPS 可直接打开；以 = + - @ 开头的单元格"
+                    "前加 ' 以防公式注入（JSON Lines 原样）。每次导出本身记入审计日志（audit.export）。",
+        parameters=[s.AuditExportFilterSerializer, *AUTH_HEADERS,
+                    OpenApiParameter("Content-Disposition", str, OpenApiParameter.HEADER, response=[200],
+                                     description="attachment; filename=...; filename*=UTF-8''...")],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV（UTF-8 带 BOM）"),
+            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="每行一条 JSON"),
+            **{(code, "application/json"): OpenApiResponse(ErrorSerializer) for code in (400, 401, 403)},
+        },
+    )
+    def get(self, request):
+        filters, org, data = audit_query(request.query_params, s.AuditExportFilterSerializer)
+        export_format = data.get("format") or "csv"
+        described = {key: (value.isoformat() if hasattr(value, "isoformat") else value)
+                     for key, value in data.items() if key != "format" and value not in (None, "")}
+        if org is not None:
+            described["org"] = org.code
+        _entry, rows = api_services.audit_export(actor=request.user, filters=filters, export_format=export_format,
+                                                 described_filters=described, org=org)
+        name, ascii_name = export_filenames(request.user, org, data, export_format)
+        return export.streaming_response(request, rows, export_format, filename=name, ascii_filename=ascii_name)

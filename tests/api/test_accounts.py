@@ -1,0 +1,119 @@
+"""The registry over the API: filters, scope, and personal data only for
+those content.permissions.can_see_personal_data allows."""
+import pytest
+
+from content import services as content_services
+from tests.api.helpers import URL
+from tests.factories import account, grant
+
+PERSONAL = {"owner_mobile": "13800138000", "owner_wechat": "wx_owner", "leader_phone": "020-1", "ops_phone": "020-2",
+            "staff": [{"name": "干事甲", "title": "干事", "phone": "020-3"}]}
+
+
+@pytest.fixture
+def registry(world):
+    content_services.account_change(actor=world.manager, account_id=world.account.pk, changes=PERSONAL)
+    account(world.school, name="广州一中视频", platform="douyin", handle="gz1z-dy")
+    account(world.other_city, name="深圳教育", platform="weibo", handle="szjy")
+    closed = account(world.city, name="广州教育旧号", platform="weibo", handle="gzjy-old")
+    content_services.account_close(actor=world.admin, account_id=closed.pk, reason="停用")
+    return world
+
+
+@pytest.mark.parametrize("role, visible", [
+    ("manager", True), ("admin", True), ("auditor", True), ("editor", False), ("publisher", False),
+])
+def test_personal_data_only_for_those_allowed(registry, api, role, visible):
+    data = api(getattr(registry, role)).get(f"{URL}/accounts/{registry.account.pk}/").json()
+    assert data["personal_data_visible"] is visible
+    for field in ("owner_mobile", "owner_wechat", "leader_phone", "ops_phone"):
+        assert (data[field] == PERSONAL[field]) if visible else data[field] is None
+    assert data["staff"][0]["phone"] == ("020-3" if visible else None)
+    assert data["staff"][0]["name"] == "干事甲"
+    listed = api(getattr(registry, role)).get(f"{URL}/accounts/", {"platform": "wechat"}).json()["results"]
+    assert [a["owner_mobile"] for a in listed] == [PERSONAL["owner_mobile"] if visible else None]
+    filings = api(getattr(registry, role)).get(f"{URL}/accounts/{registry.account.pk}/filings/").json()["results"]
+    change = filings[-1]["changes"]
+    assert change["owner_mobile"]["new"] == (PERSONAL["owner_mobile"] if visible else None)
+    assert change["staff"]["new"][0]["phone"] == ("020-3" if visible else None)
+    assert filings[-1]["snapshot"]["ops_phone"] == (PERSONAL["ops_phone"] if visible else None)
+
+
+def test_reviewers_of_the_city_see_no_personal_data(registry, api):
+    data = api(registry.reviewers[0]).get(f"{URL}/accounts/{registry.account.pk}/").json()
+    assert data["owner_mobile"] is None
+
+
+def _names(response):
+    assert response.status_code == 200, response.content
+    return sorted(a["name"] for a in response.json()["results"])
+
+
+def test_filters_and_scope(registry, api):
+    admin = api(registry.admin)
+    assert _names(admin.get(f"{URL}/accounts/")) == ["广州一中", "广州一中视频", "广州教育旧号", "深圳教育"]
+    assert _names(admin.get(f"{URL}/accounts/", {"org": "GZ"})) == ["广州一中", "广州一中视频", "广州教育旧号"]
+    assert _names(admin.get(f"{URL}/accounts/", {"org": str(registry.school.pk)})) == ["广州一中", "广州一中视频"]
+    assert _names(admin.get(f"{URL}/accounts/", {"platform": "weibo"})) == ["广州教育旧号", "深圳教育"]
+    assert _names(admin.get(f"{URL}/accounts/", {"status": "closed"})) == ["广州教育旧号"]
+    assert _names(admin.get(f"{URL}/accounts/", {"org": "GZ", "status": "active", "platform": "douyin"})) == [
+        "广州一中视频"]
+    # The school's manager sees his subtree; the other city's user sees his own.
+    assert _names(api(registry.manager).get(f"{URL}/accounts/")) == ["广州一中", "广州一中视频"]
+    assert _names(api(registry.outsider).get(f"{URL}/accounts/")) == ["深圳教育"]
+    assert _names(api(registry.outsider).get(f"{URL}/accounts/", {"org": "GZ"})) == []
+
+
+def test_an_editor_authorised_elsewhere_sees_that_account(registry, api):
+    target = registry.account
+    grant(target, registry.outsider, "draft_account")
+    names = _names(api(registry.outsider).get(f"{URL}/accounts/"))
+    assert names == ["广州一中", "深圳教育"]
+    data = api(registry.outsider).get(f"{URL}/accounts/{target.pk}/").json()
+    assert data["owner_mobile"] is None  # authorised to write, not to read the owner's details
+
+
+def test_pagination(registry, api):
+    admin = api(registry.admin)
+    page = admin.get(f"{URL}/accounts/", {"page_size": 3}).json()
+    assert page["count"] == 4 and len(page["results"]) == 3 and page["next"] and page["previous"] is None
+    second = admin.get(f"{URL}/accounts/", {"page_size": 3, "page": 2}).json()
+    assert len(second["results"]) == 1 and second["next"] is None
+    assert admin.get(f"{URL}/accounts/", {"page_size": 200}).status_code == 200
+
+
+def test_create_change_close_are_filings(world, api):
+    manager = api(world.manager)
+    created = manager.post(f"{URL}/accounts/", {
+        "org": str(world.school.pk), "name": "广州一中头条", "handle": "gz1z-tt", "platform": "toutiao",
+        "opened_on": "2024-09-01", "followers": 10, "has_interaction": True, "inspection_finding": "none",
+        "rectified": "na", "staff": [{"name": "甲", "title": "干事", "phone": "1"}],
+    }, format="json")
+    assert created.status_code == 201, created.content
+    account_id = created.json()["id"]
+    assert created.json()["opened_on"] == "2024-09-01"
+    duplicate = manager.post(f"{URL}/accounts/", {"org": "GZS1", "name": "重复", "handle": "gz1z-tt",
+                                                  "platform": "toutiao"}, format="json")
+    assert duplicate.status_code == 400 and "handle" in duplicate.json()["fields"]
+    changed = manager.patch(f"{URL}/accounts/{account_id}/", {"name": "广州一中头条号", "note": "更名"}, format="json")
+    assert changed.status_code == 200 and changed.json()["name"] == "广州一中头条号"
+    moved = manager.patch(f"{URL}/accounts/{account_id}/", {"org": "SZ"}, format="json")
+    assert moved.status_code == 403  # not to a unit outside his subtree
+    closed = manager.post(f"{URL}/accounts/{account_id}/close/", {}, format="json")
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    again = manager.post(f"{URL}/accounts/{account_id}/close/", {}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "account_closed"
+    kinds = [f["kind"] for f in manager.get(f"{URL}/accounts/{account_id}/filings/").json()["results"]]
+    assert kinds == ["open", "change", "close"]
+    assert manager.get(f"{URL}/accounts/{account_id}/filings/").json()["results"][1]["note"] == "更名"
+
+
+def test_has_review_policy(world, api):
+    from workflow import services as workflow_services
+
+    assert api(world.admin).get(f"{URL}/accounts/{world.account.pk}/").json()["has_review_policy"] is False
+    workflow_services.policy_create(actor=world.admin, name="市局两级审核", org_id=world.city.pk,
+                                    tiers=[{"name": "初审"}, {"name": "终审"}])
+    assert api(world.admin).get(f"{URL}/accounts/{world.account.pk}/").json()["has_review_policy"] is True
+    other = account(world.other_city, handle="sz-x")
+    assert api(world.admin).get(f"{URL}/accounts/{other.pk}/").json()["has_review_policy"] is False
