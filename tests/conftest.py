@@ -4,6 +4,13 @@ from django.db import connection
 from tests.factories import World
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Tests create many users; the production hasher (PBKDF2, about a million
+    iterations) made fixture set-up dominate the suite's time. MD5 is for tests only."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     return World()
