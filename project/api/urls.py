@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from project.api import views
+from project.api import stats, views
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -26,6 +26,9 @@ urlpatterns = [
     path("audit/entries/", views.AuditEntryListView.as_view(), name="audit-entries"),
     path("audit/verify/", views.AuditVerifyView.as_view(), name="audit-verify"),
     path("audit/export/", views.AuditExportView.as_view(), name="audit-export"),
+    path("stats/publications/", stats.PublicationStatsView.as_view(), name="stats-publications"),
+    path("stats/forms/", stats.StatsFormsView.as_view(), name="stats-forms"),
+    path("stats/dormant/", stats.DormantView.as_view(), name="stats-dormant"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Anything else under /api/v1/: a JSON 404, never Django's HTML page or an APPEND_SLASH error.

@@ -96,6 +96,13 @@ CASES = [
     ("audit-entries", "get", "/audit/entries/", _account, None, only("auditor", "outsider", "superuser")),
     ("audit-verify", "get", "/audit/verify/", _account, None, only("auditor", "outsider", "superuser")),
     ("audit-export", "get", "/audit/export/", _account, None, only("auditor", "outsider", "superuser")),
+    # statistics of the caller's own unit: account managers, auditors, unit administrators; superusers
+    ("stats-publications", "get", "/stats/publications/", _account, None,
+     only("manager", "auditor", "unit_admin", "outsider", "superuser")),
+    ("stats-forms", "get", "/stats/forms/", _account, None,
+     only("manager", "auditor", "unit_admin", "outsider", "superuser")),
+    ("stats-dormant", "get", "/stats/dormant/", _account, None,
+     only("manager", "auditor", "unit_admin", "outsider", "superuser")),
     ("token-revoke", "delete", "/auth/token/", _account, None, {"*": 204, "anonymous": 401}),
     ("schema", "get", "/schema/", _account, None, {"*": 200}),
     ("docs", "get", "/docs/", _account, None, {"*": 200}),

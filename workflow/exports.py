@@ -1,0 +1,154 @@
+"""The audited exports of the notice's forms (附件1–4). One service per
+operation, keyword-only, with a required ``actor`` (None: the system, for
+management commands). Each reads, builds the file in memory, and records one
+audit entry (with the file's name, size and SHA-256) in its own transaction;
+a refused or failed export writes nothing. The project reaches them through
+``workflow.services``.
+"""
+import hashlib
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from content.errors import NotAllowed, ValidationFailed
+from workflow import notice_forms, spreadsheets, statistics
+
+FORMS = ("12", "1", "2", "4")
+FILE_FORMATS = ("xls", "xlsx", "zip")
+CHANNELS = ("web", "api", "cli")
+SYSTEM_LABEL = "system"
+
+
+@dataclass
+class ExportFile:
+    name: str
+    ascii_name: str
+    content: bytes
+    content_type: str
+
+    @property
+    def sha256(self):
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def _header(actor, org, period, today):
+    return notice_forms.Header(
+        unit_name=org.name, data_until=period.data_until(today),
+        filled_by=(actor.get_full_name() if actor is not None else ""),
+        phone=(getattr(actor, "mobile", "") if actor is not None else ""), day=today)
+
+
+def _period_data(period):
+    return {"year": period.year, "from": period.first_day.isoformat(), "to": period.last_day.isoformat()}
+
+
+def _period_label(period):
+    return f"{period.year}年" if period.year else f"{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}"
+
+
+def _check(actor, org):
+    if org is None:
+        raise ValidationFailed(fields={"org": [_("请选择单位")]})
+    if actor is not None and not statistics.can_view_statistics(actor, org):
+        raise NotAllowed(_("没有权限查看该单位的统计报表"))
+
+
+def _audit(action, *, actor, org, channel, data):
+    label = f"{SYSTEM_LABEL}（manage.py）" if actor is None else None
+    with transaction.atomic():
+        return audit_record(action=action, actor=actor, actor_label=label, target_type="content.organization",
+                            target_id=org.pk, org_path=org.path, data={"channel": channel, **data})
+
+
+def statistics_export(*, actor, org, period, form="12", file_format="xls", channel="web", today=None):
+    """附件1 and/or 附件2 (statistics) or 附件4 (filings) of ``org``'s subtree for
+    ``period``, as one file:
+
+    * form "12": both forms as two sheets of one workbook, named as the notice
+      asks (20261124省教育厅新媒体统计.xls); with ``file_format="zip"`` a zip of
+      the two forms as separate .xls files, ready to send;
+    * form "1" / "2": that form alone (…新媒体统计-附件1.xls);
+    * form "4": every filing of the period (…新媒体备案汇总表-2026年.xls).
+    """
+    if form not in FORMS:
+        raise ValidationFailed(fields={"form": [_("报表只能是 1、2、12（附件1和附件2）或 4")]})
+    if file_format not in FILE_FORMATS:
+        raise ValidationFailed(fields={"format": [_("格式只能是 xls、xlsx 或 zip")]})
+    if file_format == "zip" and form != "12":
+        raise ValidationFailed(fields={"format": [_("zip 压缩包只用于附件1和附件2（报表选 12）")]})
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    _check(actor, org)
+    today = today or timezone.localdate()
+    header = _header(actor, org, period, today)
+    data = {"form": form, "format": file_format, "period": _period_data(period), "org": org.code}
+    if form == "4":
+        rows = statistics.filings_for_period(org=org, period=period, viewer=actor)
+        sheets = [notice_forms.form4_sheet(rows=rows, header=header)]
+        label = _period_label(period)
+        content = spreadsheets.write(sheets, file_format)
+        export = ExportFile(notice_forms.filings_filename(today, org.short_name, label, file_format),
+                            notice_forms.filings_ascii_filename(today, org.code, label, file_format),
+                            content, spreadsheets.CONTENT_TYPES[file_format])
+        data["rows"] = len(rows)
+    else:
+        rows = statistics.form1_rows(org=org, period=period, viewer=actor)
+        year = period.year or period.last_day.year
+        sheet1 = notice_forms.form1_sheet(rows=rows, year=year, header=header)
+        closed = sum(1 for r in rows if r.closed_in_period)
+        sheet2 = notice_forms.form2_sheet(table=statistics.form2_table(rows), header=header, closed_in_period=closed)
+        if file_format == "zip":
+            parts = [(notice_forms.stats_filename(today, org.short_name, "xls", form=n), spreadsheets.write([s], "xls"))
+                     for n, s in (("1", sheet1), ("2", sheet2))]
+            content = spreadsheets.write_zip(parts)
+            data["files"] = [name for name, _content in parts]
+            export = ExportFile(notice_forms.stats_filename(today, org.short_name, "zip"),
+                                notice_forms.stats_ascii_filename(today, org.code, "zip"), content,
+                                spreadsheets.CONTENT_TYPES["zip"])
+        else:
+            sheets = {"12": [sheet1, sheet2], "1": [sheet1], "2": [sheet2]}[form]
+            single = None if form == "12" else form
+            export = ExportFile(notice_forms.stats_filename(today, org.short_name, file_format, form=single),
+                                notice_forms.stats_ascii_filename(today, org.code, file_format, form=single),
+                                spreadsheets.write(sheets, file_format), spreadsheets.CONTENT_TYPES[file_format])
+        data.update({"rows": len(rows), "published": sum(r.published for r in rows),
+                     "retracted": sum(r.retracted for r in rows)})
+    data.update({"file": export.name, "bytes": len(export.content), "sha256": export.sha256})
+    _audit("workflow.stats.exported", actor=actor, org=org, channel=channel, data=data)
+    return export
+
+
+def filing_form_export(*, actor, filing_id, file_format="html", channel="web", today=None):
+    """附件3 for one filing: ``(Form3, ExportFile or None)``. ``html`` returns
+    the form for the print page (no file); ``xls``/``xlsx`` also the file.
+    Only whoever may see the account's personal data may open it; an unknown
+    filing gets the same refusal."""
+    if file_format not in ("html", "xls", "xlsx"):
+        raise ValidationFailed(fields={"format": [_("格式只能是 html、xls 或 xlsx")]})
+    filing = statistics.filing_detail(filing_id)
+    if filing is None or (actor is not None and not statistics.can_view_filing_form(actor, filing.account)):
+        raise NotAllowed(_("没有权限查看该备案记录"))
+    today = today or timezone.localdate()
+    snapshot = filing.snapshot or {}
+    form = notice_forms.form3_data(
+        snapshot=snapshot, kind=filing.kind, changes=filing.changes if filing.kind == "change" else {},
+        filed_on=timezone.localtime(filing.created_at).date(),
+        unit_name=snapshot.get("org_name") or filing.account.org.name)
+    export = None
+    data = {"filing_id": filing.pk, "format": file_format, "kind": filing.kind}
+    if file_format != "html":
+        content = spreadsheets.write([notice_forms.form3_sheet(form)], file_format)
+        org = filing.account.org
+        export = ExportFile(notice_forms.filing_filename(today, org.short_name, filing.pk, file_format),
+                            notice_forms.filing_ascii_filename(today, org.code, filing.pk, file_format),
+                            content, spreadsheets.CONTENT_TYPES[file_format])
+        data.update({"file": export.name, "bytes": len(content), "sha256": export.sha256})
+    label = f"{SYSTEM_LABEL}（manage.py）" if actor is None else None
+    with transaction.atomic():
+        audit_record(action="workflow.stats.filing_exported", actor=actor, actor_label=label,
+                     target_type="content.accountfiling", target_id=filing.pk, org_path=filing.account.org.path,
+                     account_id=filing.account_id, data={"channel": channel, **data})
+    return form, export
