@@ -30,14 +30,32 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
+# Images come only from our own upload view (web:media_image, a generated
+# name), where each carries its source (图片来源). A remote address, even https,
+# loses its src: it would make every reviewer's and publisher's browser fetch a
+# third-party URL (a tracking pixel) and would bypass the source record.
+# Keep in step with project/web/editor_urls.py (a test checks it).
+LOCAL_IMAGE_PREFIX = "/drafts/images/"
+LOCAL_IMAGE_RE = re.compile(r"^/drafts/images/[0-9a-f]{32}\.(?:png|jpg|gif|webp)$")
+
+
+def _attribute_filter(element, attribute, value):
+    if element == "img" and attribute == "src":
+        if LOCAL_IMAGE_RE.match(value):
+            return value
+        return None
+    return value
+
 
 def clean_html(value):
     """Sanitise an HTML fragment: unknown tags are dropped (their text kept),
-    scripts and styles removed with their content, links forced to rel=noopener."""
+    scripts and styles removed with their content, links forced to rel=noopener,
+    image sources limited to our own uploads."""
     return nh3.clean(
         value or "",
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_attribute_filter,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
