@@ -1,0 +1,121 @@
+"""In-app notifications on the workflow's events, with optional e-mail.
+
+Called by the workflow services inside their transaction:
+
+* a return (with the failed dimensions and their comments), an approval, a
+  publication and a retraction notify the draft's editor;
+* an approval also notifies every user authorised to publish to the account
+  (object permission ``publish_account``, directly or through a group), minus
+  the author when the policy keeps authors from publishing their own drafts.
+
+The rows are written in the same transaction as the change (a rolled-back
+decision leaves no notification behind, a committed one always has its
+notification). What leaves the database waits for the commit: the live badge
+update to the recipient's own group (workflow.live) and, when
+settings.NOTIFY_EMAIL is on (the default), an e-mail through Django's mail
+settings to each recipient with an e-mail address. A failing mail server is
+logged, never raised: the change is already committed. The actor is never
+notified of his own action.
+"""
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from reviewers import checklist
+from workflow import live
+from workflow.models import Notification
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+
+
+def email_enabled():
+    return bool(getattr(settings, "NOTIFY_EMAIL", True))
+
+
+def _title(text):
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _notify(recipient_ids, *, kind, title, message, submission, actor):
+    actor_id = getattr(actor, "pk", None)
+    ids = [i for i in dict.fromkeys(recipient_ids) if i and i != actor_id]
+    if not ids:
+        return []
+    title = _title(title)
+    rows = Notification.objects.bulk_create([
+        Notification(recipient_id=i, kind=kind, title=title, message=message, submission=submission) for i in ids
+    ])
+    live.notification_created(user_ids=ids, kind=kind, title=title)
+    if email_enabled():
+        transaction.on_commit(lambda: send_email(ids, title, message), robust=True)
+    return rows
+
+
+def send_email(user_ids, subject, body):
+    """E-mail the active recipients that have an address (after commit)."""
+    try:
+        users = get_user_model().objects.filter(pk__in=user_ids, is_active=True).exclude(email="")
+        text = f"{body}\n\n{_('请登录教育系统新媒体内容审核发布系统查看。')}" if body else _(
+            "请登录教育系统新媒体内容审核发布系统查看。")
+        messages = [mail.EmailMessage(subject=f"[{_('新媒体审核发布')}] {subject}", body=text, to=[u.email])
+                    for u in users]
+        if messages:
+            mail.get_connection().send_messages(messages)
+    except Exception:  # noqa: BLE001 - the change is committed; a lost e-mail is logged
+        logger.warning("notification e-mail %r not sent", subject, exc_info=True)
+
+
+def _editors(submission):
+    return [submission.draft.author_id, submission.submitted_by_id]
+
+
+def _name(submission):
+    return submission.revision.title or submission.draft.title
+
+
+def returned(*, submission, actor, tier_name, verdicts, comments, note):
+    reasons = [f"{checklist.DIMENSION_LABELS[dim]}：{comments.get(dim, '')}"
+               for dim in checklist.failed_dimensions(verdicts)]
+    message = "\n".join([_("退回理由："), *reasons] + ([_("审核意见：%(note)s") % {"note": note}] if note else []))
+    return _notify(_editors(submission), kind=Kind.RETURNED, submission=submission, actor=actor, message=message,
+                   title=_("《%(title)s》被退回修改（%(tier)s）") % {"title": _name(submission), "tier": tier_name})
+
+
+def approved(*, submission, actor):
+    """The editor hears the approval; the account's publishers get an item to publish."""
+    from guardian.shortcuts import get_users_with_perms
+
+    account = submission.account
+    rows = _notify(_editors(submission), kind=Kind.APPROVED, submission=submission, actor=actor,
+                   title=_("《%(title)s》审核通过，待发布") % {"title": _name(submission)},
+                   message=_("全部审核层级已通过，等待授权发布人发布到“%(account)s”。") % {"account": account.name})
+    publishers = get_users_with_perms(account, only_with_perms_in=["publish_account"], with_superusers=False,
+                                      with_group_users=True).filter(is_active=True)
+    ids = list(publishers.values_list("pk", flat=True))
+    if not submission.allow_author_publish:
+        authors = set(_editors(submission))
+        ids = [i for i in ids if i not in authors]
+    rows += _notify(ids, kind=Kind.TO_PUBLISH, submission=submission, actor=actor,
+                    title=_("待发布：《%(title)s》（%(account)s）") % {"title": _name(submission), "account": account.name},
+                    message=_("该稿件已通过全部审核层级，请发布到“%(account)s”。") % {"account": account.name})
+    return rows
+
+
+def published(*, submission, actor, external_url=""):
+    message = _("已发布到“%(account)s”。") % {"account": submission.account.name}
+    if external_url:
+        message += "\n" + _("外部链接：%(url)s") % {"url": external_url}
+    return _notify(_editors(submission), kind=Kind.PUBLISHED, submission=submission, actor=actor, message=message,
+                   title=_("《%(title)s》已发布") % {"title": _name(submission)})
+
+
+def retracted(*, submission, actor, reason):
+    return _notify(_editors(submission), kind=Kind.RETRACTED, submission=submission, actor=actor,
+                   title=_("《%(title)s》已撤稿") % {"title": _name(submission)},
+                   message=_("撤稿原因：%(reason)s") % {"reason": reason})
