@@ -28,6 +28,7 @@ ACTIONS = {
     # drafts
     "content.draft.created": _("创建稿件"),
     "content.draft.revised": _("修改稿件"),
+    "content.image.uploaded": _("上传图片"),
     # review tiers
     "reviewers.membership.granted": _("授予审核层级"),
     "reviewers.membership.revoked": _("撤销审核层级"),
@@ -54,9 +55,28 @@ ACTIONS = {
     "workflow.submission.published": _("发布"),
     "workflow.submission.retracted": _("撤稿"),
     "workflow.submission.refused": _("操作被拒绝"),
+    # statistics and the notice's forms (workflow/exports.py)
+    "workflow.stats.exported": _("导出新媒体统计报表"),
+    "workflow.stats.filing_exported": _("导出备案登记表"),
     # audit itself
     "audit.export": _("导出审计日志"),
     "audit.verify": _("校验审计日志"),
+}
+
+# Prefixes of the codes above, for searching a whole group ("workflow.submission." matches every step).
+GROUPS = {
+    "auth.": _("登录与认证"),
+    "content.org.": _("单位"),
+    "content.user.": _("用户与角色"),
+    "content.account.": _("账号备案与授权"),
+    "content.draft.": _("稿件"),
+    "reviewers.membership.": _("审核层级成员"),
+    "reviewers.task.": _("审核任务认领"),
+    "reviewers.lexicon.": _("机审词库"),
+    "workflow.policy.": _("审核策略"),
+    "workflow.submission.": _("送审、审核与发布"),
+    "workflow.stats.": _("统计报表导出"),
+    "audit.": _("审计日志"),
 }
 
 OUTCOME_SUCCESS = "success"

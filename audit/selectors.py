@@ -10,11 +10,13 @@ from audit.models import AuditChainHead, AuditEntry
 
 
 def entry_list(*, org_path=None, action=None, actor_id=None, target_type=None, target_id=None,
-               account_id=None, draft_id=None, date_from=None, date_to=None, scope_paths=None):
+               account_id=None, draft_id=None, date_from=None, date_to=None, scope_paths=None,
+               correlation_id=None):
     """Entries matching the filters, oldest first.
 
     ``org_path`` selects a unit subtree; ``scope_paths`` limits the result to the
-    subtrees the reader may see (None: no limit).
+    subtrees the reader may see (None: no limit); ``correlation_id`` the entries
+    written while serving one request.
     """
     qs = AuditEntry.objects.all()
     if scope_paths is not None:
@@ -36,6 +38,8 @@ def entry_list(*, org_path=None, action=None, actor_id=None, target_type=None, t
         qs = qs.filter(account_id=account_id)
     if draft_id:
         qs = qs.filter(draft_id=draft_id)
+    if correlation_id:
+        qs = qs.filter(correlation_id=correlation_id)
     if date_from:
         qs = qs.filter(created_at__gte=date_from)
     if date_to:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from content.errors import AccountClosed, Conflict
+from content.images import IMAGE_TYPES
 from content.roles import ROLES
 
 
@@ -331,3 +332,36 @@ class AccountGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("账号授权（用户组）")
         verbose_name_plural = _("账号授权（用户组）")
+
+
+class Image(models.Model):
+    """An image uploaded by an editor for a draft of an account, with its
+    source (图片来源: the notice warns about image copyright).
+
+    The file lives under MEDIA_ROOT with a generated name; it is only ever
+    served through the web view that checks the viewer and forces the stored
+    image content type (never HTML)."""
+
+    # The only content types an image is ever served with (content.images).
+    CONTENT_TYPES = frozenset(IMAGE_TYPES.values())
+
+    key = models.CharField(_("图片标识"), max_length=48, unique=True, editable=False)  # "<32 hex>.<ext>"
+    file = models.FileField(_("文件"), max_length=200, editable=False)
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.PROTECT,
+                                related_name="images")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    source = models.CharField(_("图片来源"), max_length=300)
+    alt = models.CharField(_("替代文字"), max_length=200, blank=True)
+    content_type = models.CharField(_("文件类型"), max_length=32)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("图片")
+        verbose_name_plural = _("图片")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.key}（{self.source}）"

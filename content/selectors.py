@@ -141,3 +141,56 @@ def org_by_code(code):
 
 def publication_for_update(publication_id):
     return Publication.objects.select_for_update().filter(pk=publication_id).first()
+
+
+# ---------------------------------------------------------------- reads shaped for the web pages (project/web)
+
+def org_names(org_ids):
+    """{id: name} of the given units, in one query (for filings that record unit ids)."""
+    ids = {i for i in org_ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
+    if not ids:
+        return {}
+    return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def user_by_username(username):
+    from content.models import User
+
+    return User.objects.select_related("org").filter(username=username).first() if username else None
+
+
+def user_by_id(user_id):
+    from content.models import User
+
+    if not str(user_id).isdigit():
+        return None
+    return User.objects.select_related("org").filter(pk=user_id).first()
+
+
+def users_in_subtree(org):
+    """Every user of the unit subtree (None: all users), by unit then username."""
+    from content.models import User
+
+    qs = User.objects.select_related("org")
+    if org is not None:
+        qs = qs.filter(org__path__startswith=org.path)
+    return qs.order_by("org__path", "username")
+
+
+def account_grants_in_subtree(org):
+    """授权撰稿 / 授权发布 on the accounts of a unit subtree (None: all), with
+    user, account and permission read in the same query."""
+    from content.models import AccountUserObjectPermission
+
+    qs = AccountUserObjectPermission.objects.select_related(
+        "user", "content_object", "content_object__org", "permission")
+    if org is not None:
+        qs = qs.filter(content_object__org__path__startswith=org.path)
+    return qs.order_by("content_object__org__path", "content_object__name", "user__username", "permission__codename")
+
+
+def image_by_key(key):
+    """An uploaded image by its generated name, with its account and unit; None when unknown."""
+    from content.models import Image
+
+    return Image.objects.select_related("account", "account__org").filter(key=str(key)).first()

@@ -18,7 +18,8 @@ from content import roles
 from content import services as content_services
 from content.errors import DomainError
 from content.models import (
-    REGISTRY_FIELDS, AccountFiling, AccountUserObjectPermission, Draft, MediaAccount, Organization, Publication, User,
+    REGISTRY_FIELDS, AccountFiling, AccountUserObjectPermission, Draft, Image, MediaAccount, Organization, Publication,
+    User,
 )
 from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
@@ -263,6 +264,16 @@ class DraftAdmin(ReadOnlyAdmin):
 class PublicationAdmin(ReadOnlyAdmin):
     list_display = ("account", "revision", "publisher", "published_at", "is_retracted")
     list_filter = ("is_retracted",)
+    path_field = "account__org__path"
+    view_roles = (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)
+
+
+@admin.register(Image)
+class ImageAdmin(ReadOnlyAdmin):
+    """Uploaded images with their source (图片来源), for copyright checks."""
+
+    list_display = ("key", "account", "source", "uploaded_by", "content_type", "size", "created_at")
+    search_fields = ("source", "key", "sha256")
     path_field = "account__org__path"
     view_roles = (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)
 

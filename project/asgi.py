@@ -10,7 +10,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-websocket_urlpatterns = []
+from project.web.routing import websocket_urlpatterns  # noqa: E402  (the live queue and notifications)
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,

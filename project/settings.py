@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "project.web.context.navigation",
             ],
         },
     },
@@ -130,8 +131,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "project" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# ---------------------------------------------------------------- editor: image uploads
+# Largest image an editor may upload (bytes); PNG, JPEG, GIF, WebP only (by content).
+IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -140,6 +145,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Notifications (workflow.notifications) also go by e-mail to recipients with an address; 0 turns that off.
+NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(30 * 60)))
@@ -147,7 +155,8 @@ SESSION_SAVE_EVERY_REQUEST = True  # idle timeout rather than absolute
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
 
 LOGGING = {
     "version": 1,
@@ -190,3 +199,10 @@ SPECTACULAR_SETTINGS = {
         "project.api.schema.forbid_unknown_request_properties",
     ],
 }
+
+# ---------------------------------------------------------------- statistics: the dormant-account watch (僵尸号)
+# Days without a (non-retracted) publication after which an open account is
+# flagged: warn, escalate, fail (the national indicators fail at 14 days).
+DORMANT_WARN_DAYS = int(os.environ.get("DORMANT_WARN_DAYS", "7"))
+DORMANT_ESCALATE_DAYS = int(os.environ.get("DORMANT_ESCALATE_DAYS", "10"))
+DORMANT_FAIL_DAYS = int(os.environ.get("DORMANT_FAIL_DAYS", "14"))

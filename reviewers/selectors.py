@@ -220,3 +220,12 @@ def precheck_highlighted_html(report, *, field="body", text=None):
         parts.append(f'<mark class="precheck precheck-{worst}" data-dimensions="{dims}" data-findings="{ids}" '
                      f'title="{title}">{piece}</mark>')
     return mark_safe("".join(parts))
+
+
+def memberships_in_subtree(org):
+    """Tier memberships granted for a unit of ``org``'s subtree or for one of its
+    accounts (every membership when ``org`` is None), shaped for a list page."""
+    qs = TierMembership.objects.select_related("user", "user__org", "org", "account", "account__org")
+    if org is not None:
+        qs = qs.filter(Q(org__path__startswith=org.path) | Q(account__org__path__startswith=org.path))
+    return qs.order_by("user__username", "tier", "pk")

@@ -163,3 +163,41 @@ class Submission(ConcurrentTransitionMixin, models.Model):
                 permission=permissions.transition_can_retract)
     def retract(self):
         pass
+
+
+class Notification(models.Model):
+    """An in-app message to one user about a submission (退回、通过、待发布、
+    已发布、已撤稿). Written by the workflow services in the transaction of the
+    change itself, so a rolled-back change leaves none; e-mail and the live
+    badge update go out after commit (workflow.notifications). The page it
+    links to is derived from ``kind`` and ``submission`` by the web layer."""
+
+    class Kind(models.TextChoices):
+        RETURNED = "returned", _("退回修改")
+        APPROVED = "approved", _("审核通过")
+        TO_PUBLISH = "to_publish", _("待发布")
+        PUBLISHED = "published", _("已发布")
+        RETRACTED = "retracted", _("已撤稿")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
+                                  related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    message = models.TextField(_("内容"), blank=True)
+    submission = models.ForeignKey(Submission, verbose_name=_("送审单"), null=True, blank=True,
+                                   on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_recipient_read")]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.title}"
+
+    @property
+    def is_read(self):
+        return self.read_at is not None

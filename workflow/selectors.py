@@ -1,5 +1,5 @@
 """Reads for the workflow: the effective policy, submissions, the review queue."""
-from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 
 from content.models import MediaAccount
 from reviewers import selectors as reviewer_selectors
@@ -7,6 +7,13 @@ from reviewers.models import ReviewTask
 from reviewers.permissions import ancestor_paths
 from workflow import states
 from workflow.models import ReviewPolicy, Submission
+# The statistics and the notice's forms live in workflow/statistics.py; the
+# project reaches them through this module.
+from workflow.statistics import (  # noqa: F401
+    DormantReport, Period, PublicationStats, account_rows, accounts_for_period, dormant_accounts,
+    dormant_for_user, filing_detail, filings_for_period, form1_rows, form2_table, publication_counts,
+    publication_statistics, range_period, statistics_home_org, year_period,
+)
 
 
 def policy_for_account(account):
@@ -50,14 +57,19 @@ def effective_review_setup(account):
 
 def accounts_with_policy_flag(accounts_qs):
     """Annotate ``has_review_policy``: a policy configured for the account or a
-    unit above it (the built-in default does not count)."""
-    own = ReviewPolicy.objects.filter(account=OuterRef("pk"))
-    inherited = (
-        ReviewPolicy.objects.filter(org__isnull=False)
-        .annotate(account_path=ExpressionWrapper(OuterRef("org__path"), output_field=CharField()))
-        .filter(account_path__startswith=F("org__path"))
-    )
-    return accounts_qs.annotate(has_review_policy=Exists(own) | Exists(inherited))
+    unit above it (the built-in default does not count).
+
+    Unit policies are few, so their paths are read first (one small query) and
+    the inheritance test becomes a prefix match on the account's own unit path;
+    a correlated subquery over the policy and unit tables made PostgreSQL scan
+    the unit table once per account."""
+    own = Exists(ReviewPolicy.objects.filter(account=OuterRef("pk")))
+    unit_paths = set(ReviewPolicy.objects.filter(org__isnull=False).values_list("org__path", flat=True))
+    inherited = Q(pk__in=[])
+    for path in unit_paths:
+        inherited |= Q(org__path__startswith=path)
+    return accounts_qs.annotate(
+        has_review_policy=ExpressionWrapper(Q(own) | inherited, output_field=BooleanField()))
 
 
 def active_submission_for_draft(draft):
@@ -97,6 +109,108 @@ def submissions_awaiting_publication(user):
         .select_related("draft", "draft__author", "account", "account__org", "revision")
         .order_by("updated_at", "pk")
     )
+
+
+
+# ---------------------------------------------------------------- pages of project/web: the queue, live groups,
+# publications, notifications
+
+# The queue page's orders: due time, submission time (the round's start), account.
+QUEUE_SORTS = {
+    "due": ("current_task__due_at", "pk"),
+    "-due": ("-current_task__due_at", "-pk"),
+    "submitted": ("current_round__started_at", "pk"),
+    "-submitted": ("-current_round__started_at", "-pk"),
+    "account": ("account__name", "current_task__due_at", "pk"),
+}
+QUEUE_CLAIM_FILTERS = ("unclaimed", "claimed", "mine", "others")
+
+
+def review_queue_filtered(user, *, account_id=None, tier=None, overdue_only=False, claimed="", text="",
+                          sort="due", now=None):
+    """review_queue(user) narrowed and ordered for the queue page, each row
+    annotated with ``precheck_summary``: the stored pre-check summary of its
+    round ({"total", "by_severity": {"blocker", "warning", "info"}, ...}, or
+    None for a round without a report). Still a fixed number of queries."""
+    from django.utils import timezone
+
+    qs = review_queue(user).select_related("current_round").annotate(
+        precheck_summary=F("current_round__precheck__summary"))
+    if account_id:
+        qs = qs.filter(account_id=account_id)
+    if tier:
+        qs = qs.filter(current_task__tier=tier)
+    if overdue_only:
+        qs = qs.filter(current_task__due_at__lt=now or timezone.now())
+    if claimed == "unclaimed":
+        qs = qs.filter(current_task__claimed_by__isnull=True)
+    elif claimed == "claimed":
+        qs = qs.filter(current_task__claimed_by__isnull=False)
+    elif claimed == "mine":
+        qs = qs.filter(current_task__claimed_by=user)
+    elif claimed == "others":
+        qs = qs.filter(current_task__claimed_by__isnull=False).exclude(current_task__claimed_by=user)
+    if text:
+        qs = qs.filter(draft__title__icontains=text)
+    return qs.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["due"]))
+
+
+def queue_filter_choices(user):
+    """(accounts, tiers) that the user's tier memberships cover: the options of
+    the queue page's filters. Two queries."""
+    memberships = reviewer_selectors.user_memberships(user)
+    if not memberships:
+        return MediaAccount.objects.none(), []
+    scope = Q(pk__in=[])
+    for m in memberships:
+        scope |= Q(pk=m.account_id) if m.account_id else Q(org__path__startswith=m.org.path)
+    accounts = MediaAccount.objects.filter(scope).select_related("org").order_by("org__path", "name", "pk")
+    return accounts, sorted({m.tier for m in memberships})
+
+
+def live_groups_for(user):
+    """The channel-layer groups a user's open pages listen to: his own group
+    (notifications) and one per tier membership (queue events, workflow.live)."""
+    from workflow import live
+
+    groups = [live.user_group(user.pk)]
+    groups += [live.membership_group(m) for m in reviewer_selectors.user_memberships(user)]
+    return list(dict.fromkeys(groups))
+
+
+def publications_of_publisher(user):
+    """Submissions the user published, most recent publication first (retracted ones too)."""
+    return (
+        Submission.objects.filter(publication__publisher=user)
+        .select_related("publication", "draft", "account", "account__org", "revision")
+        .order_by("-publication__published_at", "-pk")
+    )
+
+
+def notifications_of(user, *, unread_only=False):
+    """The user's notifications, newest first, with their submission."""
+    from workflow.models import Notification
+
+    qs = Notification.objects.filter(recipient_id=user.pk).select_related("submission")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def unread_notification_count(user):
+    from workflow.models import Notification
+
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
+def submission_for_publication(publication_id):
+    """The submission a publication came from, shaped like submission_detail
+    with its publication; None when unknown."""
+    if not str(publication_id).isdigit():
+        return None
+    return (Submission.objects.select_related("draft", "account", "account__org", "revision", "publication",
+                                              "publication__publisher")
+            .filter(publication_id=publication_id).first())
 
 
 def submissions_of_author(user):
@@ -159,3 +273,12 @@ def submission_with_history(submission_id):
     if submission is not None:
         submission.review_rounds = list(reviewer_selectors.rounds_with_decisions(submission.pk))
     return submission
+
+
+def policies_in_subtree(org):
+    """Review policies of ``org``'s subtree (its units and their accounts; all
+    when ``org`` is None) with their tiers, shaped for a list page."""
+    qs = ReviewPolicy.objects.select_related("org", "account", "account__org").prefetch_related("tiers")
+    if org is not None:
+        qs = qs.filter(Q(org__path__startswith=org.path) | Q(account__org__path__startswith=org.path))
+    return qs.order_by("org__path", "account__name", "pk")

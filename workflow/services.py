@@ -18,8 +18,11 @@ from reviewers import checklist
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from reviewers.models import ReviewRound
-from workflow import permissions, selectors, states
-from workflow.models import PolicyTier, ReviewPolicy, Submission
+from workflow import live, notifications, permissions, selectors, states
+from workflow.models import Notification, PolicyTier, ReviewPolicy, Submission
+# The audited exports of the notice's forms live in workflow/exports.py; the
+# project calls them through this module.
+from workflow.exports import ExportFile, filing_form_export, statistics_export  # noqa: F401
 
 
 # ---------------------------------------------------------------- helpers
@@ -294,11 +297,15 @@ def draft_revise(*, actor, draft_id, title, body="", is_repost=False, source_nam
                  data=content_services.draft_audit_data(revision))
     if submission is not None:
         ended_round = submission.current_round
+        ended_task = submission.current_task
         submission.supersede()
         _save(submission)
         reviewer_services.round_end(review_round=ended_round, outcome=ReviewRound.Outcome.SUPERSEDED)
         _audit("workflow.submission.superseded", actor=actor, submission=submission,
                data={"new_revision": revision.number, "new_hash": revision.content_hash})
+        if ended_task is not None:
+            live.queue_changed(account=submission.account, tier=ended_task.tier, submission_id=submission.pk,
+                               event=live.LEFT)
     return revision
 
 
@@ -346,6 +353,7 @@ def submission_submit(*, actor, draft_id):
     _audit("workflow.submission.submitted", actor=actor, submission=submission,
            data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers,
                  "precheck": _precheck_audit_data(report, override_required, extra_tier)})
+    live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.ENTERED)
     return submission
 
 
@@ -366,6 +374,7 @@ def _resubmit(*, actor, submission_id, revision):
     _audit("workflow.submission.resubmitted", actor=actor, submission=submission,
            data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers,
                  "precheck": _precheck_audit_data(report, override_required, extra_tier)})
+    live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.ENTERED)
     return submission
 
 
@@ -447,6 +456,7 @@ def _decide_locked(*, actor, submission_id, verdicts, comments, note, expected_t
                "verdicts": clean_verdicts, "comments": clean_comments, "note": note, "outcome": decision.outcome}
     if override:
         decided["precheck_override"] = override
+    live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.LEFT)
     if decision.outcome == decision.Outcome.RETURN:
         submission.return_for_changes()
         _save(submission)
@@ -455,6 +465,8 @@ def _decide_locked(*, actor, submission_id, verdicts, comments, note, expected_t
         _audit("workflow.submission.returned", actor=actor, submission=submission,
                data={"tier": task.tier, "failed": checklist.failed_dimensions(clean_verdicts),
                      "comments": clean_comments})
+        notifications.returned(submission=submission, actor=actor, tier_name=task.tier_name,
+                               verdicts=clean_verdicts, comments=clean_comments, note=note)
         return submission
     later = [t for t in review_round.tiers if t["order"] > task.tier]
     if later:
@@ -464,6 +476,8 @@ def _decide_locked(*, actor, submission_id, verdicts, comments, note, expected_t
         decided["next_tier"] = next_task.tier
         _audit("workflow.submission.decided", actor=actor, submission=submission, data=decided)
         _audit_override(actor=actor, submission=submission, review_round=review_round, decision=decision)
+        live.queue_changed(account=submission.account, tier=next_task.tier, submission_id=submission.pk,
+                           event=live.ENTERED)
         return submission
     submission.approve()
     _save(submission)
@@ -471,6 +485,7 @@ def _decide_locked(*, actor, submission_id, verdicts, comments, note, expected_t
     _audit("workflow.submission.decided", actor=actor, submission=submission, data=decided)
     _audit_override(actor=actor, submission=submission, review_round=review_round, decision=decision)
     _audit("workflow.submission.approved", actor=actor, submission=submission)
+    notifications.approved(submission=submission, actor=actor)
     return submission
 
 
@@ -505,11 +520,15 @@ def submission_withdraw(*, actor, submission_id):
     if refusal:
         _raise(refusal)
     open_round = submission.current_round if submission.state == states.IN_REVIEW else None
+    open_task = submission.current_task if open_round is not None else None
     submission.withdraw()
     _save(submission)
     if open_round is not None:
         reviewer_services.round_end(review_round=open_round, outcome=ReviewRound.Outcome.WITHDRAWN)
     _audit("workflow.submission.withdrawn", actor=actor, submission=submission)
+    if open_task is not None:
+        live.queue_changed(account=submission.account, tier=open_task.tier, submission_id=submission.pk,
+                           event=live.LEFT)
     return submission
 
 
@@ -549,6 +568,7 @@ def submission_publish(*, actor, submission_id, external_url="", external_id="")
     _save(submission)
     _audit("workflow.submission.published", actor=actor, submission=submission,
            data={"publication_id": publication.pk, "external_url": external_url, "external_id": external_id})
+    notifications.published(submission=submission, actor=actor, external_url=external_url)
     return submission
 
 
@@ -575,4 +595,66 @@ def publication_retract(*, actor, publication_id, reason):
     _save(submission)
     _audit("workflow.submission.retracted", actor=actor, submission=submission,
            data={"publication_id": publication.pk, "reason": reason})
+    notifications.retracted(submission=submission, actor=actor, reason=reason)
     return submission
+
+
+
+
+# ---------------------------------------------------------------- claiming a queue item
+
+def _current_task_submission(actor, submission_id, task_id):
+    """The submission whose current task the actor wants to claim or release."""
+    submission = selectors.submission_detail(submission_id)
+    _visible_or_deny(actor, submission)
+    if submission.state != states.IN_REVIEW or submission.current_task_id is None:
+        raise Conflict(_("该稿件已不在审核中（当前状态：%(state)s）") % {
+            "state": states.STATE_LABELS[submission.state]}, code="wrong_state")
+    if task_id not in (None, "") and str(task_id) != str(submission.current_task_id):
+        raise Conflict(_("该稿件已进入“%(tier)s”，请刷新后查看最新状态") % {
+            "tier": submission.current_task.tier_name}, code="tier_moved")
+    return submission
+
+
+@transaction.atomic
+def submission_claim(*, actor, submission_id, task_id=None):
+    """Claim a submission's current review task (reviewers.services.task_claim)
+    so that colleagues at the same tier leave it alone; the tier's queue pages
+    hear of it after commit. ``task_id``: the task the reviewer saw — when the
+    submission has moved on meanwhile, a conflict instead of claiming the next
+    tier's task unseen."""
+    submission = _current_task_submission(actor, submission_id, task_id)
+    task = reviewer_services.task_claim(actor=actor, task_id=submission.current_task_id)
+    live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.CLAIMED)
+    return task
+
+
+@transaction.atomic
+def submission_release(*, actor, submission_id, task_id=None):
+    """Give a claimed task back to its tier's queue (reviewers.services.task_release), announced live."""
+    submission = _current_task_submission(actor, submission_id, task_id)
+    task = reviewer_services.task_release(actor=actor, task_id=submission.current_task_id)
+    live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.RELEASED)
+    return task
+
+
+# ---------------------------------------------------------------- notifications (reading state, not audited)
+
+def notification_mark_read(*, actor, notification_id):
+    """Mark one of the actor's notifications read (idempotent). Someone else's,
+    or an unknown one, is refused alike."""
+    from django.utils import timezone
+
+    mine = Notification.objects.filter(pk=notification_id, recipient_id=actor.pk) if str(
+        notification_id).isdigit() else Notification.objects.none()
+    if not mine.exists():
+        raise NotAllowed(_("没有权限访问该通知"))
+    mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return mine.get()
+
+
+def notifications_mark_all_read(*, actor):
+    """Mark every unread notification of the actor read; returns how many."""
+    from django.utils import timezone
+
+    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(read_at=timezone.now())

@@ -12,6 +12,7 @@ each block in a worker thread, because Django would otherwise read a
 synchronous iterator into a list before sending it.
 """
 import csv
+import datetime as dt
 import io
 import itertools
 import json
@@ -126,6 +127,30 @@ async def _async_blocks(blocks):
 def content_disposition(filename, ascii_fallback):
     """attachment with an ASCII name and the real one per RFC 5987/6266."""
     return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _day(moment, *, end=False):
+    if moment is None:
+        return None
+    try:
+        value = timezone.localtime(moment - dt.timedelta(microseconds=1) if end else moment)
+    except (OverflowError, ValueError):
+        return None
+    return value.strftime("%Y%m%d")
+
+
+def export_filenames(user, org, data, export_format):
+    """e.g. 广州一中审计日志_20260101-20260131.csv, with an ASCII twin.
+
+    ``data`` holds the filter's ``from`` and ``to`` moments (``to`` exclusive);
+    shared by the API's export and the auditor's page."""
+    unit = org or (user.org if user.org_id else None)
+    start = _day(data.get("from"))
+    end = _day(data.get("to"), end=True) or timezone.localdate().strftime("%Y%m%d")
+    span, ascii_span = (f"{start}-{end}", f"{start}-{end}") if start else (f"截至{end}", f"until-{end}")
+    name = f"{unit.short_name if unit else '全部单位'}审计日志_{span}.{export_format}"
+    ascii_name = f"audit-{unit.code if unit else 'all'}-{ascii_span}.{export_format}"
+    return name, ascii_name
 
 
 def streaming_response(request, queryset, export_format, *, filename, ascii_filename):

@@ -3,10 +3,8 @@ apps below, and serialises the result; permissions are the project's own
 functions (content.permissions, workflow.permissions), so the API, the admin
 and the services always agree."""
 import contextlib
-import datetime as dt
 
 from django.contrib.auth import authenticate
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -473,27 +471,6 @@ class AuditVerifyView(ApiView):
         return Response(s.VerifySerializer(result).data)
 
 
-def _day(moment, *, end=False):
-    if moment is None:
-        return None
-    try:
-        value = timezone.localtime(moment - dt.timedelta(microseconds=1) if end else moment)
-    except (OverflowError, ValueError):
-        return None
-    return value.strftime("%Y%m%d")
-
-
-def export_filenames(user, org, data, export_format):
-    """e.g. 广州一中审计日志_20260101-20260131.csv, with an ASCII twin."""
-    unit = org or (user.org if user.org_id else None)
-    start = _day(data.get("from"))
-    end = _day(data.get("to"), end=True) or timezone.localdate().strftime("%Y%m%d")
-    span, ascii_span = (f"{start}-{end}", f"{start}-{end}") if start else (f"截至{end}", f"until-{end}")
-    name = f"{unit.short_name if unit else '全部单位'}审计日志_{span}.{export_format}"
-    ascii_name = f"audit-{unit.code if unit else 'all'}-{ascii_span}.{export_format}"
-    return name, ascii_name
-
-
 class AuditExportView(ApiView):
     permission_classes = [AuditReader]
 
@@ -520,5 +497,5 @@ class AuditExportView(ApiView):
             described["org"] = org.code
         _entry, rows = api_services.audit_export(actor=request.user, filters=filters, export_format=export_format,
                                                  described_filters=described, org=org)
-        name, ascii_name = export_filenames(request.user, org, data, export_format)
+        name, ascii_name = export.export_filenames(request.user, org, data, export_format)
         return export.streaming_response(request, rows, export_format, filename=name, ascii_filename=ascii_name)

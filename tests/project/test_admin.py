@@ -33,12 +33,15 @@ def test_changelists_answer_for_each_role(client, staff):
     for url in ["/admin/", "/admin/content/mediaaccount/", "/admin/content/user/", "/admin/content/organization/",
                 "/admin/reviewers/tiermembership/", "/admin/workflow/reviewpolicy/", "/admin/workflow/submission/",
                 "/admin/content/accountuserobjectpermission/", "/admin/content/mediaaccount/add/",
-                "/admin/workflow/reviewpolicy/add/", f"/admin/content/mediaaccount/{staff.account.pk}/change/"]:
+                "/admin/workflow/reviewpolicy/add/", f"/admin/content/mediaaccount/{staff.account.pk}/change/",
+                "/admin/content/image/"]:
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/audit/auditentry/").status_code == 403  # audit is the auditors'
     client.logout()
     login(client, staff.auditor)
     assert client.get("/admin/audit/auditentry/").status_code == 200
+    assert client.get("/admin/content/image/").status_code == 200
+    assert client.get("/admin/content/image/add/").status_code == 403  # images arrive only through uploads
     assert client.get("/admin/content/user/").status_code == 403
 
 

@@ -1,0 +1,57 @@
+"""Template context for every page: the navigation the user's roles open."""
+from django.urls import NoReverseMatch, reverse
+
+from content import roles
+
+# (url name, label, roles that see it; empty = everyone logged in)
+NAV = (
+    ("web:home", "工作台", ()),
+    ("web:drafts", "我的稿件", (roles.EDITOR,)),
+    ("web:queue", "审核队列", (roles.REVIEWER,)),
+    ("web:publish_list", "待发布", (roles.PUBLISHER,)),
+    ("web:registry", "账号备案", (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)),
+    ("web:stats", "统计报表", (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)),
+    ("web:audit", "审计日志", (roles.AUDITOR,)),
+    ("web:manage", "单位管理", (roles.UNIT_ADMIN,)),
+)
+
+
+def _visible(user, wanted):
+    if not wanted:
+        return True
+    return user.is_superuser or any(user.has_role(r) for r in wanted)
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    current = request.path
+    for name, label, wanted in NAV:
+        if not _visible(user, wanted):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # an area whose pages are not mounted yet
+            continue
+        active = current == url if url == "/" else current.startswith(url)
+        items.append({"url": url, "label": label, "active": active})
+    context = {"nav_items": items}
+    context.update(_notifications(user))
+    return context
+
+
+def _notifications(user):
+    """The header's link to the notifications and the unread count (counted
+    lazily: only a page that shows the header pays the query)."""
+    try:
+        url = reverse("web:notifications")
+    except NoReverseMatch:
+        return {}
+    from django.utils.functional import SimpleLazyObject
+
+    from workflow import selectors as workflow_selectors
+
+    return {"notifications_url": url,
+            "unread_notifications": SimpleLazyObject(lambda: workflow_selectors.unread_notification_count(user))}

@@ -1,0 +1,20 @@
+"""URL patterns of the editor pages, included by project.web.urls under the "web" namespace
+(mounted at /drafts/). The image path must stay in step with
+content.sanitize.LOCAL_IMAGE_PREFIX (a test checks it)."""
+from django.urls import path, re_path
+
+from project.web import editor_views, media_views
+
+urlpatterns = [
+    path("", editor_views.draft_list, name="drafts"),
+    path("new/", editor_views.draft_new, name="draft_new"),
+    path("precheck/", editor_views.draft_precheck, name="draft_precheck"),
+    path("<int:pk>/", editor_views.draft_detail, name="draft_detail"),
+    path("<int:pk>/edit/", editor_views.draft_edit, name="draft_edit"),
+    path("<int:pk>/diff/", editor_views.draft_diff, name="draft_diff"),
+    path("<int:pk>/submit/", editor_views.draft_submit, name="draft_submit"),
+    path("<int:pk>/withdraw/", editor_views.draft_withdraw, name="draft_withdraw"),
+    path("<int:pk>/precheck/", editor_views.draft_precheck, name="draft_precheck"),
+    path("images/upload/", media_views.image_upload, name="image_upload"),
+    re_path(r"^images/(?P<key>[0-9a-f]{32}\.(?:png|jpg|gif|webp))$", media_views.media_image, name="media_image"),
+]

@@ -1,0 +1,72 @@
+"""In-app notifications: the list (``web:notifications``; POST marks all read)
+and marking one read (``web:notification_read``). Notifications are written
+by the workflow services (workflow.notifications); each links to the page
+where its recipient acts on it, derived here from its kind."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from project.web.common import call_service, paginate, query_without_page
+from workflow import selectors as workflow_selectors
+from workflow import services as workflow_services
+from workflow.models import Notification
+
+HOME_NOTIFICATIONS = 5
+
+
+def notification_link(notification):
+    """Where the recipient acts on it: the publish page for a publisher's
+    item, the draft page (else the submission's review page) for an editor."""
+    submission_id = notification.submission_id
+    if submission_id is None:
+        return ""
+    if notification.kind == Notification.Kind.TO_PUBLISH:
+        return reverse("web:publish", args=[submission_id])
+    try:
+        return reverse("web:draft_detail", args=[notification.submission.draft_id])
+    except NoReverseMatch:  # the editor pages are not mounted
+        return reverse("web:review", args=[submission_id])
+
+
+def with_links(notifications):
+    return [{"n": n, "link": notification_link(n)} for n in notifications]
+
+
+def home_panel(user):
+    """The latest unread notifications for the home page (two queries)."""
+    rows = list(workflow_selectors.notifications_of(user, unread_only=True)[:HOME_NOTIFICATIONS])
+    return {"items": with_links(rows), "unread": workflow_selectors.unread_notification_count(user) if rows else 0}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request):
+    user = request.user
+    if request.method == "POST":
+        count, _error = call_service(request, workflow_services.notifications_mark_all_read)
+        if count is not None:
+            messages.success(request, f"已将 {count} 条通知标为已读。" if count else "没有未读通知。")
+        return redirect("web:notifications")
+    unread_only = request.GET.get("unread") == "1"
+    page = paginate(request, workflow_selectors.notifications_of(user, unread_only=unread_only))
+    return render(request, "web/notifications/list.html", {
+        "page": page, "items": with_links(page.object_list), "unread_only": unread_only,
+        "query": query_without_page(request),
+    })
+
+
+@login_required
+@require_POST
+def notification_read(request, pk):
+    # Someone else's notification, or an unknown one: NotAllowed escapes (403).
+    notification = workflow_services.notification_mark_read(actor=request.user, notification_id=pk)
+    target = request.POST.get("next") or ""
+    if request.POST.get("open") == "1":
+        target = notification_link(notification) or target
+    if not (target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                       require_https=request.is_secure())):
+        target = reverse("web:notifications")
+    return redirect(target)

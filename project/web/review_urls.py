@@ -1,0 +1,23 @@
+"""URL patterns of the review pages, included by project.web.urls under the "web" namespace
+(mounted at /review/): the reviewer's queue and review page, the publisher's
+pages and the notifications. The queue lives at /review/queue/ so that the
+navigation's prefix match does not mark it active on /review/publish/."""
+from django.urls import path
+
+from project.web import notify_views, publish_views, review_views
+
+urlpatterns = [
+    # reviewer
+    path("queue/", review_views.queue, name="queue"),
+    path("<int:pk>/", review_views.review, name="review"),
+    path("<int:pk>/claim/", review_views.task_claim, name="task_claim"),
+    path("<int:pk>/release/", review_views.task_release, name="task_release"),
+    path("<int:pk>/decide/", review_views.decide, name="decide"),
+    # publisher
+    path("publish/", publish_views.publish_list, name="publish_list"),
+    path("publish/<int:pk>/", publish_views.publish, name="publish"),
+    path("publications/<int:pk>/retract/", publish_views.retract, name="retract"),
+    # everyone
+    path("notifications/", notify_views.notifications, name="notifications"),
+    path("notifications/<int:pk>/read/", notify_views.notification_read, name="notification_read"),
+]

@@ -1,0 +1,384 @@
+"""The reviewer's pages: the live queue, claiming, the review page and the decision.
+
+The queue (``web:queue``) lists workflow.selectors.review_queue_filtered:
+filters and sort come from GET through ``QueueFilterForm`` (an invalid value
+is ignored with a message, never a 500); ``?fragment=1`` returns only the
+table body, which static/web/queue.js fetches again whenever the websocket
+(project/web/consumers.py) reports a change, so the server re-applies
+permissions and filters. The review page shows the revision with its
+pre-check findings, the diff against the previous round, the history and —
+when workflow.permissions.decide_refusal lets the user — the five-dimension
+decision form. A decision that lost a race (``Conflict``) comes back to the
+review page with a message naming the current state, never an error page.
+"""
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from content import roles
+from content.errors import Conflict, NotAllowed, ValidationFailed
+from project.web.common import call_service, paginate, query_without_page
+from project.web.diff import diff_has_changes, diff_revisions
+from reviewers import checklist
+from reviewers import selectors as reviewer_selectors
+from reviewers.models import SEVERITY_LABELS
+from workflow import permissions as workflow_permissions
+from workflow import selectors as workflow_selectors
+from workflow import services as workflow_services
+from workflow import states
+
+DIMENSIONS = checklist.DIMENSIONS
+VERDICT_CHOICES = [(v, checklist.VERDICT_LABELS[v]) for v in checklist.VERDICTS]
+OUTCOME_PASS, OUTCOME_RETURN = "pass", "return"
+
+
+# ---------------------------------------------------------------- helpers
+
+def require_reviewer(user):
+    if not (user.is_superuser or user.has_role(roles.REVIEWER)):
+        raise NotAllowed("只有审核人可以使用审核队列")
+
+
+def visible_submission(user, pk, *, history=False):
+    """The submission if the user may see it; NotAllowed (403) for "not yours"
+    and "does not exist" alike."""
+    submission = (workflow_selectors.submission_with_history(pk) if history
+                  else workflow_selectors.submission_detail(pk))
+    if submission is None or not workflow_permissions.can_view_submission(user, submission):
+        raise NotAllowed("没有权限访问该送审单")
+    return submission
+
+
+def state_text(submission):
+    """"审核中（复审）", "退回修改", ... for messages."""
+    text = str(states.STATE_LABELS[submission.state])
+    if submission.state == states.IN_REVIEW and submission.current_task_id:
+        text += f"（{submission.current_task.tier_name}）"
+    return text
+
+
+def _safe_next(request, default):
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+# ---------------------------------------------------------------- the queue
+
+CLAIM_CHOICES = [("", "全部"), ("unclaimed", "未认领"), ("mine", "我认领的"), ("others", "他人认领的"),
+                 ("claimed", "已认领")]
+SORT_CHOICES = [("due", "截止时间（最早在前）"), ("-due", "截止时间（最晚在前）"), ("submitted", "提交时间（最早在前）"),
+                ("-submitted", "提交时间（最新在前）"), ("account", "账号名称")]
+
+
+class QueueFilterForm(forms.Form):
+    account = forms.TypedChoiceField(label="账号", required=False, coerce=int, empty_value=None,
+                                     error_messages={"invalid_choice": "账号不在您的审核范围内"})
+    tier = forms.TypedChoiceField(label="审核层级", required=False, coerce=int, empty_value=None,
+                                  error_messages={"invalid_choice": "您不持有该审核层级"})
+    claimed = forms.ChoiceField(label="认领情况", required=False, choices=CLAIM_CHOICES,
+                                error_messages={"invalid_choice": "认领情况的取值无效"})
+    q = forms.CharField(label="标题包含", required=False, max_length=100,
+                        error_messages={"max_length": "标题关键词不能超过 100 个字符"})
+    sort = forms.ChoiceField(label="排序", required=False, choices=SORT_CHOICES,
+                             error_messages={"invalid_choice": "排序方式无效"})
+    overdue = forms.BooleanField(label="仅看已超时", required=False)
+
+    def __init__(self, data=None, *, accounts=(), tiers=()):
+        super().__init__(data)
+        self.fields["account"].choices = [("", "全部账号")] + [
+            (a.pk, f"{a.name}（{a.get_platform_display()}，{a.org.short_name}）") for a in accounts]
+        self.fields["tier"].choices = [("", "全部层级")] + [(t, f"第 {t} 级") for t in tiers]
+        for name in ("account", "tier", "claimed", "q", "sort"):
+            self.fields[name].widget.attrs["data-testid"] = f"queue-filter-{name}"
+
+    def filters(self):
+        """The valid filters (an invalid field is left out, i.e. not applied)."""
+        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+        return {"account_id": data.get("account"), "tier": data.get("tier"), "claimed": data.get("claimed") or "",
+                "text": (data.get("q") or "").strip(), "sort": data.get("sort") or "due",
+                "overdue_only": bool(data.get("overdue"))}
+
+
+def _queue_row(submission, user, now):
+    task = submission.current_task
+    summary = submission.precheck_summary if isinstance(submission.precheck_summary, dict) else None
+    by_severity = (summary or {}).get("by_severity") or {}
+    return {
+        "s": submission,
+        "task": task,
+        "overdue": task.due_at < now,
+        "precheck": None if summary is None else {
+            "blockers": by_severity.get("blocker", 0), "warnings": by_severity.get("warning", 0),
+            "infos": by_severity.get("info", 0), "total": summary.get("total", 0)},
+        "claimed_by_me": task.claimed_by_id == user.pk,
+        "submitted_at": submission.current_round.started_at if submission.current_round_id else submission.created_at,
+    }
+
+
+@login_required
+def queue(request):
+    user = request.user
+    require_reviewer(user)
+    fragment = request.GET.get("fragment") == "1"
+    accounts, tiers = workflow_selectors.queue_filter_choices(user)
+    accounts = list(accounts)
+    form = QueueFilterForm(request.GET or None, accounts=accounts, tiers=tiers)
+    if form.is_bound and not form.is_valid() and not fragment:
+        problems = "；".join(e for errs in form.errors.values() for e in errs)
+        messages.error(request, f"筛选条件有误，已忽略无效的条件：{problems}")
+    now = timezone.now()
+    page = paginate(request, workflow_selectors.review_queue_filtered(user, now=now, **form.filters()))
+    context = {
+        "rows": [_queue_row(s, user, now) for s in page.object_list],
+        "page": page,
+        "form": form,
+        "query": query_without_page(request),
+        "fragment_url": reverse("web:queue"),
+        "now": now,
+    }
+    if fragment:
+        response = render(request, "web/review/_queue_rows.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "web/review/queue.html", context)
+
+
+@login_required
+@require_POST
+def task_claim(request, pk):
+    visible_submission(request.user, pk)
+    task, _error = call_service(request, workflow_services.submission_claim, submission_id=pk,
+                                task_id=request.POST.get("task") or None)
+    if task is not None:
+        messages.success(request, f"已认领（{task.tier_name}），同事的队列中将显示由您处理。")
+    return redirect(_safe_next(request, reverse("web:queue")))
+
+
+@login_required
+@require_POST
+def task_release(request, pk):
+    visible_submission(request.user, pk)
+    task, _error = call_service(request, workflow_services.submission_release, submission_id=pk,
+                                task_id=request.POST.get("task") or None)
+    if task is not None:
+        messages.success(request, f"已释放（{task.tier_name}），该稿件回到本层级的公共队列。")
+    return redirect(_safe_next(request, reverse("web:queue")))
+
+
+# ---------------------------------------------------------------- the review page and the decision
+
+class DecisionForm(forms.Form):
+    """The five dimensions (pass/fail each, a comment on fail), a note, the
+    pre-check override reason when the round asks for it, and what the
+    reviewer looked at (tier and content hash). Which button was pressed
+    ("通过" or "退回修改") must agree with the verdicts."""
+
+    expected_tier = forms.IntegerField(widget=forms.HiddenInput, min_value=1,
+                                       error_messages={"required": "页面已过期，请刷新后再审核",
+                                                       "invalid": "页面已过期，请刷新后再审核"})
+    expected_hash = forms.CharField(widget=forms.HiddenInput, max_length=64,
+                                    error_messages={"required": "页面已过期，请刷新后再审核"})
+    note = forms.CharField(label="审核意见（可选）", required=False, max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3, "data-testid": "decision-note"}),
+                           error_messages={"max_length": "审核意见不能超过 4000 个字符"})
+    precheck_override = forms.CharField(
+        label="放行机审阻断项的理由", required=False, max_length=2000,
+        help_text="机审报告有阻断项：初审通过须填写放行理由（记入审计日志）",
+        widget=forms.Textarea(attrs={"rows": 2, "data-testid": "decision-override"}),
+        error_messages={"max_length": "放行理由不能超过 2000 个字符"})
+    outcome = forms.ChoiceField(choices=[(OUTCOME_PASS, "通过"), (OUTCOME_RETURN, "退回修改")],
+                                error_messages={"required": "请点击“通过”或“退回修改”",
+                                                "invalid_choice": "请点击“通过”或“退回修改”"})
+
+    def __init__(self, *args, override_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for dim in DIMENSIONS:
+            label = checklist.DIMENSION_LABELS[dim]
+            self.fields[dim] = forms.ChoiceField(
+                label=label, required=False, choices=VERDICT_CHOICES, widget=forms.RadioSelect,
+                error_messages={"invalid_choice": f"请对{label}给出“通过”或“不通过”"})
+            self.fields[f"{dim}_comment"] = forms.CharField(
+                label=f"{label}意见", required=False, max_length=checklist.MAX_COMMENT,
+                widget=forms.Textarea(attrs={"rows": 2, "data-testid": f"comment-{dim}"}),
+                error_messages={"max_length": "意见不能超过 2000 个字符"})
+        self.override_required = override_required
+        if not override_required:
+            del self.fields["precheck_override"]
+
+    def dimension_rows(self):
+        return [{"dim": dim, "verdict": self[dim], "comment": self[f"{dim}_comment"]} for dim in DIMENSIONS]
+
+    def clean(self):
+        data = super().clean()
+        verdicts = {dim: data.get(dim) for dim in DIMENSIONS}
+        outcome = data.get("outcome")
+        if all(verdicts.values()):
+            failed = [str(checklist.DIMENSION_LABELS[d]) for d in checklist.failed_dimensions(verdicts)]
+            if outcome == OUTCOME_PASS and failed:
+                self.add_error("outcome", f"{'、'.join(failed)}为“不通过”，不能选择“通过”；请点击“退回修改”")
+            if outcome == OUTCOME_RETURN and not failed:
+                self.add_error("outcome", "五个维度均为“通过”，不能退回；如需退回，请将相应维度标为“不通过”并填写意见")
+        return data
+
+    def service_arguments(self):
+        data = self.cleaned_data
+        return {
+            "verdicts": {dim: data[dim] for dim in DIMENSIONS if data.get(dim)},
+            "comments": {dim: data[f"{dim}_comment"] for dim in DIMENSIONS if data.get(f"{dim}_comment")},
+            "note": data.get("note", ""),
+            "expected_tier": data["expected_tier"],
+            "expected_hash": data["expected_hash"],
+            "precheck_override": data.get("precheck_override", ""),
+        }
+
+    def attach_service_error(self, error):
+        """Put the service's messages next to their dimension ("verdicts.legal" →
+        the legal radios, "comments.legal" → its comment box)."""
+        placed = False
+        for key, msgs in error.fields.items():
+            head, _sep, dim = key.partition(".")
+            name = {"verdicts": dim, "comments": f"{dim}_comment"}.get(head, key)
+            for msg in msgs:
+                if name in self.fields:
+                    self.add_error(name, msg)
+                    placed = True
+                else:
+                    self.add_error(None, msg)
+        if not placed:
+            self.add_error(None, error.message)
+
+
+def _override_field_needed(submission):
+    """Whether the decision form asks for the pre-check override reason: the
+    round's gate asked for one and this is the round's first tier (the service
+    ignores the reason elsewhere — workflow.services.submission_decide)."""
+    review_round, task = submission.current_round, submission.current_task
+    if review_round is None or task is None or not review_round.precheck_override_required:
+        return False
+    return task.tier == min((t["order"] for t in review_round.tiers), default=1)
+
+
+def _findings_by_dimension(report):
+    if report is None:
+        return []
+    grouped = report.findings_by_dimension()
+    out = []
+    for dim in DIMENSIONS:
+        items = [{"index": report.findings.index(f), "severity": f["severity"],
+                  "severity_label": SEVERITY_LABELS.get(f["severity"], f["severity"]), "message": f["message"],
+                  "text": f.get("text", ""), "suggestion": f.get("suggestion", ""), "field": f.get("field", "body")}
+                 for f in grouped.get(dim, [])]
+        out.append({"dim": dim, "label": checklist.DIMENSION_LABELS[dim], "findings": items,
+                    "blockers": sum(1 for i in items if i["severity"] == "blocker")})
+    return out
+
+
+def _history(submission):
+    rounds = []
+    for review_round in submission.review_rounds:
+        decisions = []
+        for d in review_round.decisions.all():
+            decisions.append({
+                "d": d,
+                "verdicts": [{"label": checklist.DIMENSION_LABELS[dim], "verdict": getattr(d, dim),
+                              "verdict_label": checklist.VERDICT_LABELS.get(getattr(d, dim), ""),
+                              "comment": (d.comments or {}).get(dim, "")} for dim in DIMENSIONS],
+            })
+        rounds.append({"r": review_round, "decisions": decisions,
+                       "is_current": review_round.pk == submission.current_round_id})
+    return rounds
+
+
+def _diff_context(submission):
+    """The diff from the round before the current one to the revision under review."""
+    rounds = list(submission.review_rounds)
+    current = next((i for i, r in enumerate(rounds) if r.pk == submission.current_round_id), len(rounds) - 1)
+    if current < 1:
+        return None
+    previous = rounds[current - 1]
+    rows = diff_revisions(previous.revision, submission.revision)
+    return {"diff_rows": rows, "changed": diff_has_changes(rows),
+            "left_label": f"第 {previous.number} 轮（版本 {previous.revision.number}）",
+            "right_label": f"第 {rounds[current].number} 轮（版本 {submission.revision.number}）"}
+
+
+def render_review(request, submission, *, form=None, status=200):
+    user = request.user
+    revision = submission.revision
+    report = reviewer_selectors.precheck_report_for(revision)
+    refusal = workflow_permissions.decide_refusal(user, submission)
+    task = submission.current_task
+    if refusal is None and form is None:
+        form = DecisionForm(initial={"expected_tier": task.tier, "expected_hash": revision.content_hash},
+                            override_required=_override_field_needed(submission))
+    context = {
+        "submission": submission,
+        "revision": revision,
+        "task": task,
+        "state_label": states.STATE_LABELS[submission.state],
+        "report": report,
+        "body_marked": reviewer_selectors.precheck_highlighted_html(report) if report else None,
+        "title_marked": (reviewer_selectors.precheck_highlighted_html(report, field="title", text=revision.title)
+                         if report else None),
+        "findings": _findings_by_dimension(report),
+        "history": _history(submission),
+        "diff": _diff_context(submission),
+        "form": form if refusal is None else None,
+        "decide_refusal": refusal[1] if refusal else "",
+        "can_claim": task is not None and refusal is None and task.claimed_by_id is None,
+        "can_release": task is not None and task.claimed_by_id == user.pk,
+        "dimension_labels": [(d, checklist.DIMENSION_LABELS[d]) for d in DIMENSIONS],
+    }
+    return render(request, "web/review/review.html", context, status=status)
+
+
+@login_required
+def review(request, pk):
+    return render_review(request, visible_submission(request.user, pk, history=True))
+
+
+def conflict_message(error, submission):
+    """A decision that lost a race: what happened and the state now."""
+    now = state_text(submission)
+    if error.code == "hash_mismatch":
+        return f"稿件内容已变化，您的决定未保存，请查看最新版本后再审核。当前状态：{now}"
+    if submission.state == states.WITHDRAWN:
+        return f"该稿件已被作者撤回，您的决定未保存。当前状态：{now}"
+    if error.code == "claimed_by_other":
+        return f"{error.message}，您的决定未保存。当前状态：{now}"
+    return f"该稿件已由其他审核人处理，您的决定未保存。当前状态：{now}"
+
+
+@login_required
+@require_POST
+def decide(request, pk):
+    user = request.user
+    submission = visible_submission(user, pk, history=True)
+    form = DecisionForm(request.POST, override_required=_override_field_needed(submission))
+    if not form.is_valid():
+        return render_review(request, submission, form=form, status=400)
+    try:
+        result = workflow_services.submission_decide(actor=user, submission_id=submission.pk,
+                                                     **form.service_arguments())
+    except Conflict as error:
+        messages.error(request, conflict_message(error, workflow_selectors.submission_detail(submission.pk)))
+        return redirect("web:review", pk=submission.pk)
+    except ValidationFailed as error:
+        form.attach_service_error(error)
+        return render_review(request, submission, form=form, status=400)
+    if result.state == states.RETURNED:
+        messages.success(request, f"已退回修改：《{submission.revision.title}》，退回理由已通知编辑。")
+    elif result.state == states.APPROVED:
+        messages.success(request, f"审核通过：《{submission.revision.title}》已通过全部审核层级，待发布。")
+    else:
+        messages.success(request, f"本级审核通过：《{submission.revision.title}》已进入“{result.current_task.tier_name}”。")
+    return redirect("web:queue")
+

@@ -1,0 +1,19 @@
+"""The web pages, under the "web" namespace. Each area keeps its patterns in
+its own module (no app_name there, so every name is ``web:<name>``)."""
+from django.urls import include, path
+
+from project.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("drafts/", include("project.web.editor_urls")),
+    path("review/", include("project.web.review_urls")),
+    path("registry/", include("project.web.registry_urls")),
+    path("audit/", include("project.web.audit_urls")),
+    path("stats/", include("project.web.stats_urls")),
+    path("manage/", include("project.web.admin_urls")),
+]

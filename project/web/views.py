@@ -1,0 +1,52 @@
+"""Login, logout and the home page (工作台): what waits for each person."""
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from content import roles
+from project.web.notify_views import home_panel
+from project.web.stats_views import dormant_for_home
+from workflow import selectors as workflow_selectors
+from workflow import states
+
+HOME_LIST_LIMIT = 10
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("web:login")
+
+
+def _first(queryset, limit=HOME_LIST_LIMIT):
+    """At most ``limit`` rows and whether there are more (one query)."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+@login_required
+def home(request):
+    user = request.user
+    now = timezone.now()
+    sections = {}
+    if user.has_role(roles.EDITOR):
+        returned = workflow_selectors.drafts_of_author(user).filter(latest_submission_state=states.RETURNED)
+        sections["returned"], sections["returned_more"] = _first(returned)
+    if user.has_role(roles.REVIEWER):
+        sections["queue"], sections["queue_more"] = _first(workflow_selectors.review_queue(user))
+    if user.has_role(roles.PUBLISHER):
+        sections["to_publish"], sections["to_publish_more"] = _first(
+            workflow_selectors.submissions_awaiting_publication(user))
+    return render(request, "web/home.html", {
+        "sections": sections, "now": now,
+        "notifications": home_panel(user),   # the latest unread ones
+        "dormant": dormant_for_home(user),   # None unless he watches accounts
+    })
