@@ -8,9 +8,11 @@ PORT ?= 8000
 # make test-postgres: the loopback server of the development machines and CI.
 # pytest-django creates the scratch database test_<name> and drops it afterwards.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+# ... and the channels Redis layer there: the live-queue tests marked `redis` run against it.
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: help install migrate demo run test test-postgres test-api-fuzz bench check-deps clean
+.PHONY: help install browser migrate demo run test test-postgres test-api-fuzz bench check-deps clean
 
 help:
 	@echo "make run            set up everything and serve on http://$(HOST):$(PORT)/"
@@ -34,6 +36,16 @@ check-deps:
 		echo "error: the unmaintained django-fsm is installed; run: $(PY) -m pip uninstall -y django-fsm && $(PY) -m pip install --force-reinstall django-fsm-2"; exit 1; fi
 	@$(PY) -m pip show django-fsm-2 >/dev/null 2>&1 || { echo "error: django-fsm-2 is missing"; exit 1; }
 
+# The browser tests drive Debian's chromium (never a downloaded browser build),
+# with a Chinese font so that the pages (and the screenshots) show their text:
+# install the distribution packages when they are missing.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+browser:
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+		SUDO=; if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=sudo; fi; \
+		echo "installing Debian's packages for the browser tests: $(BROWSER_PACKAGES)"; \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); }
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -44,11 +56,11 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-postgres: install
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+test-postgres: install browser
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_TEST_URL)} $(PY) -m pytest $(PYTEST_ARGS)
 
 # Schemathesis against the served OpenAPI schema, in-process on a scratch database
 # (API_FUZZ_EXAMPLES per operation, API_FUZZ_SEED=random for a new exploration).
