@@ -142,14 +142,14 @@ PAD_L, PAD_R, PAD_T, PAD_B = 48, 12, 16, 40
 
 
 def _nice_top(value):
-    if value <= 5:
-        return 5
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        top = step * magnitude
-        if top >= value:
-            return int(top) if top == int(top) else top
-    return value
+    """The chart's top: four gridline steps of 1, 2 or 5 times a power of ten,
+    so that every gridline is a whole number of publications."""
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if 4 * step * magnitude >= value:
+                return 4 * step * magnitude
+        magnitude *= 10
 
 
 def monthly_chart(months, published, retracted):
@@ -171,9 +171,7 @@ def monthly_chart(months, published, retracted):
                      "show_label": n <= 24 or i % max(n // 12, 1) == 0})
     ticks = []
     for k in range(5):
-        value = top * k / 4
-        ticks.append({"y": round(PAD_T + inner_h - inner_h * k / 4, 1),
-                      "label": int(value) if value == int(value) else round(value, 1)})
+        ticks.append({"y": round(PAD_T + inner_h - inner_h * k / 4, 1), "label": top * k // 4})
     return {"width": CHART_W, "height": CHART_H, "bars": bars, "ticks": ticks, "left": PAD_L,
             "right": CHART_W - PAD_R, "base": PAD_T + inner_h, "label_y": CHART_H - PAD_B + 18}
 

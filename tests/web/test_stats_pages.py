@@ -181,3 +181,13 @@ def test_query_counts_are_constant(client, page_world):
     assert large_stats == small_stats and large_dormant == small_dormant
     assert response.context["stats"].published == 2 + 72
     assert len(dormant.context["report"].items) >= 6
+
+
+@pytest.mark.parametrize("highest, top", [(0, 4), (3, 4), (5, 8), (17, 20), (41, 80), (1234, 2000)])
+def test_the_chart_gridlines_are_whole_numbers(highest, top):
+    from project.web.stats_views import monthly_chart
+    from workflow.selectors import year_period
+
+    months = year_period(2026).months()
+    chart = monthly_chart(months, [highest] + [0] * 11, [0] * 12)
+    assert [t["label"] for t in chart["ticks"]] == [0, top // 4, top // 2, 3 * top // 4, top]
