@@ -12,7 +12,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: help install browser migrate demo run test test-postgres test-api-fuzz bench check-deps clean
+.PHONY: help install browser migrate demo run test test-postgres test-api-fuzz bench screenshots check-deps clean
 
 help:
 	@echo "make run            set up everything and serve on http://$(HOST):$(PORT)/"
@@ -20,6 +20,7 @@ help:
 	@echo "make test-postgres  the same suite against PostgreSQL (PG_URL=$(PG_URL))"
 	@echo "make test-api-fuzz  schemathesis against the API's OpenAPI schema (a few minutes)"
 	@echo "make bench          benchmarks in bench/"
+	@echo "make screenshots    the browser tests, saving the README's screenshots to docs/screenshots/"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +67,10 @@ test-postgres: install browser
 # (API_FUZZ_EXAMPLES per operation, API_FUZZ_SEED=random for a new exploration).
 test-api-fuzz: install
 	$(PY) -m pytest tests/api/fuzz_schemathesis.py -p no:cacheprovider $(PYTEST_ARGS)
+
+# The browser tests again, saving the README's screenshots into docs/screenshots/.
+screenshots: install browser
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 bench: migrate
 	$(PY) bench/run.py

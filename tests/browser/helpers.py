@@ -15,7 +15,10 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Every run saves its screenshots under var/screenshots/ (ignored by git); with
+# UPDATE_SCREENSHOTS=1 (make screenshots) they go to docs/screenshots/, which the
+# README shows, so that an ordinary test run leaves the tracked images alone.
+SCREENSHOTS = ROOT / ("docs" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else "var") / "screenshots"
 PASSWORD = "Demo@2026"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}

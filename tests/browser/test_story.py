@@ -185,3 +185,35 @@ def test_registry_and_audit_pages(open_as):
     auditor.goto("/audit/verify/")
     expect(auditor.get_by_role("heading", level=1)).to_be_visible()
 
+
+
+def test_statistics_forms_and_dormant_watch(open_as, tmp_path):
+    """The account manager's statistics page (table and SVG chart), the zip of
+    attachments 1 and 2 downloaded and opened, and the dormant-account watch."""
+    import zipfile
+
+    import xlrd
+
+    manager = open_as("manager").page("/stats/")
+    expect(manager.get_by_role("heading", name="统计报表", exact=True)).to_be_visible()
+    expect(manager.get_by_test_id("stats-chart")).to_be_visible()
+    expect(manager.get_by_test_id("account-row").first).to_be_visible()
+    shot(manager, "stats")
+
+    with manager.expect_download() as info:
+        manager.get_by_test_id("download-zip").click()
+    download = info.value
+    assert download.suggested_filename.endswith("新媒体统计.zip"), download.suggested_filename
+    path = tmp_path / "forms.zip"
+    download.save_as(path)
+    with zipfile.ZipFile(path) as bundle:
+        names = bundle.namelist()
+        assert len(names) == 2 and all(n.endswith(".xls") for n in names), names
+        sheet = xlrd.open_workbook(file_contents=bundle.read(sorted(names)[0])).sheet_by_index(0)
+    cells = [str(sheet.cell_value(r, c)) for r in range(min(sheet.nrows, 8)) for c in range(sheet.ncols)]
+    assert any("新媒体（网站）基本情况统计表" in c for c in cells), cells
+
+    manager.goto("/stats/dormant/")
+    expect(manager.get_by_role("heading", name="僵尸号监测", exact=True)).to_be_visible()
+    expect(manager.get_by_test_id("dormant-counts")).to_be_visible()
+    shot(manager, "dormant")
