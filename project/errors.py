@@ -21,4 +21,11 @@ def error_body(exc):
     return {"code": exc.code, "detail": exc.message, "fields": exc.fields}
 
 
-__all__ = ["DomainError", "status_for", "error_body"]
+def error_text(exc):
+    """The error's message followed by those of its field messages that it
+    does not already contain, in one line (for pages and commands)."""
+    details = [m for msgs in exc.fields.values() for m in msgs if m not in exc.message]
+    return "；".join([exc.message, *details]) if details else exc.message
+
+
+__all__ = ["DomainError", "status_for", "error_body", "error_text"]

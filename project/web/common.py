@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 
 from content.errors import DomainError
+from project.errors import error_text
 
 PAGE_SIZE = 50
 
@@ -25,13 +26,6 @@ def call_service(request, service, /, *, form=None, **kwargs):
         else:
             messages.error(request, error_text(error))
         return None, error
-
-
-def error_text(error):
-    """The error's message followed by those of its field messages that it
-    does not already contain, in one line."""
-    details = [m for msgs in error.fields.values() for m in msgs if m not in error.message]
-    return "；".join([error.message, *details]) if details else error.message
 
 
 def attach_error(form, error):

@@ -40,27 +40,33 @@ def test_writes_attachments_1_2_and_4_and_prints_their_paths(cli_world, tmp_path
     paths = run("--org", "GZ", "--year", str(LAST_YEAR), "--out", str(tmp_path / "out"))
     day = f"{TODAY:%Y%m%d}"
     assert [p.rsplit("/", 1)[1] for p in paths] == [
+        f"{day}广州市教育局新媒体统计.xls",
         f"{day}广州市教育局新媒体统计-附件1.xls", f"{day}广州市教育局新媒体统计-附件2.xls",
         f"{day}广州市教育局新媒体备案汇总表-{LAST_YEAR}年.xls"]
-    one = xlrd.open_workbook(paths[0]).sheet_by_name("附件1")
+    to_send = xlrd.open_workbook(paths[0])
+    assert to_send.sheet_names() == ["附件1", "附件2"]
+    one = xlrd.open_workbook(paths[1]).sheet_by_name("附件1")
     assert one.cell_value(3, 10) == f"{LAST_YEAR}年信息发布数量（条）"
     assert one.cell_value(4, 1) == "广州一中" and one.cell_value(4, 10) == 1
-    two = xlrd.open_workbook(paths[1]).sheet_by_name("附件2")
+    two = xlrd.open_workbook(paths[2]).sheet_by_name("附件2")
     assert two.cell_value(5, 0) == "单位开设的新媒体（网站）数量（个）" and two.cell_value(5, 8) == 1
-    xlrd.open_workbook(paths[2]).sheet_by_name("附件4")
+    for name in ("附件1", "附件2"):  # the workbook to send holds the same sheets
+        ours, alone = to_send.sheet_by_name(name), xlrd.open_workbook(paths[1 if name == "附件1" else 2]).sheet_by_name(name)
+        assert [ours.row_values(r) for r in range(ours.nrows)] == [alone.row_values(r) for r in range(alone.nrows)]
+    xlrd.open_workbook(paths[3]).sheet_by_name("附件4")
     entries = list(AuditEntry.objects.filter(seq__gt=before).order_by("seq"))
-    assert [e.action for e in entries] == ["workflow.stats.exported"] * 3
+    assert [e.action for e in entries] == ["workflow.stats.exported"] * 4
     assert all(e.actor_id is None and e.actor_label.startswith("system") and e.data["channel"] == "cli"
                for e in entries)
-    assert [e.data["form"] for e in entries] == ["1", "2", "4"]
+    assert [e.data["form"] for e in entries] == ["12", "1", "2", "4"]
 
 
 def test_xlsx(cli_world, tmp_path):
     import openpyxl
 
     paths = run("--org", "GZS1", "--year", str(LAST_YEAR), "--format", "xlsx", "--out", str(tmp_path))
-    assert all(p.endswith(".xlsx") for p in paths) and len(paths) == 3
-    ws = openpyxl.load_workbook(paths[0])["附件1"]
+    assert all(p.endswith(".xlsx") for p in paths) and len(paths) == 4
+    ws = openpyxl.load_workbook(paths[1])["附件1"]
     assert ws.cell(row=5, column=11).value == 1
 
 

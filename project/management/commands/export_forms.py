@@ -18,12 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from content import selectors as content_selectors
 from content.errors import DomainError
+from project.errors import error_text
 from workflow import selectors, services
-
-
-def _error_text(error):
-    details = [m for msgs in error.fields.values() for m in msgs if m != error.message]
-    return "；".join([error.message, *details])
 
 
 class Command(BaseCommand):
@@ -40,7 +36,7 @@ class Command(BaseCommand):
         try:
             period = selectors.year_period(options["year"])
         except DomainError as error:
-            raise CommandError(_error_text(error)) from None
+            raise CommandError(error_text(error)) from None
         org = content_selectors.org_by_code(options["org"])
         if org is None:
             raise CommandError(f"单位不存在：{options['org']}")
@@ -51,11 +47,11 @@ class Command(BaseCommand):
             raise CommandError(f"无法创建输出目录 {out}：{error.strerror}") from None
         exports = []
         try:
-            for form in ("1", "2", "4"):
+            for form in ("12", "1", "2", "4"):
                 exports.append(services.statistics_export(actor=None, org=org, period=period, form=form,
                                                           file_format=options["file_format"], channel="cli"))
         except DomainError as error:
-            raise CommandError(_error_text(error)) from None
+            raise CommandError(error_text(error)) from None
         for export in exports:
             path = out / export.name
             path.write_bytes(export.content)
