@@ -104,10 +104,18 @@ def test_the_whole_story(open_as, tmp_path):
     # ---- three tiers pass
     review_and_decide(reviewer1, title, expect_message="复审")
     review_and_decide(open_as("reviewer2").page(), title, expect_message="终审")
+    # The publisher's home page is open before the last tier passes: the
+    # approval's notification reaches its header badge live, without a reload.
+    publisher = open_as("publisher").page("/")
+    badge_before = publisher.locator(".site-header [data-unread-count]")
+    unread_before = int(badge_before.inner_text()) if badge_before.count() else 0
+    expect(publisher.locator(".site-header .bell")).to_have_attribute("data-live", "open")
+    publisher.evaluate("window.__storyMarker = 'publisher'")
     review_and_decide(open_as("reviewer3").page(), title, expect_message="审核通过")
+    expect(publisher.locator(".site-header [data-unread-count]")).to_have_text(str(unread_before + 1), timeout=5000)
+    assert publisher.evaluate("window.__storyMarker") == "publisher", "the page reloaded"
 
     # ---- the publisher publishes with the external URL
-    publisher = open_as("publisher").page()
     publisher.goto("/review/publish/")
     expect(publisher.get_by_test_id("publish-row").filter(has_text=title)).to_be_visible()
     shot(publisher, "publish-list")

@@ -8,28 +8,15 @@
   if (!bell) { return; }
   var attempts = 0;
 
-  function bump() {
-    var badge = bell.querySelector(".badge");
-    if (!badge) {
-      badge = document.createElement("span");
-      badge.className = "badge";
-      badge.setAttribute("data-unread-count", "");
-      badge.textContent = "0";
-      bell.appendChild(badge);
-    }
-    var count = (parseInt(badge.textContent, 10) || 0) + 1;
-    badge.textContent = String(count);
-    bell.setAttribute("aria-label", "通知，未读 " + count + " 条");
-  }
-
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + "/ws/notifications/");
-    socket.onopen = function () { attempts = 0; };
+    socket.onopen = function () { attempts = 0; bell.setAttribute("data-live", "open"); };
     socket.onmessage = function (event) {
-      try { if (JSON.parse(event.data).type === "notification") { bump(); } } catch (e) { /* ignore */ }
+      try { if (JSON.parse(event.data).type === "notification") { window.webApp.bumpNotificationBadge(); } } catch (e) { /* ignore */ }
     };
     socket.onclose = function () {
+      bell.setAttribute("data-live", "closed");
       var delay = Math.min(60000, 1000 * Math.pow(2, attempts)) + Math.floor(Math.random() * 500);
       attempts += 1;
       window.setTimeout(connect, delay);

@@ -83,22 +83,6 @@
     refreshTimer = window.setTimeout(function () { refreshTimer = null; refresh(); }, 60);
   }
 
-  function bumpBadge() {
-    var bell = document.querySelector(".site-header .bell");
-    if (!bell) { return; }
-    var badge = bell.querySelector(".badge");
-    if (!badge) {
-      badge = document.createElement("span");
-      badge.className = "badge";
-      badge.setAttribute("data-unread-count", "");
-      badge.textContent = "0";
-      bell.appendChild(badge);
-    }
-    var count = (parseInt(badge.textContent, 10) || 0) + 1;
-    badge.textContent = String(count);
-    bell.setAttribute("aria-label", "通知，未读 " + count + " 条");
-  }
-
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     try {
@@ -122,7 +106,7 @@
       var message;
       try { message = JSON.parse(event.data); } catch (e) { return; }
       if (message.type === "queue") { scheduleRefresh(); }
-      else if (message.type === "notification") { bumpBadge(); }
+      else if (message.type === "notification") { window.webApp.bumpNotificationBadge(); }
     };
     socket.onclose = function () {
       if (pingTimer) { window.clearInterval(pingTimer); pingTimer = null; }
