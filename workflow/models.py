@@ -166,7 +166,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message to one user about a submission (退回、通过、待发布、
+    """An in-app message to one user about a submission (退回、本级通过、通过、待发布、
     已发布、已撤稿). Written by the workflow services in the transaction of the
     change itself, so a rolled-back change leaves none; e-mail and the live
     badge update go out after commit (workflow.notifications). The page it
@@ -174,6 +174,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         RETURNED = "returned", _("退回修改")
+        TIER_PASSED = "tier_passed", _("本级通过")
         APPROVED = "approved", _("审核通过")
         TO_PUBLISH = "to_publish", _("待发布")
         PUBLISHED = "published", _("已发布")

@@ -2,8 +2,9 @@
 
 Called by the workflow services inside their transaction:
 
-* a return (with the failed dimensions and their comments), an approval, a
-  publication and a retraction notify the draft's editor;
+* every decision notifies the draft's editor: a return (with the failed
+  dimensions and their comments), a tier passed (and which tier is next), the
+  approval; so do a publication and a retraction;
 * an approval also notifies every user authorised to publish to the account
   (object permission ``publish_account``, directly or through a group), minus
   the author when the policy keeps authors from publishing their own drafts.
@@ -85,6 +86,15 @@ def returned(*, submission, actor, tier_name, verdicts, comments, note):
     message = "\n".join([_("退回理由："), *reasons] + ([_("审核意见：%(note)s") % {"note": note}] if note else []))
     return _notify(_editors(submission), kind=Kind.RETURNED, submission=submission, actor=actor, message=message,
                    title=_("《%(title)s》被退回修改（%(tier)s）") % {"title": _name(submission), "tier": tier_name})
+
+
+def tier_passed(*, submission, actor, tier_name, next_tier_name, note=""):
+    message = _("%(tier)s已通过，进入%(next)s。") % {"tier": tier_name, "next": next_tier_name}
+    if note:
+        message += "\n" + _("审核意见：%(note)s") % {"note": note}
+    return _notify(_editors(submission), kind=Kind.TIER_PASSED, submission=submission, actor=actor, message=message,
+                   title=_("《%(title)s》%(tier)s通过，进入%(next)s") % {
+                       "title": _name(submission), "tier": tier_name, "next": next_tier_name})
 
 
 def approved(*, submission, actor):

@@ -478,6 +478,8 @@ def _decide_locked(*, actor, submission_id, verdicts, comments, note, expected_t
         _audit_override(actor=actor, submission=submission, review_round=review_round, decision=decision)
         live.queue_changed(account=submission.account, tier=next_task.tier, submission_id=submission.pk,
                            event=live.ENTERED)
+        notifications.tier_passed(submission=submission, actor=actor, tier_name=task.tier_name,
+                                  next_tier_name=next_task.tier_name, note=note)
         return submission
     submission.approve()
     _save(submission)

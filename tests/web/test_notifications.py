@@ -29,10 +29,12 @@ def test_a_return_notifies_the_editor_with_the_reasons(world):
     assert n.read_at is None
 
 
-def test_passing_a_tier_notifies_nobody_and_approval_notifies_editor_and_publishers(world):
+def test_each_decision_notifies_the_editor_and_approval_also_the_publishers(world):
     sub = submit(world, new_draft(world, title="运动会"))
     decide(world.reviewers[0], sub)
-    assert Notification.objects.count() == 0
+    passed = Notification.objects.get()
+    assert passed.recipient == world.editor and passed.kind == "tier_passed"
+    assert passed.title == "《运动会》初审通过，进入复审" and passed.message == "初审已通过，进入复审。"
     second = factories.user("pub2", org_=world.school, roles_=[roles.PUBLISHER])
     factories.grant(world.account, second, "publish_account")
     inactive = factories.user("pub3", org_=world.school, roles_=[roles.PUBLISHER])
@@ -41,7 +43,7 @@ def test_passing_a_tier_notifies_nobody_and_approval_notifies_editor_and_publish
     inactive.save()
     sub = decide(world.reviewers[1], sub)
     sub = decide(world.reviewers[2], sub)
-    assert kinds(world.editor) == ["approved"]
+    assert kinds(world.editor) == ["tier_passed", "tier_passed", "approved"]
     assert kinds(world.publisher) == ["to_publish"] and kinds(second) == ["to_publish"]
     assert kinds(inactive) == [] and kinds(world.reviewers[2]) == []
     assert Notification.objects.get(recipient=world.publisher).title == "待发布：《运动会》（广州一中）"
@@ -50,7 +52,7 @@ def test_passing_a_tier_notifies_nobody_and_approval_notifies_editor_and_publish
 def test_an_author_who_may_not_publish_gets_no_publish_item(world):
     factories.grant(world.account, world.editor, "publish_account")
     approve_all(world, submit(world, new_draft(world)))
-    assert kinds(world.editor) == ["approved"]  # not also "to_publish": the policy separates duties
+    assert kinds(world.editor)[-1] == "approved" and "to_publish" not in kinds(world.editor)  # the policy separates duties
     assert kinds(world.publisher) == ["to_publish"]
 
 
@@ -59,7 +61,7 @@ def test_publish_and_retract_notify_the_editor_not_the_actor(world):
     sub = services.submission_publish(actor=world.publisher, submission_id=sub.pk,
                                       external_url="https://example.org/a")
     services.publication_retract(actor=world.publisher, publication_id=sub.publication_id, reason="日期有误")
-    assert kinds(world.editor) == ["approved", "published", "retracted"]
+    assert kinds(world.editor) == ["tier_passed", "tier_passed", "approved", "published", "retracted"]
     published = Notification.objects.get(kind="published")
     assert "https://example.org/a" in published.message
     assert Notification.objects.get(kind="retracted").message == "撤稿原因：日期有误"
@@ -88,12 +90,13 @@ def test_email_goes_after_commit_to_recipients_with_an_address(world, django_cap
     message = mail.outbox[0]
     assert message.to == ["editor@example.org"] and "《运动会》被退回修改（初审）" in message.subject
     assert "文字关：错字" in message.body
-    # the publisher has no address: approval mails only the editor
+    # the publisher has no address: two tiers passed and the approval mail only the editor
     mail.outbox.clear()
     draft = new_draft(world, title="第二篇")
     with django_capture_on_commit_callbacks(execute=True):
         approve_all(world, submit(world, draft))
-    assert [m.to for m in mail.outbox] == [["editor@example.org"]]
+    assert [m.to for m in mail.outbox] == [["editor@example.org"]] * 3
+    assert "审核通过" in mail.outbox[-1].subject
 
 
 @override_settings(NOTIFY_EMAIL=False)

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='Notification',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('returned', '退回修改'), ('approved', '审核通过'), ('to_publish', '待发布'), ('published', '已发布'), ('retracted', '已撤稿')], max_length=16, verbose_name='类型')),
+                ('kind', models.CharField(choices=[('returned', '退回修改'), ('tier_passed', '本级通过'), ('approved', '审核通过'), ('to_publish', '待发布'), ('published', '已发布'), ('retracted', '已撤稿')], max_length=16, verbose_name='类型')),
                 ('title', models.CharField(max_length=200, verbose_name='标题')),
                 ('message', models.TextField(blank=True, verbose_name='内容')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
