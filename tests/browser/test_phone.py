@@ -48,3 +48,27 @@ def test_queue_keyboard_reaches_review_links(open_as):
     expect(page.get_by_test_id("queue-row").first).to_be_visible()
     tab_until(page, "review-link")
     expect(page.get_by_test_id("review-link").first).to_be_focused()
+
+
+# Every other main page of each role, at phone width: the body never scrolls
+# sideways (wide tables scroll inside their own box), and the page has a heading.
+PHONE_PAGES = {
+    "editor": ["/", "/drafts/", "/drafts/new/", "/review/notifications/"],
+    "publisher": ["/review/publish/"],
+    "manager": ["/registry/", "/registry/new/", "/stats/", "/stats/dormant/", "/stats/filings/"],
+    "auditor": ["/audit/", "/audit/verify/"],
+    "unitadmin": ["/manage/"],
+}
+
+
+def test_every_main_page_fits_a_phone(open_as):
+    too_wide = []
+    for username, paths in PHONE_PAGES.items():
+        session = open_as(username, viewport=PHONE)
+        page = session.page()
+        for path in paths:
+            page.goto(path)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            if not no_horizontal_overflow(page):
+                too_wide.append((username, path, page.evaluate("document.documentElement.scrollWidth")))
+    assert not too_wide, f"pages wider than 375 px: {too_wide}"
