@@ -11,43 +11,25 @@
 """
 import hashlib
 import os
-import pathlib
 import statistics
-import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+from scratch import scratch_database, setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 CYCLES = int(os.environ.get("BENCH_CYCLES", "200"))
 TRANSITIONS = int(os.environ.get("BENCH_TRANSITIONS", "300"))
 VERIFY_ENTRIES = int(os.environ.get("BENCH_VERIFY_ENTRIES", "20000"))
 
 
-def fresh_database():
-    """A scratch database: the test runner's create/destroy around the run."""
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    return old_name, test_name
-
-
 def main():
-    old_name, _test_name = fresh_database()
-    try:
+    with scratch_database():
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def run():

@@ -17,22 +17,15 @@ BENCH_ACCOUNTS, BENCH_PUBLICATIONS and BENCH_REPEAT change the sizes.
 """
 import datetime as dt
 import os
-import pathlib
 import random
-import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+from scratch import scratch_database, setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", "2000"))
 PUBLICATIONS = int(os.environ.get("BENCH_PUBLICATIONS", "1000000"))
@@ -41,19 +34,9 @@ CITIES = 21
 BATCH = 20000
 
 
-def fresh_database():
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    return old_name
-
-
 def main():
-    old_name = fresh_database()
-    try:
+    with scratch_database():
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def build(world):
