@@ -178,6 +178,13 @@ def monthly_chart(months, published, retracted):
 
 # ---------------------------------------------------------------- pages
 
+def _query_for(request, org):
+    """The page's query string with the unit it resolved to (for download links)."""
+    query = request.GET.copy()
+    query["org"] = org.code
+    return query.urlencode()
+
+
 def _period_form(request):
     """The unit-and-period form of the statistics pages, validated; without a
     query it takes its defaults (the user's unit, this year). The caller answers
@@ -197,10 +204,9 @@ def stats(request):
     if form.errors:
         return render(request, "web/stats/index.html", {"form": form, "stats": None}, status=400)
     stats = workflow_selectors.publication_statistics(org=form.org, period=form.period, viewer=request.user)
-    query = request.GET.copy()
-    query["org"] = form.org.code
+    query = _query_for(request, form.org)
     return render(request, "web/stats/index.html", {
-        "form": form, "stats": stats, "query": query.urlencode(),
+        "form": form, "stats": stats, "query": query,
         "chart": monthly_chart(stats.months, stats.monthly, stats.monthly_retracted),
         "data_until": form.period.data_until(),
     })
@@ -234,10 +240,9 @@ def stats_filings(request):
     if form.errors:
         return render(request, "web/stats/filings.html", {"form": form, "rows": None}, status=400)
     rows = workflow_selectors.filings_for_period(org=form.org, period=form.period, viewer=request.user)
-    query = request.GET.copy()
-    query["org"] = form.org.code
+    query = _query_for(request, form.org)
     return render(request, "web/stats/filings.html", {"form": form, "rows": rows, "org": form.org,
-                                                      "period": form.period, "query": query.urlencode()})
+                                                      "period": form.period, "query": query})
 
 
 @login_required
