@@ -55,7 +55,7 @@ ACTIONS = {
     "workflow.submission.published": _("发布"),
     "workflow.submission.retracted": _("撤稿"),
     "workflow.submission.refused": _("操作被拒绝"),
-    # statistics and the notice's forms (workflow/exports.py)
+    # statistics and the notice's forms (reporting/services.py)
     "workflow.stats.exported": _("导出新媒体统计报表"),
     "workflow.stats.filing_exported": _("导出备案登记表"),
     # audit itself

@@ -6,7 +6,7 @@ bulk-inserted straight into the table (the benchmark's only shortcut; one real
 publication made through the workflow lends its draft, revision and publisher).
 
 (a) attachment 1's numbers for the whole province for one year, computed by
-    workflow.selectors.form1_rows (the included accounts with the review-policy
+    workflow.reporting_selectors.form1_rows (the included accounts with the review-policy
     flag, and the GROUP BY of non-retracted and retracted publications), against
     a raw SQL GROUP BY over the same table in the same run: both timings (best
     of N) and the ratio (goal <= 1.5); the figures must agree.
@@ -113,7 +113,8 @@ def best_of(fn, n=REPEAT):
 def run():
     from content.models import Publication
     from tests.factories import World
-    from workflow import notice_forms, selectors, spreadsheets
+    from reporting import notice_forms, periods, spreadsheets
+    from reporting import selectors as reporting_selectors
 
     print(f"database: {connection.vendor}")
     world = World()
@@ -121,11 +122,11 @@ def run():
     print(f"data: {Publication.objects.count():,} publications on {ACCOUNTS:,} accounts "
           f"(inserted in {load:.1f} s)")
     year = 2025
-    period = selectors.year_period(year)
+    period = periods.year_period(year)
     org = world.province
 
     def ours():
-        return selectors.form1_rows(org=org, period=period)
+        return reporting_selectors.form1_rows(org=org, period=period)
 
     table = Publication._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
@@ -156,7 +157,7 @@ def run():
         ours()
     n_queries = len(ctx.captured_queries)
     with CaptureQueriesContext(connection) as ctx:
-        selectors.form1_rows(org=world.school, period=period)
+        reporting_selectors.form1_rows(org=world.school, period=period)
     print(f"(b) queries: {n_queries} for the province ({len(rows):,} accounts), {len(ctx.captured_queries)} for a "
           f"school with one account (constant)")
 
@@ -164,12 +165,12 @@ def run():
 
     def write(file_format):
         sheet1 = notice_forms.form1_sheet(rows=rows, year=year, header=header)
-        sheet2 = notice_forms.form2_sheet(table=selectors.form2_table(rows), header=header)
+        sheet2 = notice_forms.form2_sheet(table=reporting_selectors.form2_table(rows), header=header)
         return spreadsheets.write([sheet1, sheet2], file_format)
 
     t_xls, content_xls = best_of(lambda: write("xls"), n=3)
     t_xlsx, content_xlsx = best_of(lambda: write("xlsx"), n=3)
-    t_stats, stats = best_of(lambda: selectors.publication_statistics(org=org, period=period), n=3)
+    t_stats, stats = best_of(lambda: reporting_selectors.publication_statistics(org=org, period=period), n=3)
     print(f"(c) attachments 1+2 written: .xls {t_xls * 1000:.0f} ms ({len(content_xls) / 1024:.0f} KiB, "
           f"{len(rows):,} rows), .xlsx {t_xlsx * 1000:.0f} ms ({len(content_xlsx) / 1024:.0f} KiB)")
     print(f"    statistics page data (12 monthly buckets, units rolled up): {t_stats * 1000:.0f} ms, "

@@ -50,3 +50,10 @@ class Conflict(DomainError):
 class AccountClosed(Conflict):
     code = "account_closed"
     default_message = _("该账号已注销，不能再撰稿、提交或发布")
+
+
+def error_text(exc):
+    """The error's message followed by those of its field messages that it
+    does not already contain, in one line (for pages and commands)."""
+    details = [m for msgs in exc.fields.values() for m in msgs if m not in exc.message]
+    return "；".join([exc.message, *details]) if details else exc.message

@@ -1,5 +1,5 @@
 """The one place where domain errors become HTTP answers."""
-from content.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from content.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed, error_text
 
 STATUS_BY_CLASS = (
     (ValidationFailed, 400),
@@ -19,13 +19,6 @@ def status_for(exc):
 def error_body(exc):
     """``{"code", "detail", "fields"}`` — the shape every API error has."""
     return {"code": exc.code, "detail": exc.message, "fields": exc.fields}
-
-
-def error_text(exc):
-    """The error's message followed by those of its field messages that it
-    does not already contain, in one line (for pages and commands)."""
-    details = [m for msgs in exc.fields.values() for m in msgs if m not in exc.message]
-    return "；".join([exc.message, *details]) if details else exc.message
 
 
 __all__ = ["DomainError", "status_for", "error_body", "error_text"]

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "content",
     "reviewers",
     "workflow",
+    "reporting",
     "project",
 ]
 

@@ -1,4 +1,4 @@
-"""Data flows one way: project → workflow → reviewers → content → audit.
+"""Data flows one way: project → reporting → workflow → reviewers → content → audit.
 
 Reads every module's imports (top-level, inside functions, relative, and
 ``importlib.import_module("...")`` with a literal name) and fails on:
@@ -16,16 +16,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Left to right: an app may import itself and only apps to its right.
-LAYERS = ("project", "workflow", "reviewers", "content", "audit")
-RANK = {app: len(LAYERS) - i for i, app in enumerate(LAYERS)}  # audit 1 … project 5
-SCANNED_APPS = ("audit", "content", "reviewers", "workflow", "project")
+LAYERS = ("project", "reporting", "workflow", "reviewers", "content", "audit")
+RANK = {app: len(LAYERS) - i for i, app in enumerate(LAYERS)}  # audit 1 … project 6
+SCANNED_APPS = ("audit", "content", "reviewers", "workflow", "reporting", "project")
 
 # What a higher app may import from a lower one: its services, selectors,
 # permissions, errors and models, and its pure modules (no ORM). ``actions`` is
 # audit's registry of action codes and outcomes with their labels (pure).
 PUBLIC_MODULES = frozenset({
     "services", "selectors", "permissions", "errors", "models",
-    "roles", "checklist", "states", "hashing", "sanitize", "context", "actions",
+    "roles", "checklist", "states", "hashing", "sanitize", "context", "actions", "periods",
 })
 
 
@@ -136,6 +136,7 @@ def test_no_forbidden_imports():
     ("workflow.services", "from project.settings import DEBUG\n", "no app imports project"),
     ("workflow.services", "from content.management.commands import x\n", "only through"),
     ("workflow.services", "from reviewers import precheck\n", "only through"),
+    ("workflow.selectors", "from reporting import selectors\n", "reporting is above workflow"),
     ("workflow.services", "import content\n", "only through"),
     ("content.services", "import importlib\nimportlib.import_module('workflow.services')\n", ":2:"),
 ])

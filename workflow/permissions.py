@@ -128,19 +128,3 @@ ACTION_CHECKS = {
 def allowed_actions(user, submission):
     """The actions this user may take on this submission now."""
     return [name for name, check in ACTION_CHECKS.items() if check(user, submission) is None]
-
-
-# ---------------------------------------------------------------- statistics (workflow/statistics.py)
-def can_view_statistics(user, org):
-    """Statistics, forms and the dormant watch of ``org``'s subtree: account
-    managers, unit administrators and auditors of the subtree; superusers."""
-    from workflow import statistics
-
-    return statistics.can_view_statistics(user, org)
-
-
-def can_view_filing_form(user, account):
-    """附件3 of a filing of ``account`` (it carries phone numbers)."""
-    from workflow import statistics
-
-    return statistics.can_view_filing_form(user, account)

@@ -7,13 +7,6 @@ from reviewers.models import ReviewTask
 from reviewers.permissions import ancestor_paths
 from workflow import states
 from workflow.models import ReviewPolicy, Submission
-# The statistics and the notice's forms live in workflow/statistics.py; the
-# project reaches them through this module.
-from workflow.statistics import (  # noqa: F401
-    DormantReport, Period, PublicationStats, account_rows, accounts_for_period, dormant_accounts,
-    dormant_for_user, filing_detail, filings_for_period, form1_rows, form2_table, publication_counts,
-    publication_statistics, range_period, statistics_home_org, year_period,
-)
 
 
 def policy_for_account(account):

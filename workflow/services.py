@@ -20,9 +20,6 @@ from reviewers import services as reviewer_services
 from reviewers.models import ReviewRound
 from workflow import live, notifications, permissions, selectors, states
 from workflow.models import Notification, PolicyTier, ReviewPolicy, Submission
-# The audited exports of the notice's forms live in workflow/exports.py; the
-# project calls them through this module.
-from workflow.exports import ExportFile, filing_form_export, statistics_export  # noqa: F401
 
 
 # ---------------------------------------------------------------- helpers

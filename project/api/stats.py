@@ -13,10 +13,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from content.errors import NotAllowed, ValidationFailed
-from workflow import permissions as workflow_permissions
-from workflow import selectors as workflow_selectors
-from workflow import services as workflow_services
+from content.errors import NotAllowed
+from reporting import periods as reporting_periods
+from reporting import permissions as reporting_permissions
+from reporting import selectors as reporting_selectors
+from reporting import services as reporting_services
 
 from project.api.export import content_disposition
 from project.api.fields import QuerySerializer, QueryTextField
@@ -182,19 +183,14 @@ class DormantReportSerializer(serializers.Serializer):
 
 def stats_org(user, value):
     """The unit asked for (default: the user's own), once the user may see its statistics."""
-    org = resolve_org(value) if value not in (None, "") else workflow_selectors.statistics_home_org(user)
-    if org is None or not workflow_permissions.can_view_statistics(user, org):
+    org = resolve_org(value) if value not in (None, "") else reporting_selectors.statistics_home_org(user)
+    if org is None or not reporting_permissions.can_view_statistics(user, org):
         raise NotAllowed(STATS_DENIED)
     return org
 
 
 def stats_period(data):
-    year, date_from, date_to = data.get("year"), data.get("from"), data.get("to")
-    if date_from is not None or date_to is not None:
-        if year is not None:
-            raise ValidationFailed(fields={"year": [_("年度与日期范围（from/to）只能二选一")]})
-        return workflow_selectors.range_period(date_from, date_to)
-    return workflow_selectors.year_period(year if year is not None else timezone.localdate().year)
+    return reporting_periods.period_from(year=data.get("year"), date_from=data.get("from"), date_to=data.get("to"))
 
 
 def stats_json(stats):
@@ -241,7 +237,7 @@ class PublicationStatsView(ApiView):
         data = StatsQuerySerializer.parse(request.query_params)
         org = stats_org(request.user, data.get("org"))
         period = stats_period(data)
-        stats = workflow_selectors.publication_statistics(org=org, period=period, viewer=request.user)
+        stats = reporting_selectors.publication_statistics(org=org, period=period, viewer=request.user)
         return Response(stats_json(stats))
 
 
@@ -267,7 +263,7 @@ class StatsFormsView(ApiView):
         data = FormsQuerySerializer.parse(request.query_params)
         org = stats_org(request.user, data.get("org"))
         period = stats_period(data)
-        export = workflow_services.statistics_export(actor=request.user, org=org, period=period,
+        export = reporting_services.statistics_export(actor=request.user, org=org, period=period,
                                                      form=data.get("form") or "12",
                                                      file_format=data.get("format") or "xls", channel="api")
         return file_response(export)
@@ -284,4 +280,4 @@ class DormantView(ApiView):
     def get(self, request):
         data = DormantQuerySerializer.parse(request.query_params)
         org = stats_org(request.user, data.get("org"))
-        return Response(workflow_selectors.dormant_accounts(org=org).as_dict())
+        return Response(reporting_selectors.dormant_accounts(org=org).as_dict())

@@ -12,15 +12,15 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from content import selectors as content_selectors
 from content.errors import NotAllowed, ValidationFailed
 from content.models import Organization
-from workflow import permissions as workflow_permissions
-from workflow import selectors as workflow_selectors
-from workflow import services as workflow_services
+from reporting import periods as reporting_periods
+from reporting import permissions as reporting_permissions
+from reporting import selectors as reporting_selectors
+from reporting import services as reporting_services
 
 from project.api.export import content_disposition
 from project.web.common import attach_error
@@ -69,15 +69,10 @@ class StatsForm(forms.Form):
         if self.errors:
             return data
         code = data.get("org")
-        self.org = self.orgs.get(code) if code else workflow_selectors.statistics_home_org(self.user)
-        year, date_from, date_to = data.get("year"), data.get("date_from"), data.get("date_to")
+        self.org = self.orgs.get(code) if code else reporting_selectors.statistics_home_org(self.user)
         try:
-            if date_from is not None or date_to is not None:
-                if year is not None:
-                    raise ValidationFailed(fields={"year": ["年度与日期范围只能二选一"]})
-                self.period = workflow_selectors.range_period(date_from, date_to)
-            else:
-                self.period = workflow_selectors.year_period(year if year is not None else timezone.localdate().year)
+            self.period = reporting_periods.period_from(year=data.get("year"), date_from=data.get("date_from"),
+                                                        date_to=data.get("date_to"))
         except ValidationFailed as error:
             for field, messages in error.fields.items():
                 for message in messages:
@@ -112,17 +107,17 @@ class DormantForm(forms.Form):
     def clean(self):
         data = super().clean()
         code = data.get("org")
-        self.org = self.orgs.get(code) if code else workflow_selectors.statistics_home_org(self.user)
+        self.org = self.orgs.get(code) if code else reporting_selectors.statistics_home_org(self.user)
         return data
 
 
 def _require_viewer(user, org):
-    if org is None or not workflow_permissions.can_view_statistics(user, org):
+    if org is None or not reporting_permissions.can_view_statistics(user, org):
         raise NotAllowed(STATS_DENIED)
 
 
 def _require_any_scope(user):
-    home = workflow_selectors.statistics_home_org(user)
+    home = reporting_selectors.statistics_home_org(user)
     _require_viewer(user, home)
     return home
 
@@ -203,7 +198,7 @@ def stats(request):
     form = _period_form(request)
     if form.errors:
         return render(request, "web/stats/index.html", {"form": form, "stats": None}, status=400)
-    stats = workflow_selectors.publication_statistics(org=form.org, period=form.period, viewer=request.user)
+    stats = reporting_selectors.publication_statistics(org=form.org, period=form.period, viewer=request.user)
     query = _query_for(request, form.org)
     return render(request, "web/stats/index.html", {
         "form": form, "stats": stats, "query": query,
@@ -223,7 +218,7 @@ def stats_forms_download(request):
         return render(request, "web/stats/index.html", {"form": form, "stats": None}, status=400)
     _require_viewer(request.user, form.org)
     try:
-        export = workflow_services.statistics_export(
+        export = reporting_services.statistics_export(
             actor=request.user, org=form.org, period=form.period, form=form.cleaned_data["form"],
             file_format=form.cleaned_data["file_format"], channel="web")
     except ValidationFailed as error:
@@ -239,7 +234,7 @@ def stats_filings(request):
     form = _period_form(request)
     if form.errors:
         return render(request, "web/stats/filings.html", {"form": form, "rows": None}, status=400)
-    rows = workflow_selectors.filings_for_period(org=form.org, period=form.period, viewer=request.user)
+    rows = reporting_selectors.filings_for_period(org=form.org, period=form.period, viewer=request.user)
     query = _query_for(request, form.org)
     return render(request, "web/stats/filings.html", {"form": form, "rows": rows, "org": form.org,
                                                       "period": form.period, "query": query})
@@ -252,7 +247,7 @@ def filing_form3(request, filing_id):
     file_format = request.GET.get("format") or "html"
     if file_format not in ("html", "xls", "xlsx"):
         raise ValidationFailed("格式只能是 html、xls 或 xlsx", fields={"format": ["格式只能是 html、xls 或 xlsx"]})
-    form3, export = workflow_services.filing_form_export(actor=request.user, filing_id=filing_id,
+    form3, export = reporting_services.filing_form_export(actor=request.user, filing_id=filing_id,
                                                          file_format=file_format, channel="web")
     if export is not None:
         return file_response(export)
@@ -270,7 +265,7 @@ def dormant(request):
     if not form.is_valid():
         return render(request, "web/stats/dormant.html", {"form": form, "report": None}, status=400)
     _require_viewer(request.user, form.org)
-    report = workflow_selectors.dormant_accounts(org=form.org)
+    report = reporting_selectors.dormant_accounts(org=form.org)
     return render(request, "web/stats/dormant.html", {"form": form, "report": report})
 
 
@@ -278,4 +273,4 @@ def dormant_for_home(user):
     """The home page's dormant warning: the report of the user's subtree when
     he is an account manager or unit administrator (superusers: every unit),
     else None. Rendered by web/stats/_dormant_warning.html as ``dormant``."""
-    return workflow_selectors.dormant_for_user(user)
+    return reporting_selectors.dormant_for_user(user)

@@ -186,7 +186,7 @@ def test_query_counts_are_constant(client, page_world):
 @pytest.mark.parametrize("highest, top", [(0, 4), (3, 4), (5, 8), (17, 20), (41, 80), (1234, 2000)])
 def test_the_chart_gridlines_are_whole_numbers(highest, top):
     from project.web.stats_views import monthly_chart
-    from workflow.selectors import year_period
+    from reporting.periods import year_period
 
     months = year_period(2026).months()
     chart = monthly_chart(months, [highest] + [0] * 11, [0] * 12)

@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from content import selectors as content_selectors
 from content.errors import DomainError
-from project.errors import error_text
-from workflow import selectors, services
+from content.errors import error_text
+from reporting import periods, services
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            period = selectors.year_period(options["year"])
+            period = periods.year_period(options["year"])
         except DomainError as error:
             raise CommandError(error_text(error)) from None
         org = content_selectors.org_by_code(options["org"])

@@ -13,7 +13,10 @@ from content import services as content_services
 from content.errors import ValidationFailed
 from tests import factories
 from tests.stats_helpers import at, bulk_publications, enable, independent_counts, local, publish
-from workflow import permissions, selectors, services, statistics
+from reporting import periods
+from reporting import permissions as reporting_permissions
+from reporting import selectors as reporting_selectors
+from workflow import services
 
 THIS_YEAR = timezone.localdate().year
 LAST_YEAR = THIS_YEAR - 1
@@ -44,8 +47,8 @@ def stats_world(world):
 
 def test_yearly_counts_leave_retracted_out_and_show_them_apart(stats_world):
     w = stats_world
-    period = selectors.year_period(LAST_YEAR)
-    rows = _by_account(selectors.form1_rows(org=w.province, period=period))
+    period = periods.year_period(LAST_YEAR)
+    rows = _by_account(reporting_selectors.form1_rows(org=w.province, period=period))
     assert (rows[w.account.pk].published, rows[w.account.pk].retracted) == (2, 1)
     assert (rows[w.bureau_account.pk].published, rows[w.bureau_account.pk].retracted) == (1, 0)
     assert (rows[w.far_account.pk].published, rows[w.far_account.pk].retracted) == (0, 0)
@@ -58,15 +61,15 @@ def test_the_year_is_local_time(stats_world):
     # 00:30 on 1 January in Shanghai is still 31 December in UTC: it belongs to the new year.
     publish(w, when=local(THIS_YEAR, 1, 1, hour=0, minute=30))
     publish(w, when=local(LAST_YEAR, 12, 31, hour=23, minute=50))
-    last = _by_account(selectors.form1_rows(org=w.city, period=selectors.year_period(LAST_YEAR)))
-    this = _by_account(selectors.form1_rows(org=w.city, period=selectors.year_period(THIS_YEAR)))
+    last = _by_account(reporting_selectors.form1_rows(org=w.city, period=periods.year_period(LAST_YEAR)))
+    this = _by_account(reporting_selectors.form1_rows(org=w.city, period=periods.year_period(THIS_YEAR)))
     assert last[w.account.pk].published == 3
     assert this[w.account.pk].published == 1
 
 
 def test_monthly_counts_and_unit_rollup(stats_world):
     w = stats_world
-    stats = selectors.publication_statistics(org=w.province, period=selectors.year_period(LAST_YEAR))
+    stats = reporting_selectors.publication_statistics(org=w.province, period=periods.year_period(LAST_YEAR))
     assert [m.key for m in stats.months] == [f"{LAST_YEAR}-{m:02d}" for m in range(1, 13)]
     row = _by_account(stats.rows)[w.account.pk]
     assert row.monthly[2] == 1 and row.monthly_retracted[2] == 1 and row.monthly[10] == 1
@@ -78,33 +81,33 @@ def test_monthly_counts_and_unit_rollup(stats_world):
     assert set(units) == {"GZ", "SZ"}
     assert (units["GZ"].accounts, units["GZ"].published, units["GZ"].retracted) == (2, 3, 1)
     assert (units["SZ"].accounts, units["SZ"].published) == (1, 0)
-    city = selectors.publication_statistics(org=w.city, period=selectors.year_period(LAST_YEAR))
+    city = reporting_selectors.publication_statistics(org=w.city, period=periods.year_period(LAST_YEAR))
     units = {(u.org.code, u.own): u for u in city.units}
     assert units[("GZ", True)].published == 1 and units[("GZS1", False)].published == 2
 
 
 def test_date_range_counts_both_days(stats_world):
     w = stats_world
-    period = selectors.range_period(dt.date(LAST_YEAR, 3, 5), dt.date(LAST_YEAR, 3, 20))
-    rows = _by_account(selectors.form1_rows(org=w.city, period=period))
+    period = periods.range_period(dt.date(LAST_YEAR, 3, 5), dt.date(LAST_YEAR, 3, 20))
+    rows = _by_account(reporting_selectors.form1_rows(org=w.city, period=period))
     assert (rows[w.account.pk].published, rows[w.account.pk].retracted) == (1, 1)
-    stats = selectors.publication_statistics(org=w.city, period=period)
+    stats = reporting_selectors.publication_statistics(org=w.city, period=period)
     assert [m.key for m in stats.months] == [f"{LAST_YEAR}-03"]
 
 
 def test_subtree_scope(stats_world):
     w = stats_world
-    rows = selectors.form1_rows(org=w.school, period=selectors.year_period(LAST_YEAR))
+    rows = reporting_selectors.form1_rows(org=w.school, period=periods.year_period(LAST_YEAR))
     assert [r.account.pk for r in rows] == [w.account.pk]
-    assert {r.account.pk for r in selectors.form1_rows(org=w.other_city, period=selectors.year_period(LAST_YEAR))} \
+    assert {r.account.pk for r in reporting_selectors.form1_rows(org=w.other_city, period=periods.year_period(LAST_YEAR))} \
         == {w.far_account.pk}
 
 
 def test_a_year_without_publications(stats_world):
     w = stats_world
-    rows = selectors.form1_rows(org=w.province, period=selectors.year_period(THIS_YEAR))
+    rows = reporting_selectors.form1_rows(org=w.province, period=periods.year_period(THIS_YEAR))
     assert rows and all((r.published, r.retracted) == (0, 0) for r in rows)
-    table = selectors.form2_table(rows)
+    table = reporting_selectors.form2_table(rows)
     assert table["opened"]["total"] == len(rows)
 
 
@@ -119,11 +122,11 @@ def test_which_accounts_a_year_includes(stats_world):
     with at(local(LAST_YEAR - 1, 6, 1)):
         old = factories.account(w.city, name="旧账号", platform="website", handle="old.example.org")
         content_services.account_close(actor=factories.superuser(), account_id=old.pk, reason="停用")
-    rows = _by_account(selectors.form1_rows(org=w.city, period=selectors.year_period(LAST_YEAR)))
+    rows = _by_account(reporting_selectors.form1_rows(org=w.city, period=periods.year_period(LAST_YEAR)))
     assert set(rows) == {w.account.pk, w.bureau_account.pk}
     assert rows[w.bureau_account.pk].closed_in_period and rows[w.bureau_account.pk].published == 1
     assert not rows[w.account.pk].closed_in_period
-    this = _by_account(selectors.form1_rows(org=w.city, period=selectors.year_period(THIS_YEAR)))
+    this = _by_account(reporting_selectors.form1_rows(org=w.city, period=periods.year_period(THIS_YEAR)))
     assert set(this) == {w.account.pk, late.pk}  # the bureau account was closed before this year
 
 
@@ -135,54 +138,54 @@ def test_form2_counts_by_platform_column(stats_world):
     factories.account(w.city, name="百家号", platform="baijiahao", handle="bjh", outsourced=True)
     factories.account(w.city, name="客户端", platform="app", handle="app1")
     services.policy_create(actor=w.admin, name="市局策略", org_id=w.city.pk, tiers=[{"name": "审核"}])
-    rows = selectors.form1_rows(org=w.province, period=selectors.year_period(THIS_YEAR))
-    table = selectors.form2_table(rows)
+    rows = reporting_selectors.form1_rows(org=w.province, period=periods.year_period(THIS_YEAR))
+    table = reporting_selectors.form2_table(rows)
     assert table["opened"] == {"website": 0, "weibo": 1, "wechat": 1, "toutiao": 0, "douyin": 1, "app": 1,
                                "other": 1, "total": 5}
     assert table["official_personal"]["wechat"] == 1 and table["official_personal"]["total"] == 1
     assert table["problem_found"]["total"] == 1 and table["rectified"]["total"] == 1
     assert table["interaction"]["total"] == 1
-    assert table["outsourced"] == {**dict.fromkeys(statistics.FORM2_COLUMNS, 0), "other": 1, "total": 1}
+    assert table["outsourced"] == {**dict.fromkeys(reporting_selectors.FORM2_COLUMNS, 0), "other": 1, "total": 1}
     # the city bureau's policy covers its four accounts; Shenzhen has none
     assert table["review_policy"]["total"] == 4 and table["review_policy"]["douyin"] == 0
 
 
 def test_personal_columns_only_for_who_may_see_them(stats_world):
     w = stats_world
-    period = selectors.year_period(LAST_YEAR)
+    period = periods.year_period(LAST_YEAR)
     for viewer, visible in ((w.manager, True), (w.auditor, True), (w.admin, True), (w.editor, False),
                             (w.outsider, False)):
-        rows = _by_account(selectors.form1_rows(org=w.city, period=period, viewer=viewer))
+        rows = _by_account(reporting_selectors.form1_rows(org=w.city, period=period, viewer=viewer))
         assert rows[w.bureau_account.pk].show_personal is (visible and viewer is not w.manager), viewer
         assert rows[w.account.pk].show_personal is visible, viewer
 
 
 def test_who_may_view_statistics(world):
-    assert permissions.can_view_statistics(world.manager, world.school)
-    assert not permissions.can_view_statistics(world.manager, world.city)   # above his unit
-    assert permissions.can_view_statistics(world.auditor, world.city)
-    assert permissions.can_view_statistics(world.admin, world.other_city)
-    assert permissions.can_view_statistics(factories.superuser(), world.province)
+    assert reporting_permissions.can_view_statistics(world.manager, world.school)
+    assert not reporting_permissions.can_view_statistics(world.manager, world.city)   # above his unit
+    assert reporting_permissions.can_view_statistics(world.auditor, world.city)
+    assert reporting_permissions.can_view_statistics(world.admin, world.other_city)
+    assert reporting_permissions.can_view_statistics(factories.superuser(), world.province)
     for user in (world.editor, world.reviewers[0], world.publisher):
-        assert not permissions.can_view_statistics(user, world.school)
-    assert not permissions.can_view_statistics(world.outsider, world.city)
+        assert not reporting_permissions.can_view_statistics(user, world.school)
+    assert not reporting_permissions.can_view_statistics(world.outsider, world.city)
 
 
 @pytest.mark.parametrize("year", [1999, THIS_YEAR + 1, "abcd", None])
 def test_impossible_years_are_refused(year):
     with pytest.raises(ValidationFailed) as caught:
-        statistics.year_period(year)
+        periods.year_period(year)
     assert caught.value.code == "invalid_year" and "year" in caught.value.fields
 
 
 def test_date_ranges_are_checked():
     with pytest.raises(ValidationFailed) as caught:
-        statistics.range_period(dt.date(LAST_YEAR, 5, 1), dt.date(LAST_YEAR, 4, 1))
+        periods.range_period(dt.date(LAST_YEAR, 5, 1), dt.date(LAST_YEAR, 4, 1))
     assert "to" in caught.value.fields
     with pytest.raises(ValidationFailed):
-        statistics.range_period(dt.date(1999, 12, 31), dt.date(2001, 1, 1))
+        periods.range_period(dt.date(1999, 12, 31), dt.date(2001, 1, 1))
     with pytest.raises(ValidationFailed):
-        statistics.range_period(dt.date(2010, 1, 1), dt.date(2016, 1, 1))  # more than five years
+        periods.range_period(dt.date(2010, 1, 1), dt.date(2016, 1, 1))  # more than five years
 
 
 def _queries(fn):
@@ -193,13 +196,13 @@ def _queries(fn):
 
 def test_queries_are_constant(stats_world):
     w = stats_world
-    period = selectors.year_period(LAST_YEAR)
+    period = periods.year_period(LAST_YEAR)
     viewer = w.auditor
     viewer.org  # noqa: B018  (the viewer's unit is loaded once by the login)
 
     def run():
-        stats = selectors.publication_statistics(org=w.province, period=period, viewer=viewer)
-        rows = selectors.form1_rows(org=w.province, period=period, viewer=viewer)
+        stats = reporting_selectors.publication_statistics(org=w.province, period=period, viewer=viewer)
+        rows = reporting_selectors.form1_rows(org=w.province, period=period, viewer=viewer)
         for r in rows:
             (r.account.org.name, r.account.has_review_policy, r.show_personal)
         return stats, rows
@@ -231,7 +234,7 @@ def test_dormant_levels(world, settings):
     content_services.account_close(actor=factories.superuser(), account_id=closed.pk, reason="停用")
     with at(timezone_days_ago(20)):
         registered = factories.account(world.city, name="登记已久", platform="website", handle="w.example.org")
-    report = selectors.dormant_accounts(org=world.city)
+    report = reporting_selectors.dormant_accounts(org=world.city)
     levels = {i.account.pk: (i.level, i.days, i.since) for i in report.items}
     assert fresh.pk not in levels and closed.pk not in levels
     assert levels[eight.pk] == ("warn", 8, "publication")
@@ -242,9 +245,9 @@ def test_dormant_levels(world, settings):
     assert report.counts == {"warn": 1, "escalate": 1, "fail": 1}
     assert [i.account.pk for i in report.items] == [registered.pk, never.pk, eight.pk]
     settings.DORMANT_FAIL_DAYS = 8
-    assert {i.account.pk: i.level for i in selectors.dormant_accounts(org=world.city).items}[eight.pk] == "fail"
+    assert {i.account.pk: i.level for i in reporting_selectors.dormant_accounts(org=world.city).items}[eight.pk] == "fail"
     # the school's subtree only
-    assert {i.account.pk for i in selectors.dormant_accounts(org=world.school).items} == {eight.pk, never.pk}
+    assert {i.account.pk for i in reporting_selectors.dormant_accounts(org=world.school).items} == {eight.pk, never.pk}
 
 
 def timezone_days_ago(days):
@@ -255,7 +258,7 @@ def timezone_days_ago(days):
 
 def test_dormant_query_count_is_constant(world):
     def run():
-        report = selectors.dormant_accounts(org=world.province)
+        report = reporting_selectors.dormant_accounts(org=world.province)
         for item in report.items:
             (item.account.org.name, item.level)
         return report
@@ -269,10 +272,10 @@ def test_dormant_query_count_is_constant(world):
 
 
 def test_dormant_on_the_home_page_only_for_managers(world):
-    assert selectors.dormant_for_user(world.manager) is not None
-    assert selectors.dormant_for_user(world.admin) is not None
-    assert selectors.dormant_for_user(world.editor) is None
-    assert selectors.dormant_for_user(world.auditor) is None
-    outsider_view = selectors.dormant_for_user(world.outsider)
+    assert reporting_selectors.dormant_for_user(world.manager) is not None
+    assert reporting_selectors.dormant_for_user(world.admin) is not None
+    assert reporting_selectors.dormant_for_user(world.editor) is None
+    assert reporting_selectors.dormant_for_user(world.auditor) is None
+    outsider_view = reporting_selectors.dormant_for_user(world.outsider)
     assert outsider_view is not None and outsider_view.org == world.other_city
     assert roles.ACCOUNT_MANAGER in world.outsider.roles

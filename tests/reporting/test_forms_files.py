@@ -18,7 +18,9 @@ from content.errors import NotAllowed, ValidationFailed
 from content.models import AccountFiling
 from tests import factories
 from tests.stats_helpers import at, independent_counts, local, publish
-from workflow import notice_forms, selectors, services, spreadsheets
+from reporting import notice_forms, periods, spreadsheets
+from reporting import selectors as reporting_selectors
+from reporting import services as reporting_services
 
 THIS_YEAR = timezone.localdate().year
 LAST_YEAR = THIS_YEAR - 1
@@ -134,7 +136,7 @@ def _check_form2(rows):
 @pytest.mark.parametrize("fmt", ["xls", "xlsx"])
 def test_statistics_workbook(forms_world, fmt):
     w = forms_world
-    export = services.statistics_export(actor=w.auditor, org=w.city, period=selectors.year_period(LAST_YEAR),
+    export = reporting_services.statistics_export(actor=w.auditor, org=w.city, period=periods.year_period(LAST_YEAR),
                                         form="12", file_format=fmt)
     assert export.name == f"{TODAY:%Y%m%d}广州市教育局新媒体统计.{fmt}"
     assert export.ascii_name == f"{TODAY:%Y%m%d}-GZ-stats.{fmt}"
@@ -145,8 +147,8 @@ def test_statistics_workbook(forms_world, fmt):
 
 
 def test_xls_is_biff8(forms_world):
-    export = services.statistics_export(actor=forms_world.auditor, org=forms_world.city,
-                                        period=selectors.year_period(LAST_YEAR), form="1", file_format="xls")
+    export = reporting_services.statistics_export(actor=forms_world.auditor, org=forms_world.city,
+                                        period=periods.year_period(LAST_YEAR), form="1", file_format="xls")
     # an OLE2 compound document holding a BIFF8 workbook stream
     assert export.content[:8] == bytes.fromhex("D0CF11E0A1B11AE1")
     assert xlrd.open_workbook(file_contents=export.content).biff_version == 80
@@ -155,8 +157,8 @@ def test_xls_is_biff8(forms_world):
 
 def test_zip_ready_to_send(forms_world):
     w = forms_world
-    export = services.statistics_export(actor=w.manager.__class__.objects.get(username="auditor"), org=w.city,
-                                        period=selectors.year_period(LAST_YEAR), form="12", file_format="zip")
+    export = reporting_services.statistics_export(actor=w.manager.__class__.objects.get(username="auditor"), org=w.city,
+                                        period=periods.year_period(LAST_YEAR), form="12", file_format="zip")
     prefix = f"{TODAY:%Y%m%d}广州市教育局新媒体统计"
     assert export.name == f"{prefix}.zip" and export.content_type == "application/zip"
     with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
@@ -169,7 +171,7 @@ def test_zip_ready_to_send(forms_world):
 
 def test_a_year_without_publications_gives_zeros(forms_world):
     w = forms_world
-    export = services.statistics_export(actor=w.auditor, org=w.school, period=selectors.year_period(THIS_YEAR),
+    export = reporting_services.statistics_export(actor=w.auditor, org=w.school, period=periods.year_period(THIS_YEAR),
                                         form="1", file_format="xlsx")
     rows = _open(export.content, "xlsx")["附件1"]
     assert rows[3][10] == f"{THIS_YEAR}年信息发布数量（条）"
@@ -185,7 +187,7 @@ def test_form4_every_filing_of_the_period(forms_world, fmt):
     with at(local(LAST_YEAR, 5, 6)):
         content_services.account_change(actor=su, account_id=w.account.pk,
                                         changes={"name": "广州一中发布", "ops_name": "钱老师"})
-    export = services.statistics_export(actor=w.auditor, org=w.city, period=selectors.year_period(LAST_YEAR),
+    export = reporting_services.statistics_export(actor=w.auditor, org=w.city, period=periods.year_period(LAST_YEAR),
                                         form="4", file_format=fmt)
     assert export.name == f"{TODAY:%Y%m%d}广州市教育局新媒体备案汇总表-{LAST_YEAR}年.{fmt}"
     rows = _open(export.content, fmt)["附件4"]
@@ -210,7 +212,7 @@ def test_form4_every_filing_of_the_period(forms_world, fmt):
 def test_form3_one_filing(forms_world, fmt):
     w = forms_world
     filing = AccountFiling.objects.filter(account=w.account, kind="change").order_by("-id").first()
-    form, export = services.filing_form_export(actor=w.manager, filing_id=filing.pk, file_format=fmt)
+    form, export = reporting_services.filing_form_export(actor=w.manager, filing_id=filing.pk, file_format=fmt)
     assert export.name == f"{TODAY:%Y%m%d}广州一中新媒体备案登记表-{filing.pk}.{fmt}"
     rows = _open(export.content, fmt)["附件3"]
     assert rows[0][0] == "附件3" and rows[1][0] == "新媒体（网站）备案登记表"
@@ -236,15 +238,15 @@ def test_form3_refusals(forms_world):
     filing = AccountFiling.objects.filter(account=w.account).first()
     for user in (w.editor, w.publisher, w.outsider, w.reviewers[0]):
         with pytest.raises(NotAllowed):
-            services.filing_form_export(actor=user, filing_id=filing.pk, file_format="xls")
+            reporting_services.filing_form_export(actor=user, filing_id=filing.pk, file_format="xls")
     with pytest.raises(NotAllowed):
-        services.filing_form_export(actor=w.auditor, filing_id=10**9, file_format="xls")
+        reporting_services.filing_form_export(actor=w.auditor, filing_id=10**9, file_format="xls")
 
 
 def test_exports_are_audited(forms_world):
     w = forms_world
     before = AuditEntry.objects.count()
-    export = services.statistics_export(actor=w.auditor, org=w.city, period=selectors.year_period(LAST_YEAR),
+    export = reporting_services.statistics_export(actor=w.auditor, org=w.city, period=periods.year_period(LAST_YEAR),
                                         form="12", file_format="xls", channel="api")
     entry = AuditEntry.objects.order_by("-seq").first()
     assert AuditEntry.objects.count() == before + 1
@@ -254,7 +256,7 @@ def test_exports_are_audited(forms_world):
     assert entry.data["channel"] == "api" and entry.data["period"]["year"] == LAST_YEAR
     assert entry.data["published"] == 3 and entry.data["retracted"] == 1 and entry.data["rows"] == 2
     filing = AccountFiling.objects.filter(account=w.account).first()
-    services.filing_form_export(actor=w.auditor, filing_id=filing.pk, file_format="html")
+    reporting_services.filing_form_export(actor=w.auditor, filing_id=filing.pk, file_format="html")
     entry = AuditEntry.objects.order_by("-seq").first()
     assert entry.action == "workflow.stats.filing_exported" and entry.target_id == str(filing.pk)
     assert entry.account_id == w.account.pk and entry.data["format"] == "html"
@@ -263,21 +265,21 @@ def test_exports_are_audited(forms_world):
 def test_refusals_write_nothing(forms_world):
     w = forms_world
     before = AuditEntry.objects.count()
-    period = selectors.year_period(LAST_YEAR)
+    period = periods.year_period(LAST_YEAR)
     for user, org in ((w.editor, w.school), (w.manager, w.city), (w.outsider, w.city)):
         with pytest.raises(NotAllowed):
-            services.statistics_export(actor=user, org=org, period=period)
+            reporting_services.statistics_export(actor=user, org=org, period=period)
     with pytest.raises(ValidationFailed):
-        services.statistics_export(actor=w.auditor, org=w.city, period=period, form="4", file_format="zip")
+        reporting_services.statistics_export(actor=w.auditor, org=w.city, period=period, form="4", file_format="zip")
     with pytest.raises(ValidationFailed):
-        services.statistics_export(actor=w.auditor, org=w.city, period=period, form="3")
+        reporting_services.statistics_export(actor=w.auditor, org=w.city, period=period, form="3")
     assert AuditEntry.objects.count() == before
 
 
 def test_personal_columns_blank_for_a_viewer_without_the_right(forms_world):
     w = forms_world
-    period = selectors.year_period(LAST_YEAR)
-    rows = selectors.form1_rows(org=w.city, period=period, viewer=w.editor)
+    period = periods.year_period(LAST_YEAR)
+    rows = reporting_selectors.form1_rows(org=w.city, period=period, viewer=w.editor)
     header = notice_forms.Header(unit_name=w.city.name, data_until=period.last_day, day=TODAY)
     content = spreadsheets.write_xls([notice_forms.form1_sheet(rows=rows, year=LAST_YEAR, header=header)])
     _check_form1(_open(content, "xls")["附件1"], w, personal=False)

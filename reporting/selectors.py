@@ -16,27 +16,23 @@ registry (``MediaAccount``, ``AccountFiling``); nothing is typed in. The rules:
   only; levels warn / escalate / fail from settings.DORMANT_*_DAYS.
 
 Every function here costs a fixed number of queries whatever the number of
-accounts and publications (tests assert it). The project reaches these reads
-through ``workflow.selectors`` and the exports through ``workflow.services``.
+accounts and publications (tests assert it). Periods are
+``reporting.periods``; who may see what is ``reporting.permissions``; the
+audited exports are ``reporting.services``.
 """
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import BooleanField, Count, OuterRef, Q, Subquery, Value
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from content import roles
-from content.errors import ValidationFailed
 from content.models import AccountFiling, MediaAccount, Organization, Platform, Publication
-from content.permissions import can_see_personal_data, has_scoped_role
+from content.permissions import can_see_personal_data
+from reporting.periods import Period
+from workflow.selectors import accounts_with_policy_flag
 
-MIN_YEAR = 2000
-MAX_RANGE_MONTHS = 60  # a date range covers at most five years (60 monthly buckets)
-STATS_ROLES = (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)
-DORMANT_ROLES = (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)
 DORMANT_HOME_ROLES = (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN)
 
 # 附件2's columns, in the notice's order, and where each platform of the registry goes.
@@ -63,30 +59,7 @@ FORM2_ROWS = (
 )
 
 
-# ---------------------------------------------------------------- who may see
-
-def _active(user):
-    return bool(user and user.is_authenticated and user.is_active)
-
-
-def can_view_statistics(user, org):
-    """Statistics and the forms of a unit subtree: account managers, unit
-    administrators and auditors whose subtree contains ``org``; superusers."""
-    if not _active(user) or org is None:
-        return False
-    return any(has_scoped_role(user, role, org) for role in STATS_ROLES)
-
-
-def can_view_filing_form(user, account):
-    """附件3 of a filing (it carries phone numbers): whoever may see the
-    account's personal data (account managers, unit administrators, auditors
-    of its subtree; superusers)."""
-    return _active(user) and can_see_personal_data(user, account)
-
-
-def can_watch_dormant(user, org):
-    return can_view_statistics(user, org)
-
+# ---------------------------------------------------------------- defaults
 
 def statistics_home_org(user):
     """The unit whose statistics a user sees by default: his own; for a
@@ -96,111 +69,6 @@ def statistics_home_org(user):
     if user.is_superuser:
         return Organization.objects.filter(parent__isnull=True).order_by("path").first()
     return None
-
-
-# ---------------------------------------------------------------- periods
-
-def _tz():
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def _local_midnight(day):
-    return dt.datetime.combine(day, dt.time.min, tzinfo=_tz())
-
-
-@dataclass(frozen=True)
-class Month:
-    key: str          # "2026-03"
-    label: str        # "2026年3月" (or "3月" within one year)
-    start: dt.datetime
-    end: dt.datetime
-
-
-@dataclass(frozen=True)
-class Period:
-    """[start, end) in local time; ``last_day`` is the last day included."""
-
-    first_day: dt.date
-    last_day: dt.date
-    year: int | None = None
-
-    @property
-    def start(self):
-        return _local_midnight(self.first_day)
-
-    @property
-    def end(self):
-        return _local_midnight(self.last_day + dt.timedelta(days=1))
-
-    @property
-    def label(self):
-        if self.year:
-            return f"{self.year}年"
-        return f"{self.first_day:%Y-%m-%d} 至 {self.last_day:%Y-%m-%d}"
-
-    def data_until(self, today=None):
-        """The day the figures run to (统计数据截至): the period's last day, or
-        today when the period is still running."""
-        today = today or timezone.localdate()
-        return min(self.last_day, today)
-
-    def months(self):
-        out = []
-        year, month = self.first_day.year, self.first_day.month
-        one_year = self.year is not None
-        while (year, month) <= (self.last_day.year, self.last_day.month):
-            first = dt.date(year, month, 1)
-            nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-            start = max(first, self.first_day)
-            stop = min(nxt, self.last_day + dt.timedelta(days=1))
-            out.append(Month(key=f"{year:04d}-{month:02d}", label=f"{month}月" if one_year else f"{year}年{month}月",
-                             start=_local_midnight(start), end=_local_midnight(stop)))
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return out
-
-
-def max_year(today=None):
-    return (today or timezone.localdate()).year
-
-
-def year_period(year, *, field_name="year", today=None):
-    """The calendar year in local time. Years before 2000 or after the current
-    year are refused (ValidationFailed with code ``invalid_year``)."""
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("年份无效"), code="invalid_year",
-                               fields={field_name: [_("请填写四位数字的年份")]}) from None
-    top = max_year(today)
-    if not MIN_YEAR <= year <= top:
-        message = _("年份须在 %(lo)s 年至 %(hi)s 年之间") % {"lo": MIN_YEAR, "hi": top}
-        raise ValidationFailed(message, code="invalid_year", fields={field_name: [message]})
-    return Period(first_day=dt.date(year, 1, 1), last_day=dt.date(year, 12, 31), year=year)
-
-
-def range_period(date_from, date_to, *, today=None):
-    """A date range, both days included: from 2000-01-01 up to today, at most
-    five years."""
-    today = today or timezone.localdate()
-    errors = {}
-    if date_from is None:
-        errors["from"] = [_("请填写开始日期")]
-    if date_to is None:
-        errors["to"] = [_("请填写结束日期")]
-    if not errors:
-        if date_from < dt.date(MIN_YEAR, 1, 1):
-            errors["from"] = [_("开始日期不能早于 %(y)s 年 1 月 1 日") % {"y": MIN_YEAR}]
-        if date_to > today:
-            errors["to"] = [_("结束日期不能晚于今天")]
-        if date_from > date_to:
-            errors["to"] = [_("结束日期不能早于开始日期")]
-    if errors:
-        raise ValidationFailed(_("日期范围无效"), code="invalid_period", fields=errors)
-    period = Period(first_day=date_from, last_day=date_to)
-    if len(period.months()) > MAX_RANGE_MONTHS:
-        message = _("日期范围最长 5 年（60 个月）")
-        raise ValidationFailed(message, code="invalid_period", fields={"to": [message]})
-    return period
 
 
 # ---------------------------------------------------------------- the accounts of a period
@@ -292,12 +160,6 @@ class PublicationStats:
         return len(self.rows)
 
 
-def _with_policy_flag(qs):
-    from workflow.selectors import accounts_with_policy_flag
-
-    return accounts_with_policy_flag(qs)
-
-
 class RegistryRecord:
     """The registry columns of one account that the statistics and the forms
     read, built from one ``values_list`` row. Thousands of full model objects
@@ -331,7 +193,7 @@ def account_rows(*, org, period, viewer=None, monthly=True, policy_flag=False):
     number of queries: the accounts, the subtree's units, the counts (and the
     policy paths for the flag, the viewer's unit for personal-data checks)."""
     accounts_qs = accounts_for_period(org, period)
-    listed = _with_policy_flag(accounts_qs) if policy_flag else accounts_qs.annotate(
+    listed = accounts_with_policy_flag(accounts_qs) if policy_flag else accounts_qs.annotate(
         has_review_policy=Value(None, output_field=BooleanField()))
     # The subtree's few units from one query, shared by its accounts' records.
     units = {u.pk: u for u in Organization.objects.filter(path__startswith=org.path)}
@@ -548,7 +410,7 @@ def dormant_for_user(user):
     """The dormant report of the user's subtree for the home page, or None when
     he is not an account manager or unit administrator (superusers: every
     unit)."""
-    if not _active(user):
+    if not (user and user.is_authenticated and user.is_active):
         return None
     if user.is_superuser:
         return dormant_accounts(org=user.org if user.org_id else None)

@@ -1,7 +1,7 @@
 """The four forms of the notice (附件1–4) laid out as sheets, and their file
-names. Pure: it takes rows already read (workflow.statistics) and returns a
+names. Pure: it takes rows already read (reporting.selectors) and returns a
 ``Sheet`` — cells with their position, span and style — that
-``workflow.spreadsheets`` writes as .xls or .xlsx, and the print page of
+``reporting.spreadsheets`` writes as .xls or .xlsx, and the print page of
 附件3 renders. No ORM here.
 
 The texts (titles, header cells, note lines) are the notice's
@@ -48,7 +48,7 @@ FORM2_ROW_LABELS = {
     "outsourced": "委托其他单位运营的新媒体（网站）数量（个）",
 }
 FORM2_ROW_KEYS = tuple(FORM2_ROW_LABELS)
-# Attachment 2's column order; the keys are workflow.statistics.FORM2_COLUMNS.
+# Attachment 2's column order; the keys are reporting.selectors.FORM2_COLUMNS.
 FORM2_COLUMN_KEYS = ("website", "weibo", "wechat", "toutiao", "douyin", "app", "other")
 # Verbatim from the notice (its attachment 2 says "加盖单位公章" and "文件名规则", and
 # writes "20201120 省教育厅" with a space; attachment 1 differs in those words).
@@ -166,7 +166,7 @@ def _header_cells(row, header, spans):
 # ---------------------------------------------------------------- 附件1
 
 def form1_sheet(*, rows, year, header):
-    """附件1 from ``workflow.statistics.form1_rows``."""
+    """附件1 from ``reporting.selectors.form1_rows``."""
     heads = form1_headers(year)
     n = len(heads)
     sheet = Sheet(name="附件1", widths=[6, 24, 20, 20, 12, 14, 8, 9, 11, 9, 12, 11, 14, 14, 22],
@@ -201,7 +201,7 @@ def form1_sheet(*, rows, year, header):
 # ---------------------------------------------------------------- 附件2
 
 def form2_sheet(*, table, header, closed_in_period=0):
-    """附件2 from ``workflow.statistics.form2_table``."""
+    """附件2 from ``reporting.selectors.form2_table``."""
     sheet = Sheet(name="附件2", widths=[44, 9, 9, 9, 9, 9, 13, 15, 9, 20], landscape=True)
     n = 10
     sheet.cells += [Cell(0, 0, "附件2", "label"), Cell(1, 0, FORM2_TITLE, "title", cols=n)]
@@ -345,7 +345,7 @@ def form3_sheet(form):
 # ---------------------------------------------------------------- 附件4
 
 def form4_sheet(*, rows, header):
-    """附件4 from ``workflow.statistics.filings_for_period``: one row per filing."""
+    """附件4 from ``reporting.selectors.filings_for_period``: one row per filing."""
     n = len(FORM4_HEADERS)
     sheet = Sheet(name="附件4", widths=[6, 24, 26, 20, 20, 12, 12, 10, 10, 14, 14], landscape=True,
                   header_rows=(2,))

@@ -2,8 +2,7 @@
 operation, keyword-only, with a required ``actor`` (None: the system, for
 management commands). Each reads, builds the file in memory, and records one
 audit entry (with the file's name, size and SHA-256) in its own transaction;
-a refused or failed export writes nothing. The project reaches them through
-``workflow.services``.
+a refused or failed export writes nothing.
 """
 import hashlib
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from content.errors import NotAllowed, ValidationFailed
-from workflow import notice_forms, spreadsheets, statistics
+from reporting import notice_forms, permissions, selectors, spreadsheets
 
 FORMS = ("12", "1", "2", "4")
 FILE_FORMATS = ("xls", "xlsx", "zip")
@@ -52,7 +51,7 @@ def _period_label(period):
 def _check(actor, org):
     if org is None:
         raise ValidationFailed(fields={"org": [_("请选择单位")]})
-    if actor is not None and not statistics.can_view_statistics(actor, org):
+    if actor is not None and not permissions.can_view_statistics(actor, org):
         raise NotAllowed(_("没有权限查看该单位的统计报表"))
 
 
@@ -86,7 +85,7 @@ def statistics_export(*, actor, org, period, form="12", file_format="xls", chann
     header = _header(actor, org, period, today)
     data = {"form": form, "format": file_format, "period": _period_data(period), "org": org.code}
     if form == "4":
-        rows = statistics.filings_for_period(org=org, period=period, viewer=actor)
+        rows = selectors.filings_for_period(org=org, period=period, viewer=actor)
         sheets = [notice_forms.form4_sheet(rows=rows, header=header)]
         label = _period_label(period)
         content = spreadsheets.write(sheets, file_format)
@@ -95,11 +94,11 @@ def statistics_export(*, actor, org, period, form="12", file_format="xls", chann
                             content, spreadsheets.CONTENT_TYPES[file_format])
         data["rows"] = len(rows)
     else:
-        rows = statistics.form1_rows(org=org, period=period, viewer=actor)
+        rows = selectors.form1_rows(org=org, period=period, viewer=actor)
         year = period.year or period.last_day.year
         sheet1 = notice_forms.form1_sheet(rows=rows, year=year, header=header)
         closed = sum(1 for r in rows if r.closed_in_period)
-        sheet2 = notice_forms.form2_sheet(table=statistics.form2_table(rows), header=header, closed_in_period=closed)
+        sheet2 = notice_forms.form2_sheet(table=selectors.form2_table(rows), header=header, closed_in_period=closed)
         if file_format == "zip":
             parts = [(notice_forms.stats_filename(today, org.short_name, "xls", form=n), spreadsheets.write([s], "xls"))
                      for n, s in (("1", sheet1), ("2", sheet2))]
@@ -128,8 +127,8 @@ def filing_form_export(*, actor, filing_id, file_format="html", channel="web", t
     filing gets the same refusal."""
     if file_format not in ("html", "xls", "xlsx"):
         raise ValidationFailed(fields={"format": [_("格式只能是 html、xls 或 xlsx")]})
-    filing = statistics.filing_detail(filing_id)
-    if filing is None or (actor is not None and not statistics.can_view_filing_form(actor, filing.account)):
+    filing = selectors.filing_detail(filing_id)
+    if filing is None or (actor is not None and not permissions.can_view_filing_form(actor, filing.account)):
         raise NotAllowed(_("没有权限查看该备案记录"))
     today = today or timezone.localdate()
     snapshot = filing.snapshot or {}

@@ -14,7 +14,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from content import selectors as content_selectors
-from workflow import selectors
+from reporting import selectors
 
 
 class Command(BaseCommand):

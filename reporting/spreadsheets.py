@@ -1,4 +1,4 @@
-"""Writing ``workflow.notice_forms.Sheet`` objects as real spreadsheet files:
+"""Writing ``reporting.notice_forms.Sheet`` objects as real spreadsheet files:
 BIFF8 ``.xls`` (xlwt; what the notice asks for, opened by Excel, WPS and
 LibreOffice) and ``.xlsx`` (openpyxl), and a zip of several files. Pure: bytes
 in memory, no ORM.
@@ -13,7 +13,7 @@ import zipfile
 from django.utils.translation import gettext as _
 
 from content.errors import ValidationFailed
-from workflow.notice_forms import XLS_MAX_ROWS
+from reporting.notice_forms import XLS_MAX_ROWS
 
 FORMATS = ("xls", "xlsx")
 CONTENT_TYPES = {
