@@ -435,18 +435,27 @@ def revision_append(*, actor, draft, fields):
     return revision
 
 
+REPOST_FIELD_LABELS = {"source_name": gettext_lazy("来源名称"), "source_url": gettext_lazy("来源网址"),
+                       "original_title": gettext_lazy("原标题")}
+
+
 def repost_missing_fields(revision):
-    """The repost fields a submission still needs (转载须注明来源、可追溯)."""
+    """The repost fields a submission still needs (转载须注明来源、可追溯):
+    {field: [message]}, in the order of REPOST_FIELD_LABELS."""
     if not revision.is_repost:
         return {}
-    missing = {}
-    if not revision.source_name:
-        missing["source_name"] = [_("转载稿件必须填写来源名称")]
-    if not revision.source_url:
-        missing["source_url"] = [_("转载稿件必须填写来源网址")]
-    if not revision.original_title:
-        missing["original_title"] = [_("转载稿件必须填写原标题")]
-    return missing
+    return {name: [_("转载稿件必须填写%(label)s") % {"label": label}]
+            for name, label in REPOST_FIELD_LABELS.items() if not getattr(revision, name)}
+
+
+def repost_check(revision):
+    """Refuse a repost that lacks a traceable source (ValidationFailed
+    ``repost_incomplete``, naming each missing field)."""
+    missing = repost_missing_fields(revision)
+    if missing:
+        names = "、".join(str(REPOST_FIELD_LABELS[name]) for name in missing)
+        raise ValidationFailed(_("转载稿件缺少：%(names)s") % {"names": names}, code="repost_incomplete",
+                               fields=missing)
 
 
 def draft_audit_data(revision):

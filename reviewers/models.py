@@ -93,6 +93,15 @@ class ReviewRound(models.Model):
     def __str__(self):
         return f"送审单{self.submission_id} 第{self.number}轮"
 
+    @property
+    def first_tier(self):
+        return min((t["order"] for t in self.tiers), default=1)
+
+    def asks_override_at(self, tier):
+        """The one rule for the pre-check override: the round's gate asked for a
+        reason to pass the report's blockers, and only its first tier gives it."""
+        return bool(self.precheck_override_required) and tier == self.first_tier
+
 
 class ReviewTask(models.Model):
     """A round's step at one tier: an item in the queues of that tier's reviewers."""

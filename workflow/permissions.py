@@ -52,6 +52,24 @@ def decide_refusal(user, submission, *, signed_reviewer_ids=None):
     return None
 
 
+def submit_refusal(user, draft, *, active_state=None):
+    """Why ``user`` may not send ``draft`` into review now (first submission or
+    resubmission after a return), or None. ``active_state``: the state of the
+    draft's active submission, when there is one."""
+    if not _active(user) or not content_permissions.can_view_draft(user, draft):
+        return "permission_denied", _("没有权限访问该稿件"), FORBIDDEN
+    if draft.author_id != user.pk:
+        return "not_author", _("只有作者本人可以提交送审"), FORBIDDEN
+    if draft.account.is_closed:
+        return "account_closed", _("该账号已注销，不能再撰稿、提交或发布"), CONFLICT
+    if not content_permissions.can_write_for(user, draft.account):
+        return "not_editor", _("没有为该账号撰稿的权限"), FORBIDDEN
+    if active_state in (states.IN_REVIEW, states.APPROVED):
+        return "already_submitted", _("该稿件已在审核流程中（状态：%(state)s）") % {
+            "state": states.STATE_LABELS[active_state]}, CONFLICT
+    return None
+
+
 def withdraw_refusal(user, submission):
     if submission.state not in (states.IN_REVIEW, states.RETURNED):
         return "wrong_state", _("只有审核中或退回修改的稿件可以撤回"), CONFLICT

@@ -3,7 +3,6 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRe
 
 from content.models import MediaAccount
 from reviewers import selectors as reviewer_selectors
-from reviewers.models import ReviewTask
 from reviewers.permissions import ancestor_paths
 from workflow import states
 from workflow.models import ReviewPolicy, Submission

@@ -1,0 +1,22 @@
+"""The business operations of the review workflow, one module per concern.
+
+Each operation is one transaction: it locks the submission (or draft), re-reads
+it, checks the rules through workflow.permissions, runs the state machine's
+transition, saves, and writes its audit entries before committing. Callers use
+``from workflow import services`` and the names below.
+"""
+from workflow.services.claims import submission_claim, submission_release
+from workflow.services.drafts import draft_revise
+from workflow.services.inbox import notification_mark_read, notifications_mark_all_read
+from workflow.services.policies import policy_change, policy_create, policy_delete
+from workflow.services.publishing import publication_retract, submission_publish
+from workflow.services.review import submission_decide, submission_submit, submission_withdraw
+
+__all__ = [
+    "draft_revise",
+    "notification_mark_read", "notifications_mark_all_read",
+    "policy_change", "policy_create", "policy_delete",
+    "publication_retract", "submission_publish",
+    "submission_claim", "submission_release",
+    "submission_decide", "submission_submit", "submission_withdraw",
+]

@@ -1,0 +1,43 @@
+"""Claiming and releasing a queue item, announced on the live queue."""
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from content.errors import Conflict
+from reviewers import services as reviewer_services
+from workflow import live, selectors, states
+from workflow.services.common import deny_unless_visible
+
+
+def _current_task_submission(actor, submission_id, task_id):
+    """The submission whose current task the actor wants to claim or release."""
+    submission = selectors.submission_detail(submission_id)
+    deny_unless_visible(actor, submission)
+    if submission.state != states.IN_REVIEW or submission.current_task_id is None:
+        raise Conflict(_("该稿件已不在审核中（当前状态：%(state)s）") % {
+            "state": states.STATE_LABELS[submission.state]}, code="wrong_state")
+    if task_id not in (None, "") and str(task_id) != str(submission.current_task_id):
+        raise Conflict(_("该稿件已进入“%(tier)s”，请刷新后查看最新状态") % {
+            "tier": submission.current_task.tier_name}, code="tier_moved")
+    return submission
+
+
+@transaction.atomic
+def submission_claim(*, actor, submission_id, task_id=None):
+    """Claim a submission's current review task (reviewers.services.task_claim)
+    so that colleagues at the same tier leave it alone; the tier's queue pages
+    hear of it after commit. ``task_id``: the task the reviewer saw — when the
+    submission has moved on meanwhile, a conflict instead of claiming the next
+    tier's task unseen."""
+    submission = _current_task_submission(actor, submission_id, task_id)
+    task = reviewer_services.task_claim(actor=actor, task_id=submission.current_task_id)
+    live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.CLAIMED)
+    return task
+
+
+@transaction.atomic
+def submission_release(*, actor, submission_id, task_id=None):
+    """Give a claimed task back to its tier's queue (reviewers.services.task_release), announced live."""
+    submission = _current_task_submission(actor, submission_id, task_id)
+    task = reviewer_services.task_release(actor=actor, task_id=submission.current_task_id)
+    live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.RELEASED)
+    return task

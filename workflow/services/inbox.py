@@ -1,0 +1,22 @@
+"""Marking notifications read (reading state: not audited)."""
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from content.errors import NotAllowed
+from workflow.models import Notification
+
+
+def notification_mark_read(*, actor, notification_id):
+    """Mark one of the actor's notifications read (idempotent). Someone else's,
+    or an unknown one, is refused alike."""
+    mine = Notification.objects.filter(pk=notification_id, recipient_id=actor.pk) if str(
+        notification_id).isdigit() else Notification.objects.none()
+    if not mine.exists():
+        raise NotAllowed(_("没有权限访问该通知"))
+    mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return mine.get()
+
+
+def notifications_mark_all_read(*, actor):
+    """Mark every unread notification of the actor read; returns how many."""
+    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,138 @@
+"""Review policies: the tiers of a unit subtree or an account, and their pre-check gate."""
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from content import permissions as content_permissions
+from content import selectors as content_selectors
+from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from workflow.models import PolicyTier, ReviewPolicy
+
+
+def _clean_tiers(tiers):
+    if not isinstance(tiers, (list, tuple)) or not tiers:
+        raise ValidationFailed(fields={"tiers": [_("至少需要一个审核层级")]})
+    if len(tiers) > 9:
+        raise ValidationFailed(fields={"tiers": [_("审核层级不能超过 9 级")]})
+    cleaned = []
+    for index, tier in enumerate(tiers, start=1):
+        name = str((tier or {}).get("name", "")).strip() if isinstance(tier, dict) else ""
+        try:
+            due = int((tier or {}).get("due_hours", 24))
+        except (TypeError, ValueError):
+            due = 0
+        if not name or len(name) > 50:
+            raise ValidationFailed(fields={"tiers": [_("第 %(n)d 级的名称不能为空且不超过 50 字") % {"n": index}]})
+        if due < 1 or due > 24 * 90:
+            raise ValidationFailed(fields={"tiers": [_("第 %(n)d 级的时限应为 1 到 2160 小时") % {"n": index}]})
+        cleaned.append({"order": index, "name": name, "due_hours": due})
+    return cleaned
+
+
+def _policy_scope(org_id, account_id):
+    if (org_id is None) == (account_id is None):
+        raise ValidationFailed(_("请指定一个单位或一个账号（二者选一）"), code="scope_required")
+    if account_id is not None:
+        account = content_selectors.account_by_id(account_id)
+        if account is None:
+            raise ValidationFailed(fields={"account": [_("账号不存在")]})
+        return account.org, account
+    org = content_selectors.org_by_id(org_id)
+    if org is None:
+        raise ValidationFailed(fields={"org": [_("单位不存在")]})
+    return org, None
+
+
+def _policy_audit(action, *, actor, policy, org, before=None):
+    audit_record(action=action, actor=actor, target_type="workflow.reviewpolicy", target_id=policy.pk,
+                 org_path=org.path, account_id=policy.account_id,
+                 data={"before": before, "after": {"name": policy.name, "org_id": policy.org_id,
+                                                   "account_id": policy.account_id,
+                                                   "allow_author_publish": policy.allow_author_publish,
+                                                   "tiers": policy.tier_defs(),
+                                                   "precheck_gate": policy.precheck_gate()}})
+
+
+def _clean_extra_tier(value):
+    value = str(value or "").strip()
+    if len(value) > 50:
+        raise ValidationFailed(fields={"precheck_extra_tier": [_("机审加审层级的名称不能超过 50 字")]})
+    return value
+
+
+@transaction.atomic
+def policy_create(*, actor, name, tiers, org_id=None, account_id=None, allow_author_publish=False,
+                  precheck_secrecy_blocks=True, precheck_blockers_need_override=True, precheck_extra_tier=""):
+    """Create the review policy of a unit subtree or an account: its tiers and
+    its pre-check gate (see _precheck_gate)."""
+    org, account = _policy_scope(org_id, account_id)
+    if not content_permissions.has_scoped_role(actor, "unit_admin", org):
+        raise NotAllowed()
+    cleaned = _clean_tiers(tiers)
+    name = str(name or "").strip()
+    if not name:
+        raise ValidationFailed(fields={"name": [_("策略名称不能为空")]})
+    extra_tier = _clean_extra_tier(precheck_extra_tier)
+    try:
+        with transaction.atomic():
+            policy = ReviewPolicy.objects.create(name=name[:100], org=None if account else org, account=account,
+                                                 allow_author_publish=bool(allow_author_publish),
+                                                 precheck_secrecy_blocks=bool(precheck_secrecy_blocks),
+                                                 precheck_blockers_need_override=bool(
+                                                     precheck_blockers_need_override),
+                                                 precheck_extra_tier=extra_tier)
+    except IntegrityError:
+        raise Conflict(_("该单位或账号已有审核策略，请修改现有策略"), code="policy_exists") from None
+    PolicyTier.objects.bulk_create([PolicyTier(policy=policy, **t) for t in cleaned])
+    _policy_audit("workflow.policy.created", actor=actor, policy=policy, org=org)
+    return policy
+
+
+@transaction.atomic
+def policy_change(*, actor, policy_id, name=None, tiers=None, allow_author_publish=None,
+                  precheck_secrecy_blocks=None, precheck_blockers_need_override=None, precheck_extra_tier=None):
+    """Change a policy (None: unchanged). Rounds already open keep the tiers
+    and the pre-check gate they started with."""
+    policy = (ReviewPolicy.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org")
+              .filter(pk=policy_id).first())
+    if policy is None:
+        raise NotFound()
+    org = policy.account.org if policy.account_id else policy.org
+    if not content_permissions.has_scoped_role(actor, "unit_admin", org):
+        raise NotAllowed()
+    before = {"name": policy.name, "allow_author_publish": policy.allow_author_publish, "tiers": policy.tier_defs(),
+              "precheck_gate": policy.precheck_gate()}
+    if name is not None:
+        if not str(name).strip():
+            raise ValidationFailed(fields={"name": [_("策略名称不能为空")]})
+        policy.name = str(name).strip()[:100]
+    if allow_author_publish is not None:
+        policy.allow_author_publish = bool(allow_author_publish)
+    if precheck_secrecy_blocks is not None:
+        policy.precheck_secrecy_blocks = bool(precheck_secrecy_blocks)
+    if precheck_blockers_need_override is not None:
+        policy.precheck_blockers_need_override = bool(precheck_blockers_need_override)
+    if precheck_extra_tier is not None:
+        policy.precheck_extra_tier = _clean_extra_tier(precheck_extra_tier)
+    policy.save()
+    if tiers is not None:
+        cleaned = _clean_tiers(tiers)
+        policy.tiers.all().delete()
+        PolicyTier.objects.bulk_create([PolicyTier(policy=policy, **t) for t in cleaned])
+    _policy_audit("workflow.policy.changed", actor=actor, policy=policy, org=org, before=before)
+    return policy
+
+
+@transaction.atomic
+def policy_delete(*, actor, policy_id):
+    policy = (ReviewPolicy.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org")
+              .filter(pk=policy_id).first())
+    if policy is None:
+        raise NotFound()
+    org = policy.account.org if policy.account_id else policy.org
+    if not content_permissions.has_scoped_role(actor, "unit_admin", org):
+        raise NotAllowed()
+    audit_record(action="workflow.policy.deleted", actor=actor, target_type="workflow.reviewpolicy",
+                 target_id=policy.pk, org_path=org.path, account_id=policy.account_id,
+                 data={"before": {"name": policy.name, "tiers": policy.tier_defs()}})
+    policy.delete()

@@ -1,0 +1,75 @@
+"""Publishing the exact approved revision (先审后发, 授权发布) and retracting it."""
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from content import selectors as content_selectors
+from content import services as content_services
+from content.errors import Conflict, NotAllowed, ValidationFailed
+from reviewers import selectors as reviewer_selectors
+from workflow import notifications, permissions
+from workflow.models import Submission
+from workflow.services.common import audit_submission, lock_submission, raise_refusal, save_submission, deny_unless_visible
+
+
+def _approved_hashes(submission):
+    return {d.revision_hash for d in reviewer_selectors.decisions_of_rounds([submission.current_round_id])}
+
+
+@transaction.atomic
+def submission_publish(*, actor, submission_id, external_url="", external_id=""):
+    """Publish the exact approved revision (先审后发) by an authorised user (授权发布)."""
+    submission = lock_submission(submission_id)
+    deny_unless_visible(actor, submission)
+    refusal = permissions.publish_refusal(actor, submission)
+    if refusal:
+        raise_refusal(refusal)
+    external_url = str(external_url or "").strip()
+    if external_url:
+        try:
+            URLValidator(schemes=["http", "https"])(external_url)
+        except ValidationError:
+            raise ValidationFailed(fields={"external_url": [_("外部链接格式不正确")]}) from None
+    external_id = str(external_id or "").strip()[:200]
+    revision = submission.revision
+    draft = content_selectors.draft_current_revision_id(submission.draft_id)
+    approved = _approved_hashes(submission)
+    if (draft != revision.pk or approved != {revision.content_hash}
+            or revision.recompute_hash() != revision.content_hash):
+        raise Conflict(_("待发布内容与审核通过的内容不一致（哈希不符），已拒绝发布"), code="hash_mismatch")
+    publication = content_services.publication_create(actor=actor, draft=submission.draft, revision=revision,
+                                                      external_url=external_url, external_id=external_id)
+    submission.publish(publication=publication)
+    save_submission(submission)
+    audit_submission("workflow.submission.published", actor=actor, submission=submission,
+           data={"publication_id": publication.pk, "external_url": external_url, "external_id": external_id})
+    notifications.published(submission=submission, actor=actor, external_url=external_url)
+    return submission
+
+
+@transaction.atomic
+def publication_retract(*, actor, publication_id, reason):
+    """Retract a publication (撤稿). The record stays, marked with the reason."""
+    sub_id = (Submission.objects.filter(publication_id=publication_id).values_list("pk", flat=True).first()
+              if str(publication_id).isdigit() else None)
+    if sub_id is None:
+        raise NotAllowed(_("没有权限访问该发布记录"))
+    submission = lock_submission(sub_id)
+    deny_unless_visible(actor, submission)
+    refusal = permissions.retract_refusal(actor, submission)
+    if refusal:
+        raise_refusal(refusal)
+    reason = str(reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": [_("撤稿必须填写原因")]})
+    if len(reason) > 2000:
+        raise ValidationFailed(fields={"reason": [_("撤稿原因不能超过 2000 个字符")]})
+    publication = content_selectors.publication_for_update(publication_id)
+    content_services.publication_mark_retracted(actor=actor, publication=publication, reason=reason)
+    submission.retract()
+    save_submission(submission)
+    audit_submission("workflow.submission.retracted", actor=actor, submission=submission,
+           data={"publication_id": publication.pk, "reason": reason})
+    notifications.retracted(submission=submission, actor=actor, reason=reason)
+    return submission

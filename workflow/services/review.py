@@ -1,0 +1,310 @@
+"""Submitting, resubmitting, deciding and withdrawing: the review rounds.
+
+Submit and resubmit share one step that applies the policy's pre-check gate and
+opens a round; a decision records the five verdicts and then takes one of three
+outcomes (return, next tier, approve) around one shared "decided" entry."""
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from content import services as content_services
+from content.errors import Conflict, ValidationFailed
+from reviewers import checklist
+from reviewers import services as reviewer_services
+from reviewers.models import ReviewRound
+from workflow import live, notifications, permissions, selectors, states
+from workflow.models import Submission
+from workflow.services.common import audit_submission, lock_draft, lock_submission, raise_refusal, save_submission, deny_unless_visible
+
+
+_FIELD_LABELS = {"body": _("正文"), "title": _("标题"), "repost": _("转载信息")}
+
+
+def _finding_brief(finding):
+    where = str(_FIELD_LABELS.get(finding["field"], finding["field"]))
+    if finding["field"] != "repost":
+        where += _("第%(n)d字") % {"n": finding["start"] + 1}
+    return f"{where}：{finding['message']}"
+
+
+def _precheck_gate(*, revision, tiers, gate):
+    """Store the revision's pre-check report and apply the policy's gate.
+
+    A secrecy blocker stops the submission when the gate says so (nothing is
+    written: the caller's transaction rolls back). Otherwise returns the
+    report, the round's tiers (with the policy's extra tier appended when the
+    report has a political or secrecy blocker), whether the first tier must
+    record an override reason to pass the report's blockers, and the name of
+    the extra tier added ("" when none).
+    """
+    report = reviewer_services.precheck_store(revision=revision)
+    if gate["secrecy_blocks"]:
+        stopped = report.blockers(dimensions=("secrecy",))
+        if stopped:
+            briefs = [_finding_brief(f) for f in stopped]
+            fields = {}
+            for finding, brief in zip(stopped, briefs):
+                fields.setdefault("title" if finding["field"] == "title" else "body", []).append(brief)
+            shown = "；".join(briefs[:3]) + (_("等") if len(briefs) > 3 else "")
+            raise ValidationFailed(
+                _("机审发现 %(n)d 处保密阻断项（涉密标志或个人信息），稿件不能提交，请修改后再提交：%(list)s") % {
+                    "n": len(stopped), "list": shown},
+                code="precheck_blocked", fields=fields)
+    override_required = bool(gate["blockers_need_override"] and report.blockers())
+    extra_tier = ""
+    if gate["extra_tier"] and report.blockers(dimensions=states.EXTRA_TIER_DIMENSIONS):
+        extra_tier = gate["extra_tier"]
+        last = max((t["order"] for t in tiers), default=0)
+        tiers = [*tiers, {"order": last + 1, "name": extra_tier, "due_hours": states.EXTRA_TIER_DUE_HOURS}]
+    return report, tiers, override_required, extra_tier
+
+
+def _precheck_audit_data(report, override_required, extra_tier):
+    return {"report_id": report.pk, "lexicon_version": report.lexicon_version,
+            "max_severity": report.max_severity, "blockers": len(report.blockers()),
+            "total": len(report.findings), "override_required": override_required, "extra_tier": extra_tier}
+
+
+@transaction.atomic
+def submission_submit(*, actor, draft_id: int) -> Submission:
+    """Send a draft's current revision into tiered review.
+
+    A first submission opens round 1; a draft whose submission was returned is
+    resubmitted as the next round of that same submission. Either way the
+    revision's pre-check report is stored and the policy's gate applied
+    (_precheck_gate): a secrecy blocker may refuse the submission.
+    """
+    draft = lock_draft(draft_id)
+    active = selectors.active_submission_for_draft(draft)
+    refusal = permissions.submit_refusal(actor, draft, active_state=active.state if active else None)
+    if refusal:
+        raise_refusal(refusal)
+    revision = draft.current_revision
+    content_services.repost_check(revision)
+    if active is not None:
+        return _resubmit(actor=actor, submission_id=active.pk, revision=revision)
+    tiers, allow_author_publish, gate = selectors.effective_review_setup(draft.account)
+    report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate)
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(draft=draft, account=draft.account, submitted_by=actor,
+                                                   revision=revision, allow_author_publish=allow_author_publish)
+    except IntegrityError:
+        raise Conflict(_("该稿件已在审核流程中"), code="already_submitted") from None
+    return _open_round(actor=actor, submission=submission, revision=revision, number=1, tiers=tiers,
+                       report=report, override_required=override_required, extra_tier=extra_tier,
+                       action="workflow.submission.submitted",
+                       move=lambda review_round, task: _point_at(submission, review_round, task))
+
+
+def _resubmit(*, actor, submission_id, revision):
+    submission = lock_submission(submission_id)
+    refusal = permissions.resubmit_refusal(actor, submission)
+    if refusal:
+        raise_refusal(refusal)
+    tiers, allow_author_publish, gate = selectors.effective_review_setup(submission.account)
+    report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate)
+    number = (ReviewRound.objects.filter(submission_id=submission.pk).aggregate(n=Max("number"))["n"] or 0) + 1
+    submission.allow_author_publish = allow_author_publish
+    return _open_round(actor=actor, submission=submission, revision=revision, number=number, tiers=tiers,
+                       report=report, override_required=override_required, extra_tier=extra_tier,
+                       action="workflow.submission.resubmitted",
+                       move=lambda review_round, task: submission.resubmit(revision=revision,
+                                                                           review_round=review_round, task=task))
+
+
+def _point_at(submission, review_round, task):
+    # A new submission starts in review (the field's default): it only needs its round and task.
+    submission.current_round = review_round
+    submission.current_task = task
+
+
+def _open_round(*, actor, submission, revision, number, tiers, report, override_required, extra_tier, action, move):
+    """The step submit and resubmit share: open round ``number`` at its first
+    tier, move the submission into it (``move``), save, audit, announce."""
+    review_round, task = reviewer_services.round_open(submission_id=submission.pk, number=number,
+                                                      draft=submission.draft, revision=revision, tiers=tiers,
+                                                      precheck=report, precheck_override_required=override_required)
+    move(review_round, task)
+    save_submission(submission)
+    audit_submission(action, actor=actor, submission=submission,
+                     data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers,
+                           "precheck": _precheck_audit_data(report, override_required, extra_tier)})
+    live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.ENTERED)
+    return submission
+
+
+# ---------------------------------------------------------------- decide
+
+def submission_decide(*, actor, submission_id: int, verdicts: dict, comments: dict | None = None, note: str = "",
+                      expected_tier: int | None = None, expected_hash: str | None = None,
+                      precheck_override: str = "") -> Submission:
+    """A reviewer's decision at the current tier, on all five dimensions.
+
+    All pass: the next tier's task opens, or the submission is approved after
+    the last tier. Any fail: the round ends and the draft returns to its
+    editor with the reasons. ``expected_tier`` / ``expected_hash`` name what
+    the reviewer looked at; when omitted they are taken from the submission
+    as it stood before the lock, so of two simultaneous decisions exactly one
+    succeeds and the other gets a conflict.
+
+    ``precheck_override``: the first tier's reason for passing a round whose
+    pre-check report has blockers, when the policy's gate asked for one
+    (``ReviewRound.asks_override_at``); stored on the decision and audited
+    (``workflow.submission.precheck_overridden``). Ignored elsewhere.
+    """
+    if expected_tier is None or expected_hash is None:
+        seen = Submission.objects.filter(pk=submission_id).values_list(
+            "current_task__tier", "revision__content_hash").first() if str(submission_id).isdigit() else None
+        if seen:
+            expected_tier = seen[0] if expected_tier is None else expected_tier
+            expected_hash = seen[1] if expected_hash is None else expected_hash
+    with transaction.atomic():
+        submission = lock_submission(submission_id)
+        deny_unless_visible(actor, submission)
+        _check_still_current(submission, expected_tier=expected_tier, expected_hash=expected_hash)
+        refusal = permissions.decide_refusal(actor, submission)
+        if refusal:
+            raise_refusal(refusal)
+        verdicts, comments, note, override = _clean_decision(submission, verdicts, comments, note, precheck_override)
+        revision, task = submission.revision, submission.current_task
+        if revision.recompute_hash() != revision.content_hash:
+            raise Conflict(_("稿件内容与其哈希不符，已拒绝审核"), code="hash_mismatch")
+        decision = reviewer_services.decision_record(task=task, reviewer=actor, revision=revision,
+                                                     verdicts=verdicts, comments=comments, note=note,
+                                                     precheck_override=override)
+        live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
+                           event=live.LEFT)
+        if decision.outcome == decision.Outcome.RETURN:
+            return _decided_return(actor=actor, submission=submission, task=task, decision=decision)
+        later = [t for t in submission.current_round.tiers if t["order"] > task.tier]
+        if later:
+            return _decided_next_tier(actor=actor, submission=submission, task=task, decision=decision,
+                                      next_tier=later[0])
+        return _decided_approve(actor=actor, submission=submission, task=task, decision=decision)
+
+
+def _check_still_current(submission, *, expected_tier, expected_hash):
+    """The decision is about what the reviewer saw: still in review, at that
+    tier, with that content; else a conflict (a lost race)."""
+    if submission.state != states.IN_REVIEW:
+        raise Conflict(_("该稿件已不在审核中（当前状态：%(state)s），您的决定未保存") % {
+            "state": states.STATE_LABELS[submission.state]}, code="wrong_state")
+    if expected_tier is not None and submission.current_task.tier != int(expected_tier):
+        raise Conflict(_("该稿件已由他人在“第%(tier)s级”作出决定，您的决定未保存") % {"tier": expected_tier},
+                       code="tier_moved")
+    if expected_hash and expected_hash != submission.revision.content_hash:
+        raise Conflict(_("稿件内容已变化，请查看最新版本后再审核"), code="hash_mismatch")
+
+
+def _clean_decision(submission, verdicts, comments, note, precheck_override):
+    """The validated verdicts, comments, note and override reason (ValidationFailed otherwise)."""
+    clean_verdicts, clean_comments, errors = checklist.validate_checklist(verdicts, comments)
+    note = str(note or "").strip()
+    if len(note) > 4000:
+        errors["note"] = [_("审核意见不能超过 4000 个字符")]
+    if errors:
+        raise ValidationFailed(_("审核意见填写不完整"), code="invalid_checklist", fields=errors)
+    override = ""
+    if submission.current_round.asks_override_at(submission.current_task.tier) and checklist.all_passed(
+            clean_verdicts):
+        override = str(precheck_override or "").strip()
+        if not override:
+            raise ValidationFailed(
+                _("机审报告有阻断项：初审通过须填写放行理由（将记入审计日志）"), code="precheck_override_required",
+                fields={"precheck_override": [_("请填写放行机审阻断项的理由")]})
+        if len(override) > 2000:
+            raise ValidationFailed(fields={"precheck_override": [_("放行理由不能超过 2000 个字符")]})
+    return clean_verdicts, clean_comments, note, override
+
+
+def _decided(*, actor, submission, task, decision, **extra):
+    """The entry every decision writes, whatever its outcome."""
+    data = {"decision_id": decision.pk, "tier": task.tier, "tier_name": task.tier_name,
+            "verdicts": decision.verdicts, "comments": decision.comments, "note": decision.note,
+            "outcome": decision.outcome, **extra}
+    if decision.precheck_override:
+        data["precheck_override"] = decision.precheck_override
+    audit_submission("workflow.submission.decided", actor=actor, submission=submission, data=data)
+
+
+def _decided_return(*, actor, submission, task, decision):
+    review_round = submission.current_round
+    submission.return_for_changes()
+    save_submission(submission)
+    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.RETURNED)
+    _decided(actor=actor, submission=submission, task=task, decision=decision)
+    verdicts = decision.verdicts
+    audit_submission("workflow.submission.returned", actor=actor, submission=submission,
+                     data={"tier": task.tier, "failed": checklist.failed_dimensions(verdicts),
+                           "comments": decision.comments})
+    notifications.returned(submission=submission, actor=actor, tier_name=task.tier_name,
+                           verdicts=verdicts, comments=decision.comments, note=decision.note)
+    return submission
+
+
+def _decided_next_tier(*, actor, submission, task, decision, next_tier):
+    review_round = submission.current_round
+    next_task = reviewer_services.task_open(review_round=review_round, tier_def=next_tier)
+    submission.pass_tier(next_task=next_task)
+    save_submission(submission)
+    _decided(actor=actor, submission=submission, task=task, decision=decision, next_tier=next_task.tier)
+    _audit_override(actor=actor, submission=submission, review_round=review_round, decision=decision)
+    live.queue_changed(account=submission.account, tier=next_task.tier, submission_id=submission.pk,
+                       event=live.ENTERED)
+    notifications.tier_passed(submission=submission, actor=actor, tier_name=task.tier_name,
+                              next_tier_name=next_task.tier_name, note=decision.note)
+    return submission
+
+
+def _decided_approve(*, actor, submission, task, decision):
+    review_round = submission.current_round
+    submission.approve()
+    save_submission(submission)
+    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.APPROVED)
+    _decided(actor=actor, submission=submission, task=task, decision=decision)
+    _audit_override(actor=actor, submission=submission, review_round=review_round, decision=decision)
+    audit_submission("workflow.submission.approved", actor=actor, submission=submission)
+    notifications.approved(submission=submission, actor=actor)
+    return submission
+
+
+# Pre-check rules whose finding text is personal data (their suggestion is the masked form).
+_PERSONAL_DATA_RULES = frozenset({"secrecy.resident_id", "secrecy.resident_id_15", "secrecy.mobile",
+                                  "secrecy.bank_card", "secrecy.personal_email"})
+
+
+def _audit_override(*, actor, submission, review_round, decision):
+    """A separate entry naming what the first tier let through, and why."""
+    if not decision.precheck_override:
+        return
+    report = review_round.precheck
+    blockers = [{"rule": f["rule"], "dimension": f["dimension"], "field": f["field"], "start": f["start"],
+                 "end": f["end"],
+                 # personal data stays out of the log: its masked form instead
+                 "text": f["suggestion"] if f["rule"] in _PERSONAL_DATA_RULES else f["text"]}
+                for f in (report.blockers() if report is not None else [])]
+    audit_submission("workflow.submission.precheck_overridden", actor=actor, submission=submission,
+           data={"decision_id": decision.pk, "tier": decision.tier, "tier_name": decision.tier_name,
+                 "reason": decision.precheck_override, "report_id": report.pk if report else None,
+                 "lexicon_version": report.lexicon_version if report else "", "blockers": blockers})
+
+
+@transaction.atomic
+def submission_withdraw(*, actor, submission_id):
+    submission = lock_submission(submission_id)
+    deny_unless_visible(actor, submission)
+    refusal = permissions.withdraw_refusal(actor, submission)
+    if refusal:
+        raise_refusal(refusal)
+    open_round = submission.current_round if submission.state == states.IN_REVIEW else None
+    open_task = submission.current_task if open_round is not None else None
+    submission.withdraw()
+    save_submission(submission)
+    if open_round is not None:
+        reviewer_services.round_end(review_round=open_round, outcome=ReviewRound.Outcome.WITHDRAWN)
+    audit_submission("workflow.submission.withdrawn", actor=actor, submission=submission)
+    if open_task is not None:
+        live.queue_changed(account=submission.account, tier=open_task.tier, submission_id=submission.pk,
+                           event=live.LEFT)
+    return submission
