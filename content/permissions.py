@@ -95,3 +95,10 @@ def can_manage_users(user, org):
 
 def can_read_audit(user, org):
     return has_scoped_role(user, roles.AUDITOR, org)
+
+
+def may_read_audit(user):
+    """Whether the user reads the audit log at all: auditors (within their
+    subtree, which the selectors apply) and superusers."""
+    return bool(user and user.is_authenticated and user.is_active
+                and (user.is_superuser or can_read_audit(user, user.org if user.org_id else None)))

@@ -1,16 +1,11 @@
-"""The API's own operations: issuing tokens and the audited reads of the audit
-log (verification and export). Each writes its audit entry in the same
-transaction as its change, like every service below it."""
+"""The API's own operations: issuing and revoking tokens. Each writes its audit
+entry in the same transaction as its change, like every service below it. (The
+audited reads of the audit log, which the pages share, are project.shared.audit_log.)"""
 from django.db import transaction
-from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from audit import selectors as audit_selectors
 from audit.services import audit_record
-from content.errors import NotAllowed
-from content.selectors import scope_paths_for
 from project.api.authentication import token_expired
-from project.api.permissions import may_read_audit
 
 
 def _org_path(user):
@@ -38,41 +33,3 @@ def token_revoke(*, actor):
     deleted, _rows = Token.objects.filter(user=actor).delete()
     audit_record(action="auth.logout", actor=actor, target_type="content.user", target_id=actor.pk,
                  org_path=_org_path(actor), data={"token_revoked": bool(deleted)})
-
-
-def _require_audit_reader(actor):
-    if not may_read_audit(actor):
-        raise NotAllowed(_("只有审计人员可以查看审计日志"))
-
-
-@transaction.atomic
-def audit_verify(*, actor):
-    """Recompute the whole chain and record that it was checked, with the result."""
-    _require_audit_reader(actor)
-    result = audit_selectors.chain_verify()
-    audit_record(action="audit.verify", actor=actor, target_type="audit.auditentry", org_path=_org_path(actor),
-                 outcome="success" if result.ok else "failure",
-                 data={"ok": result.ok, "count": result.count, "head_hash": result.head_hash,
-                       "first_broken_seq": result.first_broken_seq, "reason": result.reason})
-    return result
-
-
-def audit_export(*, actor, filters, export_format, described_filters, org=None):
-    """Record an export of the trail and return (entry, queryset of the rows).
-
-    The rows are those matching ``filters`` inside the reader's subtrees, up to
-    (not including) the export's own entry, so the file is the trail as it
-    stood when it was asked for. ``described_filters`` is what the entry keeps.
-    """
-    _require_audit_reader(actor)
-    with transaction.atomic():
-        rows = audit_selectors.entry_list(**filters, scope_paths=scope_paths_for(actor))
-        count = rows.count()
-        entry = audit_record(
-            action="audit.export", actor=actor, target_type="audit.auditentry",
-            org_path=org.path if org is not None else _org_path(actor),
-            data={"format": export_format, "filters": described_filters, "rows": count},
-        )
-    if entry is not None:
-        rows = rows.filter(seq__lt=entry.seq)
-    return entry, rows

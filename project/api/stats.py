@@ -5,7 +5,6 @@ the workflow's selectors and services; exports are audited there."""
 import datetime as dt
 import re
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +18,7 @@ from reporting import permissions as reporting_permissions
 from reporting import selectors as reporting_selectors
 from reporting import services as reporting_services
 
-from project.api.export import content_disposition
+from project.shared.files import file_response
 from project.api.fields import QuerySerializer, QueryTextField
 from project.api.schema import AUTH_HEADERS, ErrorSerializer, errors
 from project.api.views import ApiView, resolve_org
@@ -214,12 +213,6 @@ def stats_json(stats):
     }
 
 
-def file_response(export):
-    response = HttpResponse(export.content, content_type=export.content_type)
-    response["Content-Disposition"] = content_disposition(export.name, export.ascii_name)
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # ================================================================ views

@@ -23,8 +23,10 @@ from workflow import permissions as workflow_permissions
 from workflow import selectors as workflow_selectors
 from workflow import services as workflow_services
 
-from project.api import export, serializers as s
+from project.api import serializers as s
 from project.api import services as api_services
+from project.shared import audit_log
+from project.shared import files as export
 from project.api.fields import MAX_ID
 from project.api.negotiation import JSONOnlyNegotiation
 from project.api.permissions import AuditReader
@@ -467,7 +469,7 @@ class AuditVerifyView(ApiView):
     @extend_schema(operation_id="audit_verify", tags=["audit"], summary="校验整条哈希链（本次校验也记入日志）",
                    parameters=AUTH_HEADERS, responses={200: s.VerifySerializer, **errors(*READ)})
     def get(self, request):
-        result = api_services.audit_verify(actor=request.user)
+        result = audit_log.audit_verify(actor=request.user)
         return Response(s.VerifySerializer(result).data)
 
 
@@ -495,7 +497,7 @@ class AuditExportView(ApiView):
                      for key, value in data.items() if key != "format" and value not in (None, "")}
         if org is not None:
             described["org"] = org.code
-        _entry, rows = api_services.audit_export(actor=request.user, filters=filters, export_format=export_format,
+        _entry, rows = audit_log.audit_export(actor=request.user, filters=filters, export_format=export_format,
                                                  described_filters=described, org=org)
         name, ascii_name = export.export_filenames(request.user, org, data, export_format)
         return export.streaming_response(request, rows, export_format, filename=name, ascii_filename=ascii_name)

@@ -3,8 +3,8 @@ its before/after data, the chain check and the export of the filtered trail.
 
 The reads go through audit.selectors.entry_list scoped by
 content.selectors.scope_paths_for; the chain check and the export are the
-API's own audited operations (project.api.services.audit_verify and
-audit_export) and the export streams through project.api.export, so the page
+audited operations shared with the API (project.shared.audit_log.audit_verify and
+audit_export) and the export streams through project.shared.files, so the page
 and the API write the same audit entries and produce the same files.
 """
 import datetime as dt
@@ -22,9 +22,9 @@ from audit import selectors as audit_selectors
 from content import selectors as content_selectors
 from content.errors import NotAllowed
 from content.models import MediaAccount, Organization
-from project.api import export
-from project.api import services as api_services
-from project.api.permissions import may_read_audit
+from content.permissions import may_read_audit
+from project.shared import audit_log
+from project.shared import files as export
 from project.web.common import paginate, query_without_page
 from project.web.registry_views import field_label
 
@@ -164,7 +164,7 @@ def audit_export(request):
         return render(request, "web/audit/search.html", {"form": form, "page": None,
                                                          "query": query_without_page(request)}, status=400)
     filters, org, moments = form.filters()
-    _entry, rows = api_services.audit_export(actor=user, filters=filters, export_format=export_format,
+    _entry, rows = audit_log.audit_export(actor=user, filters=filters, export_format=export_format,
                                              described_filters=form.described(org, moments), org=org)
     name, ascii_name = export.export_filenames(user, org, moments, export_format)
     return export.streaming_response(request, rows, export_format, filename=name, ascii_filename=ascii_name)
@@ -242,7 +242,7 @@ def audit_verify(request):
     _require_auditor(user)
     result = None
     if request.method == "POST":
-        result = api_services.audit_verify(actor=user)
+        result = audit_log.audit_verify(actor=user)
     return render(request, "web/audit/verify.html", {
         "result": result, "reason_text": REASONS.get(result.reason, result.reason) if result else "",
     })

@@ -257,13 +257,10 @@ class DecisionForm(forms.Form):
 
 
 def _override_field_needed(submission):
-    """Whether the decision form asks for the pre-check override reason: the
-    round's gate asked for one and this is the round's first tier (the service
-    ignores the reason elsewhere — workflow.services.submission_decide)."""
+    """Whether the decision form asks for the pre-check override reason
+    (the one rule: ReviewRound.asks_override_at)."""
     review_round, task = submission.current_round, submission.current_task
-    if review_round is None or task is None or not review_round.precheck_override_required:
-        return False
-    return task.tier == min((t["order"] for t in review_round.tiers), default=1)
+    return review_round is not None and task is not None and review_round.asks_override_at(task.tier)
 
 
 def _findings_by_dimension(report):

@@ -10,7 +10,6 @@ through the audited services in workflow.services.
 """
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -22,7 +21,7 @@ from reporting import permissions as reporting_permissions
 from reporting import selectors as reporting_selectors
 from reporting import services as reporting_services
 
-from project.api.export import content_disposition
+from project.shared.files import file_response
 from project.web.common import attach_error
 
 STATS_DENIED = "没有权限查看该单位的统计报表"
@@ -122,12 +121,6 @@ def _require_any_scope(user):
     return home
 
 
-def file_response(export):
-    response = HttpResponse(export.content, content_type=export.content_type)
-    response["Content-Disposition"] = content_disposition(export.name, export.ascii_name)
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # ---------------------------------------------------------------- the chart

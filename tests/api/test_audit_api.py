@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEntry
 from audit.services import audit_record
-from project.api import export
+from project.shared import files as export
 from tests.api.helpers import URL, assert_error, in_review, new_draft
 from tests.factories import superuser
 

@@ -1,4 +1,5 @@
-"""Streaming the audit trail as CSV (UTF-8 with BOM, for Excel and WPS) or
+"""Downloads that the pages and the API share: a built file as an attachment
+(``file_response``, ``content_disposition``), and the audit trail streamed as CSV (UTF-8 with BOM, for Excel and WPS) or
 JSON Lines, in constant memory whatever its length.
 
 Each row carries the entry's canonical payload with its previous and own hash,
@@ -21,7 +22,7 @@ from urllib.parse import quote
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from audit import actions
@@ -127,6 +128,15 @@ async def _async_blocks(blocks):
 def content_disposition(filename, ascii_fallback):
     """attachment with an ASCII name and the real one per RFC 5987/6266."""
     return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def file_response(export):
+    """A built file (``reporting.services.ExportFile``) as a download, never cached or sniffed."""
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = content_disposition(export.name, export.ascii_name)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _day(moment, *, end=False):
