@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from content import roles
-from project.web.notify_views import home_panel
-from project.web.stats_views import dormant_for_home
+from project.web.review.notifications import home_panel
+from project.web.stats.views import dormant_for_home
 from workflow import selectors as workflow_selectors
 from workflow import states
 

@@ -110,7 +110,7 @@ def test_my_drafts_costs_a_constant_number_of_queries(editor_client, world):
 
 
 def test_my_drafts_is_paginated_and_keeps_the_filter(editor_client, world, monkeypatch):
-    from project.web import editor_views
+    from project.web.editor import views as editor_views
 
     monkeypatch.setattr(editor_views, "DRAFTS_PER_PAGE", 2)
     for i in range(5):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from content import services as content_services
 from content.models import AccountFiling
-from project.web.stats_views import dormant_for_home
+from project.web.stats.views import dormant_for_home
 from tests import factories
 from tests.stats_helpers import at, bulk_publications, local, publish
 
@@ -185,7 +185,7 @@ def test_query_counts_are_constant(client, page_world):
 
 @pytest.mark.parametrize("highest, top", [(0, 4), (3, 4), (5, 8), (17, 20), (41, 80), (1234, 2000)])
 def test_the_chart_gridlines_are_whole_numbers(highest, top):
-    from project.web.stats_views import monthly_chart
+    from project.web.stats.views import monthly_chart
     from reporting.periods import year_period
 
     months = year_period(2026).months()

@@ -1,7 +1,7 @@
 """URL patterns of the stats pages, included by project.web.urls under the "web" namespace."""
 from django.urls import path
 
-from project.web import stats_views
+from project.web.stats import views as stats_views
 
 urlpatterns = [
     path("", stats_views.stats, name="stats"),

@@ -1,7 +1,7 @@
 """URL patterns of the registry pages, included by project.web.urls under the "web" namespace."""
 from django.urls import path
 
-from project.web import registry_views as views
+from project.web.registry import views
 
 urlpatterns = [
     path("", views.registry_list, name="registry"),

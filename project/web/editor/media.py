@@ -19,8 +19,8 @@ from content.errors import NotAllowed, NotFound
 from content.models import Image
 from project.errors import status_for
 from project.web.common import call_service
-from project.web.editor_forms import ImageUploadForm
-from project.web.editor_views import writable_accounts
+from project.web.editor.forms import ImageUploadForm
+from project.web.editor.views import writable_accounts
 from reviewers.models import TierMembership
 from reviewers.permissions import memberships_covering
 

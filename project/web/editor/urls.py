@@ -3,7 +3,8 @@
 content.sanitize.LOCAL_IMAGE_PREFIX (a test checks it)."""
 from django.urls import path, re_path
 
-from project.web import editor_views, media_views
+from project.web.editor import media as media_views
+from project.web.editor import views as editor_views
 
 urlpatterns = [
     path("", editor_views.draft_list, name="drafts"),

@@ -17,7 +17,7 @@ from guardian.core import ObjectPermissionChecker
 from content import roles
 from content.errors import Conflict, NotAllowed
 from project.web.common import call_service, paginate, query_without_page
-from project.web.review_views import state_text, visible_submission
+from project.web.review.views import state_text, visible_submission
 from workflow import permissions as workflow_permissions
 from workflow import selectors as workflow_selectors
 from workflow import services as workflow_services

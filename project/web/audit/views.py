@@ -26,7 +26,7 @@ from content.permissions import may_read_audit
 from project.shared import audit_log
 from project.shared import files as export
 from project.web.common import paginate, query_without_page
-from project.web.registry_views import field_label
+from project.web.registry.views import field_label
 
 AUDIT_ONLY = "只有审计人员可以查看审计日志"
 ENTRY_HIDDEN = "没有权限查看该审计条目"

@@ -25,7 +25,7 @@ from content.sanitize import clean_html
 from project.errors import status_for
 from project.web.common import call_service, error_text, paginate, query_without_page
 from project.web.diff import diff_has_changes, diff_revisions
-from project.web.editor_forms import DraftForm, content_from_post
+from project.web.editor.forms import DraftForm, content_from_post
 from reviewers import selectors as reviewer_selectors
 from reviewers.checklist import DIMENSION_LABELS, DIMENSIONS, VERDICT_LABELS
 from reviewers.models import SEVERITY_LABELS

@@ -1,7 +1,7 @@
 """URL patterns of the admin pages, included by project.web.urls under the "web" namespace."""
 from django.urls import path
 
-from project.web import admin_views as views
+from project.web.manage import views
 
 urlpatterns = [
     path("", views.manage, name="manage"),

@@ -1,7 +1,7 @@
 """URL patterns of the audit pages, included by project.web.urls under the "web" namespace."""
 from django.urls import path
 
-from project.web import audit_views as views
+from project.web.audit import views
 
 urlpatterns = [
     path("", views.audit_search, name="audit"),

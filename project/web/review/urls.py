@@ -4,7 +4,9 @@ pages and the notifications. The queue lives at /review/queue/ so that the
 navigation's prefix match does not mark it active on /review/publish/."""
 from django.urls import path
 
-from project.web import notify_views, publish_views, review_views
+from project.web.review import notifications as notify_views
+from project.web.review import publish as publish_views
+from project.web.review import views as review_views
 
 urlpatterns = [
     # reviewer

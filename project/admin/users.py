@@ -1,0 +1,96 @@
+"""Units and users."""
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from content import roles
+from content import services as content_services
+from content.models import (
+    Organization, User,
+)
+
+from project.admin.base import ScopedAdmin
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ScopedAdmin):
+    list_display = ("name", "short_name", "code", "kind", "parent")
+    search_fields = ("name", "short_name", "code")
+    list_filter = ("kind",)
+    path_field = "path"
+    view_roles = edit_roles = (roles.UNIT_ADMIN,)
+    fields = ("code", "name", "short_name", "kind", "parent")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code", "kind", "parent") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            saved = self._service(request, lambda: content_services.org_update(
+                actor=request.user, org_id=obj.pk, name=obj.name, short_name=obj.short_name))
+        else:
+            saved = self._service(request, lambda: content_services.org_create(
+                actor=request.user, code=obj.code, name=obj.name, short_name=obj.short_name, kind=obj.kind,
+                parent=obj.parent))
+        obj.pk, obj.path = saved.pk, saved.path
+
+
+class UserForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(label=_("角色"), choices=roles.ROLE_CHOICES, required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = User
+        fields = ("username", "name", "org", "roles", "mobile", "wechat", "email", "is_active", "is_staff")
+
+
+class UserCreateForm(UserCreationForm):
+    roles = forms.MultipleChoiceField(label=_("角色"), choices=roles.ROLE_CHOICES, required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "name", "org", "roles", "is_staff")
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdmin, DjangoUserAdmin):
+    form = UserForm
+    add_form = UserCreateForm
+    list_display = ("username", "name", "org", "role_labels", "is_active", "is_staff")
+    list_filter = ("is_active", "is_staff")
+    search_fields = ("username", "name")
+    path_field = "org__path"
+    view_roles = edit_roles = (roles.UNIT_ADMIN,)
+    fieldsets = ((None, {"fields": ("username", "name", "org", "roles", "mobile", "wechat", "email",
+                                    "is_active", "is_staff")}),)
+    add_fieldsets = ((None, {"fields": ("username", "name", "org", "roles", "is_staff", "password1", "password2")}),)
+    readonly_fields = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("username",) if obj else ()
+
+    @admin.display(description=_("角色"))
+    def role_labels(self, obj):
+        return "、".join(obj.role_labels)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            saved = self._service(request, lambda: content_services.user_create(
+                actor=request.user, username=data["username"], password=data["password1"], name=data.get("name", ""),
+                org=data.get("org"), roles_=data.get("roles", []), is_staff=data.get("is_staff", False)))
+            obj.pk = saved.pk
+            return
+        profile = {f: data[f] for f in form.changed_data if f in content_services.USER_PROFILE_FIELDS}
+        if profile:
+            self._service(request, lambda: content_services.user_update(actor=request.user, user_id=obj.pk,
+                                                                        **profile))
+        if "roles" in form.changed_data:
+            self._service(request, lambda: content_services.user_set_roles(actor=request.user, user_id=obj.pk,
+                                                                           roles_=data["roles"]))
+
+
+# ---------------------------------------------------------------- the registry
