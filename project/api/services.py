@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from audit import selectors as audit_selectors
 from audit.services import audit_record
 from content.errors import NotAllowed
-from content.selectors import scope_paths_for
+from content.selectors import audit_entries_for
 from project.api.authentication import token_expired
 from project.api.permissions import may_read_audit
 
@@ -66,7 +66,7 @@ def audit_export(*, actor, filters, export_format, described_filters, org=None):
     """
     _require_audit_reader(actor)
     with transaction.atomic():
-        rows = audit_selectors.entry_list(**filters, scope_paths=scope_paths_for(actor))
+        rows = audit_entries_for(actor, **filters)
         count = rows.count()
         entry = audit_record(
             action="audit.export", actor=actor, target_type="audit.auditentry",

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from content import roles
+from project.web.audit_views import security_for_home
 from project.web.notify_views import home_panel
 from project.web.stats_views import dormant_for_home
 from workflow import selectors as workflow_selectors
@@ -49,4 +50,5 @@ def home(request):
         "sections": sections, "now": now,
         "notifications": home_panel(user),   # the latest unread ones
         "dormant": dormant_for_home(user),   # None unless he watches accounts
+        "security": security_for_home(user),  # None unless he reads the audit log
     })

@@ -64,3 +64,14 @@ def test_schema_and_docs_are_served(client):
     assert response.status_code == 200 and response.json()["info"]["version"] == "1.0.0"
     response = client.get(f"{URL}/docs/")
     assert response.status_code == 200 and b"swagger" in response.content.lower()
+
+
+def test_the_audit_list_documents_its_order_and_the_export_has_none(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out), stderr=io.StringIO())
+    paths = yaml.safe_load(out.read_text(encoding="utf-8"))["paths"]
+    listed = {p["name"]: p for p in paths["/api/v1/audit/entries/"]["get"]["parameters"]}
+    assert sorted(listed["order"]["schema"]["enum"]) == ["-seq", "seq"] and listed["order"]["schema"]["default"] == "seq"
+    assert "seq" in paths["/api/v1/audit/entries/"]["get"]["description"]
+    exported = {p["name"] for p in paths["/api/v1/audit/export/"]["get"]["parameters"]}
+    assert "order" not in exported and {"action", "actor", "org", "account", "draft", "from", "to"} <= exported
