@@ -3,26 +3,34 @@ import dataclasses
 import hashlib
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from audit.hashing import GENESIS_HASH
 from audit.models import AuditChainHead, AuditEntry
 
+ORDERS = ("seq", "-seq")  # oldest first (the chain's order), newest first
+
 
 def entry_list(*, org_path=None, action=None, actor_id=None, target_type=None, target_id=None,
                account_id=None, draft_id=None, date_from=None, date_to=None, scope_paths=None,
-               correlation_id=None):
-    """Entries matching the filters, oldest first.
+               include_unscoped=False, correlation_id=None, order="seq"):
+    """Entries matching the filters, oldest first (``order="-seq"``: newest first).
 
     ``org_path`` selects a unit subtree; ``scope_paths`` limits the result to the
-    subtrees the reader may see (None: no limit); ``correlation_id`` the entries
-    written while serving one request.
+    subtrees the reader may see (None: no limit), and ``include_unscoped`` adds
+    the entries that belong to no unit (empty ``org_path``: a failed login for
+    an unknown username, ...); ``correlation_id`` the entries written while
+    serving one request.
     """
+    if order not in ORDERS:
+        raise ValueError(f"unknown audit order: {order!r}")
     qs = AuditEntry.objects.all()
     if scope_paths is not None:
         scope = Q(pk__in=[])
         for path in scope_paths:
             scope |= Q(org_path__startswith=path)
+        if include_unscoped:
+            scope |= Q(org_path="")
         qs = qs.filter(scope)
     if org_path:
         qs = qs.filter(org_path__startswith=org_path)
@@ -44,7 +52,19 @@ def entry_list(*, org_path=None, action=None, actor_id=None, target_type=None, t
         qs = qs.filter(created_at__gte=date_from)
     if date_to:
         qs = qs.filter(created_at__lt=date_to)
-    return qs.order_by("seq")
+    return qs.order_by(order)
+
+
+def action_counts(entries, actions):
+    """How many of ``entries`` carry each of ``actions``, and how many of those
+    belong to no unit, in one query: {code: {"total": n, "unscoped": m}}."""
+    aggregates = {}
+    for index, code in enumerate(actions):
+        aggregates[f"t{index}"] = Count("pk", filter=Q(action=code))
+        aggregates[f"u{index}"] = Count("pk", filter=Q(action=code, org_path=""))
+    totals = entries.filter(action__in=list(actions)).order_by().aggregate(**aggregates)
+    return {code: {"total": totals[f"t{index}"], "unscoped": totals[f"u{index}"]}
+            for index, code in enumerate(actions)}
 
 
 @dataclasses.dataclass(frozen=True)

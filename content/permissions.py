@@ -102,3 +102,15 @@ def may_read_audit(user):
     subtree, which the selectors apply) and superusers."""
     return bool(user and user.is_authenticated and user.is_active
                 and (user.is_superuser or can_read_audit(user, user.org if user.org_id else None)))
+
+
+def can_read_audit_without_unit(user):
+    """Audit entries that belong to no unit (a failed login for an unknown
+    username, ...) are read by superusers and by the auditors of a top-level
+    unit (one without a parent), who answer for the whole tree."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    org = user.org if user.org_id else None
+    return org is not None and org.parent_id is None and can_read_audit(user, org)

@@ -1,8 +1,9 @@
 """Reads of units, accounts, drafts and publications, scoped by subtree."""
 from django.db.models import Q
 
-from content import roles
-from content.models import AccountFiling, Draft, MediaAccount, Organization, Publication, Revision
+from audit import selectors as audit_selectors
+from content import permissions, roles
+from content.models import AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision
 
 
 def org_subtree(org):
@@ -28,6 +29,16 @@ def scope_paths_for(user):
     if user.org_id is None:
         return []
     return [user.org.path]
+
+
+def audit_entries_for(user, **filters):
+    """The audit entries ``user`` may read that match ``filters`` (those of
+    ``audit.selectors.entry_list``): his unit subtree, plus the entries without
+    a unit when ``permissions.can_read_audit_without_unit``. The one scope that
+    the auditor's pages, the home page's counts, the API's list and every
+    export use; whether he may read the log at all is asked before."""
+    return audit_selectors.entry_list(**filters, scope_paths=scope_paths_for(user),
+                                      include_unscoped=permissions.can_read_audit_without_unit(user))
 
 
 def accounts_in_scope(user):
@@ -104,7 +115,8 @@ def users_with_role(role, *, org=None):
 
 
 __all__ = [
-    "org_subtree", "org_ancestors", "in_subtree", "scope_paths_for", "accounts_in_scope", "account_list",
+    "org_subtree", "org_ancestors", "in_subtree", "scope_paths_for", "audit_entries_for", "audit_target_names",
+    "accounts_in_scope", "account_list",
     "account_filings", "accounts_user_may", "draft_list_for_author", "draft_revisions",
     "publications_in_year", "user_roles", "users_with_role", "roles",
 ]
@@ -194,3 +206,33 @@ def image_by_key(key):
     from content.models import Image
 
     return Image.objects.select_related("account", "account__org").filter(key=str(key)).first()
+
+
+def _user_name(user):
+    return f"{user.username}（{user.name}）" if user.name else user.username
+
+
+# Audit entries name their target by type (the model's label) and id; these
+# are the names of this app's targets, one query per type.
+_AUDIT_TARGETS = {
+    "content.organization": (Organization, (), lambda o: o.name),
+    "content.mediaaccount": (MediaAccount, (), str),
+    "content.accountfiling": (AccountFiling, ("account",), str),
+    "content.draft": (Draft, (), lambda d: d.title),
+    "content.image": (Image, (), lambda i: i.alt or i.source or i.key),
+}
+
+
+def audit_target_names(target_type, ids):
+    """{id: name} of this app's objects among ``ids`` (those that still exist),
+    for audit entries whose target is ``target_type``; None when the type is
+    not this app's. One query."""
+    if target_type == "content.user":
+        from content.models import User
+
+        return {u.pk: _user_name(u) for u in User.objects.filter(pk__in=ids).only("pk", "username", "name")}
+    spec = _AUDIT_TARGETS.get(target_type)
+    if spec is None:
+        return None
+    model, related, name = spec
+    return {obj.pk: name(obj) for obj in model.objects.filter(pk__in=ids).select_related(*related)}

@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from project.web.views import favicon
+
 admin.site.site_header = "教育系统新媒体内容审核发布系统"
 admin.site.site_title = "新媒体审核发布"
 admin.site.index_title = "系统配置"
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on every page without a <link rel="icon"> (the admin, files, errors).
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("project.api.urls")),
     path("", include("project.web.urls")),

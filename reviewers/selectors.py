@@ -2,7 +2,7 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from reviewers.models import Decision, ReviewRound, ReviewTask, TierMembership
+from reviewers.models import Decision, LexiconEntry, ReviewRound, ReviewTask, TierMembership
 
 
 def membership_scope_q(memberships, prefix=""):
@@ -229,3 +229,24 @@ def memberships_in_subtree(org):
     if org is not None:
         qs = qs.filter(Q(org__path__startswith=org.path) | Q(account__org__path__startswith=org.path))
     return qs.order_by("user__username", "tier", "pk")
+
+
+def _task_name(task):
+    return f"{task.round.draft.title} · 第{task.round.number}轮 · {task.tier_name}"
+
+
+# The names of this app's audit targets (see content.selectors.audit_target_names).
+_AUDIT_TARGETS = {
+    "reviewers.lexiconentry": (LexiconEntry, (), str),
+    "reviewers.reviewtask": (ReviewTask, ("round__draft",), _task_name),
+    "reviewers.tiermembership": (TierMembership, ("user", "org", "account"), str),
+}
+
+
+def audit_target_names(target_type, ids):
+    """{id: name} of this app's objects among ``ids``; None when the type is not this app's. One query."""
+    spec = _AUDIT_TARGETS.get(target_type)
+    if spec is None:
+        return None
+    model, related, name = spec
+    return {obj.pk: name(obj) for obj in model.objects.filter(pk__in=ids).select_related(*related)}

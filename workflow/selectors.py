@@ -274,3 +274,19 @@ def policies_in_subtree(org):
     if org is not None:
         qs = qs.filter(Q(org__path__startswith=org.path) | Q(account__org__path__startswith=org.path))
     return qs.order_by("org__path", "account__name", "pk")
+
+
+# The names of this app's audit targets (see content.selectors.audit_target_names).
+_AUDIT_TARGETS = {
+    "workflow.reviewpolicy": (ReviewPolicy, (), lambda p: p.name),
+    "workflow.submission": (Submission, ("draft",), lambda s: s.draft.title),
+}
+
+
+def audit_target_names(target_type, ids):
+    """{id: name} of this app's objects among ``ids``; None when the type is not this app's. One query."""
+    spec = _AUDIT_TARGETS.get(target_type)
+    if spec is None:
+        return None
+    model, related, name = spec
+    return {obj.pk: name(obj) for obj in model.objects.filter(pk__in=ids).select_related(*related)}

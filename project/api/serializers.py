@@ -486,6 +486,11 @@ class AuditFilterSerializer(QuerySerializer):
     vars()["to"] = MomentField(end_of_day=True, help_text="截止时间（不含）；只写日期时包含当天")
 
 
+class AuditListFilterSerializer(AuditFilterSerializer):
+    order = serializers.ChoiceField(choices=[("seq", "按序号从旧到新（默认）"), ("-seq", "按序号从新到旧")],
+                                    required=False, default="seq", help_text="排序：seq（默认，从旧到新）或 -seq（从新到旧）")
+
+
 class AuditExportFilterSerializer(AuditFilterSerializer):
     format = serializers.ChoiceField(choices=[("csv", "CSV（UTF-8 带 BOM）"), ("jsonl", "JSON Lines")],
                                      required=False, default="csv")

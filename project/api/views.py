@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from audit import selectors as audit_selectors
 from content import permissions as content_permissions
 from content import selectors as content_selectors
 from content import services as content_services
@@ -453,11 +452,13 @@ class AuditEntryListView(ApiListView):
     permission_classes = [AuditReader]
 
     def get_queryset(self):
-        filters, _org, _data = audit_query(self.request.query_params)
-        return audit_selectors.entry_list(**filters, scope_paths=content_selectors.scope_paths_for(self.request.user))
+        filters, _org, data = audit_query(self.request.query_params, s.AuditListFilterSerializer)
+        return content_selectors.audit_entries_for(self.request.user, **filters, order=data.get("order") or "seq")
 
     @extend_schema(operation_id="audit_entries_list", tags=["audit"], summary="审计日志（本单位及下级），按序号",
-                   parameters=[s.AuditFilterSerializer, *AUTH_HEADERS],
+                   description="默认按序号从旧到新（order=seq）；order=-seq 从新到旧。顶级单位（无上级）的审计人员"
+                               "和超级管理员还能看到不属于任何单位的条目（如不存在的用户名登录失败）。",
+                   parameters=[s.AuditListFilterSerializer, *AUTH_HEADERS],
                    responses={200: s.AuditEntrySerializer(many=True), **errors(*LIST)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

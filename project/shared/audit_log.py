@@ -7,7 +7,7 @@ from audit import selectors as audit_selectors
 from audit.services import audit_record
 from content.errors import NotAllowed
 from content.permissions import may_read_audit
-from content.selectors import scope_paths_for
+from content.selectors import audit_entries_for
 
 
 def _org_path(user):
@@ -40,7 +40,7 @@ def audit_export(*, actor, filters, export_format, described_filters, org=None):
     """
     _require_audit_reader(actor)
     with transaction.atomic():
-        rows = audit_selectors.entry_list(**filters, scope_paths=scope_paths_for(actor))
+        rows = audit_entries_for(actor, **filters)
         count = rows.count()
         entry = audit_record(
             action="audit.export", actor=actor, target_type="audit.auditentry",

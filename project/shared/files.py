@@ -17,9 +17,11 @@ import datetime as dt
 import io
 import itertools
 import json
+import re
 from urllib.parse import quote
 
 from asgiref.sync import sync_to_async
+from django.apps import apps
 from django.core.handlers.asgi import ASGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, StreamingHttpResponse
@@ -56,9 +58,43 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjso
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _record(row):
+# Names people use for the zone of TIME_ZONE in a column header; any other
+# zone is named by its key.
+ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Harbin": "北京时间", "PRC": "北京时间",
+              "Asia/Hong_Kong": "香港时间", "Asia/Macau": "澳门时间", "Asia/Taipei": "台北时间"}
+CSV_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # what Excel and WPS read as a date-time
+
+
+def _utc_offset(offset):
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def zone_label(zone=None):
+    """The configured zone (TIME_ZONE) for people: "北京时间 UTC+08:00"; a zone
+    with summer time names both offsets ("Europe/Berlin UTC+01:00/UTC+02:00")."""
+    zone = zone or timezone.get_default_timezone()
+    key = getattr(zone, "key", str(zone))
+    if key in ("UTC", "Etc/UTC"):
+        return "UTC"
+    year = timezone.now().year
+    offsets = sorted({zone.utcoffset(dt.datetime(year, month, 1)) for month in (1, 7)})
+    return f"{ZONE_NAMES.get(key, key)} {'/'.join(_utc_offset(o) for o in offsets)}"
+
+
+def csv_header():
+    """The CSV's header row: the time column names its zone."""
+    return [f"时间（{zone_label()}）" if name == "created_at" else label for name, label in COLUMNS]
+
+
+def _record(row, *, csv_time=False):
+    """A row for the file: the time in the configured zone, ISO 8601 with its
+    offset (JSON Lines) or ``2026-12-01 20:05:33`` (CSV, whose header names the
+    zone); the labels of the action and the outcome."""
     record = dict(row)
-    record["created_at"] = timezone.localtime(row["created_at"]).isoformat()
+    local = timezone.localtime(row["created_at"], timezone.get_default_timezone())  # the zone the header names
+    record["created_at"] = local.strftime(CSV_TIME_FORMAT) if csv_time else local.isoformat()
     record["action_label"] = str(actions.label_for(row["action"]))
     record["outcome_label"] = str(actions.OUTCOMES.get(row["outcome"], row["outcome"]))
     return record
@@ -79,13 +115,13 @@ def csv_blocks(rows):
     """The CSV file in blocks of text: a BOM and the header, then the rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([label for _name, label in COLUMNS])
+    writer.writerow(csv_header())
     yield "\ufeff" + buffer.getvalue()
     for block in _blocks(rows):
         buffer.seek(0)
         buffer.truncate()
         for row in block:
-            record = _record(row)
+            record = _record(row, csv_time=True)
             writer.writerow([_cell(record[name]) for name, _label in COLUMNS])
         yield buffer.getvalue()
 
@@ -149,18 +185,75 @@ def _day(moment, *, end=False):
     return value.strftime("%Y%m%d")
 
 
-def export_filenames(user, org, data, export_format):
-    """e.g. 广州一中审计日志_20260101-20260131.csv, with an ASCII twin.
+_UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_NOT_ASCII_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+PART_MAX = 40
 
-    ``data`` holds the filter's ``from`` and ``to`` moments (``to`` exclusive);
-    shared by the API's export and the auditor's page."""
+
+def _part(text):
+    return _UNSAFE_IN_NAME.sub("", str(text)).strip()[:PART_MAX]
+
+
+def _ascii_part(text):
+    return _NOT_ASCII_NAME.sub("-", str(text)).strip("-.")[:PART_MAX]
+
+
+def _action_part(code):
+    if code in actions.ACTIONS:
+        return str(actions.ACTIONS[code])
+    if code in actions.GROUPS:
+        return str(actions.GROUPS[code])
+    return code
+
+
+def _target_parts(target_type, target_id):
+    if not target_type and not target_id:
+        return None
+    model = None
+    if target_type:
+        try:
+            model = apps.get_model(target_type)
+        except (LookupError, ValueError):
+            model = None
+    label = str(model._meta.verbose_name) if model is not None else (target_type or "对象")
+    ascii_label = model._meta.model_name if model is not None else (target_type or "target")
+    return f"{label}{target_id or ''}", f"{ascii_label}{target_id or ''}"
+
+
+def export_filenames(user, org, data, export_format):
+    """The export's file name, which says what it holds, with an ASCII twin:
+    the unit (the one filtered on, else the reader's), then the draft, the
+    account, the actor, the target and the action filtered on, then the
+    period, e.g. 广州一中审计日志_稿件12_20261101-20261130.csv and
+    audit-GZS1-draft12-20261101-20261130.csv.
+
+    ``data`` holds the filter in the API's keys (``draft``, ``account``,
+    ``actor`` (a user id), ``target_type``, ``target_id``, ``action``, and the
+    ``from`` and ``to`` moments, ``to`` exclusive); shared by the API's export
+    and the auditor's page."""
     unit = org or (user.org if user.org_id else None)
     start = _day(data.get("from"))
     end = _day(data.get("to"), end=True) or timezone.localdate().strftime("%Y%m%d")
     span, ascii_span = (f"{start}-{end}", f"{start}-{end}") if start else (f"截至{end}", f"until-{end}")
-    name = f"{unit.short_name if unit else '全部单位'}审计日志_{span}.{export_format}"
-    ascii_name = f"audit-{unit.code if unit else 'all'}-{ascii_span}.{export_format}"
-    return name, ascii_name
+    parts, ascii_parts = [], []
+    for key, label, ascii_label in (("draft", "稿件", "draft"), ("account", "账号", "account"),
+                                    ("actor", "用户", "user")):
+        if data.get(key):
+            parts.append(f"{label}{data[key]}")
+            ascii_parts.append(f"{ascii_label}{data[key]}")
+    target = _target_parts(data.get("target_type"), data.get("target_id"))
+    if target:
+        parts.append(target[0])
+        ascii_parts.append(target[1])
+    if data.get("action"):
+        parts.append(_action_part(data["action"]))
+        ascii_parts.append(data["action"])
+    parts = [p for p in map(_part, parts) if p]
+    ascii_parts = [p for p in map(_ascii_part, ascii_parts) if p]
+    prefix = _part(unit.short_name) if unit else "全部单位"
+    name = "_".join([f"{prefix}审计日志", *parts, span]) + f".{export_format}"
+    ascii_name = "-".join(["audit", _ascii_part(unit.code) if unit else "all", *ascii_parts, ascii_span])
+    return name, f"{ascii_name}.{export_format}"
 
 
 def streaming_response(request, queryset, export_format, *, filename, ascii_filename):

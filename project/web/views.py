@@ -3,10 +3,12 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from content import roles
+from project.web.audit.views import security_for_home
 from project.web.review.notifications import home_panel
 from project.web.stats.views import dormant_for_home
 from workflow import selectors as workflow_selectors
@@ -18,6 +20,13 @@ HOME_LIST_LIMIT = 10
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon (the
+    admin, error pages, files): the site's SVG icon among the static files."""
+    return redirect(static("web/favicon.svg"))
 
 
 @require_POST
@@ -49,4 +58,5 @@ def home(request):
         "sections": sections, "now": now,
         "notifications": home_panel(user),   # the latest unread ones
         "dormant": dormant_for_home(user),   # None unless he watches accounts
+        "security": security_for_home(user),  # None unless he reads the audit log
     })

@@ -1,6 +1,7 @@
 """The audit log over the API: filters, subtree scope, verification, and the
 export that inspectors take away."""
 import csv
+import datetime as dt
 import io
 import json
 from urllib.parse import unquote
@@ -51,12 +52,62 @@ def test_auditors_read_only_their_subtree(world, api):
     assert outsider and all(e["org_path"].startswith("/GD/SZ/") for e in outsider)
     province = api(world.auditor).get(f"{URL}/audit/entries/", {"page_size": 200}).json()
     assert any(e["org_path"].startswith("/GD/GZ/GZS1/") for e in province["results"])
-    # Entries without a unit (failed logins) are for superusers only.
+    # Entries without a unit (failed logins for unknown usernames) are for superusers and the auditors of a
+    # top-level unit (the province has no parent), never for a city's.
     audit_record(action="auth.login_failed", actor_label="mallory", outcome="failure")
-    assert "mallory" not in {e["actor_label"] for e in _results(api(world.auditor).get(f"{URL}/audit/entries/",
-                                                                                       {"action": "auth."}))}
-    assert "mallory" in {e["actor_label"] for e in _results(api(superuser()).get(f"{URL}/audit/entries/",
-                                                                                 {"action": "auth."}))}
+    for reader, sees in ((world.auditor, True), (superuser(), True), (world.outsider, False)):
+        labels = {e["actor_label"] for e in _results(api(reader).get(f"{URL}/audit/entries/", {"action": "auth."}))}
+        assert ("mallory" in labels) is sees, reader
+
+
+def test_the_list_keeps_its_documented_order_and_sorts_on_request(world, api):
+    in_review(world)
+    auditor = api(world.auditor)
+    default = [e["seq"] for e in _results(auditor.get(f"{URL}/audit/entries/", {"page_size": 200}))]
+    assert default == sorted(default) and len(default) > 3  # oldest first, as documented
+    newest = [e["seq"] for e in _results(auditor.get(f"{URL}/audit/entries/", {"page_size": 200, "order": "-seq"}))]
+    assert newest == sorted(default, reverse=True)
+    assert [e["seq"] for e in _results(auditor.get(f"{URL}/audit/entries/", {"order": "-seq", "page_size": 1}))] == [
+        max(default)]
+    assert_error(auditor.get(f"{URL}/audit/entries/", {"order": "created_at"}), 400, "invalid")
+    # the field names of an entry are unchanged
+    [entry] = _results(auditor.get(f"{URL}/audit/entries/", {"order": "-seq", "page_size": 1}))
+    assert set(entry) == {"seq", "created_at", "actor", "actor_label", "source_ip", "correlation_id", "action",
+                          "action_label", "target_type", "target_id", "org_path", "account_id", "draft_id",
+                          "outcome", "outcome_label", "data", "prev_hash", "hash"}
+
+
+def test_the_export_is_in_chain_order_and_its_times_read_as_local_date_times(world, api):
+    in_review(world)
+    rows = _csv_rows(api(world.auditor).get(f"{URL}/audit/export/", {"order": "-seq"}))  # order: list only
+    assert rows[0][1] == "时间（北京时间 UTC+08:00）"
+    seqs = [int(row[0]) for row in rows[1:]]
+    assert seqs == sorted(seqs)
+    last = AuditEntry.objects.get(seq=seqs[-1])
+    assert rows[-1][1] == last.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+    lines = b"".join(api(world.auditor).get(f"{URL}/audit/export/", {"format": "jsonl"}).streaming_content)
+    first = json.loads(lines.decode().splitlines()[0])
+    assert dt.datetime.fromisoformat(first["created_at"]).utcoffset() == dt.timedelta(hours=8)
+
+
+def test_the_export_is_named_by_its_filter(world, api):
+    draft = new_draft(world)
+    response = api(world.auditor).get(f"{URL}/audit/export/", {"draft": draft.pk, "target_type": "content.draft",
+                                                              "target_id": draft.pk, "from": "2026-11-01",
+                                                              "to": "2026-11-30", "format": "jsonl"})
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith(f'attachment; filename="audit-GD-draft{draft.pk}-draft{draft.pk}-20261101-20261130'
+                                  f'.jsonl"; ')
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == (
+        f"省教育厅审计日志_稿件{draft.pk}_稿件{draft.pk}_20261101-20261130.jsonl")
+    # a free-text action or target cannot put path or quote characters in the name
+    response = api(world.auditor).get(f"{URL}/audit/export/", {"action": 'x/../"y', "target_type": "a\\b"})
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    ascii_name = disposition.split('filename="', 1)[1].split('"', 1)[0]
+    name = unquote(disposition.split("filename*=UTF-8''")[1])
+    assert not set('/\\"') & set(ascii_name + name) and ascii_name.isascii()
 
 
 def test_verify_reports_and_is_recorded(world, api):

@@ -1,6 +1,7 @@
 """The OpenAPI schema is valid, warning-free, served, and describes every
 operation's errors; the docs page is served."""
 import io
+import re
 
 import yaml
 from django.core.management import call_command
@@ -64,3 +65,53 @@ def test_schema_and_docs_are_served(client):
     assert response.status_code == 200 and response.json()["info"]["version"] == "1.0.0"
     response = client.get(f"{URL}/docs/")
     assert response.status_code == 200 and b"swagger" in response.content.lower()
+
+
+def test_the_audit_list_documents_its_order_and_the_export_has_none(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out), stderr=io.StringIO())
+    paths = yaml.safe_load(out.read_text(encoding="utf-8"))["paths"]
+    listed = {p["name"]: p for p in paths["/api/v1/audit/entries/"]["get"]["parameters"]}
+    assert sorted(listed["order"]["schema"]["enum"]) == ["-seq", "seq"] and listed["order"]["schema"]["default"] == "seq"
+    assert "seq" in paths["/api/v1/audit/entries/"]["get"]["description"]
+    exported = {p["name"] for p in paths["/api/v1/audit/export/"]["get"]["parameters"]}
+    assert "order" not in exported and {"action", "actor", "org", "account", "draft", "from", "to"} <= exported
+
+
+# ---------------------------------------------------------------- the docs page: our own files, no CDN
+
+_EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def _urls(html):
+    return re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", html, re.IGNORECASE)
+
+
+def test_the_docs_page_loads_nothing_from_another_host(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get(f"{URL}/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn" not in html.lower() and not _EXTERNAL.search(html), html
+    urls = _urls(html)
+    assert urls and all(u.startswith("/") and not u.startswith("//") for u in urls), urls
+    # every file it names is one of our static files (or the page's own start-up script)
+    for url in urls:
+        if url.startswith("/static/"):
+            assert finders.find(url.removeprefix("/static/")), url
+        else:
+            assert url.startswith(f"{URL}/docs/?script"), url
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in urls
+    # no inline script or style, so a strict Content-Security-Policy (script-src 'self') allows the page
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), html
+    assert "<style" not in html and not re.search(r"\son[a-z]+\s*=", html)
+
+
+def test_the_docs_start_up_script_is_served_as_javascript_pointing_at_our_schema(client):
+    response = client.get(f"{URL}/docs/?script=")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/javascript")
+    script = response.content.decode()
+    assert f'url: "{URL}/schema/"' in script
+    assert '"validatorUrl": null' in script  # no badge fetched from validator.swagger.io
+    assert "https://" not in script and "http://" not in script

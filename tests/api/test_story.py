@@ -146,7 +146,7 @@ def test_full_story(world, api):
     raw = b"".join(response.streaming_content)
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["序号", "时间", "操作人编号", "操作人"] and rows[0][-2:] == ["前一条哈希", "本条哈希"]
+    assert rows[0][:4] == ["序号", "时间（北京时间 UTC+08:00）", "操作人编号", "操作人"] and rows[0][-2:] == ["前一条哈希", "本条哈希"]
     assert [r[6] for r in rows[1:]] == actions
     assert [r[7] for r in rows[1:]][-1] == "撤稿"
     last = trail["results"][-1]

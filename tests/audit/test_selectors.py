@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from audit.selectors import entry_list
+from audit.selectors import action_counts, entry_list
 from audit.services import audit_record
 from tests import factories
 
@@ -142,6 +142,45 @@ def test_scope_paths_limit_what_a_reader_sees(log):
     # a filter cannot widen the scope
     assert seqs(entry_list(scope_paths=[log.school.path], org_path=log.other.path)) == []
     assert seqs(entry_list(scope_paths=[log.other.path], account_id=11)) == []
+
+
+def _later(monkeypatch, days=10):
+    """What is recorded next happens after the log's entries (and so after T0)."""
+    monkeypatch.setattr(timezone, "now", lambda: T0 + dt.timedelta(days=days))
+
+
+def test_entries_without_a_unit_join_a_scope_only_when_asked(log, monkeypatch):
+    _later(monkeypatch)
+    unscoped = audit_record(action="auth.login_failed", actor_label="mallory", outcome="failure",
+                            data={"username": "mallory"})
+    scoped = seqs(entry_list(scope_paths=[log.province.path], date_from=T0))
+    assert unscoped.seq not in scoped
+    widened = seqs(entry_list(scope_paths=[log.province.path], include_unscoped=True, date_from=T0))
+    assert widened == pick(log, 0, 1, 2, 3, 4, 5, 6) + [unscoped.seq]
+    # no other unit's entries come with them
+    assert seqs(entry_list(scope_paths=[log.other.path], include_unscoped=True, date_from=T0)) == pick(
+        log, 4, 5) + [unscoped.seq]
+    assert seqs(entry_list(scope_paths=[], include_unscoped=True, date_from=T0)) == [unscoped.seq]
+    # a unit filter still selects that unit's subtree only
+    assert seqs(entry_list(scope_paths=[log.province.path], include_unscoped=True, org_path=log.other.path,
+                           date_from=T0)) == pick(log, 4, 5)
+
+
+def test_order_newest_first_on_request(log):
+    assert seqs(entry_list(date_from=T0, order="-seq")) == list(reversed(pick(log, 0, 1, 2, 3, 4, 5, 6)))
+    assert seqs(entry_list(date_from=T0, order="seq")) == pick(log, 0, 1, 2, 3, 4, 5, 6)
+    with pytest.raises(ValueError):
+        entry_list(order="created_at")
+
+
+def test_action_counts_in_one_query(log, monkeypatch, django_assert_num_queries):
+    _later(monkeypatch)
+    audit_record(action="auth.login_failed", actor_label="mallory", outcome="failure")
+    audit_record(action="auth.login_failed", actor_label="bob", outcome="failure", org_path=log.other.path)
+    with django_assert_num_queries(1):
+        counts = action_counts(entry_list(date_from=T0), ("auth.login_failed", "auth.locked", "auth.login"))
+    assert counts == {"auth.login_failed": {"total": 2, "unscoped": 1}, "auth.locked": {"total": 0, "unscoped": 0},
+                      "auth.login": {"total": 1, "unscoped": 0}}
 
 
 def test_filters_combine(log):

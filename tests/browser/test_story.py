@@ -186,7 +186,7 @@ def test_registry_and_audit_pages(open_as):
     expect(manager.get_by_role("heading", level=1)).to_be_visible()
     shot(manager, "registry-detail")
 
-    auditor = open_as("auditor").page("/audit/")
+    auditor = open_as("auditor").page("/audit/?order=seq")  # the oldest first: an entry with before/after
     auditor.get_by_test_id("audit-row").first.get_by_role("link").first.click()
     expect(auditor).to_have_url(re.compile(r"/audit/entries/\d+/$"))
     shot(auditor, "audit-entry")

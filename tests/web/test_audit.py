@@ -72,7 +72,7 @@ def test_search_filters(world, as_user):
     _change(world, 2)
     client = as_user(world.auditor)
     rows = _rows(client.get(reverse("web:audit"), {"draft": draft.pk}))
-    assert [e.action for e in rows] == ["content.draft.created", "workflow.submission.submitted"]
+    assert [e.action for e in rows] == ["workflow.submission.submitted", "content.draft.created"]  # newest first
     rows = _rows(client.get(reverse("web:audit"), {"actor": "manager", "action": "content.account.changed"}))
     assert len(rows) == 2 and all(e.actor_id == world.manager.pk for e in rows)
     rows = _rows(client.get(reverse("web:audit"), {"action": "workflow.submission."}))

@@ -1,8 +1,10 @@
 """The auditor's pages: search the audit trail of his subtree, one entry with
 its before/after data, the chain check and the export of the filtered trail.
 
-The reads go through audit.selectors.entry_list scoped by
-content.selectors.scope_paths_for; the chain check and the export are the
+The reads go through content.selectors.audit_entries_for (the reader's
+subtree, and the entries without a unit for the auditors of a top-level unit);
+project.web.audit.display names the targets and tables the data; the home
+page's card is security_for_home. The chain check and the export are the
 audited operations shared with the API (project.shared.audit_log.audit_verify and
 audit_export) and the export streams through project.shared.files, so the page
 and the API write the same audit entries and produce the same files.
@@ -14,17 +16,21 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit import actions
 from audit import selectors as audit_selectors
+from content import permissions as content_permissions
 from content import selectors as content_selectors
 from content.errors import NotAllowed
 from content.models import MediaAccount, Organization
 from content.permissions import may_read_audit
 from project.shared import audit_log
 from project.shared import files as export
+from project.web.audit import display as audit_display
 from project.web.common import paginate, query_without_page
 from project.web.registry.views import field_label
 
@@ -50,6 +56,12 @@ def _scope_orgs(user):
     return content_selectors.org_subtree(user.org)
 
 
+# The page lists the newest first unless asked otherwise; the export always
+# follows the chain (oldest first), so that a file can be checked row by row.
+ORDER_CHOICES = [("-seq", "最新在前"), ("seq", "最早在前")]
+DEFAULT_ORDER = "-seq"
+
+
 def action_choices():
     groups = [(prefix, f"{label}（{prefix}*）") for prefix, label in actions.GROUPS.items()]
     codes = [(code, f"{label}（{code}）") for code, label in actions.ACTIONS.items()]
@@ -63,6 +75,7 @@ class AuditFilterForm(forms.Form):
     account = forms.IntegerField(label="账号编号", required=False, min_value=1, max_value=2**63 - 1)
     draft = forms.IntegerField(label="稿件编号", required=False, min_value=1, max_value=2**63 - 1)
     correlation = forms.CharField(label="关联编号", required=False, max_length=64)
+    order = forms.ChoiceField(label="排序", required=False, choices=ORDER_CHOICES)
     date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="截止日期（含当天）", required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
@@ -95,7 +108,9 @@ class AuditFilterForm(forms.Form):
         return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
     def filters(self):
-        """(entry_list filters, the unit filtered on, {"from", "to"} moments)."""
+        """(entry_list filters, the unit filtered on, the filter in the API's keys:
+        the "from" and "to" moments, "draft", "account", "actor" (a user id) and
+        "action", for the export's file name)."""
         data = self.cleaned_data if self.is_bound else {}
         org = self.orgs.get(data.get("org") or "")
         start = self._moment(data["date_from"]) if data.get("date_from") else None
@@ -110,7 +125,13 @@ class AuditFilterForm(forms.Form):
             "date_from": start,
             "date_to": end,
         }
-        return filters, org, {"from": start, "to": end}
+        named = {"from": start, "to": end, "draft": filters["draft_id"], "account": filters["account_id"],
+                 "actor": filters["actor_id"], "action": filters["action"]}
+        return filters, org, named
+
+    def ordering(self):
+        data = self.cleaned_data if self.is_bound else {}
+        return data.get("order") or DEFAULT_ORDER
 
     def described(self, org, moments):
         """What the export's own audit entry keeps, in the API's keys."""
@@ -141,11 +162,13 @@ def audit_search(request):
         status = 400
     else:
         filters, _org, _moments = form.filters()
-        entries = audit_selectors.entry_list(**filters, scope_paths=content_selectors.scope_paths_for(user))
+        entries = content_selectors.audit_entries_for(user, **filters, order=form.ordering())
         page = paginate(request, entries)
+        page.object_list = audit_display.attach_targets(page.object_list)  # the names, one query per type
     query = query_without_page(request)
     return render(request, "web/audit/search.html", {
         "form": form, "page": page, "query": query, "outcomes": actions.OUTCOMES,
+        "shows_unscoped": content_permissions.can_read_audit_without_unit(user),
     }, status=status)
 
 
@@ -170,6 +193,37 @@ def audit_export(request):
     return export.streaming_response(request, rows, export_format, filename=name, ascii_filename=ascii_name)
 
 
+# ---------------------------------------------------------------- the home page
+
+HOME_SECURITY_DAYS = 7
+HOME_SECURITY_ACTIONS = ("auth.login_failed", "auth.locked")
+
+
+def security_for_home(user):
+    """The auditor's home-page counts of failed logins and lockouts over the
+    last ``HOME_SECURITY_DAYS`` local days, in the scope his audit pages show
+    (so entries without a unit count for the auditors of a top-level unit):
+    one query; None for whoever may not read the log. Each count links to the
+    search that lists exactly those entries."""
+    if not may_read_audit(user):
+        return None
+    since = timezone.localdate() - dt.timedelta(days=HOME_SECURITY_DAYS - 1)
+    entries = content_selectors.audit_entries_for(user, date_from=AuditFilterForm._moment(since))
+    counts = audit_selectors.action_counts(entries, HOME_SECURITY_ACTIONS)
+    base = reverse("web:audit")
+
+    def link(action):
+        return f"{base}?{urlencode({'action': action, 'date_from': since.isoformat()})}"
+
+    failed, locked = counts["auth.login_failed"], counts["auth.locked"]
+    return {
+        "days": HOME_SECURITY_DAYS, "since": since,
+        "failed": failed["total"], "failed_unscoped": failed["unscoped"], "locked": locked["total"],
+        "shows_unscoped": content_permissions.can_read_audit_without_unit(user),
+        "failed_url": link("auth.login_failed"), "locked_url": link("auth.locked"),
+    }
+
+
 # ---------------------------------------------------------------- one entry
 
 def _text(value):
@@ -188,8 +242,10 @@ def _label(key, target_type):
 
 def data_view(entry):
     """The entry's data for the page: a table of field → before → after where
-    the data has them (before/after, or a filing's changes), and the rest as
-    pretty JSON. Everything is rendered as text (escaped by the template)."""
+    the data has them (before/after, or a filing's changes), and the rest
+    (returned third, for project.web.audit.display.data_tables), also as
+    pretty JSON for the raw view. Everything is rendered as text (escaped by
+    the template)."""
     data = entry.data if isinstance(entry.data, dict) else {"data": entry.data}
     rows = []
     rest = dict(data)
@@ -212,7 +268,7 @@ def data_view(entry):
             rows.append({"key": key, "label": _label(key, entry.target_type), "before": _text(change.get("old")),
                          "after": _text(change.get("new")), "changed": True})
     pretty = json.dumps(rest, ensure_ascii=False, indent=2, sort_keys=True, cls=DjangoJSONEncoder) if rest else ""
-    return rows, pretty
+    return rows, pretty, rest
 
 
 @login_required
@@ -220,12 +276,15 @@ def data_view(entry):
 def audit_entry(request, pk):
     user = request.user
     _require_auditor(user)
-    entry = audit_selectors.entry_list(scope_paths=content_selectors.scope_paths_for(user)).filter(pk=pk).first()
+    entry = content_selectors.audit_entries_for(user).filter(pk=pk).first()
     if entry is None:
         raise NotAllowed(ENTRY_HIDDEN)
-    rows, pretty = data_view(entry)
+    rows, pretty, rest = data_view(entry)
+    audit_display.attach_targets([entry])
+    checklist_rows, field_rows = audit_display.data_tables(rest)
     return render(request, "web/audit/entry.html", {
-        "entry": entry, "rows": rows, "pretty": pretty,
+        "entry": entry, "rows": rows, "pretty": pretty, "checklist_rows": checklist_rows, "field_rows": field_rows,
+        "names": audit_display.related_names(entry),
         "outcome_label": actions.OUTCOMES.get(entry.outcome, entry.outcome),
         "is_account": entry.target_type == MediaAccount._meta.label_lower,
     })
