@@ -95,3 +95,10 @@ def can_manage_users(user, org):
 
 def can_read_audit(user, org):
     return has_scoped_role(user, roles.AUDITOR, org)
+
+
+def can_keep_work_in_progress(user):
+    """Autosave unsaved form content (content.models.WorkInProgress): any
+    signed-in, active user, for himself only. Which forms he may use is the
+    page's question (it asks can_edit_draft, the reviewers' decide rules)."""
+    return bool(user and user.is_authenticated and user.is_active)
