@@ -16,4 +16,5 @@ urlpatterns = [
     path("audit/", include("project.web.audit_urls")),
     path("stats/", include("project.web.stats_urls")),
     path("manage/", include("project.web.admin_urls")),
+    path("", include("project.web.autosave_urls")),
 ]
