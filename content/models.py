@@ -365,3 +365,35 @@ class Image(models.Model):
 
     def __str__(self):
         return f"{self.key}（{self.source}）"
+
+
+class WorkInProgress(models.Model):
+    """Unsaved work of one person on one form, kept by the pages' autosave so
+    that nothing typed is lost when the session ends.
+
+    Not content of record: it is not a revision, never hashed, never audited,
+    and private to its owner (no admin page, no API; only the owner's own
+    pages read it, through ``content.selectors.work_in_progress_for``). ``key``
+    names the form (``draft:new``, ``draft:<draft id>``, ``review:<submission
+    id>``); ``base`` what the form was opened on (the revision number, the
+    tier and content hash), so that a page can tell an entry that predates a
+    later save. Written only by ``content.services.work_in_progress_save`` and
+    deleted by ``work_in_progress_discard`` (and expiry)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+                              related_name="+")
+    key = models.CharField(_("表单"), max_length=64)
+    base = models.CharField(_("打开时的版本"), max_length=128, blank=True)
+    # The form's field values, {name: text or true/false}; HTML fields sanitised.
+    data = models.JSONField(_("未保存的内容"), default=dict)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
+    updated_at = models.DateTimeField(_("自动保存时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("未保存的内容")
+        verbose_name_plural = _("未保存的内容")
+        default_permissions = ()  # nobody is granted access to other people's work in progress
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="work_in_progress_unique_owner_key")]
+
+    def __str__(self):
+        return self.key

@@ -114,3 +114,10 @@ def can_read_audit_without_unit(user):
         return True
     org = user.org if user.org_id else None
     return org is not None and org.parent_id is None and can_read_audit(user, org)
+
+
+def can_keep_work_in_progress(user):
+    """Autosave unsaved form content (content.models.WorkInProgress): any
+    signed-in, active user, for himself only. Which forms he may use is the
+    page's question (it asks can_edit_draft, the reviewers' decide rules)."""
+    return bool(user and user.is_authenticated and user.is_active)

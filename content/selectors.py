@@ -236,3 +236,27 @@ def audit_target_names(target_type, ids):
         return None
     model, related, name = spec
     return {obj.pk: name(obj) for obj in model.objects.filter(pk__in=ids).select_related(*related)}
+
+
+# ---------------------------------------------------------------- work in progress (autosave)
+
+def work_in_progress_cutoff(now=None):
+    """Work in progress saved before this time has expired (WORK_IN_PROGRESS_TTL_DAYS)."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    return (now or timezone.now()) - dt.timedelta(days=settings.WORK_IN_PROGRESS_TTL_DAYS)
+
+
+def work_in_progress_for(user, key):
+    """The user's own unexpired work in progress of the form ``key``, or None.
+
+    The only read of ``WorkInProgress``: always by owner, so nobody — not an
+    administrator, not a superuser — reads another person's unsaved work."""
+    from content.models import WorkInProgress
+
+    if not (user and user.is_authenticated) or not isinstance(key, str):
+        return None
+    return WorkInProgress.objects.filter(owner=user, key=key, updated_at__gte=work_in_progress_cutoff()).first()

@@ -6,7 +6,10 @@ same transaction. Functions marked "building block" are called inside a
 higher service's transaction (in workflow) that does the auditing.
 """
 import datetime as dt
+import json
+import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
@@ -21,8 +24,10 @@ from content.errors import NotAllowed, NotFound, ValidationFailed
 from content.hashing import content_hash
 from content.models import (
     REGISTRY_FIELDS, AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
+    WorkInProgress,
 )
 from content.sanitize import clean_html, clean_text, html_to_text
+from content.selectors import work_in_progress_cutoff
 
 ACCOUNT_PERMS = {"draft_account": gettext_lazy("撰稿"), "publish_account": gettext_lazy("发布")}
 MAX_STAFF = 5
@@ -591,3 +596,110 @@ def publication_mark_retracted(*, actor, publication, reason):
     publication.retract_reason = reason
     publication.save(update_fields=["is_retracted", "retracted_at", "retracted_by", "retract_reason"])
     return publication
+
+
+# ---------------------------------------------------------------- work in progress (autosave)
+#
+# Unsaved form content, kept so that nothing typed is lost when a session ends
+# (content.models.WorkInProgress). Not audited: an autosave runs every few
+# seconds while someone types, it is not content of record (nothing is
+# submitted, reviewed or published from it), and it is private to its owner;
+# the real save, submission or decision that follows is audited as always.
+
+WIP_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,31}$")
+WIP_FIELD_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+WIP_MAX_FIELDS = 64
+WIP_MAX_BASE = 128
+WIP_MAX_ENTRIES = 100  # per owner; an entry expires after WORK_IN_PROGRESS_TTL_DAYS
+
+
+def _wip_text(value):
+    # PostgreSQL's jsonb refuses NUL, and a lone surrogate cannot be encoded.
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _wip_key(key):
+    if not isinstance(key, str) or not WIP_KEY_RE.match(key):
+        raise ValidationFailed(_("未知的表单，无法自动保存"), code="wip_invalid_key", fields={"key": [_("表单标识无效")]})
+    return key
+
+
+def _wip_values(data, html_fields):
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("自动保存的数据格式不正确"), code="wip_invalid", fields={"data": [_("应为字段名到值的对象")]})
+    if len(data) > WIP_MAX_FIELDS:
+        raise ValidationFailed(_("自动保存的字段过多"), code="wip_invalid", fields={"data": [_("字段过多")]})
+    values = {}
+    for name, value in data.items():
+        if not isinstance(name, str) or not WIP_FIELD_RE.match(name):
+            raise ValidationFailed(_("自动保存的数据格式不正确"), code="wip_invalid",
+                                   fields={"data": [_("字段名无效")]})
+        if value is None or isinstance(value, bool):
+            values[name] = value
+        elif isinstance(value, (int, float)):
+            values[name] = str(value)
+        elif isinstance(value, str):
+            text = _wip_text(value)
+            values[name] = clean_html(text) if name in html_fields else text
+        else:
+            raise ValidationFailed(_("自动保存的数据格式不正确"), code="wip_invalid",
+                                   fields={name: [_("只能是文字或勾选状态")]})
+    return values
+
+
+def wip_size_label(size):
+    return f"{size / 1048576:.1f} MB" if size >= 104858 else f"{max(1, round(size / 1024))} KB"
+
+
+def work_in_progress_save(*, actor, key, data, base="", html_fields=()):
+    """Keep the actor's unsaved content of one form (one entry per owner and
+    form, replaced on every save).
+
+    ``data`` maps field names to text or true/false; the fields named in
+    ``html_fields`` pass through the one HTML policy (``clean_html``) first, so
+    a page may load them into an editor. At most ``WORK_IN_PROGRESS_MAX_BYTES``
+    of JSON (``ValidationFailed`` ``wip_too_large`` beyond). The owner's expired
+    entries are deleted on the way (a cheap cleanup; ``manage.py
+    purge_work_in_progress`` removes everyone's). Not audited (see above).
+    """
+    if not permissions.can_keep_work_in_progress(actor):
+        raise NotAllowed(_("请先登录"))
+    key = _wip_key(key)
+    base = _wip_text(str(base or ""))
+    if len(base) > WIP_MAX_BASE:
+        raise ValidationFailed(_("自动保存的数据格式不正确"), code="wip_invalid", fields={"base": [_("过长")]})
+    values = _wip_values(data, set(html_fields))
+    size = len(json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    limit = settings.WORK_IN_PROGRESS_MAX_BYTES
+    if size > limit:
+        raise ValidationFailed(
+            _("内容过大（约 %(size)s，上限 %(limit)s），未能自动保存。请精简正文（如拆分过大的表格）后再保存。")
+            % {"size": wip_size_label(size), "limit": wip_size_label(limit)}, code="wip_too_large")
+    now = timezone.now()
+    with transaction.atomic():
+        WorkInProgress.objects.filter(owner=actor, updated_at__lt=work_in_progress_cutoff(now)).delete()
+        mine = WorkInProgress.objects.filter(owner=actor)
+        if not mine.filter(key=key).exists() and mine.count() >= WIP_MAX_ENTRIES:
+            raise ValidationFailed(_("自动保存的未完成内容过多（%(n)d 份），请先保存或放弃其中一些") % {"n": WIP_MAX_ENTRIES},
+                                   code="wip_too_many")
+        entry, _created = WorkInProgress.objects.update_or_create(
+            owner=actor, key=key, defaults={"data": values, "base": base, "size": size, "updated_at": now})
+    return entry
+
+
+def work_in_progress_discard(*, actor, key):
+    """Delete the actor's work in progress of one form (after the real save,
+    submission or decision, or when he chooses 放弃). Returns whether there
+    was one. Not audited."""
+    if not permissions.can_keep_work_in_progress(actor):
+        raise NotAllowed(_("请先登录"))
+    if not isinstance(key, str) or not WIP_KEY_RE.match(key):
+        return False
+    deleted, _rows = WorkInProgress.objects.filter(owner=actor, key=key).delete()
+    return bool(deleted)
+
+
+def work_in_progress_purge(*, now=None):
+    """Delete every expired entry (``manage.py purge_work_in_progress``); returns how many."""
+    deleted, _rows = WorkInProgress.objects.filter(updated_at__lt=work_in_progress_cutoff(now)).delete()
+    return deleted

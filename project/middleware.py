@@ -1,6 +1,15 @@
-"""Request middleware: audit context, and domain errors mapped to 4xx."""
-from django.http import JsonResponse
-from django.shortcuts import render
+"""Request middleware: audit context, domain errors mapped to 4xx, the idle
+session, and the way back to a form after signing in again."""
+import time
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.http import JsonResponse, QueryDict
+from django.shortcuts import render, resolve_url
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from audit.context import audit_context
 from content.errors import DomainError
@@ -56,3 +65,120 @@ class DomainErrorMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse(error_body(exception), status=status, json_dumps_params={"ensure_ascii": False})
         return render(request, "error.html", {"error": exception, "status": status}, status=status)
+
+
+# ---------------------------------------------------------------- the idle session
+
+# Set on the request by a view (``session_passive``) whose requests are not the
+# user's doing: the pages' autosave and the session status they poll.
+SESSION_PASSIVE_ATTR = "session_passive"
+# The time (epoch seconds) of the signed-in user's last request that counted as
+# activity, kept in the session so that the session status can say when the
+# idle session ends whatever the session engine.
+LAST_ACTIVITY_KEY = "_last_activity"
+
+
+def session_passive(view):
+    """Mark a view's requests as not extending the idle session (see
+    ``IdleSessionMiddleware``). Such a view must not write the session."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        mark_session_passive(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def mark_session_passive(request):
+    setattr(request, SESSION_PASSIVE_ATTR, True)
+
+
+def is_session_passive(request):
+    return bool(getattr(request, SESSION_PASSIVE_ATTR, False))
+
+
+class IdleSessionMiddleware(SessionMiddleware):
+    """Django's SessionMiddleware, with the idle timeout kept honest.
+
+    The session is an idle timeout: ``SESSION_SAVE_EVERY_REQUEST`` saves it on
+    every request, which moves its expiry (the stored row and the cookie's
+    max-age) to ``SESSION_COOKIE_AGE`` from now. Requests a page makes by itself
+    — autosaving a form every few seconds, asking how long the session has
+    left — would then keep an abandoned page signed in for ever. A view marks
+    such requests with ``session_passive``: for them the session is read but
+    neither saved nor its cookie renewed, so only the user's own requests
+    (pages, form posts, 保持登录) count as activity. For every other request of
+    a signed-in user the time is noted under ``LAST_ACTIVITY_KEY`` before the
+    usual save.
+    """
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if session is None:
+            return response
+        if is_session_passive(request) and not session.modified:
+            return self._passive_response(request, session, response)
+        if not session.is_empty():
+            accessed = session.accessed
+            if session.get(SESSION_KEY) is not None:
+                session[LAST_ACTIVITY_KEY] = int(time.time())
+            session.accessed = accessed  # noting the time is not a reason to vary on the cookie
+        return super().process_response(request, response)
+
+    @staticmethod
+    def _passive_response(request, session, response):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and session.is_empty():
+            # The session has already ended: drop its cookie, as Django does.
+            response.delete_cookie(settings.SESSION_COOKIE_NAME, path=settings.SESSION_COOKIE_PATH,
+                                   domain=settings.SESSION_COOKIE_DOMAIN, samesite=settings.SESSION_COOKIE_SAMESITE)
+            patch_vary_headers(response, ("Cookie",))
+        elif session.accessed:
+            patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+def session_seconds_left(request, now=None):
+    """Seconds until the signed-in user's idle session ends (0 when it has)."""
+    if not request.user.is_authenticated:
+        return 0
+    age = request.session.get_expiry_age()
+    last = request.session.get(LAST_ACTIVITY_KEY)
+    now = time.time() if now is None else now
+    if not isinstance(last, (int, float)):
+        return age  # a session older than this middleware: its last save was no earlier than this request
+    return max(0, int(last + age - now))
+
+
+class LoginRedirectMiddleware:
+    """A form posted after the session ended is answered by ``login_required``
+    with a redirect to the login page whose ``next`` is the address the form
+    posted to — often one that only takes POST (``/review/5/decide/``), so the
+    user would land on an error after signing in again. Send him back to the
+    page the form was on instead (the Referer, when it is on this site) and tell
+    the login page why (``expired=1``). The form's unsaved content is restored
+    there from its autosave (project/web/autosave/views.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method != "POST" or response.status_code != 302 or request.user.is_authenticated:
+            return response
+        login_url = resolve_url(settings.LOGIN_URL)
+        location = urlsplit(response.get("Location", ""))
+        if location.path != login_url or location.netloc:
+            return response
+        target = QueryDict(location.query).get(REDIRECT_FIELD_NAME, "")
+        if not target:
+            return response  # not login_required's answer (e.g. the logout's own redirect)
+        referer = request.META.get("HTTP_REFERER", "")
+        if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
+                                                       require_https=request.is_secure()):
+            page = urlsplit(referer)
+            if page.path != login_url:
+                target = page.path + (f"?{page.query}" if page.query else "")
+        response["Location"] = f"{login_url}?{urlencode({'expired': '1', REDIRECT_FIELD_NAME: target})}"
+        return response

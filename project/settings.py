@@ -65,11 +65,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's SessionMiddleware, except that a request marked passive (autosave,
+    # session status) leaves the stored session and its idle expiry untouched.
+    "project.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "project.middleware.LoginRedirectMiddleware",
     "project.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "project.web.context.navigation",
+                "project.web.context.session_guard",
             ],
         },
     },
@@ -140,6 +144,16 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Largest image an editor may upload (bytes); PNG, JPEG, GIF, WebP only (by content).
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
 
+# ---------------------------------------------------------------- editor and review form: autosave (work in progress)
+# The pages save unsaved form content (content.models.WorkInProgress) this
+# often while it changes, and when the page is left or hidden.
+AUTOSAVE_INTERVAL_SECONDS = int(os.environ.get("AUTOSAVE_INTERVAL_SECONDS", "15"))
+# Largest work in progress kept for one form (bytes of its JSON); larger is refused (400).
+WORK_IN_PROGRESS_MAX_BYTES = int(os.environ.get("WORK_IN_PROGRESS_MAX_BYTES", str(2 * 1024 * 1024)))
+# Work in progress not saved again for this many days is deleted (on the owner's
+# next autosave, and by `manage.py purge_work_in_progress`) and never restored.
+WORK_IN_PROGRESS_TTL_DAYS = int(os.environ.get("WORK_IN_PROGRESS_TTL_DAYS", "30"))
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
@@ -154,6 +168,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout rather than absolute
+# ... except for requests that are not the user's doing (autosave, the session
+# status the pages poll): project.middleware.IdleSessionMiddleware does not
+# save those, so they never extend the idle session.
+# Every signed-in page warns this many seconds before the idle session ends,
+# with a button 保持登录 (project/static/web/session.js).
+SESSION_WARN_SECONDS = int(os.environ.get("SESSION_WARN_SECONDS", "180"))
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"

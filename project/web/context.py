@@ -55,3 +55,38 @@ def _notifications(user):
 
     return {"notifications_url": url,
             "unread_notifications": SimpleLazyObject(lambda: workflow_selectors.unread_notification_count(user))}
+
+
+# ---------------------------------------------------------------- the idle session and the autosave
+
+WIP_CLEARED_SESSION_KEY = "_wip_cleared"
+
+
+def note_work_in_progress_cleared(request, key):
+    """Remember, for the next page, that the work in progress ``key`` was saved
+    for real or discarded, so that the browser drops its own copy too
+    (static/web/autosave.js keeps one in sessionStorage)."""
+    keys = [k for k in request.session.get(WIP_CLEARED_SESSION_KEY, []) if k != key][-9:]
+    request.session[WIP_CLEARED_SESSION_KEY] = [*keys, key]
+
+
+def _pop_cleared(request):
+    if WIP_CLEARED_SESSION_KEY not in request.session:
+        return []
+    return request.session.pop(WIP_CLEARED_SESSION_KEY)
+
+
+def session_guard(request):
+    """What every signed-in page's session.js needs: the idle timeout, how early
+    to warn, and the forms whose browser copies are to be dropped. The last is
+    read (and forgotten) only by a page that shows it — base.html — so a
+    fragment rendered for a script leaves it for the next page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from django.conf import settings
+
+    return {"session_guard": {"age": request.session.get_expiry_age(),
+                              "warn": max(0, settings.SESSION_WARN_SECONDS),
+                              "csrf_cookie": settings.CSRF_COOKIE_NAME},
+            "wip_clear_keys": lambda: " ".join(_pop_cleared(request))}

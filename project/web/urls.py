@@ -16,4 +16,5 @@ urlpatterns = [
     path("audit/", include("project.web.audit.urls")),
     path("stats/", include("project.web.stats.urls")),
     path("manage/", include("project.web.manage.urls")),
+    path("", include("project.web.autosave.urls")),
 ]

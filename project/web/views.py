@@ -21,6 +21,13 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # ``expired=1``: sent here because the idle session ended (project.middleware.LoginRedirectMiddleware,
+        # session.js); the form's autosaved content waits on the page ``next`` leads back to.
+        context["session_expired"] = self.request.GET.get("expired") == "1"
+        return context
+
 
 @require_GET
 def favicon(request):

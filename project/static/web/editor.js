@@ -236,6 +236,9 @@
   });
 
   form.addEventListener("submit", sync);
+  // The autosave (autosave.js) reads the textarea, and may restore content into it.
+  form.addEventListener("autosave:collect", sync);
+  form.addEventListener("autosave:restore", function () { area.innerHTML = textarea.value; });
 
   // ------------------------------------------------------------ images
   var dialog = document.getElementById("image-dialog");

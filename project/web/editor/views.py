@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from content.errors import DomainError, NotAllowed
 from content.models import MediaAccount
 from content.sanitize import clean_html
 from project.errors import status_for
+from project.web.autosave import progress as autosave
 from project.web.common import call_service, error_text, paginate, query_without_page
 from project.web.diff import diff_has_changes, diff_revisions
 from project.web.editor.forms import DraftForm, content_from_post
@@ -157,9 +159,11 @@ def draft_list(request):
 
 # ---------------------------------------------------------------- new draft and edit
 
-def _editor_page(request, *, form, draft=None, precheck=None, status=200):
+def _editor_page(request, *, form, draft=None, precheck=None, status=200, restored=None):
     account_id = draft.account_id if draft else None
+    key = autosave.draft_key(draft.pk) if draft else autosave.DRAFT_NEW_KEY
     return render(request, "web/drafts/edit.html", {
+        **autosave.page_context(key, autosave.draft_base(draft), restored),
         "form": form, "draft": draft, "precheck": precheck,
         "needs_confirm": form.needs_confirm,
         "state_label": state_label(draft.latest_submission_state) if draft else "",
@@ -176,12 +180,16 @@ def draft_new(request):
     accounts = writable_accounts(request.user)
     if request.method == "GET":
         initial = {"account": accounts[0].pk} if len(accounts) == 1 else {}
-        return _editor_page(request, form=DraftForm(accounts=accounts, initial=initial))
+        # Unsaved content of a new draft (autosaved, e.g. before the session ended) comes back.
+        initial, restored = autosave.restore(
+            request, autosave.DRAFT_NEW_KEY, initial=initial, base="",
+            values_for_form=lambda data: autosave.draft_values(data, accounts=accounts))
+        return _editor_page(request, form=DraftForm(accounts=accounts, initial=initial), restored=restored)
     form = DraftForm(_sanitised_post(request), accounts=accounts)
     if not form.is_valid():
         return _editor_page(request, form=form, status=400)
-    draft, error = call_service(request, content_services.draft_create, form=form,
-                                account_id=form.cleaned_data["account"], **form.content())
+    draft, error = autosave.call_and_clear(request, autosave.DRAFT_NEW_KEY, content_services.draft_create, form=form,
+                                           account_id=form.cleaned_data["account"], **form.content())
     if error is not None:
         return _editor_page(request, form=form, status=status_for(error))
     messages.success(request, f"稿件已创建（第 {draft.current_revision.number} 版）。")
@@ -202,14 +210,17 @@ def draft_edit(request, pk):
     draft = _editable_draft(request.user, pk)
     needs_confirm = draft.latest_submission_state in SUPERSEDING_STATES
     if request.method == "GET":
-        return _editor_page(request, form=DraftForm(initial=_revision_initial(draft), needs_confirm=needs_confirm),
-                            draft=draft)
+        # Unsaved content of this draft (autosaved, e.g. before the session ended) comes back.
+        initial, restored = autosave.restore(request, autosave.draft_key(draft.pk), initial=_revision_initial(draft),
+                                             base=autosave.draft_base(draft), values_for_form=autosave.draft_values)
+        return _editor_page(request, form=DraftForm(initial=initial, needs_confirm=needs_confirm), draft=draft,
+                            restored=restored)
     form = DraftForm(_sanitised_post(request), needs_confirm=needs_confirm)
     if not form.is_valid():
         return _editor_page(request, form=form, draft=draft, status=400)
     before = draft.current_revision_id
-    revision, error = call_service(request, workflow_services.draft_revise, form=form, draft_id=draft.pk,
-                                   **form.content())
+    revision, error = autosave.call_and_clear(request, autosave.draft_key(draft.pk), workflow_services.draft_revise,
+                                              form=form, draft_id=draft.pk, **form.content())
     if error is not None:
         return _editor_page(request, form=form, draft=draft, status=status_for(error))
     if revision.pk == before:
@@ -295,6 +306,11 @@ def _detail_context(request, draft):
             stored = precheck_view(findings=report.findings, plain_text=report.plain_text,
                                    title=draft.current_revision.title)
     current_no = draft.current_revision.number if draft.current_revision else 0
+    pending = None
+    if can_edit:
+        entry = content_selectors.work_in_progress_for(user, autosave.draft_key(draft.pk))
+        if entry is not None:
+            pending = {"label": autosave.saved_label(entry.updated_at)}
     return {
         "draft": draft, "revision": draft.current_revision, "submission": submission,
         "state": state, "state_label": state_label(state),
@@ -306,6 +322,7 @@ def _detail_context(request, draft):
         "edit_supersedes": state in SUPERSEDING_STATES,
         "stored_precheck": stored,
         "diff_a": max(current_no - 1, 1), "diff_b": current_no,
+        "unsaved_work": pending,  # autosaved changes not yet saved as a revision
     }
 
 
@@ -322,8 +339,12 @@ def draft_detail(request, pk):
 def draft_submit(request, pk):
     draft = _viewable_draft(request.user, pk)
     resubmit = draft.latest_submission_state == states.RETURNED
+    key = autosave.draft_key(draft.pk)
     try:
-        submission = workflow_services.submission_submit(actor=request.user, draft_id=draft.pk)
+        with transaction.atomic():
+            submission = workflow_services.submission_submit(actor=request.user, draft_id=draft.pk)
+            # What was submitted is the saved revision: unsaved edits of the editor are dropped with it.
+            autosave.discard(request, key)
     except DomainError as error:  # the service's transaction rolled back
         if error.code != "precheck_blocked":
             messages.error(request, error_text(error))

@@ -14,6 +14,7 @@ review page with a message naming the current state, never an error page.
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,8 @@ from django.views.decorators.http import require_POST
 
 from content import roles
 from content.errors import Conflict, NotAllowed, ValidationFailed
+from project.middleware import mark_session_passive
+from project.web.autosave import progress as autosave
 from project.web.common import call_service, paginate, query_without_page
 from project.web.diff import diff_has_changes, diff_revisions
 from reviewers import checklist
@@ -128,6 +131,10 @@ def queue(request):
     user = request.user
     require_reviewer(user)
     fragment = request.GET.get("fragment") == "1"
+    if fragment:
+        # The page fetches its table by itself when the queue changes: that is
+        # not the reviewer's activity and must not extend his idle session.
+        mark_session_passive(request)
     accounts, tiers = workflow_selectors.queue_filter_choices(user)
     accounts = list(accounts)
     form = QueueFilterForm(request.GET or None, accounts=accounts, tiers=tiers)
@@ -313,10 +320,15 @@ def render_review(request, submission, *, form=None, status=200):
     report = reviewer_selectors.precheck_report_for(revision)
     refusal = workflow_permissions.decide_refusal(user, submission)
     task = submission.current_task
+    key, restored = autosave.review_key(submission.pk), None
     if refusal is None and form is None:
-        form = DecisionForm(initial={"expected_tier": task.tier, "expected_hash": revision.content_hash},
-                            override_required=_override_field_needed(submission))
+        # The reviewer's unsaved verdicts and comments (autosaved, e.g. before his session ended) come back.
+        initial, restored = autosave.restore(
+            request, key, initial={"expected_tier": task.tier, "expected_hash": revision.content_hash},
+            base=autosave.review_base(submission), values_for_form=autosave.review_values)
+        form = DecisionForm(initial=initial, override_required=_override_field_needed(submission))
     context = {
+        **autosave.page_context(key, autosave.review_base(submission), restored),
         "submission": submission,
         "revision": revision,
         "task": task,
@@ -363,8 +375,11 @@ def decide(request, pk):
     if not form.is_valid():
         return render_review(request, submission, form=form, status=400)
     try:
-        result = workflow_services.submission_decide(actor=user, submission_id=submission.pk,
-                                                     **form.service_arguments())
+        with transaction.atomic():
+            result = workflow_services.submission_decide(actor=user, submission_id=submission.pk,
+                                                         **form.service_arguments())
+            # The decision is recorded: the autosaved draft of it is dropped in the same transaction.
+            autosave.discard(request, autosave.review_key(submission.pk))
     except Conflict as error:
         messages.error(request, conflict_message(error, workflow_selectors.submission_detail(submission.pk)))
         return redirect("web:review", pk=submission.pk)
