@@ -12,11 +12,12 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: help install browser migrate demo run test test-postgres test-api-fuzz bench screenshots check-deps clean
+.PHONY: help install browser migrate demo reset-demo run test test-postgres test-api-fuzz bench screenshots check-deps clean
 
 help:
 	@echo "make run            set up everything and serve on http://$(HOST):$(PORT)/"
 	@echo "make test           set up and run the whole test suite (SQLite)"
+	@echo "make reset-demo     delete the local database and uploads, then load the demo data again"
 	@echo "make test-postgres  the same suite against PostgreSQL (PG_URL=$(PG_URL))"
 	@echo "make test-api-fuzz  schemathesis against the API's OpenAPI schema (a few minutes)"
 	@echo "make bench          benchmarks in bench/"
@@ -52,6 +53,12 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py seed_demo
+
+# Start again from the demo data: the local SQLite database and uploaded images go.
+reset-demo: install
+	rm -f var/db.sqlite3 var/db.sqlite3-wal var/db.sqlite3-shm
+	rm -rf var/media
+	$(MAKE) --no-print-directory demo
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
