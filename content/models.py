@@ -45,6 +45,19 @@ class Organization(models.Model):
     def depth(self):
         return self.path.count("/") - 1
 
+    @property
+    def codes(self):
+        """The unit codes on the path, top first: '/GD/GZ/S1/' -> ['GD', 'GZ', 'S1']."""
+        return [code for code in self.path.split("/") if code]
+
+    @property
+    def ancestor_paths(self):
+        """The paths of every unit from the top down to this one:
+        '/GD/GZ/S1/' -> ['/GD/', '/GD/GZ/', '/GD/GZ/S1/'] (``[depth]`` is a
+        unit's child on the way down here)."""
+        codes = self.codes
+        return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
 
 class User(AbstractUser):
     """A person. Belongs to one unit; roles apply within that unit's subtree."""

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from content import roles
 from content.models import AccountFiling, MediaAccount, Organization, Platform, Publication
-from content.permissions import can_see_personal_data
+from content.permissions import can_see_personal_data, is_active_user
 from reporting.periods import Period
 from workflow.selectors import accounts_with_policy_flag
 
@@ -228,13 +228,11 @@ def publication_statistics(*, org, period, viewer=None):
     children = list(Organization.objects.filter(parent=org).order_by("path"))
     own = UnitRow(org=org, own=True, monthly=[0] * n)
     units = {c.path: UnitRow(org=c, own=False, monthly=[0] * n) for c in children}
-    depth = org.path.count("/")
     stats = PublicationStats(org=org, period=period, months=months, rows=rows, units=[own, *units.values()],
                              monthly=[0] * n, monthly_retracted=[0] * n)
     for row in rows:
-        path = row.account.org.path
-        child_path = "/".join(path.split("/")[:depth + 1]) + "/"
-        unit = units.get(child_path, own) if path != org.path else own
+        unit_org = row.account.org
+        unit = units.get(unit_org.ancestor_paths[org.depth], own) if unit_org.path != org.path else own
         unit.accounts += 1
         unit.published += row.published
         unit.retracted += row.retracted
@@ -410,7 +408,7 @@ def dormant_for_user(user):
     """The dormant report of the user's subtree for the home page, or None when
     he is not an account manager or unit administrator (superusers: every
     unit)."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_active_user(user):
         return None
     if user.is_superuser:
         return dormant_accounts(org=user.org if user.org_id else None)

@@ -48,15 +48,10 @@ def user_group(user_id):
     return f"user.{int(user_id)}"
 
 
-def unit_codes(path):
-    """'/GD/GZ/S1/' -> ['GD', 'GZ', 'S1']"""
-    return [code for code in path.strip("/").split("/") if code]
-
-
 def queue_groups(account, tier):
     """Every group whose members may hold ``tier`` for ``account`` (account.org loaded)."""
     return [account_tier_group(account.pk, tier)] + [unit_tier_group(code, tier)
-                                                     for code in unit_codes(account.org.path)]
+                                                     for code in account.org.codes]
 
 
 def membership_group(membership):

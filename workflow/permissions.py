@@ -16,12 +16,8 @@ FORBIDDEN = "forbidden"
 CONFLICT = "conflict"
 
 
-def _active(user):
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def can_view_submission(user, submission):
-    if not _active(user):
+    if not content_permissions.is_active_user(user):
         return False
     if submission.draft.author_id == user.pk or content_permissions.can_view_draft(user, submission.draft):
         return True
@@ -34,7 +30,7 @@ def _is_author(user, submission):
 
 
 def decide_refusal(user, submission, *, signed_reviewer_ids=None):
-    if not _active(user):
+    if not content_permissions.is_active_user(user):
         return "not_authenticated", _("请先登录"), FORBIDDEN
     if submission.state != states.IN_REVIEW or submission.current_task_id is None:
         return "wrong_state", _("该稿件当前不在审核中（状态：%(state)s）") % {
@@ -56,7 +52,7 @@ def submit_refusal(user, draft, *, active_state=None):
     """Why ``user`` may not send ``draft`` into review now (first submission or
     resubmission after a return), or None. ``active_state``: the state of the
     draft's active submission, when there is one."""
-    if not _active(user) or not content_permissions.can_view_draft(user, draft):
+    if not content_permissions.is_active_user(user) or not content_permissions.can_view_draft(user, draft):
         return "permission_denied", _("没有权限访问该稿件"), FORBIDDEN
     if draft.author_id != user.pk:
         return "not_author", _("只有作者本人可以提交送审"), FORBIDDEN

@@ -3,7 +3,6 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRe
 
 from content.models import MediaAccount
 from reviewers import selectors as reviewer_selectors
-from reviewers.permissions import ancestor_paths
 from workflow import states
 from workflow.models import ReviewPolicy, Submission
 
@@ -11,7 +10,7 @@ from workflow.models import ReviewPolicy, Submission
 def policy_for_account(account):
     """The nearest policy: the account's own, else the nearest unit's up the
     tree, else None (the built-in default applies)."""
-    paths = ancestor_paths(account.org.path)
+    paths = account.org.ancestor_paths
     candidates = list(
         ReviewPolicy.objects.filter(Q(account=account) | Q(org__path__in=paths))
         .select_related("org").prefetch_related("tiers")
