@@ -1,24 +1,12 @@
 """Reads of units, accounts, drafts and publications, scoped by subtree."""
 from django.db.models import Q
 
-from content import roles
 from content.models import AccountFiling, Draft, MediaAccount, Organization, Publication, Revision
 
 
 def org_subtree(org):
     """The unit and everything under it."""
     return Organization.objects.filter(path__startswith=org.path)
-
-
-def org_ancestors(org):
-    """The unit and every unit above it, nearest first."""
-    codes = [c for c in org.path.strip("/").split("/") if c]
-    by_code = {o.code: o for o in Organization.objects.filter(code__in=codes)}
-    return [by_code[c] for c in reversed(codes) if c in by_code]
-
-
-def in_subtree(org, path):
-    return org is not None and path.startswith(org.path)
 
 
 def scope_paths_for(user):
@@ -71,43 +59,8 @@ def accounts_user_may(user, perm):
                                 accept_global_perms=False)
 
 
-def draft_list_for_author(*, user):
-    return (
-        Draft.objects.filter(author=user)
-        .select_related("account", "account__org", "current_revision")
-        .order_by("-updated_at", "-id")
-    )
-
-
 def draft_revisions(*, draft):
     return Revision.objects.filter(draft=draft).select_related("author").order_by("number")
-
-
-def publications_in_year(*, year, org=None):
-    qs = Publication.objects.filter(published_at__year=year)
-    if org is not None:
-        qs = qs.filter(account__org__path__startswith=org.path)
-    return qs
-
-
-def user_roles(user):
-    return set(user.roles or [])
-
-
-def users_with_role(role, *, org=None):
-    from content.models import User
-
-    qs = User.objects.filter(is_active=True).select_related("org")
-    if org is not None:
-        qs = qs.filter(org__path__startswith=org.path)
-    return [u for u in qs if role in (u.roles or [])]
-
-
-__all__ = [
-    "org_subtree", "org_ancestors", "in_subtree", "scope_paths_for", "accounts_in_scope", "account_list",
-    "account_filings", "accounts_user_may", "draft_list_for_author", "draft_revisions",
-    "publications_in_year", "user_roles", "users_with_role", "roles",
-]
 
 
 def draft_for_update(draft_id):

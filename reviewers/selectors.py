@@ -1,6 +1,5 @@
 """Reads: the reviewer's queue, rounds and decisions."""
 from django.db.models import Q
-from django.utils import timezone
 
 from reviewers.models import Decision, ReviewRound, ReviewTask, TierMembership
 
@@ -34,14 +33,6 @@ def open_tasks_for(user, *, memberships=None):
                         "account__org", "claimed_by")
         .order_by("due_at", "id")
     )
-
-
-def is_overdue(task, now=None):
-    return task.status == ReviewTask.Status.OPEN and task.due_at < (now or timezone.now())
-
-
-def rounds_of(submission_id):
-    return ReviewRound.objects.filter(submission_id=submission_id).order_by("number")
 
 
 def decisions_of_rounds(round_ids):

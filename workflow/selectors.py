@@ -25,12 +25,6 @@ def policy_for_account(account):
     return None
 
 
-def effective_tiers(account):
-    """(tier definitions, allow_author_publish) for a new round on this account."""
-    tiers, allow_author_publish, _gate = effective_review_setup(account)
-    return tiers, allow_author_publish
-
-
 def effective_gate(account):
     """The pre-check gate for a new round on this account: {"secrecy_blocks",
     "blockers_need_override", "extra_tier"} (the defaults without a policy)."""
@@ -202,14 +196,6 @@ def submission_for_publication(publication_id):
     return (Submission.objects.select_related("draft", "account", "account__org", "revision", "publication",
                                               "publication__publisher")
             .filter(publication_id=publication_id).first())
-
-
-def submissions_of_author(user):
-    return (
-        Submission.objects.filter(draft__author=user)
-        .select_related("draft", "account", "revision", "current_task")
-        .order_by("-updated_at", "-pk")
-    )
 
 
 # ---------------------------------------------------------------- reads shaped for the API (project/api)

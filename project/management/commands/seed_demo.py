@@ -11,7 +11,6 @@ from audit.context import audit_context
 from content import roles
 from content import services as content_services
 from content.models import MediaAccount, Organization, User
-from content.selectors import org_by_code
 from reviewers import services as reviewer_services
 from reviewers.models import TierMembership
 from workflow import services as workflow_services
