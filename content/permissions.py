@@ -6,6 +6,7 @@ an ``allowed_actions`` entry and the service's guard never disagree.
 from guardian.core import ObjectPermissionChecker
 
 from content import roles
+from content.models import AccountUserObjectPermission
 
 
 def is_active_user(user):
@@ -37,8 +38,6 @@ def has_account_perm(user, perm, account, checker=None):
     """An explicit object permission on the account. Superusers get no
     implicit grant here: authorisation to write or publish is always explicit."""
     if user.is_superuser:
-        from content.models import AccountUserObjectPermission
-
         return AccountUserObjectPermission.objects.filter(
             user=user, content_object=account, permission__codename=perm
         ).exists()

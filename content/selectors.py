@@ -1,7 +1,10 @@
 """Reads of units, accounts, drafts and publications, scoped by subtree."""
 from django.db.models import Q
+from guardian.shortcuts import get_objects_for_user
 
-from content.models import AccountFiling, Draft, MediaAccount, Organization, Publication, Revision
+from content.models import (
+    AccountFiling, AccountUserObjectPermission, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
+)
 
 
 def org_subtree(org):
@@ -24,7 +27,6 @@ def accounts_in_scope(user):
     paths = scope_paths_for(user)
     if paths is None:
         return qs
-    from guardian.shortcuts import get_objects_for_user
 
     granted = get_objects_for_user(
         user, ["content.draft_account", "content.publish_account"], klass=MediaAccount,
@@ -53,8 +55,6 @@ def account_filings(*, account):
 
 def accounts_user_may(user, perm):
     """Accounts on which the user holds an object permission ('draft_account' or 'publish_account')."""
-    from guardian.shortcuts import get_objects_for_user
-
     return get_objects_for_user(user, f"content.{perm}", klass=MediaAccount, with_superuser=False,
                                 accept_global_perms=False)
 
@@ -107,14 +107,10 @@ def org_names(org_ids):
 
 
 def user_by_username(username):
-    from content.models import User
-
     return User.objects.select_related("org").filter(username=username).first() if username else None
 
 
 def user_by_id(user_id):
-    from content.models import User
-
     if not str(user_id).isdigit():
         return None
     return User.objects.select_related("org").filter(pk=user_id).first()
@@ -122,8 +118,6 @@ def user_by_id(user_id):
 
 def users_in_subtree(org):
     """Every user of the unit subtree (None: all users), by unit then username."""
-    from content.models import User
-
     qs = User.objects.select_related("org")
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
@@ -133,8 +127,6 @@ def users_in_subtree(org):
 def account_grants_in_subtree(org):
     """授权撰稿 / 授权发布 on the accounts of a unit subtree (None: all), with
     user, account and permission read in the same query."""
-    from content.models import AccountUserObjectPermission
-
     qs = AccountUserObjectPermission.objects.select_related(
         "user", "content_object", "content_object__org", "permission")
     if org is not None:
@@ -144,6 +136,4 @@ def account_grants_in_subtree(org):
 
 def image_by_key(key):
     """An uploaded image by its generated name, with its account and unit; None when unknown."""
-    from content.models import Image
-
     return Image.objects.select_related("account", "account__org").filter(key=str(key)).first()

@@ -6,8 +6,14 @@ same transaction. Functions marked "building block" are called inside a
 higher service's transaction (in workflow) that does the auditing.
 """
 import datetime as dt
+import hashlib
+import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -19,6 +25,7 @@ from audit.services import audit_record
 from content import permissions, roles
 from content.errors import NotAllowed, NotFound, ValidationFailed
 from content.hashing import content_hash
+from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, sniff_image_type
 from content.models import (
     REGISTRY_FIELDS, AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
 )
@@ -412,8 +419,6 @@ def build_revision_fields(*, title, body, is_repost=False, source_name="", sourc
     elif len(fields["title"]) > 300:
         errors["title"] = [_("标题不能超过 300 个字符")]
     if fields["source_url"]:
-        from django.core.validators import URLValidator
-
         try:
             URLValidator(schemes=["http", "https"])(fields["source_url"])
         except ValidationError:
@@ -513,15 +518,6 @@ def image_upload(*, actor, account_id, file, source, alt=""):
     is required, and the actor must be authorised to write for the account. The
     file is stored under MEDIA_ROOT with a generated name; audited.
     """
-    import hashlib
-    import uuid
-
-    from django.conf import settings
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, sniff_image_type
-
     account = MediaAccount.objects.select_related("org").filter(
         pk=account_id if str(account_id).isdigit() else None).first()
     if account is None:

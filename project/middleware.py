@@ -1,8 +1,9 @@
 """Request middleware: audit context, and domain errors mapped to 4xx."""
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from audit.context import audit_context
+from audit.context import audit_context, current_correlation_id
 from content.errors import DomainError
 from project.errors import error_body, status_for
 
@@ -10,8 +11,6 @@ from project.errors import error_body, status_for
 def client_address(request):
     """The client address; X-Forwarded-For is trusted only when the deployment
     says a proxy sets it (TRUSTED_PROXY_COUNT)."""
-    from django.conf import settings
-
     hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
     if hops:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
@@ -31,8 +30,6 @@ class AuditContextMiddleware:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         cid = incoming if incoming.isalnum() and 8 <= len(incoming) <= 64 else None
         with audit_context(source_ip=client_address(request), correlation_id=cid):
-            from audit.context import current_correlation_id
-
             request.correlation_id = current_correlation_id()
             response = self.get_response(request)
         response["X-Request-ID"] = request.correlation_id

@@ -1,7 +1,18 @@
 """Reads: the reviewer's queue, rounds and decisions."""
-from django.db.models import Q
+import logging
+import threading
 
-from reviewers.models import Decision, ReviewRound, ReviewTask, TierMembership
+from django.db.models import Prefetch, Q
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from content.sanitize import clean_html, clean_text
+from reviewers.models import (
+    SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PrecheckReport, ReviewRound, ReviewTask, TierMembership,
+)
+from reviewers.precheck import Lexicon, LexiconError, load_shipped_lexicon, run_precheck
+from reviewers.precheck import LexiconEntry as PrecheckEntry
+from reviewers.precheck import lexicon_version as lexicon_version_of
 
 
 def membership_scope_q(memberships, prefix=""):
@@ -50,8 +61,6 @@ def signed_reviewer_ids(round_id):
 def rounds_with_decisions(submission_id):
     """A submission's rounds, oldest first, each with its revision and its
     decisions (reviewer and revision loaded): three queries in all."""
-    from django.db.models import Prefetch
-
     decisions = Decision.objects.select_related("reviewer", "revision").order_by("tier")
     return (
         ReviewRound.objects.filter(submission_id=submission_id)
@@ -69,8 +78,6 @@ class _LexiconCache:
     process on its next call, without a restart."""
 
     def __init__(self):
-        import threading
-
         self.lock = threading.Lock()
         self.key = object()
         self.lexicon = None
@@ -84,18 +91,10 @@ _lexicon_cache = _LexiconCache()
 
 
 def _lexicon_state_key():
-    from reviewers.models import LexiconState
-
     return LexiconState.objects.filter(pk=1).values_list("version", "token").first()
 
 
 def _build_lexicon(key):
-    import logging
-
-    from reviewers.models import LexiconEntry
-    from reviewers.precheck import Lexicon, LexiconError, lexicon_version, load_shipped_lexicon
-    from reviewers.precheck import LexiconEntry as Entry
-
     rows = list(LexiconEntry.objects.order_by("pk").values_list(
         "pk", "wrong", "right", "dimension", "severity", "note", "enabled"))
     if not rows:
@@ -106,7 +105,7 @@ def _build_lexicon(key):
         if not enabled:
             continue
         try:
-            entries.append(Entry(wrong, right, dimension, severity, note))
+            entries.append(PrecheckEntry(wrong, right, dimension, severity, note))
         except LexiconError as exc:  # the services never store one; never let one row stop every check
             logging.getLogger(__name__).error("lexicon entry %s skipped: %s", pk, exc)
     entries = tuple(entries)
@@ -114,7 +113,7 @@ def _build_lexicon(key):
     # The content hash makes the version unique to these entries even if a
     # counter value comes back (a restored backup, rolled-back test data); the
     # engine's automaton cache is keyed on it.
-    return Lexicon(entries, version=f"db-{counter}-{lexicon_version(entries)[:8]}")
+    return Lexicon(entries, version=f"db-{counter}-{lexicon_version_of(entries)[:8]}")
 
 
 def current_lexicon():
@@ -144,9 +143,6 @@ def precheck_run(*, title="", body_html="", is_repost=False, source_name="", sou
     editor's text before submitting. Writes nothing. The content is cleaned by
     the same HTML policy as a saved revision, so the findings are those the
     submission will get. Returns a ``reviewers.precheck.Report``."""
-    from content.sanitize import clean_html, clean_text
-    from reviewers.precheck import run_precheck
-
     return run_precheck(
         title=clean_text(title or ""), body_html=clean_html(body_html or ""), is_repost=bool(is_repost),
         source_name=clean_text(source_name or ""), source_url=(source_url or "").strip(),
@@ -156,8 +152,6 @@ def precheck_run(*, title="", body_html="", is_repost=False, source_name="", sou
 
 def precheck_run_revision(revision, *, lexicon=None):
     """The pre-check of a saved revision (a ``reviewers.precheck.Report``)."""
-    from reviewers.precheck import run_precheck
-
     return run_precheck(
         title=revision.title, body_html=revision.body_html, is_repost=revision.is_repost,
         source_name=revision.source_name, source_url=revision.source_url, original_title=revision.original_title,
@@ -167,8 +161,6 @@ def precheck_run_revision(revision, *, lexicon=None):
 def precheck_report_for(revision, *, lexicon_version=None):
     """The stored report of a revision: for that lexicon version, else the
     latest one; None when the revision was never pre-checked."""
-    from reviewers.models import PrecheckReport
-
     qs = PrecheckReport.objects.filter(revision=revision)
     if lexicon_version is not None:
         qs = qs.filter(lexicon_version=lexicon_version)
@@ -187,11 +179,6 @@ def precheck_highlighted_html(report, *, field="body", text=None):
     as ``\\n`` (style the container with ``white-space: pre-wrap``).
     Returns a SafeString.
     """
-    from django.utils.html import escape
-    from django.utils.safestring import mark_safe
-
-    from reviewers.models import SEVERITY_LABELS
-
     source = report.plain_text if field == "body" else (text or "")
     rank = {sev: i for i, sev in enumerate(SEVERITY_LABELS)}
     spans = [(i, f) for i, f in enumerate(report.findings)

@@ -15,6 +15,7 @@ from reviewers import checklist, permissions, selectors
 from reviewers.models import (
     SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PrecheckReport, ReviewRound, ReviewTask, TierMembership,
 )
+from reviewers.precheck.lexicon import normalize_term
 
 
 # ---------------------------------------------------------------- membership
@@ -186,8 +187,6 @@ def _lexicon_snapshot(entry):
 
 def _clean_lexicon_fields(values):
     """Validate the given lexicon fields; return them cleaned or raise ValidationFailed."""
-    from reviewers.precheck.lexicon import normalize_term
-
     cleaned, errors = {}, {}
     for name, value in values.items():
         value = str(value if value is not None else "").strip()

@@ -18,6 +18,8 @@ default, Redis with REDIS_URL), so the same code runs in production.
 """
 import logging
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -66,9 +68,6 @@ def membership_group(membership):
 def send_now(groups, message):
     """Send ``message`` to each group; log and carry on when the layer fails."""
     try:
-        from asgiref.sync import async_to_sync
-        from channels.layers import get_channel_layer
-
         layer = get_channel_layer()
         if layer is None:
             return

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from content import permissions as content_permissions
 from reviewers import permissions as reviewer_permissions
+from reviewers import selectors as reviewer_selectors
 from reviewers.models import TierMembership
 from workflow import states
 
@@ -37,9 +38,7 @@ def decide_refusal(user, submission, *, signed_reviewer_ids=None):
             "state": states.STATE_LABELS[submission.state]}, CONFLICT
     task = submission.current_task
     if signed_reviewer_ids is None:
-        from reviewers.selectors import signed_reviewer_ids as load_signed
-
-        signed_reviewer_ids = load_signed(task.round_id)
+        signed_reviewer_ids = reviewer_selectors.signed_reviewer_ids(task.round_id)
     refusal = reviewer_permissions.decide_refusal(user, task, author_id=submission.draft.author_id,
                                                   signed_reviewer_ids=signed_reviewer_ids)
     if refusal:

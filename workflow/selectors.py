@@ -1,10 +1,12 @@
 """Reads for the workflow: the effective policy, submissions, the review queue."""
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.utils import timezone
 
-from content.models import MediaAccount
+from content.models import Draft, MediaAccount
+from content.selectors import account_list, accounts_user_may
 from reviewers import selectors as reviewer_selectors
-from workflow import states
-from workflow.models import ReviewPolicy, Submission
+from workflow import live, states
+from workflow.models import Notification, ReviewPolicy, Submission
 
 
 def policy_for_account(account):
@@ -86,8 +88,6 @@ def review_queue(user):
 
 def submissions_awaiting_publication(user):
     """Approved submissions on accounts the user may publish to."""
-    from content.selectors import accounts_user_may
-
     return (
         Submission.objects.filter(state=states.APPROVED, account__in=accounts_user_may(user, "publish_account"))
         .exclude(account__status=MediaAccount.Status.CLOSED)
@@ -117,8 +117,6 @@ def review_queue_filtered(user, *, account_id=None, tier=None, overdue_only=Fals
     annotated with ``precheck_summary``: the stored pre-check summary of its
     round ({"total", "by_severity": {"blocker", "warning", "info"}, ...}, or
     None for a round without a report). Still a fixed number of queries."""
-    from django.utils import timezone
-
     qs = review_queue(user).select_related("current_round").annotate(
         precheck_summary=F("current_round__precheck__summary"))
     if account_id:
@@ -156,8 +154,6 @@ def queue_filter_choices(user):
 def live_groups_for(user):
     """The channel-layer groups a user's open pages listen to: his own group
     (notifications) and one per tier membership (queue events, workflow.live)."""
-    from workflow import live
-
     groups = [live.user_group(user.pk)]
     groups += [live.membership_group(m) for m in reviewer_selectors.user_memberships(user)]
     return list(dict.fromkeys(groups))
@@ -174,8 +170,6 @@ def publications_of_publisher(user):
 
 def notifications_of(user, *, unread_only=False):
     """The user's notifications, newest first, with their submission."""
-    from workflow.models import Notification
-
     qs = Notification.objects.filter(recipient_id=user.pk).select_related("submission")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
@@ -183,8 +177,6 @@ def notifications_of(user, *, unread_only=False):
 
 
 def unread_notification_count(user):
-    from workflow.models import Notification
-
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
@@ -203,8 +195,6 @@ def submission_for_publication(publication_id):
 def account_registry(*, user, org=None, platform=None, status=None):
     """The registry as the user may see it (content.selectors.account_list),
     each row annotated with ``has_review_policy``."""
-    from content.selectors import account_list
-
     return accounts_with_policy_flag(account_list(user=user, org=org, platform=platform, status=status))
 
 
@@ -216,10 +206,6 @@ def account_registry_entry(account_id):
 
 
 def _drafts_with_latest_submission():
-    from django.db.models import OuterRef, Subquery
-
-    from content.models import Draft
-
     latest = Submission.objects.filter(draft=OuterRef("pk")).order_by("-created_at", "-pk")
     return (
         Draft.objects.select_related("account", "account__org", "author", "current_revision",

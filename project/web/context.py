@@ -1,7 +1,9 @@
 """Template context for every page: the navigation the user's roles open."""
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 
 from content import roles
+from workflow import selectors as workflow_selectors
 
 # (url name, label, roles that see it; empty = everyone logged in)
 NAV = (
@@ -49,9 +51,5 @@ def _notifications(user):
         url = reverse("web:notifications")
     except NoReverseMatch:
         return {}
-    from django.utils.functional import SimpleLazyObject
-
-    from workflow import selectors as workflow_selectors
-
     return {"notifications_url": url,
             "unread_notifications": SimpleLazyObject(lambda: workflow_selectors.unread_notification_count(user))}
