@@ -1,21 +1,26 @@
 """Reads: the reviewer's queue, rounds and decisions."""
+from __future__ import annotations
+
 import logging
 import threading
+from collections.abc import Iterable
+from typing import Any, Protocol
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
+from content.models import Organization, Revision, User
 from content.sanitize import clean_html, clean_text
 from reviewers.models import (
     SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PrecheckReport, ReviewRound, ReviewTask, TierMembership,
 )
-from reviewers.precheck import Lexicon, LexiconError, load_shipped_lexicon, run_precheck
+from reviewers.precheck import Lexicon, LexiconError, Report, load_shipped_lexicon, run_precheck
 from reviewers.precheck import LexiconEntry as PrecheckEntry
 from reviewers.precheck import lexicon_version as lexicon_version_of
 
 
-def membership_scope_q(memberships, prefix=""):
+def membership_scope_q(memberships: Iterable[TierMembership], prefix: str = "") -> Q:
     """A Q over tasks (or anything with ``tier`` and ``account``) covered by these memberships."""
     q = Q(pk__in=[])
     for m in memberships:
@@ -25,11 +30,11 @@ def membership_scope_q(memberships, prefix=""):
     return q
 
 
-def user_memberships(user):
+def user_memberships(user: User) -> list[TierMembership]:
     return list(TierMembership.objects.filter(user=user).select_related("org", "account"))
 
 
-def open_tasks_for(user, *, memberships=None):
+def open_tasks_for(user: User, *, memberships: list[TierMembership] | None = None) -> QuerySet[ReviewTask]:
     """Open tasks at tiers the user holds, minus those he may not decide:
     his own drafts and rounds where he already signed a tier. Oldest due first."""
     memberships = user_memberships(user) if memberships is None else memberships
@@ -46,7 +51,7 @@ def open_tasks_for(user, *, memberships=None):
     )
 
 
-def decisions_of_rounds(round_ids):
+def decisions_of_rounds(round_ids: Iterable[int]) -> QuerySet[Decision]:
     return (
         Decision.objects.filter(round_id__in=round_ids)
         .select_related("reviewer", "revision")
@@ -54,11 +59,11 @@ def decisions_of_rounds(round_ids):
     )
 
 
-def signed_reviewer_ids(round_id):
+def signed_reviewer_ids(round_id: int) -> set[int]:
     return set(Decision.objects.filter(round_id=round_id).values_list("reviewer_id", flat=True))
 
 
-def rounds_with_decisions(submission_id):
+def rounds_with_decisions(submission_id: int) -> QuerySet[ReviewRound]:
     """A submission's rounds, oldest first, each with its revision and its
     decisions (reviewer and revision loaded): three queries in all."""
     decisions = Decision.objects.select_related("reviewer", "revision").order_by("tier")
@@ -116,7 +121,7 @@ def _build_lexicon(key):
     return Lexicon(entries, version=f"db-{counter}-{lexicon_version_of(entries)[:8]}")
 
 
-def current_lexicon():
+def current_lexicon() -> Lexicon:
     """The lexicon in force: the enabled database entries (the shipped files
     when the table is empty). One query when nothing changed since this
     process last built it."""
@@ -137,8 +142,8 @@ def current_lexicon():
         return lexicon
 
 
-def precheck_run(*, title="", body_html="", is_repost=False, source_name="", source_url="", original_title="",
-                 lexicon=None):
+def precheck_run(*, title: str = "", body_html: str = "", is_repost: bool = False, source_name: str = "",
+                 source_url: str = "", original_title: str = "", lexicon: Lexicon | None = None) -> Report:
     """Run the pre-check on content that is not (yet) a revision, e.g. an
     editor's text before submitting. Writes nothing. The content is cleaned by
     the same HTML policy as a saved revision, so the findings are those the
@@ -150,7 +155,7 @@ def precheck_run(*, title="", body_html="", is_repost=False, source_name="", sou
         lexicon=current_lexicon() if lexicon is None else lexicon)
 
 
-def precheck_run_revision(revision, *, lexicon=None):
+def precheck_run_revision(revision: Revision, *, lexicon: Lexicon | None = None) -> Report:
     """The pre-check of a saved revision (a ``reviewers.precheck.Report``)."""
     return run_precheck(
         title=revision.title, body_html=revision.body_html, is_repost=revision.is_repost,
@@ -158,7 +163,7 @@ def precheck_run_revision(revision, *, lexicon=None):
         lexicon=current_lexicon() if lexicon is None else lexicon)
 
 
-def precheck_report_for(revision, *, lexicon_version=None):
+def precheck_report_for(revision: Revision, *, lexicon_version: str | None = None) -> PrecheckReport | None:
     """The stored report of a revision: for that lexicon version, else the
     latest one; None when the revision was never pre-checked."""
     qs = PrecheckReport.objects.filter(revision=revision)
@@ -167,7 +172,15 @@ def precheck_report_for(revision, *, lexicon_version=None):
     return qs.order_by("-created_at", "-id").first()
 
 
-def precheck_highlighted_html(report, *, field="body", text=None):
+class FindingsSource(Protocol):
+    """What precheck_highlighted_html reads: a stored PrecheckReport, or the
+    plain text and finding dicts of a check that was not stored."""
+
+    plain_text: str
+    findings: list[dict[str, Any]]
+
+
+def precheck_highlighted_html(report: FindingsSource, *, field: str = "body", text: str | None = None) -> SafeString:
     """The text of one field with every finding wrapped in ``<mark>``.
 
     ``field="body"`` highlights ``report.plain_text``; ``field="title"`` needs
@@ -200,7 +213,7 @@ def precheck_highlighted_html(report, *, field="body", text=None):
     return mark_safe("".join(parts))
 
 
-def memberships_in_subtree(org):
+def memberships_in_subtree(org: Organization | None) -> QuerySet[TierMembership]:
     """Tier memberships granted for a unit of ``org``'s subtree or for one of its
     accounts (every membership when ``org`` is None), shaped for a list page."""
     qs = TierMembership.objects.select_related("user", "user__org", "org", "account", "account__org")

@@ -1,15 +1,20 @@
 """Reads for the workflow: the effective policy, submissions, the review queue."""
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from content.models import Draft, MediaAccount
+from content.models import Draft, MediaAccount, Organization, User
 from content.selectors import account_list, accounts_user_may
 from reviewers import selectors as reviewer_selectors
 from workflow import live, states
 from workflow.models import Notification, ReviewPolicy, Submission
 
 
-def policy_for_account(account):
+def policy_for_account(account: MediaAccount) -> ReviewPolicy | None:
     """The nearest policy: the account's own, else the nearest unit's up the
     tree, else None (the built-in default applies)."""
     paths = account.org.ancestor_paths
@@ -27,13 +32,13 @@ def policy_for_account(account):
     return None
 
 
-def effective_gate(account):
+def effective_gate(account: MediaAccount) -> dict[str, Any]:
     """The pre-check gate for a new round on this account: {"secrecy_blocks",
     "blockers_need_override", "extra_tier"} (the defaults without a policy)."""
     return effective_review_setup(account)[2]
 
 
-def effective_review_setup(account):
+def effective_review_setup(account: MediaAccount) -> tuple[list[dict[str, Any]], bool, dict[str, Any]]:
     """(tier definitions, allow_author_publish, pre-check gate) for a new round,
     from one read of the effective policy."""
     policy = policy_for_account(account)
@@ -42,7 +47,7 @@ def effective_review_setup(account):
     return policy.tier_defs(), policy.allow_author_publish, policy.precheck_gate()
 
 
-def accounts_with_policy_flag(accounts_qs):
+def accounts_with_policy_flag(accounts_qs: QuerySet[MediaAccount]) -> QuerySet[MediaAccount]:
     """Annotate ``has_review_policy``: a policy configured for the account or a
     unit above it (the built-in default does not count).
 
@@ -59,11 +64,11 @@ def accounts_with_policy_flag(accounts_qs):
         has_review_policy=ExpressionWrapper(Q(own) | inherited, output_field=BooleanField()))
 
 
-def active_submission_for_draft(draft):
+def active_submission_for_draft(draft: Draft) -> Submission | None:
     return Submission.objects.filter(draft=draft, state__in=states.ACTIVE_STATES).first()
 
 
-def submission_detail(submission_id):
+def submission_detail(submission_id: int | str) -> Submission | None:
     """One submission with what the rules and pages read; None when unknown."""
     try:
         return Submission.objects.select_related(
@@ -74,7 +79,7 @@ def submission_detail(submission_id):
         return None
 
 
-def review_queue(user):
+def review_queue(user: User) -> QuerySet[Submission]:
     """The user's pending decisions: submissions whose current task he may
     decide, oldest due first. Costs a fixed number of queries."""
     tasks = reviewer_selectors.open_tasks_for(user)
@@ -86,7 +91,7 @@ def review_queue(user):
     )
 
 
-def submissions_awaiting_publication(user):
+def submissions_awaiting_publication(user: User) -> QuerySet[Submission]:
     """Approved submissions on accounts the user may publish to."""
     return (
         Submission.objects.filter(state=states.APPROVED, account__in=accounts_user_may(user, "publish_account"))
@@ -111,8 +116,9 @@ QUEUE_SORTS = {
 QUEUE_CLAIM_FILTERS = ("unclaimed", "claimed", "mine", "others")
 
 
-def review_queue_filtered(user, *, account_id=None, tier=None, overdue_only=False, claimed="", text="",
-                          sort="due", now=None):
+def review_queue_filtered(user: User, *, account_id: int | None = None, tier: int | None = None,
+                          overdue_only: bool = False, claimed: str = "", text: str = "", sort: str = "due",
+                          now: dt.datetime | None = None) -> QuerySet[Submission]:
     """review_queue(user) narrowed and ordered for the queue page, each row
     annotated with ``precheck_summary``: the stored pre-check summary of its
     round ({"total", "by_severity": {"blocker", "warning", "info"}, ...}, or
@@ -138,7 +144,7 @@ def review_queue_filtered(user, *, account_id=None, tier=None, overdue_only=Fals
     return qs.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["due"]))
 
 
-def queue_filter_choices(user):
+def queue_filter_choices(user: User) -> tuple[QuerySet[MediaAccount], list[int]]:
     """(accounts, tiers) that the user's tier memberships cover: the options of
     the queue page's filters. Two queries."""
     memberships = reviewer_selectors.user_memberships(user)
@@ -151,7 +157,7 @@ def queue_filter_choices(user):
     return accounts, sorted({m.tier for m in memberships})
 
 
-def live_groups_for(user):
+def live_groups_for(user: User) -> list[str]:
     """The channel-layer groups a user's open pages listen to: his own group
     (notifications) and one per tier membership (queue events, workflow.live)."""
     groups = [live.user_group(user.pk)]
@@ -159,7 +165,7 @@ def live_groups_for(user):
     return list(dict.fromkeys(groups))
 
 
-def publications_of_publisher(user):
+def publications_of_publisher(user: User) -> QuerySet[Submission]:
     """Submissions the user published, most recent publication first (retracted ones too)."""
     return (
         Submission.objects.filter(publication__publisher=user)
@@ -168,7 +174,7 @@ def publications_of_publisher(user):
     )
 
 
-def notifications_of(user, *, unread_only=False):
+def notifications_of(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The user's notifications, newest first, with their submission."""
     qs = Notification.objects.filter(recipient_id=user.pk).select_related("submission")
     if unread_only:
@@ -176,11 +182,11 @@ def notifications_of(user, *, unread_only=False):
     return qs.order_by("-created_at", "-id")
 
 
-def unread_notification_count(user):
+def unread_notification_count(user: User) -> int:
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
-def submission_for_publication(publication_id):
+def submission_for_publication(publication_id: int | str) -> Submission | None:
     """The submission a publication came from, shaped like submission_detail
     with its publication; None when unknown."""
     if not str(publication_id).isdigit():
@@ -192,13 +198,14 @@ def submission_for_publication(publication_id):
 
 # ---------------------------------------------------------------- reads shaped for the API (project/api)
 
-def account_registry(*, user, org=None, platform=None, status=None):
+def account_registry(*, user: User, org: Organization | None = None, platform: str | None = None,
+                     status: str | None = None) -> QuerySet[MediaAccount]:
     """The registry as the user may see it (content.selectors.account_list),
     each row annotated with ``has_review_policy``."""
     return accounts_with_policy_flag(account_list(user=user, org=org, platform=platform, status=status))
 
 
-def account_registry_entry(account_id):
+def account_registry_entry(account_id: int | str) -> MediaAccount | None:
     """One account with its unit and ``has_review_policy``; None when unknown."""
     if not str(account_id).isdigit():
         return None
@@ -215,7 +222,7 @@ def _drafts_with_latest_submission():
     )
 
 
-def draft_detail(draft_id):
+def draft_detail(draft_id: int | str) -> Draft | None:
     """A draft with its account, author and current revision, annotated with its
     latest submission (``latest_submission_id``/``_state``); None when unknown."""
     if not str(draft_id).isdigit():
@@ -223,12 +230,12 @@ def draft_detail(draft_id):
     return _drafts_with_latest_submission().filter(pk=draft_id).first()
 
 
-def drafts_of_author(user):
+def drafts_of_author(user: User) -> QuerySet[Draft]:
     """The user's own drafts, most recently changed first, shaped like draft_detail."""
     return _drafts_with_latest_submission().filter(author=user).order_by("-updated_at", "-id")
 
 
-def submission_with_history(submission_id):
+def submission_with_history(submission_id: int | str) -> Submission | None:
     """submission_detail plus ``review_rounds``: every round with its decisions."""
     if not str(submission_id).isdigit():
         return None
@@ -238,7 +245,7 @@ def submission_with_history(submission_id):
     return submission
 
 
-def policies_in_subtree(org):
+def policies_in_subtree(org: Organization | None) -> QuerySet[ReviewPolicy]:
     """Review policies of ``org``'s subtree (its units and their accounts; all
     when ``org`` is None) with their tiers, shaped for a list page."""
     qs = ReviewPolicy.objects.select_related("org", "account", "account__org").prefetch_related("tiers")
