@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import actions
 from audit.errors import AuditImmutable
+from audit.hashing import HASHED_FIELDS
 
 
 class CanonicalJSONEncoder(DjangoJSONEncoder):
@@ -81,8 +82,6 @@ class AuditEntry(models.Model):
 
     def hashed_fields(self):
         """The values the payload must hold, read from the columns."""
-        from audit.hashing import HASHED_FIELDS
-
         return {name: getattr(self, name) for name in HASHED_FIELDS}
 
     def save(self, *args, **kwargs):

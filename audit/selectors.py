@@ -1,9 +1,13 @@
 """Reads of the audit log: filtered trails and chain verification."""
+from __future__ import annotations
+
 import dataclasses
+import datetime as dt
 import hashlib
+from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from audit.hashing import GENESIS_HASH
 from audit.models import AuditChainHead, AuditEntry
@@ -11,9 +15,11 @@ from audit.models import AuditChainHead, AuditEntry
 ORDERS = ("seq", "-seq")  # oldest first (the chain's order), newest first
 
 
-def entry_list(*, org_path=None, action=None, actor_id=None, target_type=None, target_id=None,
-               account_id=None, draft_id=None, date_from=None, date_to=None, scope_paths=None,
-               include_unscoped=False, correlation_id=None, order="seq"):
+def entry_list(*, org_path: str | None = None, action: str | None = None, actor_id: int | None = None,
+               target_type: str | None = None, target_id: int | str | None = None, account_id: int | None = None,
+               draft_id: int | None = None, date_from: dt.datetime | None = None, date_to: dt.datetime | None = None,
+               scope_paths: Iterable[str] | None = None, include_unscoped: bool = False,
+               correlation_id: str | None = None, order: str = "seq") -> QuerySet[AuditEntry]:
     """Entries matching the filters, oldest first (``order="-seq"``: newest first).
 
     ``org_path`` selects a unit subtree; ``scope_paths`` limits the result to the
@@ -55,7 +61,7 @@ def entry_list(*, org_path=None, action=None, actor_id=None, target_type=None, t
     return qs.order_by(order)
 
 
-def action_counts(entries, actions):
+def action_counts(entries: QuerySet[AuditEntry], actions: Iterable[str]) -> dict[str, dict[str, int]]:
     """How many of ``entries`` carry each of ``actions``, and how many of those
     belong to no unit, in one query: {code: {"total": n, "unscoped": m}}."""
     aggregates = {}
@@ -101,7 +107,7 @@ def _column_break_sql(vendor):
     return f"SELECT MIN(seq) FROM {TABLE} WHERE json_extract(payload, {paths}) IS NOT json_array({rendered})"
 
 
-def chain_verify(*, chunk_size=5000):
+def chain_verify(*, chunk_size: int = 5000) -> VerifyResult:
     """Recompute the whole chain; name the first entry where it breaks.
 
     One pass re-hashes every stored payload in sequence order (a gap:

@@ -1,5 +1,10 @@
 """The single writer of the audit log."""
+from __future__ import annotations
+
 import json
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -15,7 +20,7 @@ from audit.models import AuditChainHead, AuditEntry
 _enabled = True
 
 
-def set_enabled(flag):
+def set_enabled(flag: bool) -> None:
     global _enabled
     _enabled = bool(flag)
 
@@ -25,7 +30,7 @@ def _json_safe(value):
     return sort_keys_deep(json.loads(json.dumps(value or {}, cls=DjangoJSONEncoder, ensure_ascii=False)))
 
 
-def actor_label_for(actor):
+def actor_label_for(actor: AbstractBaseUser | None) -> str:
     if actor is None:
         return ""
     full_name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
@@ -34,17 +39,17 @@ def actor_label_for(actor):
 
 def audit_record(
     *,
-    action,
-    actor=None,
-    actor_label=None,
-    target_type="",
-    target_id="",
-    org_path="",
-    account_id=None,
-    draft_id=None,
-    outcome=actions.OUTCOME_SUCCESS,
-    data=None,
-):
+    action: str,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str | None = None,
+    target_type: str = "",
+    target_id: int | str | None = "",
+    org_path: str | None = "",
+    account_id: int | None = None,
+    draft_id: int | None = None,
+    outcome: str = actions.OUTCOME_SUCCESS,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry | None:
     """Append one entry to the chain, inside the caller's transaction.
 
     ``data`` holds the structured details, by convention ``before`` / ``after``

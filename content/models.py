@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from content.errors import AccountClosed, Conflict
+from content.hashing import HASHED_CONTENT_FIELDS, content_hash
 from content.images import IMAGE_TYPES
 from content.roles import ROLES
 
@@ -45,6 +47,19 @@ class Organization(models.Model):
     def depth(self):
         return self.path.count("/") - 1
 
+    @property
+    def codes(self):
+        """The unit codes on the path, top first: '/GD/GZ/S1/' -> ['GD', 'GZ', 'S1']."""
+        return [code for code in self.path.split("/") if code]
+
+    @property
+    def ancestor_paths(self):
+        """The paths of every unit from the top down to this one:
+        '/GD/GZ/S1/' -> ['/GD/', '/GD/GZ/', '/GD/GZ/S1/'] (``[depth]`` is a
+        unit's child on the way down here)."""
+        codes = self.codes
+        return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
 
 class User(AbstractUser):
     """A person. Belongs to one unit; roles apply within that unit's subtree."""
@@ -70,8 +85,6 @@ class User(AbstractUser):
         return self.name or super().get_full_name()
 
     def is_locked(self, now=None):
-        from django.utils import timezone
-
         return self.locked_until is not None and self.locked_until > (now or timezone.now())
 
     def has_role(self, role):
@@ -270,13 +283,9 @@ class Revision(models.Model):
         super().save(*args, **kwargs)
 
     def hashed_fields(self):
-        from content.hashing import HASHED_CONTENT_FIELDS
-
         return {name: getattr(self, name) for name in HASHED_CONTENT_FIELDS}
 
     def recompute_hash(self):
-        from content.hashing import content_hash
-
         return content_hash(self.hashed_fields())
 
 

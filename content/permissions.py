@@ -6,6 +6,13 @@ an ``allowed_actions`` entry and the service's guard never disagree.
 from guardian.core import ObjectPermissionChecker
 
 from content import roles
+from content.models import AccountUserObjectPermission
+
+
+def is_active_user(user):
+    """A signed-in account that is not switched off: the first question of
+    every permission (anonymous users and deactivated accounts may do nothing)."""
+    return bool(user and user.is_authenticated and user.is_active)
 
 
 def _in_scope(user, org):
@@ -16,7 +23,7 @@ def _in_scope(user, org):
 
 def has_scoped_role(user, role, org):
     """The user holds ``role`` and ``org`` lies in his unit subtree."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -31,8 +38,6 @@ def has_account_perm(user, perm, account, checker=None):
     """An explicit object permission on the account. Superusers get no
     implicit grant here: authorisation to write or publish is always explicit."""
     if user.is_superuser:
-        from content.models import AccountUserObjectPermission
-
         return AccountUserObjectPermission.objects.filter(
             user=user, content_object=account, permission__codename=perm
         ).exists()
@@ -40,7 +45,7 @@ def has_account_perm(user, perm, account, checker=None):
 
 
 def can_view_account(user, account, checker=None):
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_active_user(user):
         return False
     if _in_scope(user, account.org):
         return True
@@ -63,14 +68,14 @@ def can_see_personal_data(user, account):
 
 def can_write_for(user, account, checker=None):
     """授权撰稿: an editor authorised for this account."""
-    if not (user and user.is_authenticated and user.is_active) or account.is_closed:
+    if not is_active_user(user) or account.is_closed:
         return False
     return has_account_perm(user, "draft_account", account, checker)
 
 
 def can_publish_to(user, account, checker=None):
     """授权发布: only a user holding the publish permission on the account."""
-    if not (user and user.is_authenticated and user.is_active) or account.is_closed:
+    if not is_active_user(user) or account.is_closed:
         return False
     return has_account_perm(user, "publish_account", account, checker)
 
@@ -100,15 +105,14 @@ def can_read_audit(user, org):
 def may_read_audit(user):
     """Whether the user reads the audit log at all: auditors (within their
     subtree, which the selectors apply) and superusers."""
-    return bool(user and user.is_authenticated and user.is_active
-                and (user.is_superuser or can_read_audit(user, user.org if user.org_id else None)))
+    return is_active_user(user) and (user.is_superuser or can_read_audit(user, user.org if user.org_id else None))
 
 
 def can_read_audit_without_unit(user):
     """Audit entries that belong to no unit (a failed login for an unknown
     username, ...) are read by superusers and by the auditors of a top-level
     unit (one without a parent), who answer for the whole tree."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_active_user(user):
         return False
     if user.is_superuser:
         return True
@@ -120,4 +124,4 @@ def can_keep_work_in_progress(user):
     """Autosave unsaved form content (content.models.WorkInProgress): any
     signed-in, active user, for himself only. Which forms he may use is the
     page's question (it asks can_edit_draft, the reviewers' decide rules)."""
-    return bool(user and user.is_authenticated and user.is_active)
+    return is_active_user(user)

@@ -1,28 +1,30 @@
 """Reads of units, accounts, drafts and publications, scoped by subtree."""
-from django.db.models import Q
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
 
 from audit import selectors as audit_selectors
-from content import permissions, roles
-from content.models import AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision
+from audit.models import AuditEntry
+from content import permissions
+from content.models import (
+    AccountFiling, AccountUserObjectPermission, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
+    WorkInProgress,
+)
 
 
-def org_subtree(org):
+def org_subtree(org: Organization) -> QuerySet[Organization]:
     """The unit and everything under it."""
     return Organization.objects.filter(path__startswith=org.path)
 
 
-def org_ancestors(org):
-    """The unit and every unit above it, nearest first."""
-    codes = [c for c in org.path.strip("/").split("/") if c]
-    by_code = {o.code: o for o in Organization.objects.filter(code__in=codes)}
-    return [by_code[c] for c in reversed(codes) if c in by_code]
-
-
-def in_subtree(org, path):
-    return org is not None and path.startswith(org.path)
-
-
-def scope_paths_for(user):
+def scope_paths_for(user: User) -> list[str] | None:
     """The subtree prefixes a user may read, or None for everything."""
     if user.is_superuser:
         return None
@@ -31,7 +33,7 @@ def scope_paths_for(user):
     return [user.org.path]
 
 
-def audit_entries_for(user, **filters):
+def audit_entries_for(user: User, **filters: Any) -> QuerySet[AuditEntry]:
     """The audit entries ``user`` may read that match ``filters`` (those of
     ``audit.selectors.entry_list``): his unit subtree, plus the entries without
     a unit when ``permissions.can_read_audit_without_unit``. The one scope that
@@ -41,13 +43,12 @@ def audit_entries_for(user, **filters):
                                       include_unscoped=permissions.can_read_audit_without_unit(user))
 
 
-def accounts_in_scope(user):
+def accounts_in_scope(user: User) -> QuerySet[MediaAccount]:
     """Accounts in the user's unit subtree, plus those he is authorised for."""
     qs = MediaAccount.objects.select_related("org")
     paths = scope_paths_for(user)
     if paths is None:
         return qs
-    from guardian.shortcuts import get_objects_for_user
 
     granted = get_objects_for_user(
         user, ["content.draft_account", "content.publish_account"], klass=MediaAccount,
@@ -59,7 +60,8 @@ def accounts_in_scope(user):
     return qs.filter(scope)
 
 
-def account_list(*, user, org=None, platform=None, status=None):
+def account_list(*, user: User, org: Organization | None = None, platform: str | None = None,
+                 status: str | None = None) -> QuerySet[MediaAccount]:
     qs = accounts_in_scope(user)
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
@@ -70,59 +72,21 @@ def account_list(*, user, org=None, platform=None, status=None):
     return qs.order_by("org__path", "name", "platform", "pk")
 
 
-def account_filings(*, account):
+def account_filings(*, account: MediaAccount) -> QuerySet[AccountFiling]:
     return AccountFiling.objects.filter(account=account).select_related("actor").order_by("created_at", "id")
 
 
-def accounts_user_may(user, perm):
+def accounts_user_may(user: User, perm: str) -> QuerySet[MediaAccount]:
     """Accounts on which the user holds an object permission ('draft_account' or 'publish_account')."""
-    from guardian.shortcuts import get_objects_for_user
-
     return get_objects_for_user(user, f"content.{perm}", klass=MediaAccount, with_superuser=False,
                                 accept_global_perms=False)
 
 
-def draft_list_for_author(*, user):
-    return (
-        Draft.objects.filter(author=user)
-        .select_related("account", "account__org", "current_revision")
-        .order_by("-updated_at", "-id")
-    )
-
-
-def draft_revisions(*, draft):
+def draft_revisions(*, draft: Draft) -> QuerySet[Revision]:
     return Revision.objects.filter(draft=draft).select_related("author").order_by("number")
 
 
-def publications_in_year(*, year, org=None):
-    qs = Publication.objects.filter(published_at__year=year)
-    if org is not None:
-        qs = qs.filter(account__org__path__startswith=org.path)
-    return qs
-
-
-def user_roles(user):
-    return set(user.roles or [])
-
-
-def users_with_role(role, *, org=None):
-    from content.models import User
-
-    qs = User.objects.filter(is_active=True).select_related("org")
-    if org is not None:
-        qs = qs.filter(org__path__startswith=org.path)
-    return [u for u in qs if role in (u.roles or [])]
-
-
-__all__ = [
-    "org_subtree", "org_ancestors", "in_subtree", "scope_paths_for", "audit_entries_for", "audit_target_names",
-    "accounts_in_scope", "account_list",
-    "account_filings", "accounts_user_may", "draft_list_for_author", "draft_revisions",
-    "publications_in_year", "user_roles", "users_with_role", "roles",
-]
-
-
-def draft_for_update(draft_id):
+def draft_for_update(draft_id: int | str) -> Draft | None:
     """Lock a draft row (inside the caller's transaction) and read it with its
     account, unit and current revision; None when the id is unknown."""
     if not str(draft_id).isdigit():
@@ -131,33 +95,33 @@ def draft_for_update(draft_id):
             .filter(pk=draft_id).first())
 
 
-def draft_current_revision_id(draft_id):
+def draft_current_revision_id(draft_id: int) -> int | None:
     return Draft.objects.filter(pk=draft_id).values_list("current_revision_id", flat=True).first()
 
 
-def account_by_id(account_id):
+def account_by_id(account_id: int | str) -> MediaAccount | None:
     if not str(account_id).isdigit():
         return None
     return MediaAccount.objects.select_related("org").filter(pk=account_id).first()
 
 
-def org_by_id(org_id):
+def org_by_id(org_id: int | str) -> Organization | None:
     if not str(org_id).isdigit():
         return None
     return Organization.objects.filter(pk=org_id).first()
 
 
-def org_by_code(code):
+def org_by_code(code: str) -> Organization | None:
     return Organization.objects.filter(code=code).first()
 
 
-def publication_for_update(publication_id):
+def publication_for_update(publication_id: int) -> Publication | None:
     return Publication.objects.select_for_update().filter(pk=publication_id).first()
 
 
 # ---------------------------------------------------------------- reads shaped for the web pages (project/web)
 
-def org_names(org_ids):
+def org_names(org_ids: Iterable[object]) -> dict[int, str]:
     """{id: name} of the given units, in one query (for filings that record unit ids)."""
     ids = {i for i in org_ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
     if not ids:
@@ -165,35 +129,27 @@ def org_names(org_ids):
     return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
-def user_by_username(username):
-    from content.models import User
-
+def user_by_username(username: str | None) -> User | None:
     return User.objects.select_related("org").filter(username=username).first() if username else None
 
 
-def user_by_id(user_id):
-    from content.models import User
-
+def user_by_id(user_id: int | str) -> User | None:
     if not str(user_id).isdigit():
         return None
     return User.objects.select_related("org").filter(pk=user_id).first()
 
 
-def users_in_subtree(org):
+def users_in_subtree(org: Organization | None) -> QuerySet[User]:
     """Every user of the unit subtree (None: all users), by unit then username."""
-    from content.models import User
-
     qs = User.objects.select_related("org")
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
     return qs.order_by("org__path", "username")
 
 
-def account_grants_in_subtree(org):
+def account_grants_in_subtree(org: Organization | None) -> QuerySet[AccountUserObjectPermission]:
     """授权撰稿 / 授权发布 on the accounts of a unit subtree (None: all), with
     user, account and permission read in the same query."""
-    from content.models import AccountUserObjectPermission
-
     qs = AccountUserObjectPermission.objects.select_related(
         "user", "content_object", "content_object__org", "permission")
     if org is not None:
@@ -201,10 +157,8 @@ def account_grants_in_subtree(org):
     return qs.order_by("content_object__org__path", "content_object__name", "user__username", "permission__codename")
 
 
-def image_by_key(key):
+def image_by_key(key: str) -> Image | None:
     """An uploaded image by its generated name, with its account and unit; None when unknown."""
-    from content.models import Image
-
     return Image.objects.select_related("account", "account__org").filter(key=str(key)).first()
 
 
@@ -223,13 +177,11 @@ _AUDIT_TARGETS = {
 }
 
 
-def audit_target_names(target_type, ids):
+def audit_target_names(target_type: str, ids: Iterable[int]) -> dict[int, str] | None:
     """{id: name} of this app's objects among ``ids`` (those that still exist),
     for audit entries whose target is ``target_type``; None when the type is
     not this app's. One query."""
     if target_type == "content.user":
-        from content.models import User
-
         return {u.pk: _user_name(u) for u in User.objects.filter(pk__in=ids).only("pk", "username", "name")}
     spec = _AUDIT_TARGETS.get(target_type)
     if spec is None:
@@ -240,23 +192,16 @@ def audit_target_names(target_type, ids):
 
 # ---------------------------------------------------------------- work in progress (autosave)
 
-def work_in_progress_cutoff(now=None):
+def work_in_progress_cutoff(now: dt.datetime | None = None) -> dt.datetime:
     """Work in progress saved before this time has expired (WORK_IN_PROGRESS_TTL_DAYS)."""
-    import datetime as dt
-
-    from django.conf import settings
-    from django.utils import timezone
-
     return (now or timezone.now()) - dt.timedelta(days=settings.WORK_IN_PROGRESS_TTL_DAYS)
 
 
-def work_in_progress_for(user, key):
+def work_in_progress_for(user: User, key: str) -> WorkInProgress | None:
     """The user's own unexpired work in progress of the form ``key``, or None.
 
     The only read of ``WorkInProgress``: always by owner, so nobody — not an
     administrator, not a superuser — reads another person's unsaved work."""
-    from content.models import WorkInProgress
-
     if not (user and user.is_authenticated) or not isinstance(key, str):
         return None
     return WorkInProgress.objects.filter(owner=user, key=key, updated_at__gte=work_in_progress_cutoff()).first()

@@ -5,12 +5,21 @@ validates, locks what it changes, writes, and records its audit entry in the
 same transaction. Functions marked "building block" are called inside a
 higher service's transaction (in workflow) that does the auditing.
 """
+from __future__ import annotations
+
 import datetime as dt
+import hashlib
 import json
 import re
+import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -22,6 +31,7 @@ from audit.services import audit_record
 from content import permissions, roles
 from content.errors import NotAllowed, NotFound, ValidationFailed
 from content.hashing import content_hash
+from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, sniff_image_type
 from content.models import (
     REGISTRY_FIELDS, AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
     WorkInProgress,
@@ -55,7 +65,7 @@ def _registry_value(account, field):
     return value
 
 
-def registry_snapshot(account):
+def registry_snapshot(account: MediaAccount) -> dict[str, Any]:
     snap = {field: _registry_value(account, field) for field in REGISTRY_FIELDS}
     snap["org_code"] = account.org.code
     snap["org_name"] = account.org.name
@@ -142,7 +152,8 @@ def _apply_registry_fields(account, fields):
 # ---------------------------------------------------------------- units and users
 
 @transaction.atomic
-def org_create(*, actor, code, name, short_name, kind, parent=None):
+def org_create(*, actor: User | None, code: str, name: str, short_name: str, kind: str,
+               parent: Organization | int | str | None = None) -> Organization:
     parent_org = _resolve_org(parent) if parent is not None else None
     if actor is not None and not actor.is_superuser:
         if parent_org is None or not permissions.can_manage_users(actor, parent_org):
@@ -158,8 +169,9 @@ def org_create(*, actor, code, name, short_name, kind, parent=None):
 
 
 @transaction.atomic
-def user_create(*, actor, username, password, name="", org=None, roles_=(), mobile="", wechat="", email="",
-                is_staff=False):
+def user_create(*, actor: User | None, username: str, password: str | None, name: str = "",
+                org: Organization | int | str | None = None, roles_: Iterable[str] = (), mobile: str = "",
+                wechat: str = "", email: str = "", is_staff: bool = False) -> User:
     org_obj = _resolve_org(org) if org is not None else None
     if actor is not None and not actor.is_superuser and not permissions.can_manage_users(actor, org_obj):
         raise NotAllowed()
@@ -188,7 +200,7 @@ USER_PROFILE_FIELDS = ("name", "org", "mobile", "wechat", "email", "is_active", 
 
 
 @transaction.atomic
-def user_update(*, actor, user_id, **changes):
+def user_update(*, actor: User, user_id: int, **changes: Any) -> User:
     """Change a user's profile, unit or active/staff flags (not roles: user_set_roles)."""
     try:
         user = User.objects.select_for_update(of=("self",)).select_related("org").get(pk=user_id)
@@ -218,7 +230,7 @@ def user_update(*, actor, user_id, **changes):
 
 
 @transaction.atomic
-def org_update(*, actor, org_id, name=None, short_name=None):
+def org_update(*, actor: User, org_id: int, name: str | None = None, short_name: str | None = None) -> Organization:
     """Rename a unit. Codes and the tree position stay: they are in every path."""
     org = Organization.objects.select_for_update().filter(pk=org_id).first()
     if org is None:
@@ -238,7 +250,7 @@ def org_update(*, actor, org_id, name=None, short_name=None):
 
 
 @transaction.atomic
-def user_login_failure(*, username, max_failures, lock_minutes):
+def user_login_failure(*, username: str, max_failures: int, lock_minutes: int) -> User | None:
     """Count a failed login for an existing user; lock him after too many.
 
     Returns the user when this failure locked him, else None. Unknown
@@ -262,7 +274,7 @@ def user_login_failure(*, username, max_failures, lock_minutes):
     return None
 
 
-def user_login_success(*, user):
+def user_login_success(*, user: User) -> None:
     """Reset the failure counter after a successful login."""
     if user.failed_logins or user.locked_until:
         User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
@@ -277,7 +289,7 @@ def _validate_roles(values):
 
 
 @transaction.atomic
-def user_set_roles(*, actor, user_id, roles_):
+def user_set_roles(*, actor: User, user_id: int, roles_: Iterable[str]) -> User:
     try:
         user = User.objects.select_for_update(of=("self",)).select_related("org").get(pk=user_id)
     except User.DoesNotExist:
@@ -296,7 +308,7 @@ def user_set_roles(*, actor, user_id, roles_):
 # ---------------------------------------------------------------- registry
 
 @transaction.atomic
-def account_open(*, actor, org, note="", **fields):
+def account_open(*, actor: User, org: Organization | int | str, note: str = "", **fields: Any) -> MediaAccount:
     """Register a new account: a filing of kind 开设."""
     org_obj = _resolve_org(org)
     if not permissions.can_manage_account(actor, org_obj):
@@ -321,7 +333,8 @@ def account_open(*, actor, org, note="", **fields):
 
 
 @transaction.atomic
-def account_change(*, actor, account_id, changes, note=""):
+def account_change(*, actor: User, account_id: int, changes: dict[str, Any] | None,
+                   note: str = "") -> MediaAccount:
     """Change registry fields: a filing of kind 变更 listing each changed field."""
     account = _lock_account(account_id)
     if not permissions.can_manage_account(actor, account):
@@ -350,7 +363,7 @@ def account_change(*, actor, account_id, changes, note=""):
 
 
 @transaction.atomic
-def account_close(*, actor, account_id, reason=""):
+def account_close(*, actor: User, account_id: int, reason: str = "") -> MediaAccount:
     """Close an account: a filing of kind 注销. A closed account takes no new
     drafts, submissions or publications."""
     account = _lock_account(account_id)
@@ -389,19 +402,20 @@ def _account_perm_change(*, actor, account_id, user_id, perm, grant):
 
 
 @transaction.atomic
-def account_permission_grant(*, actor, account_id, user_id, perm):
+def account_permission_grant(*, actor: User, account_id: int, user_id: int, perm: str) -> MediaAccount:
     """Authorise a user to write drafts for, or publish to, an account."""
     return _account_perm_change(actor=actor, account_id=account_id, user_id=user_id, perm=perm, grant=True)
 
 
 @transaction.atomic
-def account_permission_revoke(*, actor, account_id, user_id, perm):
+def account_permission_revoke(*, actor: User, account_id: int, user_id: int, perm: str) -> MediaAccount:
     return _account_perm_change(actor=actor, account_id=account_id, user_id=user_id, perm=perm, grant=False)
 
 
 # ---------------------------------------------------------------- drafts
 
-def build_revision_fields(*, title, body, is_repost=False, source_name="", source_url="", original_title=""):
+def build_revision_fields(*, title: str, body: str, is_repost: bool = False, source_name: str = "",
+                          source_url: str = "", original_title: str = "") -> dict[str, Any]:
     """Sanitise and validate revision content; return the fields and hash."""
     fields = {
         "title": clean_text(title),
@@ -417,8 +431,6 @@ def build_revision_fields(*, title, body, is_repost=False, source_name="", sourc
     elif len(fields["title"]) > 300:
         errors["title"] = [_("标题不能超过 300 个字符")]
     if fields["source_url"]:
-        from django.core.validators import URLValidator
-
         try:
             URLValidator(schemes=["http", "https"])(fields["source_url"])
         except ValidationError:
@@ -430,7 +442,7 @@ def build_revision_fields(*, title, body, is_repost=False, source_name="", sourc
     return fields
 
 
-def revision_append(*, actor, draft, fields):
+def revision_append(*, actor: User, draft: Draft, fields: dict[str, Any]) -> Revision:
     """Building block: add the next immutable revision to a locked draft."""
     number = (draft.current_revision.number if draft.current_revision_id else 0) + 1
     revision = Revision.objects.create(draft=draft, number=number, author=actor, **fields)
@@ -444,7 +456,7 @@ REPOST_FIELD_LABELS = {"source_name": gettext_lazy("来源名称"), "source_url"
                        "original_title": gettext_lazy("原标题")}
 
 
-def repost_missing_fields(revision):
+def repost_missing_fields(revision: Revision) -> dict[str, list[str]]:
     """The repost fields a submission still needs (转载须注明来源、可追溯):
     {field: [message]}, in the order of REPOST_FIELD_LABELS."""
     if not revision.is_repost:
@@ -453,7 +465,7 @@ def repost_missing_fields(revision):
             for name, label in REPOST_FIELD_LABELS.items() if not getattr(revision, name)}
 
 
-def repost_check(revision):
+def repost_check(revision: Revision) -> None:
     """Refuse a repost that lacks a traceable source (ValidationFailed
     ``repost_incomplete``, naming each missing field)."""
     missing = repost_missing_fields(revision)
@@ -463,13 +475,13 @@ def repost_check(revision):
                                fields=missing)
 
 
-def draft_audit_data(revision):
+def draft_audit_data(revision: Revision) -> dict[str, Any]:
     return {"revision": revision.number, "hash": revision.content_hash, "title": revision.title}
 
 
 @transaction.atomic
-def draft_create(*, actor, account_id, title, body="", is_repost=False, source_name="", source_url="",
-                 original_title=""):
+def draft_create(*, actor: User, account_id: int, title: str, body: str = "", is_repost: bool = False,
+                 source_name: str = "", source_url: str = "", original_title: str = "") -> Draft:
     """Create a draft for an account with its first revision."""
     try:
         account = MediaAccount.objects.select_related("org").get(pk=account_id)
@@ -510,7 +522,7 @@ def _read_upload(file, limit):
 
 
 @transaction.atomic
-def image_upload(*, actor, account_id, file, source, alt=""):
+def image_upload(*, actor: User, account_id: int | str, file: File | None, source: str, alt: str = "") -> Image:
     """Store an image an editor uploads for an account's drafts.
 
     The type is decided by the file's first bytes (PNG, JPEG, GIF, WebP; never
@@ -518,15 +530,6 @@ def image_upload(*, actor, account_id, file, source, alt=""):
     is required, and the actor must be authorised to write for the account. The
     file is stored under MEDIA_ROOT with a generated name; audited.
     """
-    import hashlib
-    import uuid
-
-    from django.conf import settings
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, sniff_image_type
-
     account = MediaAccount.objects.select_related("org").filter(
         pk=account_id if str(account_id).isdigit() else None).first()
     if account is None:
@@ -580,7 +583,8 @@ def image_upload(*, actor, account_id, file, source, alt=""):
 
 # ---------------------------------------------------------------- publications (building blocks)
 
-def publication_create(*, actor, draft, revision, external_url="", external_id=""):
+def publication_create(*, actor: User, draft: Draft, revision: Revision, external_url: str = "",
+                       external_id: str = "") -> Publication:
     """Building block: record a publication of an approved revision."""
     return Publication.objects.create(
         account=draft.account, draft=draft, revision=revision, content_hash=revision.content_hash,
@@ -588,7 +592,7 @@ def publication_create(*, actor, draft, revision, external_url="", external_id="
     )
 
 
-def publication_mark_retracted(*, actor, publication, reason):
+def publication_mark_retracted(*, actor: User, publication: Publication, reason: str) -> Publication:
     """Building block: mark a publication retracted; the record stays."""
     publication.is_retracted = True
     publication.retracted_at = timezone.now()
@@ -647,11 +651,12 @@ def _wip_values(data, html_fields):
     return values
 
 
-def wip_size_label(size):
+def wip_size_label(size: int) -> str:
     return f"{size / 1048576:.1f} MB" if size >= 104858 else f"{max(1, round(size / 1024))} KB"
 
 
-def work_in_progress_save(*, actor, key, data, base="", html_fields=()):
+def work_in_progress_save(*, actor: User, key: str, data: dict[str, Any], base: str = "",
+                          html_fields: Iterable[str] = ()) -> WorkInProgress:
     """Keep the actor's unsaved content of one form (one entry per owner and
     form, replaced on every save).
 
@@ -687,7 +692,7 @@ def work_in_progress_save(*, actor, key, data, base="", html_fields=()):
     return entry
 
 
-def work_in_progress_discard(*, actor, key):
+def work_in_progress_discard(*, actor: User, key: str) -> bool:
     """Delete the actor's work in progress of one form (after the real save,
     submission or decision, or when he chooses 放弃). Returns whether there
     was one. Not audited."""
@@ -699,7 +704,7 @@ def work_in_progress_discard(*, actor, key):
     return bool(deleted)
 
 
-def work_in_progress_purge(*, now=None):
+def work_in_progress_purge(*, now: dt.datetime | None = None) -> int:
     """Delete every expired entry (``manage.py purge_work_in_progress``); returns how many."""
     deleted, _rows = WorkInProgress.objects.filter(updated_at__lt=work_in_progress_cutoff(now)).delete()
     return deleted

@@ -6,6 +6,7 @@ password; every path that authenticates (admin, pages, API token) goes
 through here.
 """
 from django.contrib.auth.backends import ModelBackend
+from django.utils import timezone
 
 from content.models import User
 
@@ -17,8 +18,6 @@ class LockoutModelBackend(ModelBackend):
         if username is not None:
             locked = User.objects.filter(username=username).values_list("locked_until", flat=True).first()
             if locked is not None:
-                from django.utils import timezone
-
                 if locked > timezone.now():
                     # Run the hasher anyway so a locked account answers in the same time.
                     User().set_password(password)

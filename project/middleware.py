@@ -1,6 +1,7 @@
 """Request middleware: audit context, domain errors mapped to 4xx, the idle
 session, and the way back to a form after signing in again."""
 import time
+from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from audit.context import audit_context
+from audit.context import audit_context, current_correlation_id
 from content.errors import DomainError
 from project.errors import error_body, status_for
 
@@ -19,8 +20,6 @@ from project.errors import error_body, status_for
 def client_address(request):
     """The client address; X-Forwarded-For is trusted only when the deployment
     says a proxy sets it (TRUSTED_PROXY_COUNT)."""
-    from django.conf import settings
-
     hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
     if hops:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
@@ -40,8 +39,6 @@ class AuditContextMiddleware:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         cid = incoming if incoming.isalnum() and 8 <= len(incoming) <= 64 else None
         with audit_context(source_ip=client_address(request), correlation_id=cid):
-            from audit.context import current_correlation_id
-
             request.correlation_id = current_correlation_id()
             response = self.get_response(request)
         response["X-Request-ID"] = request.correlation_id
@@ -81,8 +78,6 @@ LAST_ACTIVITY_KEY = "_last_activity"
 def session_passive(view):
     """Mark a view's requests as not extending the idle session (see
     ``IdleSessionMiddleware``). Such a view must not write the session."""
-    from functools import wraps
-
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         mark_session_passive(request)

@@ -1,18 +1,14 @@
 """Who may see statistics, the notice's forms and the dormant watch."""
 from content import roles
-from content.permissions import can_see_personal_data, has_scoped_role
+from content.permissions import can_see_personal_data, has_scoped_role, is_active_user
 
 STATS_ROLES = (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)
-
-
-def _active(user):
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 def can_view_statistics(user, org):
     """Statistics and the forms of a unit subtree: account managers, unit
     administrators and auditors whose subtree contains ``org``; superusers."""
-    if not _active(user) or org is None:
+    if not is_active_user(user) or org is None:
         return False
     return any(has_scoped_role(user, role, org) for role in STATS_ROLES)
 
@@ -21,7 +17,7 @@ def can_view_filing_form(user, account):
     """附件3 of a filing (it carries phone numbers): whoever may see the
     account's personal data (account managers, unit administrators, auditors
     of its subtree; superusers)."""
-    return _active(user) and can_see_personal_data(user, account)
+    return is_active_user(user) and can_see_personal_data(user, account)
 
 
 def can_watch_dormant(user, org):

@@ -20,16 +20,19 @@ accounts and publications (tests assert it). Periods are
 ``reporting.periods``; who may see what is ``reporting.permissions``; the
 audited exports are ``reporting.services``.
 """
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from content import roles
-from content.models import AccountFiling, MediaAccount, Organization, Platform, Publication
-from content.permissions import can_see_personal_data
+from content.models import AccountFiling, MediaAccount, Organization, Platform, Publication, User
+from content.permissions import can_see_personal_data, is_active_user
 from reporting.periods import Period
 from workflow.selectors import accounts_with_policy_flag
 
@@ -61,7 +64,7 @@ FORM2_ROWS = (
 
 # ---------------------------------------------------------------- defaults
 
-def statistics_home_org(user):
+def statistics_home_org(user: User) -> Organization | None:
     """The unit whose statistics a user sees by default: his own; for a
     superuser without a unit, the first top-level unit. None when he has none."""
     if user.org_id:
@@ -73,7 +76,7 @@ def statistics_home_org(user):
 
 # ---------------------------------------------------------------- the accounts of a period
 
-def accounts_for_period(org, period):
+def accounts_for_period(org: Organization, period: Period) -> QuerySet[MediaAccount]:
     """Accounts of ``org``'s subtree that count for ``period``: opened before it
     ends, not closed before it starts. One query when evaluated."""
     opened = Q(opened_on__lt=period.last_day + dt.timedelta(days=1)) | Q(
@@ -85,7 +88,7 @@ def accounts_for_period(org, period):
             .select_related("org").order_by("org__path", "name", "platform", "pk"))
 
 
-def publication_counts(accounts_qs, period):
+def publication_counts(accounts_qs: QuerySet[MediaAccount], period: Period) -> dict[int, tuple[int, int]]:
     """{account id: (published, retracted)} for ``period``, in one GROUP BY
     query. ``published`` leaves retracted publications out."""
     rows = (Publication.objects
@@ -98,7 +101,8 @@ def publication_counts(accounts_qs, period):
     return {r["account_id"]: (r["published"], r["retracted"]) for r in rows}
 
 
-def monthly_counts(accounts_qs, period):
+def monthly_counts(accounts_qs: QuerySet[MediaAccount],
+                   period: Period) -> dict[int, tuple[list[int], list[int]]]:
     """{account id: ([published per month], [retracted per month])}, one query:
     a conditional count per month bucket (local-time bounds, no date
     functions in SQL, so it is the same on SQLite and PostgreSQL)."""
@@ -188,7 +192,8 @@ class RegistryRecord:
         return str(Platform(self.platform).label) if self.platform in Platform.values else self.platform
 
 
-def account_rows(*, org, period, viewer=None, monthly=True, policy_flag=False):
+def account_rows(*, org: Organization, period: Period, viewer: User | None = None, monthly: bool = True,
+                 policy_flag: bool = False) -> list[AccountRow]:
     """The rows of a period: each included account with its counts. A fixed
     number of queries: the accounts, the subtree's units, the counts (and the
     policy paths for the flag, the viewer's unit for personal-data checks)."""
@@ -218,7 +223,7 @@ def account_rows(*, org, period, viewer=None, monthly=True, policy_flag=False):
     return rows
 
 
-def publication_statistics(*, org, period, viewer=None):
+def publication_statistics(*, org: Organization, period: Period, viewer: User | None = None) -> PublicationStats:
     """Per-account yearly (or range) and monthly counts, the units directly
     below ``org`` rolled up (a city bureau's figures include its schools), and
     totals. A fixed number of queries whatever the size."""
@@ -228,13 +233,11 @@ def publication_statistics(*, org, period, viewer=None):
     children = list(Organization.objects.filter(parent=org).order_by("path"))
     own = UnitRow(org=org, own=True, monthly=[0] * n)
     units = {c.path: UnitRow(org=c, own=False, monthly=[0] * n) for c in children}
-    depth = org.path.count("/")
     stats = PublicationStats(org=org, period=period, months=months, rows=rows, units=[own, *units.values()],
                              monthly=[0] * n, monthly_retracted=[0] * n)
     for row in rows:
-        path = row.account.org.path
-        child_path = "/".join(path.split("/")[:depth + 1]) + "/"
-        unit = units.get(child_path, own) if path != org.path else own
+        unit_org = row.account.org
+        unit = units.get(unit_org.ancestor_paths[org.depth], own) if unit_org.path != org.path else own
         unit.accounts += 1
         unit.published += row.published
         unit.retracted += row.retracted
@@ -249,12 +252,12 @@ def publication_statistics(*, org, period, viewer=None):
     return stats
 
 
-def form1_rows(*, org, period, viewer=None):
+def form1_rows(*, org: Organization, period: Period, viewer: User | None = None) -> list[AccountRow]:
     """附件1: every included account with its figure and the policy flag."""
     return account_rows(org=org, period=period, viewer=viewer, monthly=False, policy_flag=True)
 
 
-def form2_table(rows):
+def form2_table(rows: Sequence[AccountRow]) -> dict[str, dict[str, int]]:
     """附件2 from 附件1's rows: {row key: {column: count, "total": count}}."""
     table = {}
     for key, test in FORM2_ROWS:
@@ -273,7 +276,7 @@ class FilingRow:
     show_personal: bool = True
 
 
-def filings_for_period(*, org, period, viewer=None):
+def filings_for_period(*, org: Organization, period: Period, viewer: User | None = None) -> list[FilingRow]:
     """附件4: every filing (开设/变更/注销) made during the period for accounts of
     ``org``'s subtree, oldest first. Two queries."""
     filings = list(AccountFiling.objects
@@ -284,7 +287,7 @@ def filings_for_period(*, org, period, viewer=None):
             for f in filings]
 
 
-def filing_detail(filing_id):
+def filing_detail(filing_id: int | str) -> AccountFiling | None:
     if not str(filing_id).isdigit():
         return None
     return (AccountFiling.objects.select_related("account", "account__org", "actor")
@@ -297,7 +300,7 @@ LEVELS = ("warn", "escalate", "fail")
 LEVEL_LABELS = {"warn": "提醒", "escalate": "督办", "fail": "不合格"}
 
 
-def dormant_thresholds():
+def dormant_thresholds() -> tuple[int, int, int]:
     """(warn, escalate, fail) days from the settings (DORMANT_*_DAYS)."""
     warn = int(settings.DORMANT_WARN_DAYS)
     escalate = int(settings.DORMANT_ESCALATE_DAYS)
@@ -305,7 +308,7 @@ def dormant_thresholds():
     return warn, escalate, fail
 
 
-def dormant_level(days, thresholds=None):
+def dormant_level(days: int, thresholds: tuple[int, int, int] | None = None) -> str | None:
     """The level for ``days`` without a publication, or None."""
     warn, escalate, fail = thresholds or dormant_thresholds()
     if days >= fail:
@@ -375,7 +378,7 @@ class DormantReport:
         }
 
 
-def dormant_accounts(*, org=None, today=None):
+def dormant_accounts(*, org: Organization | None = None, today: dt.date | None = None) -> DormantReport:
     """Open accounts of ``org``'s subtree (every unit when None) without a
     non-retracted publication for at least DORMANT_WARN_DAYS days, longest
     silence first. One query."""
@@ -406,11 +409,11 @@ def dormant_accounts(*, org=None, today=None):
     return DormantReport(org=org, as_of=today, thresholds=thresholds, items=items, checked=checked)
 
 
-def dormant_for_user(user):
+def dormant_for_user(user: User | None) -> DormantReport | None:
     """The dormant report of the user's subtree for the home page, or None when
     he is not an account manager or unit administrator (superusers: every
     unit)."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_active_user(user):
         return None
     if user.is_superuser:
         return dormant_accounts(org=user.org if user.org_id else None)

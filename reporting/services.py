@@ -4,6 +4,9 @@ management commands). Each reads, builds the file in memory, and records one
 audit entry (with the file's name, size and SHA-256) in its own transaction;
 a refused or failed export writes nothing.
 """
+from __future__ import annotations
+
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
@@ -13,7 +16,9 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from content.errors import NotAllowed, ValidationFailed
+from content.models import Organization, User
 from reporting import notice_forms, permissions, selectors, spreadsheets
+from reporting.periods import Period
 
 FORMS = ("12", "1", "2", "4")
 FILE_FORMATS = ("xls", "xlsx", "zip")
@@ -62,7 +67,8 @@ def _audit(action, *, actor, org, channel, data):
                             target_id=org.pk, org_path=org.path, data={"channel": channel, **data})
 
 
-def statistics_export(*, actor, org, period, form="12", file_format="xls", channel="web", today=None):
+def statistics_export(*, actor: User | None, org: Organization, period: Period, form: str = "12",
+                      file_format: str = "xls", channel: str = "web", today: dt.date | None = None) -> ExportFile:
     """附件1 and/or 附件2 (statistics) or 附件4 (filings) of ``org``'s subtree for
     ``period``, as one file:
 
@@ -120,7 +126,8 @@ def statistics_export(*, actor, org, period, form="12", file_format="xls", chann
     return export
 
 
-def filing_form_export(*, actor, filing_id, file_format="html", channel="web", today=None):
+def filing_form_export(*, actor: User | None, filing_id: int | str, file_format: str = "html", channel: str = "web",
+                       today: dt.date | None = None) -> tuple[notice_forms.Form3, ExportFile | None]:
     """附件3 for one filing: ``(Form3, ExportFile or None)``. ``html`` returns
     the form for the print page (no file); ``xls``/``xlsx`` also the file.
     Only whoever may see the account's personal data may open it; an unknown

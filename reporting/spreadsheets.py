@@ -10,7 +10,11 @@ larger sheet with a domain error (code ``xls_too_many_rows``) that suggests
 import io
 import zipfile
 
+import xlwt
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.utils import get_column_letter
 
 from content.errors import ValidationFailed
 from reporting.notice_forms import XLS_MAX_ROWS
@@ -50,8 +54,6 @@ _XLS_STYLES = {
 
 
 def _xls_styles():
-    import xlwt
-
     styles = {name: xlwt.easyxf(spec) for name, spec in _XLS_STYLES.items()}
     styles["number"].num_format_str = "0"
     return styles
@@ -86,8 +88,6 @@ def _xls_sheet(book, sheet, styles):
 
 def write_xls(sheets):
     """One .xls workbook (BIFF8) holding ``sheets``; refuses a sheet too long for it."""
-    import xlwt
-
     for sheet in sheets:
         check_xls_rows(sheet.row_count)
     book = xlwt.Workbook(encoding="utf-8")
@@ -102,8 +102,6 @@ def write_xls(sheets):
 # ---------------------------------------------------------------- .xlsx (openpyxl)
 
 def _xlsx_styles():
-    from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
-
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
 
@@ -133,9 +131,6 @@ def _xlsx_styles():
 
 def write_xlsx(sheets):
     """One .xlsx workbook holding ``sheets``."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
     book = Workbook()
     book.remove(book.active)
     styles = _xlsx_styles()

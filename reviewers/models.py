@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from content.models import Draft, MediaAccount, Organization, Revision
 from reviewers.checklist import DIMENSION_LABELS, DIMENSIONS, VERDICTS, VERDICT_LABELS
+from reviewers.precheck import LexiconEntry as PrecheckEntry
 
 VERDICT_CHOICES = [(v, VERDICT_LABELS[v]) for v in VERDICTS]
 DIMENSION_CHOICES = [(d, DIMENSION_LABELS[d]) for d in DIMENSIONS]
@@ -179,8 +180,6 @@ class Decision(models.Model):
 
     @property
     def verdicts(self):
-        from reviewers.checklist import DIMENSIONS
-
         return {dim: getattr(self, dim) for dim in DIMENSIONS}
 
 
@@ -225,9 +224,7 @@ class LexiconEntry(models.Model):
 
     def as_precheck_entry(self):
         """The pure library's value object for this row."""
-        from reviewers.precheck import LexiconEntry as Entry
-
-        return Entry(self.wrong, self.right, self.dimension, self.severity, self.note, self.enabled)
+        return PrecheckEntry(self.wrong, self.right, self.dimension, self.severity, self.note, self.enabled)
 
 
 class LexiconState(models.Model):

@@ -7,19 +7,13 @@ from content import roles
 from reviewers.models import TierMembership
 
 
-def ancestor_paths(path):
-    """'/GD/GZ/S1/' -> ['/GD/', '/GD/GZ/', '/GD/GZ/S1/']"""
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def memberships_covering(account):
-    return Q(account=account) | Q(org__path__in=ancestor_paths(account.org.path))
+    return Q(account=account) | Q(org__path__in=account.org.ancestor_paths)
 
 
 def holds_tier(user, account, tier):
     """The single question "may this user decide at tier N for this account?"."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not content_permissions.is_active_user(user):
         return False
     return TierMembership.objects.filter(user=user, tier=tier).filter(memberships_covering(account)).exists()
 
@@ -50,7 +44,7 @@ def can_manage_lexicon(user):
     """Who may add, edit and disable pre-check lexicon entries: the lexicon is
     shared by every unit, so a superuser or the administrator of a top-level
     unit (one without a parent), not of a unit further down."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not content_permissions.is_active_user(user):
         return False
     if user.is_superuser:
         return True

@@ -1,11 +1,26 @@
 """Reads: the reviewer's queue, rounds and decisions."""
-from django.db.models import Q
-from django.utils import timezone
+from __future__ import annotations
 
-from reviewers.models import Decision, LexiconEntry, ReviewRound, ReviewTask, TierMembership
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from content.models import Organization, Revision, User
+from content.sanitize import clean_html, clean_text
+from reviewers.models import (
+    SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PrecheckReport, ReviewRound, ReviewTask, TierMembership,
+)
+from reviewers.precheck import Lexicon, LexiconError, Report, load_shipped_lexicon, run_precheck
+from reviewers.precheck import LexiconEntry as PrecheckEntry
+from reviewers.precheck import lexicon_version as lexicon_version_of
 
 
-def membership_scope_q(memberships, prefix=""):
+def membership_scope_q(memberships: Iterable[TierMembership], prefix: str = "") -> Q:
     """A Q over tasks (or anything with ``tier`` and ``account``) covered by these memberships."""
     q = Q(pk__in=[])
     for m in memberships:
@@ -15,11 +30,11 @@ def membership_scope_q(memberships, prefix=""):
     return q
 
 
-def user_memberships(user):
+def user_memberships(user: User) -> list[TierMembership]:
     return list(TierMembership.objects.filter(user=user).select_related("org", "account"))
 
 
-def open_tasks_for(user, *, memberships=None):
+def open_tasks_for(user: User, *, memberships: list[TierMembership] | None = None) -> QuerySet[ReviewTask]:
     """Open tasks at tiers the user holds, minus those he may not decide:
     his own drafts and rounds where he already signed a tier. Oldest due first."""
     memberships = user_memberships(user) if memberships is None else memberships
@@ -36,15 +51,7 @@ def open_tasks_for(user, *, memberships=None):
     )
 
 
-def is_overdue(task, now=None):
-    return task.status == ReviewTask.Status.OPEN and task.due_at < (now or timezone.now())
-
-
-def rounds_of(submission_id):
-    return ReviewRound.objects.filter(submission_id=submission_id).order_by("number")
-
-
-def decisions_of_rounds(round_ids):
+def decisions_of_rounds(round_ids: Iterable[int]) -> QuerySet[Decision]:
     return (
         Decision.objects.filter(round_id__in=round_ids)
         .select_related("reviewer", "revision")
@@ -52,15 +59,13 @@ def decisions_of_rounds(round_ids):
     )
 
 
-def signed_reviewer_ids(round_id):
+def signed_reviewer_ids(round_id: int) -> set[int]:
     return set(Decision.objects.filter(round_id=round_id).values_list("reviewer_id", flat=True))
 
 
-def rounds_with_decisions(submission_id):
+def rounds_with_decisions(submission_id: int) -> QuerySet[ReviewRound]:
     """A submission's rounds, oldest first, each with its revision and its
     decisions (reviewer and revision loaded): three queries in all."""
-    from django.db.models import Prefetch
-
     decisions = Decision.objects.select_related("reviewer", "revision").order_by("tier")
     return (
         ReviewRound.objects.filter(submission_id=submission_id)
@@ -78,8 +83,6 @@ class _LexiconCache:
     process on its next call, without a restart."""
 
     def __init__(self):
-        import threading
-
         self.lock = threading.Lock()
         self.key = object()
         self.lexicon = None
@@ -93,18 +96,10 @@ _lexicon_cache = _LexiconCache()
 
 
 def _lexicon_state_key():
-    from reviewers.models import LexiconState
-
     return LexiconState.objects.filter(pk=1).values_list("version", "token").first()
 
 
 def _build_lexicon(key):
-    import logging
-
-    from reviewers.models import LexiconEntry
-    from reviewers.precheck import Lexicon, LexiconError, lexicon_version, load_shipped_lexicon
-    from reviewers.precheck import LexiconEntry as Entry
-
     rows = list(LexiconEntry.objects.order_by("pk").values_list(
         "pk", "wrong", "right", "dimension", "severity", "note", "enabled"))
     if not rows:
@@ -115,7 +110,7 @@ def _build_lexicon(key):
         if not enabled:
             continue
         try:
-            entries.append(Entry(wrong, right, dimension, severity, note))
+            entries.append(PrecheckEntry(wrong, right, dimension, severity, note))
         except LexiconError as exc:  # the services never store one; never let one row stop every check
             logging.getLogger(__name__).error("lexicon entry %s skipped: %s", pk, exc)
     entries = tuple(entries)
@@ -123,10 +118,10 @@ def _build_lexicon(key):
     # The content hash makes the version unique to these entries even if a
     # counter value comes back (a restored backup, rolled-back test data); the
     # engine's automaton cache is keyed on it.
-    return Lexicon(entries, version=f"db-{counter}-{lexicon_version(entries)[:8]}")
+    return Lexicon(entries, version=f"db-{counter}-{lexicon_version_of(entries)[:8]}")
 
 
-def current_lexicon():
+def current_lexicon() -> Lexicon:
     """The lexicon in force: the enabled database entries (the shipped files
     when the table is empty). One query when nothing changed since this
     process last built it."""
@@ -147,15 +142,12 @@ def current_lexicon():
         return lexicon
 
 
-def precheck_run(*, title="", body_html="", is_repost=False, source_name="", source_url="", original_title="",
-                 lexicon=None):
+def precheck_run(*, title: str = "", body_html: str = "", is_repost: bool = False, source_name: str = "",
+                 source_url: str = "", original_title: str = "", lexicon: Lexicon | None = None) -> Report:
     """Run the pre-check on content that is not (yet) a revision, e.g. an
     editor's text before submitting. Writes nothing. The content is cleaned by
     the same HTML policy as a saved revision, so the findings are those the
     submission will get. Returns a ``reviewers.precheck.Report``."""
-    from content.sanitize import clean_html, clean_text
-    from reviewers.precheck import run_precheck
-
     return run_precheck(
         title=clean_text(title or ""), body_html=clean_html(body_html or ""), is_repost=bool(is_repost),
         source_name=clean_text(source_name or ""), source_url=(source_url or "").strip(),
@@ -163,28 +155,32 @@ def precheck_run(*, title="", body_html="", is_repost=False, source_name="", sou
         lexicon=current_lexicon() if lexicon is None else lexicon)
 
 
-def precheck_run_revision(revision, *, lexicon=None):
+def precheck_run_revision(revision: Revision, *, lexicon: Lexicon | None = None) -> Report:
     """The pre-check of a saved revision (a ``reviewers.precheck.Report``)."""
-    from reviewers.precheck import run_precheck
-
     return run_precheck(
         title=revision.title, body_html=revision.body_html, is_repost=revision.is_repost,
         source_name=revision.source_name, source_url=revision.source_url, original_title=revision.original_title,
         lexicon=current_lexicon() if lexicon is None else lexicon)
 
 
-def precheck_report_for(revision, *, lexicon_version=None):
+def precheck_report_for(revision: Revision, *, lexicon_version: str | None = None) -> PrecheckReport | None:
     """The stored report of a revision: for that lexicon version, else the
     latest one; None when the revision was never pre-checked."""
-    from reviewers.models import PrecheckReport
-
     qs = PrecheckReport.objects.filter(revision=revision)
     if lexicon_version is not None:
         qs = qs.filter(lexicon_version=lexicon_version)
     return qs.order_by("-created_at", "-id").first()
 
 
-def precheck_highlighted_html(report, *, field="body", text=None):
+class FindingsSource(Protocol):
+    """What precheck_highlighted_html reads: a stored PrecheckReport, or the
+    plain text and finding dicts of a check that was not stored."""
+
+    plain_text: str
+    findings: list[dict[str, Any]]
+
+
+def precheck_highlighted_html(report: FindingsSource, *, field: str = "body", text: str | None = None) -> SafeString:
     """The text of one field with every finding wrapped in ``<mark>``.
 
     ``field="body"`` highlights ``report.plain_text``; ``field="title"`` needs
@@ -196,11 +192,6 @@ def precheck_highlighted_html(report, *, field="body", text=None):
     as ``\\n`` (style the container with ``white-space: pre-wrap``).
     Returns a SafeString.
     """
-    from django.utils.html import escape
-    from django.utils.safestring import mark_safe
-
-    from reviewers.models import SEVERITY_LABELS
-
     source = report.plain_text if field == "body" else (text or "")
     rank = {sev: i for i, sev in enumerate(SEVERITY_LABELS)}
     spans = [(i, f) for i, f in enumerate(report.findings)
@@ -222,7 +213,7 @@ def precheck_highlighted_html(report, *, field="body", text=None):
     return mark_safe("".join(parts))
 
 
-def memberships_in_subtree(org):
+def memberships_in_subtree(org: Organization | None) -> QuerySet[TierMembership]:
     """Tier memberships granted for a unit of ``org``'s subtree or for one of its
     accounts (every membership when ``org`` is None), shaped for a list page."""
     qs = TierMembership.objects.select_related("user", "user__org", "org", "account", "account__org")
@@ -243,7 +234,7 @@ _AUDIT_TARGETS = {
 }
 
 
-def audit_target_names(target_type, ids):
+def audit_target_names(target_type: str, ids: Iterable[int]) -> dict[int, str] | None:
     """{id: name} of this app's objects among ``ids``; None when the type is not this app's. One query."""
     spec = _AUDIT_TARGETS.get(target_type)
     if spec is None:

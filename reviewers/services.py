@@ -1,8 +1,12 @@
 """Writes: tier membership, claiming tasks, the pre-check lexicon, and the
 building blocks the workflow uses to store pre-check reports, open rounds,
 open tasks and record decisions."""
+from __future__ import annotations
+
 import datetime as dt
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -10,17 +14,20 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from content.models import MediaAccount, Organization, User
+from content.models import Draft, MediaAccount, Organization, Revision, User
 from reviewers import checklist, permissions, selectors
 from reviewers.models import (
     SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PrecheckReport, ReviewRound, ReviewTask, TierMembership,
 )
+from reviewers.precheck import Lexicon
+from reviewers.precheck.lexicon import normalize_term
 
 
 # ---------------------------------------------------------------- membership
 
 @transaction.atomic
-def membership_grant(*, actor, user_id, tier, org_id=None, account_id=None):
+def membership_grant(*, actor: User, user_id: int, tier: int, org_id: int | None = None,
+                     account_id: int | None = None) -> TierMembership:
     """Let a user decide at a tier for one account or a unit subtree."""
     if (org_id is None) == (account_id is None):
         raise ValidationFailed(_("请指定一个单位或一个账号（二者选一）"), code="scope_required")
@@ -53,7 +60,7 @@ def membership_grant(*, actor, user_id, tier, org_id=None, account_id=None):
 
 
 @transaction.atomic
-def membership_revoke(*, actor, membership_id):
+def membership_revoke(*, actor: User, membership_id: int) -> None:
     membership = (TierMembership.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org", "user")
                   .filter(pk=membership_id).first())
     if membership is None:
@@ -86,7 +93,7 @@ def _audit_task(action, *, actor, task, data=None):
 
 
 @transaction.atomic
-def task_claim(*, actor, task_id):
+def task_claim(*, actor: User, task_id: int) -> ReviewTask:
     """Claim an open task so that colleagues at the same tier leave it alone."""
     task = _lock_task(task_id)
     if task.status != ReviewTask.Status.OPEN:
@@ -107,7 +114,7 @@ def task_claim(*, actor, task_id):
 
 
 @transaction.atomic
-def task_release(*, actor, task_id):
+def task_release(*, actor: User, task_id: int) -> ReviewTask:
     """Give a claimed task back to the tier's queue (the claimer, or a unit administrator)."""
     task = _lock_task(task_id)
     if task.claimed_by_id is None:
@@ -124,7 +131,9 @@ def task_release(*, actor, task_id):
 
 # ---------------------------------------------------------------- building blocks for workflow
 
-def round_open(*, submission_id, number, draft, revision, tiers, precheck=None, precheck_override_required=False):
+def round_open(*, submission_id: int, number: int, draft: Draft, revision: Revision,
+               tiers: Sequence[dict[str, Any]], precheck: PrecheckReport | None = None,
+               precheck_override_required: bool = False) -> tuple[ReviewRound, ReviewTask]:
     """Open a review round for a revision and its first tier's task.
 
     ``precheck``: the revision's stored PrecheckReport; with
@@ -139,7 +148,7 @@ def round_open(*, submission_id, number, draft, revision, tiers, precheck=None, 
     return review_round, task
 
 
-def task_open(*, review_round, tier_def):
+def task_open(*, review_round: ReviewRound, tier_def: dict[str, Any]) -> ReviewTask:
     now = timezone.now()
     return ReviewTask.objects.create(
         round=review_round, tier=tier_def["order"], tier_name=tier_def["name"], account_id=review_round.account_id,
@@ -147,7 +156,7 @@ def task_open(*, review_round, tier_def):
     )
 
 
-def round_end(*, review_round, outcome):
+def round_end(*, review_round: ReviewRound, outcome: str) -> None:
     """Close a round; any task still open in it is cancelled."""
     review_round.outcome = outcome
     review_round.ended_at = timezone.now()
@@ -156,7 +165,8 @@ def round_end(*, review_round, outcome):
         status=ReviewTask.Status.CANCELLED)
 
 
-def decision_record(*, task, reviewer, revision, verdicts, comments, note, precheck_override=""):
+def decision_record(*, task: ReviewTask, reviewer: User, revision: Revision, verdicts: dict[str, str],
+                    comments: dict[str, str], note: str, precheck_override: str = "") -> Decision:
     """Record a validated decision and close its task. Returns the Decision."""
     outcome = Decision.Outcome.PASS if checklist.all_passed(verdicts) else Decision.Outcome.RETURN
     try:
@@ -186,8 +196,6 @@ def _lexicon_snapshot(entry):
 
 def _clean_lexicon_fields(values):
     """Validate the given lexicon fields; return them cleaned or raise ValidationFailed."""
-    from reviewers.precheck.lexicon import normalize_term
-
     cleaned, errors = {}, {}
     for name, value in values.items():
         value = str(value if value is not None else "").strip()
@@ -260,7 +268,8 @@ def _save_lexicon_entry(entry, *, create=False):
 
 
 @transaction.atomic
-def lexicon_entry_create(*, actor, wrong, right="", dimension, severity="warning", note="", enabled=True):
+def lexicon_entry_create(*, actor: User, wrong: str, right: str = "", dimension: str, severity: str = "warning",
+                         note: str = "", enabled: bool = True) -> LexiconEntry:
     """Add a lexicon entry (origin "admin"). In force for every process's next pre-check."""
     _lexicon_guard(actor)
     fields = _clean_lexicon_fields({"wrong": wrong, "right": right, "dimension": dimension, "severity": severity,
@@ -274,7 +283,9 @@ def lexicon_entry_create(*, actor, wrong, right="", dimension, severity="warning
 
 
 @transaction.atomic
-def lexicon_entry_update(*, actor, entry_id, wrong=None, right=None, dimension=None, severity=None, note=None):
+def lexicon_entry_update(*, actor: User, entry_id: int, wrong: str | None = None, right: str | None = None,
+                         dimension: str | None = None, severity: str | None = None,
+                         note: str | None = None) -> LexiconEntry:
     """Change the given fields of an entry (None: unchanged). No change, no entry in the log."""
     _lexicon_guard(actor)
     given = {name: value for name, value in (("wrong", wrong), ("right", right), ("dimension", dimension),
@@ -295,7 +306,7 @@ def lexicon_entry_update(*, actor, entry_id, wrong=None, right=None, dimension=N
 
 
 @transaction.atomic
-def lexicon_entry_set_enabled(*, actor, entry_id, enabled):
+def lexicon_entry_set_enabled(*, actor: User, entry_id: int, enabled: bool) -> LexiconEntry:
     """Disable (or enable again) an entry; entries are never deleted."""
     _lexicon_guard(actor)
     state = _lexicon_lock_state()
@@ -313,7 +324,7 @@ def lexicon_entry_set_enabled(*, actor, entry_id, enabled):
 
 # ---------------------------------------------------------------- the pre-check report (building block)
 
-def precheck_store(*, revision, lexicon=None):
+def precheck_store(*, revision: Revision, lexicon: Lexicon | None = None) -> PrecheckReport:
     """Building block: the stored pre-check report of ``revision`` with the
     lexicon in force (``lexicon``: to pin one). An existing report for the
     same revision and lexicon version is reused; the caller's transaction

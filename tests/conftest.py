@@ -1,7 +1,22 @@
+from pathlib import Path
+
 import pytest
 from django.db import connection
 
 from tests.factories import World
+
+ROOT = Path(__file__).resolve().parent.parent
+BROWSER_TESTS = ROOT / "tests" / "browser"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/browser/ is marked ``browser`` here, so a new one
+    cannot forget it and ``-m "not browser"`` is the quick run. ``tryfirst``: the
+    marks must be on the items before pytest's own hook deselects by ``-m``."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,8 @@ default, Redis with REDIS_URL), so the same code runs in production.
 """
 import logging
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -48,15 +50,10 @@ def user_group(user_id):
     return f"user.{int(user_id)}"
 
 
-def unit_codes(path):
-    """'/GD/GZ/S1/' -> ['GD', 'GZ', 'S1']"""
-    return [code for code in path.strip("/").split("/") if code]
-
-
 def queue_groups(account, tier):
     """Every group whose members may hold ``tier`` for ``account`` (account.org loaded)."""
     return [account_tier_group(account.pk, tier)] + [unit_tier_group(code, tier)
-                                                     for code in unit_codes(account.org.path)]
+                                                     for code in account.org.codes]
 
 
 def membership_group(membership):
@@ -71,9 +68,6 @@ def membership_group(membership):
 def send_now(groups, message):
     """Send ``message`` to each group; log and carry on when the layer fails."""
     try:
-        from asgiref.sync import async_to_sync
-        from channels.layers import get_channel_layer
-
         layer = get_channel_layer()
         if layer is None:
             return

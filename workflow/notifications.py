@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import transaction
 from django.utils.translation import gettext as _
+from guardian.shortcuts import get_users_with_perms
 
 from reviewers import checklist
 from workflow import live
@@ -99,8 +100,6 @@ def tier_passed(*, submission, actor, tier_name, next_tier_name, note=""):
 
 def approved(*, submission, actor):
     """The editor hears the approval; the account's publishers get an item to publish."""
-    from guardian.shortcuts import get_users_with_perms
-
     account = submission.account
     rows = _notify(_editors(submission), kind=Kind.APPROVED, submission=submission, actor=actor,
                    title=_("《%(title)s》审核通过，待发布") % {"title": _name(submission)},

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from content import permissions as content_permissions
 from reviewers import permissions as reviewer_permissions
+from reviewers import selectors as reviewer_selectors
 from reviewers.models import TierMembership
 from workflow import states
 
@@ -16,12 +17,8 @@ FORBIDDEN = "forbidden"
 CONFLICT = "conflict"
 
 
-def _active(user):
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def can_view_submission(user, submission):
-    if not _active(user):
+    if not content_permissions.is_active_user(user):
         return False
     if submission.draft.author_id == user.pk or content_permissions.can_view_draft(user, submission.draft):
         return True
@@ -34,16 +31,14 @@ def _is_author(user, submission):
 
 
 def decide_refusal(user, submission, *, signed_reviewer_ids=None):
-    if not _active(user):
+    if not content_permissions.is_active_user(user):
         return "not_authenticated", _("请先登录"), FORBIDDEN
     if submission.state != states.IN_REVIEW or submission.current_task_id is None:
         return "wrong_state", _("该稿件当前不在审核中（状态：%(state)s）") % {
             "state": states.STATE_LABELS[submission.state]}, CONFLICT
     task = submission.current_task
     if signed_reviewer_ids is None:
-        from reviewers.selectors import signed_reviewer_ids as load_signed
-
-        signed_reviewer_ids = load_signed(task.round_id)
+        signed_reviewer_ids = reviewer_selectors.signed_reviewer_ids(task.round_id)
     refusal = reviewer_permissions.decide_refusal(user, task, author_id=submission.draft.author_id,
                                                   signed_reviewer_ids=signed_reviewer_ids)
     if refusal:
@@ -56,7 +51,7 @@ def submit_refusal(user, draft, *, active_state=None):
     """Why ``user`` may not send ``draft`` into review now (first submission or
     resubmission after a return), or None. ``active_state``: the state of the
     draft's active submission, when there is one."""
-    if not _active(user) or not content_permissions.can_view_draft(user, draft):
+    if not content_permissions.is_active_user(user) or not content_permissions.can_view_draft(user, draft):
         return "permission_denied", _("没有权限访问该稿件"), FORBIDDEN
     if draft.author_id != user.pk:
         return "not_author", _("只有作者本人可以提交送审"), FORBIDDEN

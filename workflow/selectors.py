@@ -1,17 +1,24 @@
 """Reads for the workflow: the effective policy, submissions, the review queue."""
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from __future__ import annotations
 
-from content.models import MediaAccount
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from content.models import Draft, MediaAccount, Organization, User
+from content.selectors import account_list, accounts_user_may
 from reviewers import selectors as reviewer_selectors
-from reviewers.permissions import ancestor_paths
-from workflow import states
-from workflow.models import ReviewPolicy, Submission
+from workflow import live, states
+from workflow.models import Notification, ReviewPolicy, Submission
 
 
-def policy_for_account(account):
+def policy_for_account(account: MediaAccount) -> ReviewPolicy | None:
     """The nearest policy: the account's own, else the nearest unit's up the
     tree, else None (the built-in default applies)."""
-    paths = ancestor_paths(account.org.path)
+    paths = account.org.ancestor_paths
     candidates = list(
         ReviewPolicy.objects.filter(Q(account=account) | Q(org__path__in=paths))
         .select_related("org").prefetch_related("tiers")
@@ -26,19 +33,13 @@ def policy_for_account(account):
     return None
 
 
-def effective_tiers(account):
-    """(tier definitions, allow_author_publish) for a new round on this account."""
-    tiers, allow_author_publish, _gate = effective_review_setup(account)
-    return tiers, allow_author_publish
-
-
-def effective_gate(account):
+def effective_gate(account: MediaAccount) -> dict[str, Any]:
     """The pre-check gate for a new round on this account: {"secrecy_blocks",
     "blockers_need_override", "extra_tier"} (the defaults without a policy)."""
     return effective_review_setup(account)[2]
 
 
-def effective_review_setup(account):
+def effective_review_setup(account: MediaAccount) -> tuple[list[dict[str, Any]], bool, dict[str, Any]]:
     """(tier definitions, allow_author_publish, pre-check gate) for a new round,
     from one read of the effective policy."""
     policy = policy_for_account(account)
@@ -47,7 +48,7 @@ def effective_review_setup(account):
     return policy.tier_defs(), policy.allow_author_publish, policy.precheck_gate()
 
 
-def accounts_with_policy_flag(accounts_qs):
+def accounts_with_policy_flag(accounts_qs: QuerySet[MediaAccount]) -> QuerySet[MediaAccount]:
     """Annotate ``has_review_policy``: a policy configured for the account or a
     unit above it (the built-in default does not count).
 
@@ -64,11 +65,11 @@ def accounts_with_policy_flag(accounts_qs):
         has_review_policy=ExpressionWrapper(Q(own) | inherited, output_field=BooleanField()))
 
 
-def active_submission_for_draft(draft):
+def active_submission_for_draft(draft: Draft) -> Submission | None:
     return Submission.objects.filter(draft=draft, state__in=states.ACTIVE_STATES).first()
 
 
-def submission_detail(submission_id):
+def submission_detail(submission_id: int | str) -> Submission | None:
     """One submission with what the rules and pages read; None when unknown."""
     try:
         return Submission.objects.select_related(
@@ -79,7 +80,7 @@ def submission_detail(submission_id):
         return None
 
 
-def review_queue(user):
+def review_queue(user: User) -> QuerySet[Submission]:
     """The user's pending decisions: submissions whose current task he may
     decide, oldest due first. Costs a fixed number of queries."""
     tasks = reviewer_selectors.open_tasks_for(user)
@@ -91,10 +92,8 @@ def review_queue(user):
     )
 
 
-def submissions_awaiting_publication(user):
+def submissions_awaiting_publication(user: User) -> QuerySet[Submission]:
     """Approved submissions on accounts the user may publish to."""
-    from content.selectors import accounts_user_may
-
     return (
         Submission.objects.filter(state=states.APPROVED, account__in=accounts_user_may(user, "publish_account"))
         .exclude(account__status=MediaAccount.Status.CLOSED)
@@ -118,14 +117,13 @@ QUEUE_SORTS = {
 QUEUE_CLAIM_FILTERS = ("unclaimed", "claimed", "mine", "others")
 
 
-def review_queue_filtered(user, *, account_id=None, tier=None, overdue_only=False, claimed="", text="",
-                          sort="due", now=None):
+def review_queue_filtered(user: User, *, account_id: int | None = None, tier: int | None = None,
+                          overdue_only: bool = False, claimed: str = "", text: str = "", sort: str = "due",
+                          now: dt.datetime | None = None) -> QuerySet[Submission]:
     """review_queue(user) narrowed and ordered for the queue page, each row
     annotated with ``precheck_summary``: the stored pre-check summary of its
     round ({"total", "by_severity": {"blocker", "warning", "info"}, ...}, or
     None for a round without a report). Still a fixed number of queries."""
-    from django.utils import timezone
-
     qs = review_queue(user).select_related("current_round").annotate(
         precheck_summary=F("current_round__precheck__summary"))
     if account_id:
@@ -147,7 +145,7 @@ def review_queue_filtered(user, *, account_id=None, tier=None, overdue_only=Fals
     return qs.order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["due"]))
 
 
-def queue_filter_choices(user):
+def queue_filter_choices(user: User) -> tuple[QuerySet[MediaAccount], list[int]]:
     """(accounts, tiers) that the user's tier memberships cover: the options of
     the queue page's filters. Two queries."""
     memberships = reviewer_selectors.user_memberships(user)
@@ -160,17 +158,15 @@ def queue_filter_choices(user):
     return accounts, sorted({m.tier for m in memberships})
 
 
-def live_groups_for(user):
+def live_groups_for(user: User) -> list[str]:
     """The channel-layer groups a user's open pages listen to: his own group
     (notifications) and one per tier membership (queue events, workflow.live)."""
-    from workflow import live
-
     groups = [live.user_group(user.pk)]
     groups += [live.membership_group(m) for m in reviewer_selectors.user_memberships(user)]
     return list(dict.fromkeys(groups))
 
 
-def publications_of_publisher(user):
+def publications_of_publisher(user: User) -> QuerySet[Submission]:
     """Submissions the user published, most recent publication first (retracted ones too)."""
     return (
         Submission.objects.filter(publication__publisher=user)
@@ -179,23 +175,19 @@ def publications_of_publisher(user):
     )
 
 
-def notifications_of(user, *, unread_only=False):
+def notifications_of(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The user's notifications, newest first, with their submission."""
-    from workflow.models import Notification
-
     qs = Notification.objects.filter(recipient_id=user.pk).select_related("submission")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-created_at", "-id")
 
 
-def unread_notification_count(user):
-    from workflow.models import Notification
-
+def unread_notification_count(user: User) -> int:
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
-def submission_for_publication(publication_id):
+def submission_for_publication(publication_id: int | str) -> Submission | None:
     """The submission a publication came from, shaped like submission_detail
     with its publication; None when unknown."""
     if not str(publication_id).isdigit():
@@ -205,25 +197,16 @@ def submission_for_publication(publication_id):
             .filter(publication_id=publication_id).first())
 
 
-def submissions_of_author(user):
-    return (
-        Submission.objects.filter(draft__author=user)
-        .select_related("draft", "account", "revision", "current_task")
-        .order_by("-updated_at", "-pk")
-    )
-
-
 # ---------------------------------------------------------------- reads shaped for the API (project/api)
 
-def account_registry(*, user, org=None, platform=None, status=None):
+def account_registry(*, user: User, org: Organization | None = None, platform: str | None = None,
+                     status: str | None = None) -> QuerySet[MediaAccount]:
     """The registry as the user may see it (content.selectors.account_list),
     each row annotated with ``has_review_policy``."""
-    from content.selectors import account_list
-
     return accounts_with_policy_flag(account_list(user=user, org=org, platform=platform, status=status))
 
 
-def account_registry_entry(account_id):
+def account_registry_entry(account_id: int | str) -> MediaAccount | None:
     """One account with its unit and ``has_review_policy``; None when unknown."""
     if not str(account_id).isdigit():
         return None
@@ -231,10 +214,6 @@ def account_registry_entry(account_id):
 
 
 def _drafts_with_latest_submission():
-    from django.db.models import OuterRef, Subquery
-
-    from content.models import Draft
-
     latest = Submission.objects.filter(draft=OuterRef("pk")).order_by("-created_at", "-pk")
     return (
         Draft.objects.select_related("account", "account__org", "author", "current_revision",
@@ -244,7 +223,7 @@ def _drafts_with_latest_submission():
     )
 
 
-def draft_detail(draft_id):
+def draft_detail(draft_id: int | str) -> Draft | None:
     """A draft with its account, author and current revision, annotated with its
     latest submission (``latest_submission_id``/``_state``); None when unknown."""
     if not str(draft_id).isdigit():
@@ -252,12 +231,12 @@ def draft_detail(draft_id):
     return _drafts_with_latest_submission().filter(pk=draft_id).first()
 
 
-def drafts_of_author(user):
+def drafts_of_author(user: User) -> QuerySet[Draft]:
     """The user's own drafts, most recently changed first, shaped like draft_detail."""
     return _drafts_with_latest_submission().filter(author=user).order_by("-updated_at", "-id")
 
 
-def submission_with_history(submission_id):
+def submission_with_history(submission_id: int | str) -> Submission | None:
     """submission_detail plus ``review_rounds``: every round with its decisions."""
     if not str(submission_id).isdigit():
         return None
@@ -267,7 +246,7 @@ def submission_with_history(submission_id):
     return submission
 
 
-def policies_in_subtree(org):
+def policies_in_subtree(org: Organization | None) -> QuerySet[ReviewPolicy]:
     """Review policies of ``org``'s subtree (its units and their accounts; all
     when ``org`` is None) with their tiers, shaped for a list page."""
     qs = ReviewPolicy.objects.select_related("org", "account", "account__org").prefetch_related("tiers")
@@ -283,7 +262,7 @@ _AUDIT_TARGETS = {
 }
 
 
-def audit_target_names(target_type, ids):
+def audit_target_names(target_type: str, ids: Iterable[int]) -> dict[int, str] | None:
     """{id: name} of this app's objects among ``ids``; None when the type is not this app's. One query."""
     spec = _AUDIT_TARGETS.get(target_type)
     if spec is None:

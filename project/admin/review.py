@@ -2,6 +2,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from content import roles
@@ -9,7 +10,8 @@ from content.errors import DomainError
 from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
-from reviewers.models import LexiconEntry, PrecheckReport, TierMembership
+from reviewers.checklist import DIMENSION_LABELS
+from reviewers.models import SEVERITY_LABELS, LexiconEntry, PrecheckReport, TierMembership
 from workflow import services as workflow_services
 from workflow.models import ReviewPolicy, Submission
 
@@ -223,11 +225,6 @@ class PrecheckReportAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("各维度问题"))
     def findings_table(self, obj):
-        from django.utils.html import format_html, format_html_join
-
-        from reviewers.checklist import DIMENSION_LABELS
-        from reviewers.models import SEVERITY_LABELS
-
         rows = [(DIMENSION_LABELS.get(f["dimension"], f["dimension"]), SEVERITY_LABELS.get(f["severity"], ""),
                  f["text"], f["message"], f["suggestion"])
                 for findings in obj.findings_by_dimension().values() for f in findings]
@@ -239,8 +236,6 @@ class PrecheckReportAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("正文（标出问题）"))
     def highlighted_body(self, obj):
-        from django.utils.html import format_html
-
         return format_html('<div style="white-space:pre-wrap">{}</div>',
                            reviewer_selectors.precheck_highlighted_html(obj))
 

@@ -11,6 +11,7 @@ import re
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -111,8 +112,6 @@ def exception_handler(exc, context):
 @csrf_exempt
 def api_not_found(request, *args, **kwargs):
     """Any /api/v1/ address that names no endpoint: JSON 404, never Django's page."""
-    from django.urls import Resolver404, resolve
-
     detail = _("接口不存在")
     if not request.path.endswith("/"):
         try:

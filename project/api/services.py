@@ -1,10 +1,13 @@
 """The API's own operations: issuing and revoking tokens. Each writes its audit
 entry in the same transaction as its change, like every service below it. (The
 audited reads of the audit log, which the pages share, are project.shared.audit_log.)"""
+from __future__ import annotations
+
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from audit.services import audit_record
+from content.models import User
 from project.api.authentication import token_expired
 
 
@@ -13,7 +16,7 @@ def _org_path(user):
 
 
 @transaction.atomic
-def token_issue(*, actor):
+def token_issue(*, actor: User) -> Token:
     """The user's API token: the current one while it is valid, else a new one."""
     token = Token.objects.select_for_update().filter(user=actor).first()
     renewed = False
@@ -29,7 +32,7 @@ def token_issue(*, actor):
 
 
 @transaction.atomic
-def token_revoke(*, actor):
+def token_revoke(*, actor: User) -> None:
     deleted, _rows = Token.objects.filter(user=actor).delete()
     audit_record(action="auth.logout", actor=actor, target_type="content.user", target_id=actor.pk,
                  org_path=_org_path(actor), data={"token_revoked": bool(deleted)})

@@ -1,5 +1,6 @@
 """Helpers shared by the web views: calling a service so that a domain error
-becomes a message next to the form or on the page, and paginating lists."""
+becomes a message next to the form or on the page, labelling units, and
+paginating lists (with the one pagination partial, ``web/_pagination.html``)."""
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 
@@ -40,6 +41,12 @@ def attach_error(form, error):
                 form.add_error(None, f"{field}：{msg}" if field and field != "__all__" else msg)
     if not placed:
         form.add_error(None, error.message)
+
+
+def indented_unit_label(org):
+    """A unit's name indented by its depth in the tree (one ideographic space a
+    level below the top), for the unit choices of the filters and forms."""
+    return "　" * max(org.depth - 1, 0) + org.name
 
 
 def paginate(request, queryset, per_page=PAGE_SIZE):

@@ -11,6 +11,7 @@ applied on the server.
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from content import permissions as content_permissions
 from workflow import selectors as workflow_selectors
 
 # Close codes (4000-4999 are for applications).
@@ -22,7 +23,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_active:
+        if not content_permissions.is_active_user(user):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.live_groups = await self._groups(user)

@@ -1,7 +1,10 @@
 """Template context for every page: the navigation the user's roles open."""
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 
 from content import roles
+from workflow import selectors as workflow_selectors
 
 # (url name, label, roles that see it; empty = everyone logged in)
 NAV = (
@@ -49,10 +52,6 @@ def _notifications(user):
         url = reverse("web:notifications")
     except NoReverseMatch:
         return {}
-    from django.utils.functional import SimpleLazyObject
-
-    from workflow import selectors as workflow_selectors
-
     return {"notifications_url": url,
             "unread_notifications": SimpleLazyObject(lambda: workflow_selectors.unread_notification_count(user))}
 
@@ -84,8 +83,6 @@ def session_guard(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from django.conf import settings
-
     return {"session_guard": {"age": request.session.get_expiry_age(),
                               "warn": max(0, settings.SESSION_WARN_SECONDS),
                               "csrf_cookie": settings.CSRF_COOKIE_NAME},

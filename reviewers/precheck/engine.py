@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 import ahocorasick
+import jieba
 
 from .lexicon import SEVERITIES, Lexicon, LexiconEntry, normalize_term
 
@@ -88,8 +89,6 @@ class _Segmenter:
 
     def _load(self):
         if self._tokenizer is None:
-            import jieba
-
             jieba.setLogLevel(logging.WARNING)
             directory = cache_dir()
             directory.mkdir(parents=True, exist_ok=True)

@@ -122,10 +122,19 @@ def test_clean_chinese_text_with_numbers_has_no_secrecy_finding_above_info(parts
     assert [f for f in report.findings if f.dimension == "secrecy" and f.severity != "info"] == []
 
 
+noise = st.text(alphabet=SAFE_CHARS + "，。、；：？！“”《》（）0123456789 \u200b\uff11", max_size=60)
+
+
 @SETTINGS
-@given(st.text(alphabet=SAFE_CHARS + "，。、；：？！“”《》（）0123456789 \u200b\uff11", max_size=60))
-def test_offsets_always_index_the_plain_text(text):
-    report = run_precheck(title=text[:10], body_html=text)
+@given(text=noise, number=mobiles(), cut=st.integers(0, 60))
+def test_offsets_always_index_the_plain_text(text, number, cut):
+    # A mobile number seeded at a drawn place (set off by commas, so that the
+    # noise's digits cannot run into it) makes sure there are findings to check.
+    body = f"{text[:cut]}，{number}，{text[cut:]}"
+    report = run_precheck(title=text[:10], body_html=body)
+    seeded = [f for f in report.findings
+              if f.field == "body" and f.dimension == "secrecy" and f.severity == "blocker" and f.text == number]
+    assert seeded, f"the seeded number {number!r} was not found in {body!r}"
     for finding in report.findings:
         source = report.title if finding.field == "title" else report.plain_text
         if finding.field != "repost":

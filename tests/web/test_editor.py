@@ -327,9 +327,15 @@ def test_precheck_escapes_the_text(editor_client, world):
 
 
 def test_precheck_of_a_clean_text(editor_client, world):
-    response = editor_client.post(reverse("web:draft_precheck"), {"title": "运动会", "body": "<p>全校师生参加。</p>"},
-                                  HTTP_X_REQUESTED_WITH="fetch")
+    clean = {"title": "运动会", "body": "<p>全校师生参加。</p>"}
+    response = editor_client.post(reverse("web:draft_precheck"), clean, HTTP_X_REQUESTED_WITH="fetch")
     assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-total="0"' in html and 'data-blocks="0"' in html
+    assert 'data-testid="precheck-clean"' in html and "未发现问题" in html
+    assert 'data-testid="precheck-finding"' not in html and "<mark" not in html
+    data = editor_client.post(reverse("web:draft_precheck"), clean, HTTP_ACCEPT="application/json").json()
+    assert data["total"] == 0 and data["findings"] == [] and data["blocks_submission"] is False
 
 
 def test_precheck_needs_an_editor(client, world):
@@ -488,6 +494,14 @@ def test_diff_defaults_to_the_last_two_revisions_and_survives_bad_numbers(editor
 
 
 def test_diff_of_a_single_revision(editor_client, world):
-    draft = new_draft(world)
+    draft = new_draft(world, title="运动会通知", body="<p>周一报到</p><p>带好水杯</p>")
     response = editor_client.get(reverse("web:draft_diff", args=[draft.pk]))
     assert response.status_code == 200
+    assert (response.context["a"], response.context["b"]) == (1, 1)
+    # The only revision against itself: every row equal, nothing marked as changed.
+    rows = [(r["kind"], r["field"], str(r["left"]), str(r["right"])) for r in response.context["diff_rows"]]
+    assert rows == [("equal", "title", "运动会通知", "运动会通知"), ("equal", "body", "周一报到", "周一报到"),
+                    ("equal", "body", "带好水杯", "带好水杯")]
+    html = response.content.decode()
+    assert "选择了同一个版本" in html and html.count('data-kind="equal"') == 3
+    assert "<ins>" not in html and "<del>" not in html and "没有可比较的内容" not in html

@@ -1,9 +1,13 @@
 """Claiming and releasing a queue item, announced on the live queue."""
+from __future__ import annotations
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from content.errors import Conflict
+from content.models import User
 from reviewers import services as reviewer_services
+from reviewers.models import ReviewTask
 from workflow import live, selectors, states
 from workflow.services.common import deny_unless_visible
 
@@ -22,7 +26,7 @@ def _current_task_submission(actor, submission_id, task_id):
 
 
 @transaction.atomic
-def submission_claim(*, actor, submission_id, task_id=None):
+def submission_claim(*, actor: User, submission_id: int, task_id: int | str | None = None) -> ReviewTask:
     """Claim a submission's current review task (reviewers.services.task_claim)
     so that colleagues at the same tier leave it alone; the tier's queue pages
     hear of it after commit. ``task_id``: the task the reviewer saw — when the
@@ -35,7 +39,7 @@ def submission_claim(*, actor, submission_id, task_id=None):
 
 
 @transaction.atomic
-def submission_release(*, actor, submission_id, task_id=None):
+def submission_release(*, actor: User, submission_id: int, task_id: int | str | None = None) -> ReviewTask:
     """Give a claimed task back to its tier's queue (reviewers.services.task_release), announced live."""
     submission = _current_task_submission(actor, submission_id, task_id)
     task = reviewer_services.task_release(actor=actor, task_id=submission.current_task_id)

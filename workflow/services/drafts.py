@@ -1,4 +1,6 @@
 """Revising a draft, which supersedes a round in review or an approval."""
+from __future__ import annotations
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -6,6 +8,7 @@ from audit.services import audit_record
 from content import permissions as content_permissions
 from content import services as content_services
 from content.errors import NotAllowed
+from content.models import Revision, User
 from reviewers import services as reviewer_services
 from reviewers.models import ReviewRound
 from workflow import live, selectors, states
@@ -13,8 +16,8 @@ from workflow.services.common import audit_submission, lock_draft, lock_submissi
 
 
 @transaction.atomic
-def draft_revise(*, actor, draft_id, title, body="", is_repost=False, source_name="", source_url="",
-                 original_title=""):
+def draft_revise(*, actor: User, draft_id: int, title: str, body: str = "", is_repost: bool = False,
+                 source_name: str = "", source_url: str = "", original_title: str = "") -> Revision:
     """Save a new immutable revision of a draft.
 
     Saving content identical to the current revision creates nothing. A new

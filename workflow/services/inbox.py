@@ -1,12 +1,15 @@
 """Marking notifications read (reading state: not audited)."""
+from __future__ import annotations
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from content.errors import NotAllowed
+from content.models import User
 from workflow.models import Notification
 
 
-def notification_mark_read(*, actor, notification_id):
+def notification_mark_read(*, actor: User, notification_id: int | str) -> Notification:
     """Mark one of the actor's notifications read (idempotent). Someone else's,
     or an unknown one, is refused alike."""
     mine = Notification.objects.filter(pk=notification_id, recipient_id=actor.pk) if str(
@@ -17,6 +20,6 @@ def notification_mark_read(*, actor, notification_id):
     return mine.get()
 
 
-def notifications_mark_all_read(*, actor):
+def notifications_mark_all_read(*, actor: User) -> int:
     """Mark every unread notification of the actor read; returns how many."""
     return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,4 +1,9 @@
 """Review policies: the tiers of a unit subtree or an account, and their pre-check gate."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -6,6 +11,7 @@ from audit.services import audit_record
 from content import permissions as content_permissions
 from content import selectors as content_selectors
 from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from content.models import User
 from workflow.models import PolicyTier, ReviewPolicy
 
 
@@ -61,8 +67,10 @@ def _clean_extra_tier(value):
 
 
 @transaction.atomic
-def policy_create(*, actor, name, tiers, org_id=None, account_id=None, allow_author_publish=False,
-                  precheck_secrecy_blocks=True, precheck_blockers_need_override=True, precheck_extra_tier=""):
+def policy_create(*, actor: User, name: str, tiers: Sequence[dict[str, Any]], org_id: int | None = None,
+                  account_id: int | None = None, allow_author_publish: bool = False,
+                  precheck_secrecy_blocks: bool = True, precheck_blockers_need_override: bool = True,
+                  precheck_extra_tier: str = "") -> ReviewPolicy:
     """Create the review policy of a unit subtree or an account: its tiers and
     its pre-check gate (see _precheck_gate)."""
     org, account = _policy_scope(org_id, account_id)
@@ -89,8 +97,10 @@ def policy_create(*, actor, name, tiers, org_id=None, account_id=None, allow_aut
 
 
 @transaction.atomic
-def policy_change(*, actor, policy_id, name=None, tiers=None, allow_author_publish=None,
-                  precheck_secrecy_blocks=None, precheck_blockers_need_override=None, precheck_extra_tier=None):
+def policy_change(*, actor: User, policy_id: int, name: str | None = None,
+                  tiers: Sequence[dict[str, Any]] | None = None, allow_author_publish: bool | None = None,
+                  precheck_secrecy_blocks: bool | None = None, precheck_blockers_need_override: bool | None = None,
+                  precheck_extra_tier: str | None = None) -> ReviewPolicy:
     """Change a policy (None: unchanged). Rounds already open keep the tiers
     and the pre-check gate they started with."""
     policy = (ReviewPolicy.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org")
@@ -124,7 +134,7 @@ def policy_change(*, actor, policy_id, name=None, tiers=None, allow_author_publi
 
 
 @transaction.atomic
-def policy_delete(*, actor, policy_id):
+def policy_delete(*, actor: User, policy_id: int) -> None:
     policy = (ReviewPolicy.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org")
               .filter(pk=policy_id).first())
     if policy is None:

@@ -1,4 +1,6 @@
 """Publishing the exact approved revision (先审后发, 授权发布) and retracting it."""
+from __future__ import annotations
+
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -7,6 +9,7 @@ from django.utils.translation import gettext as _
 from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import Conflict, NotAllowed, ValidationFailed
+from content.models import User
 from reviewers import selectors as reviewer_selectors
 from workflow import notifications, permissions
 from workflow.models import Submission
@@ -18,7 +21,8 @@ def _approved_hashes(submission):
 
 
 @transaction.atomic
-def submission_publish(*, actor, submission_id, external_url="", external_id=""):
+def submission_publish(*, actor: User, submission_id: int, external_url: str = "",
+                       external_id: str = "") -> Submission:
     """Publish the exact approved revision (先审后发) by an authorised user (授权发布)."""
     submission = lock_submission(submission_id)
     deny_unless_visible(actor, submission)
@@ -49,7 +53,7 @@ def submission_publish(*, actor, submission_id, external_url="", external_id="")
 
 
 @transaction.atomic
-def publication_retract(*, actor, publication_id, reason):
+def publication_retract(*, actor: User, publication_id: int, reason: str) -> Submission:
     """Retract a publication (撤稿). The record stays, marked with the reason."""
     sub_id = (Submission.objects.filter(publication_id=publication_id).values_list("pk", flat=True).first()
               if str(publication_id).isdigit() else None)

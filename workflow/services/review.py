@@ -3,12 +3,17 @@
 Submit and resubmit share one step that applies the policy's pre-check gate and
 opens a round; a decision records the five verdicts and then takes one of three
 outcomes (return, next tier, approve) around one shared "decided" entry."""
+from __future__ import annotations
+
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from content import services as content_services
 from content.errors import Conflict, ValidationFailed
+from content.models import User
 from reviewers import checklist
 from reviewers import services as reviewer_services
 from reviewers.models import ReviewRound
@@ -66,7 +71,7 @@ def _precheck_audit_data(report, override_required, extra_tier):
 
 
 @transaction.atomic
-def submission_submit(*, actor, draft_id: int) -> Submission:
+def submission_submit(*, actor: User, draft_id: int) -> Submission:
     """Send a draft's current revision into tiered review.
 
     A first submission opens round 1; a draft whose submission was returned is
@@ -136,7 +141,8 @@ def _open_round(*, actor, submission, revision, number, tiers, report, override_
 
 # ---------------------------------------------------------------- decide
 
-def submission_decide(*, actor, submission_id: int, verdicts: dict, comments: dict | None = None, note: str = "",
+def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, Any],
+                      comments: dict[str, Any] | None = None, note: str = "",
                       expected_tier: int | None = None, expected_hash: str | None = None,
                       precheck_override: str = "") -> Submission:
     """A reviewer's decision at the current tier, on all five dimensions.
@@ -291,7 +297,7 @@ def _audit_override(*, actor, submission, review_round, decision):
 
 
 @transaction.atomic
-def submission_withdraw(*, actor, submission_id):
+def submission_withdraw(*, actor: User, submission_id: int) -> Submission:
     submission = lock_submission(submission_id)
     deny_unless_visible(actor, submission)
     refusal = permissions.withdraw_refusal(actor, submission)

@@ -11,7 +11,7 @@ from audit.context import audit_context
 from content import roles
 from content import services as content_services
 from content.models import MediaAccount, Organization, User
-from content.selectors import org_by_code
+from content.permissions import has_account_perm
 from reviewers import services as reviewer_services
 from reviewers.models import TierMembership
 from workflow import services as workflow_services
@@ -200,8 +200,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _accounts_of(user, role, accounts, memberships):
-        from content.permissions import has_account_perm
-
         if role == roles.EDITOR:
             return [a.pk for a in accounts if has_account_perm(user, "draft_account", a)]
         if role == roles.PUBLISHER:

@@ -31,7 +31,7 @@ from content.permissions import may_read_audit
 from project.shared import audit_log
 from project.shared import files as export
 from project.web.audit import display as audit_display
-from project.web.common import paginate, query_without_page
+from project.web.common import indented_unit_label, paginate, query_without_page
 from project.web.registry.views import field_label
 
 AUDIT_ONLY = "只有审计人员可以查看审计日志"
@@ -84,7 +84,7 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.orgs = {o.code: o for o in orgs}
         self.fields["org"].choices = [("", "全部（本单位及下级）"),
-                                      *((o.code, "　" * max(o.depth - 1, 0) + o.name) for o in self.orgs.values())]
+                                      *((o.code, indented_unit_label(o)) for o in self.orgs.values())]
         self.fields["action"].choices = action_choices()
         self.actor_user = None
 

@@ -31,7 +31,7 @@ def can_view_image(user, image):
     """Whoever may view the account's drafts: the uploader, users who may view
     the account (content.permissions.can_view_account), and reviewers holding a
     tier for it (as workflow.permissions.can_view_submission)."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not content_permissions.is_active_user(user):
         return False
     if image.uploaded_by_id == user.pk or content_permissions.can_view_account(user, image.account):
         return True

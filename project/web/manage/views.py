@@ -18,7 +18,7 @@ from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import Conflict, DomainError, NotAllowed
 from content.models import Organization
-from project.web.common import call_service, error_text
+from project.web.common import call_service, error_text, indented_unit_label
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from workflow import selectors as workflow_selectors
@@ -138,7 +138,7 @@ class MembershipForm(forms.Form):
         self.fields["user"].queryset = content_selectors.users_in_subtree(_scope_org(actor)).filter(is_active=True)
         self.fields["user"].label_from_instance = lambda u: f"{u.name or u.username}（{u.username}）"
         self.fields["org"].queryset = _orgs_in_subtree(actor)
-        self.fields["org"].label_from_instance = lambda o: "　" * max(o.depth - 1, 0) + o.name
+        self.fields["org"].label_from_instance = indented_unit_label
         self.fields["account"].queryset = _accounts_in_subtree(actor)
 
     def clean(self):

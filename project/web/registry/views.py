@@ -21,7 +21,7 @@ from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import Conflict, NotAllowed
 from content.models import PERSONAL_FIELDS, REGISTRY_FIELDS, MediaAccount, Organization
-from project.web.common import call_service, paginate, query_without_page
+from project.web.common import call_service, indented_unit_label, paginate, query_without_page
 from workflow import selectors as workflow_selectors
 
 ACCOUNT_HIDDEN = "没有权限访问该账号"
@@ -92,10 +92,6 @@ def _org_choices(user):
     return content_selectors.org_subtree(user.org)
 
 
-def _indented(org):
-    return "　" * max(org.depth - 1, 0) + org.name
-
-
 # ---------------------------------------------------------------- the list
 
 class RegistryFilterForm(forms.Form):
@@ -108,7 +104,7 @@ class RegistryFilterForm(forms.Form):
     def __init__(self, *args, orgs, **kwargs):
         super().__init__(*args, **kwargs)
         self.orgs = {o.code: o for o in orgs}
-        self.fields["org"].choices = [("", "全部单位"), *((o.code, _indented(o)) for o in self.orgs.values())]
+        self.fields["org"].choices = [("", "全部单位"), *((o.code, indented_unit_label(o)) for o in self.orgs.values())]
         self.fields["q"].widget.attrs.update({"type": "search", "placeholder": "名称或账号ID/网址"})
 
 
@@ -234,7 +230,7 @@ class AccountForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = _org_choices(user)
-        self.fields["org"].label_from_instance = _indented
+        self.fields["org"].label_from_instance = indented_unit_label
         self.fields["org"].empty_label = "请选择单位"
         staff = list(self.instance.staff or []) if self.instance.pk else []
         for i in range(MAX_STAFF):

@@ -22,7 +22,7 @@ from reporting import selectors as reporting_selectors
 from reporting import services as reporting_services
 
 from project.shared.files import file_response
-from project.web.common import attach_error
+from project.web.common import attach_error, indented_unit_label
 
 STATS_DENIED = "没有权限查看该单位的统计报表"
 FILING_DENIED = "没有权限查看该备案记录"
@@ -58,7 +58,7 @@ class StatsForm(forms.Form):
         self.user = user
         self.orgs = {o.code: o for o in orgs}
         self.fields["org"].choices = [("", "本单位")] + [
-            (o.code, "　" * max(o.depth - 1, 0) + o.name) for o in orgs]
+            (o.code, indented_unit_label(o)) for o in orgs]
         self.fields["org"].error_messages["invalid_choice"] = "请选择您管辖范围内的单位"
         self.period = None
         self.org = None
@@ -100,7 +100,7 @@ class DormantForm(forms.Form):
         self.user = user
         self.orgs = {o.code: o for o in orgs}
         self.fields["org"].choices = [("", "本单位")] + [
-            (o.code, "　" * max(o.depth - 1, 0) + o.name) for o in orgs]
+            (o.code, indented_unit_label(o)) for o in orgs]
         self.fields["org"].error_messages["invalid_choice"] = "请选择您管辖范围内的单位"
 
     def clean(self):

@@ -15,6 +15,7 @@ from html import escape
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from reviewers import selectors
 from reviewers.checklist import DIMENSION_LABELS
 from reviewers.models import SEVERITY_LABELS
 from reviewers.precheck import load_shipped_lexicon, run_precheck
@@ -102,8 +103,6 @@ def decode_input(data, path):
 
 def _lexicon():
     """The database lexicon when the database is there, else the shipped one."""
-    from reviewers import selectors
-
     try:
         return selectors.current_lexicon()
     except DatabaseError:
