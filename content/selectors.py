@@ -114,11 +114,35 @@ def users_with_role(role, *, org=None):
     return [u for u in qs if role in (u.roles or [])]
 
 
+def nearest_role_holders(org, role):
+    """The active users holding ``role`` in the nearest unit, from ``org`` up
+    the tree, that has any (explicit role holders: superusers are not
+    included). One query. Who is told about an account: its own unit's account
+    managers or unit administrators, else those of the unit above, and so on."""
+    from content.models import User
+
+    paths = [p for p in _path_prefixes(org.path)]
+    by_path = {}
+    for user in User.objects.filter(is_active=True, org__path__in=paths).select_related("org").order_by("pk"):
+        if role in (user.roles or []):
+            by_path.setdefault(user.org.path, []).append(user)
+    for path in reversed(paths):
+        if path in by_path:
+            return by_path[path]
+    return []
+
+
+def _path_prefixes(path):
+    """'/GD/GZ/S1/' -> ['/GD/', '/GD/GZ/', '/GD/GZ/S1/']"""
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 __all__ = [
     "org_subtree", "org_ancestors", "in_subtree", "scope_paths_for", "audit_entries_for", "audit_target_names",
     "accounts_in_scope", "account_list",
     "account_filings", "accounts_user_may", "draft_list_for_author", "draft_revisions",
-    "publications_in_year", "user_roles", "users_with_role", "roles",
+    "publications_in_year", "user_roles", "users_with_role", "nearest_role_holders", "roles",
 ]
 
 

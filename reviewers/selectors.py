@@ -2,7 +2,9 @@
 from django.db.models import Q
 from django.utils import timezone
 
+from content.models import User
 from reviewers.models import Decision, LexiconEntry, ReviewRound, ReviewTask, TierMembership
+from reviewers.permissions import memberships_covering
 
 
 def membership_scope_q(memberships, prefix=""):
@@ -50,6 +52,14 @@ def decisions_of_rounds(round_ids):
         .select_related("reviewer", "revision")
         .order_by("round__number", "tier")
     )
+
+
+def tier_members(account, tier):
+    """The active users holding tier ``tier`` for ``account`` (a membership for
+    the account or for a unit above it), in id order. One query. Whether each may
+    decide a given task now is still workflow.permissions.decide_refusal's answer."""
+    memberships = TierMembership.objects.filter(tier=tier).filter(memberships_covering(account))
+    return list(User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by("pk"))
 
 
 def signed_reviewer_ids(round_id):

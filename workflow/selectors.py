@@ -3,6 +3,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRe
 
 from content.models import MediaAccount
 from reviewers import selectors as reviewer_selectors
+from reviewers.models import ReviewTask
 from reviewers.permissions import ancestor_paths
 from workflow import states
 from workflow.models import ReviewPolicy, Submission
@@ -87,6 +88,18 @@ def review_queue(user):
         Submission.objects.filter(state=states.IN_REVIEW, current_task__in=tasks.values("pk"))
         .select_related("draft", "draft__author", "account", "account__org", "revision", "current_task",
                         "current_task__claimed_by", "submitted_by")
+        .order_by("current_task__due_at", "pk")
+    )
+
+
+def submissions_due_by(cutoff):
+    """Submissions in review whose current task is open and due by ``cutoff``
+    (the reminders' job), oldest due first, with what the reminders read."""
+    return (
+        Submission.objects.filter(state=states.IN_REVIEW, current_task__status=ReviewTask.Status.OPEN,
+                                  current_task__due_at__lte=cutoff)
+        .select_related("draft", "account", "account__org", "revision", "current_task",
+                        "current_task__account", "current_task__account__org", "current_task__claimed_by")
         .order_by("current_task__due_at", "pk")
     )
 

@@ -7,16 +7,18 @@ transition, saves, and writes its audit entries before committing. Callers use
 """
 from workflow.services.claims import submission_claim, submission_release
 from workflow.services.drafts import draft_revise
-from workflow.services.inbox import notification_mark_read, notifications_mark_all_read
+from workflow.services.inbox import notification_emails_send, notification_mark_read, notifications_mark_all_read
 from workflow.services.policies import policy_change, policy_create, policy_delete
 from workflow.services.publishing import publication_retract, submission_publish
+from workflow.services.reminders import reminders_record, review_reminders_send
 from workflow.services.review import submission_decide, submission_submit, submission_withdraw
 
 __all__ = [
     "draft_revise",
-    "notification_mark_read", "notifications_mark_all_read",
+    "notification_emails_send", "notification_mark_read", "notifications_mark_all_read",
     "policy_change", "policy_create", "policy_delete",
     "publication_retract", "submission_publish",
+    "reminders_record", "review_reminders_send",
     "submission_claim", "submission_release",
     "submission_decide", "submission_submit", "submission_withdraw",
 ]

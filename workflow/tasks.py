@@ -1,0 +1,20 @@
+"""Background tasks of the workflow (see content.background): the e-mail of
+notifications and the due-time reminders of review tasks. Each runs as the
+named system actor and calls a service, like any other caller."""
+from content import services as content_services
+from content.background import background_task
+from workflow import services
+
+
+@background_task
+def notification_emails_send(*, notification_ids):
+    """E-mail a batch of notifications, each at most once (``emailed_at``)."""
+    return {"sent": services.notification_emails_send(actor=content_services.system_actor(),
+                                                      notification_ids=notification_ids)}
+
+
+@background_task
+def review_reminders(*, period=""):
+    """The hourly job: reminders of review tasks due soon or overdue, and the
+    escalation of overdue ones (project/periodic.py)."""
+    return {"period": period, **services.review_reminders_send(actor=content_services.system_actor())}
