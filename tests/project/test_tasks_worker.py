@@ -2,11 +2,14 @@
 a task enqueued in a transaction that rolled back never runs; one that
 committed runs after the commit; the same e-mail batch run twice sends once."""
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 from tests.project.test_periodic import _scratch_env
 
@@ -65,3 +68,28 @@ def test_the_worker_runs_committed_tasks_once_and_never_a_rolled_back_one(tmp_pa
     assert sent.count("Subject:") == 1 and "editor@example.org" in sent
     assert db.execute("SELECT emailed_at IS NOT NULL FROM workflow_notification").fetchall() == [(1,)]
     db.close()
+
+
+# ---------------------------------------------------------------- several workers, one queue (PostgreSQL)
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_share_one_queue_and_run_each_task_once(on_postgres):
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    from content import tasks
+
+    for i in range(120):
+        tasks.purge_work_in_progress.enqueue(period=f"p{i}")
+    s = connection.settings_dict
+    url = f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url}
+    workers = [subprocess.Popen([sys.executable, "manage.py", "db_worker", "--batch", "--no-reload",
+                                 "--no-startup-delay", "--worker-id", f"w{n}"], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for n in (1, 2)]
+    outputs = [w.communicate(timeout=300)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    rows = list(DBTaskResult.objects.values_list("status", "worker_ids"))
+    assert len(rows) == 120
+    assert all(status == "SUCCESSFUL" and len(ids) == 1 for status, ids in rows), rows
+    print("tasks per worker:", {w: sum(ids == [w] for _s, ids in rows) for w in ("w1", "w2")})
