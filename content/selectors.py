@@ -121,7 +121,7 @@ def nearest_role_holders(org, role):
     managers or unit administrators, else those of the unit above, and so on."""
     from content.models import User
 
-    paths = [p for p in _path_prefixes(org.path)]
+    paths = _path_prefixes(org.path)
     by_path = {}
     for user in User.objects.filter(is_active=True, org__path__in=paths).select_related("org").order_by("pk"):
         if role in (user.roles or []):

@@ -20,16 +20,12 @@ that is down is retried with back-off, never the request's problem. The live
 badge update to the recipient's own group (workflow.live) goes after commit.
 The actor is never notified of his own action.
 """
-import logging
-
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from reviewers import checklist
 from workflow import live, tasks
 from workflow.models import Notification
-
-logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
 

@@ -129,7 +129,7 @@ def review_reminders_send(*, actor, now=None):
     now = now or timezone.now()
     counts = Counter()
     cutoff = now + dt.timedelta(hours=int(settings.REVIEW_DUE_SOON_HOURS))
-    for submission in selectors.submissions_due_by(cutoff):
+    for submission in list(selectors.submissions_due_by(cutoff)):
         with transaction.atomic():
             _remind(actor, submission, now, counts)
     return {str(t): counts.get(str(t), 0) for t in
