@@ -60,9 +60,11 @@ reset-demo: install
 	rm -rf var/media
 	$(MAKE) --no-print-directory demo
 
+# The web server, one task worker (db_worker) and the periodic scheduler (run_periodic), in the
+# background beside it: bin/run-dev starts the three and stops them all on Ctrl-C.
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/); Ctrl-C stops the server, worker and scheduler"
+	$(PY) bin/run-dev --host $(HOST) --port $(PORT)
 
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)

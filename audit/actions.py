@@ -53,6 +53,12 @@ ACTIONS = {
     "workflow.submission.superseded": _("修改后本轮审核作废"),
     "workflow.submission.published": _("发布"),
     "workflow.submission.retracted": _("撤稿"),
+    # reminders of the periodic jobs: due times of review tasks (workflow/services/reminders.py)
+    "workflow.reminder.due_soon": _("审核任务即将到期提醒"),
+    "workflow.reminder.overdue": _("审核任务超时提醒"),
+    "workflow.reminder.escalated": _("审核任务超时督办"),
+    # ... and the daily dormant-account sweep (reporting/services.py)
+    "reporting.dormant.reminded": _("账号长期未更新提醒"),
     # statistics and the notice's forms (reporting/services.py)
     "workflow.stats.exported": _("导出新媒体统计报表"),
     "workflow.stats.filing_exported": _("导出备案登记表"),
@@ -73,7 +79,9 @@ GROUPS = {
     "reviewers.lexicon.": _("机审词库"),
     "workflow.policy.": _("审核策略"),
     "workflow.submission.": _("送审、审核与发布"),
+    "workflow.reminder.": _("审核到期提醒与督办"),
     "workflow.stats.": _("统计报表导出"),
+    "reporting.dormant.": _("僵尸号提醒"),
     "audit.": _("审计日志"),
 }
 

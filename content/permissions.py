@@ -125,3 +125,19 @@ def can_keep_work_in_progress(user):
     signed-in, active user, for himself only. Which forms he may use is the
     page's question (it asks can_edit_draft, the reviewers' decide rules)."""
     return is_active_user(user)
+
+
+SYSTEM_USERNAME = "system"
+
+
+def is_system_actor(user):
+    """The named system user that scheduled and background work acts as
+    (``content.services.system_actor``): it has no usable password, so nobody
+    signs in as it."""
+    return bool(is_active_user(user) and user.username == SYSTEM_USERNAME and not user.has_usable_password())
+
+
+def can_run_scheduled_work(user):
+    """Who may run the scheduled jobs' services (reminders, sweeps): the system
+    actor, or a superuser by hand (``manage.py shell``)."""
+    return is_active_user(user) and (is_system_actor(user) or user.is_superuser)

@@ -86,6 +86,22 @@ def draft_revisions(*, draft: Draft) -> QuerySet[Revision]:
     return Revision.objects.filter(draft=draft).select_related("author").order_by("number")
 
 
+def nearest_role_holders(org: Organization, role: str) -> list[User]:
+    """The active users holding ``role`` in the nearest unit, from ``org`` up
+    the tree, that has any (explicit role holders: superusers are not
+    included). One query. Who is told about an account: its own unit's account
+    managers or unit administrators, else those of the unit above, and so on."""
+    paths = org.ancestor_paths
+    by_path = {}
+    for user in User.objects.filter(is_active=True, org__path__in=paths).select_related("org").order_by("pk"):
+        if role in (user.roles or []):
+            by_path.setdefault(user.org.path, []).append(user)
+    for path in reversed(paths):
+        if path in by_path:
+            return by_path[path]
+    return []
+
+
 def draft_for_update(draft_id: int | str) -> Draft | None:
     """Lock a draft row (inside the caller's transaction) and read it with its
     account, unit and current revision; None when the id is unknown."""

@@ -196,6 +196,26 @@ def user_create(*, actor: User | None, username: str, password: str | None, name
     return user
 
 
+def system_actor():
+    """The named system user (``system``) that background tasks and scheduled
+    jobs act as: every audit entry they write names it. Created on first use (a
+    superuser without a usable password, like the one seed_demo makes, so
+    nobody signs in as it) and audited then."""
+    user = User.objects.filter(username=permissions.SYSTEM_USERNAME).first()
+    if user is not None:
+        return user
+    try:
+        with transaction.atomic():
+            user = User(username=permissions.SYSTEM_USERNAME, name=_("系统"), is_staff=False, is_superuser=True)
+            user.set_unusable_password()
+            user.save()
+            audit_record(action="content.user.created", actor=None, target_type="content.user", target_id=user.pk,
+                         data={"after": {"username": user.username, "name": user.name, "system": True}})
+    except IntegrityError:  # another process created it meanwhile
+        return User.objects.get(username=permissions.SYSTEM_USERNAME)
+    return user
+
+
 USER_PROFILE_FIELDS = ("name", "org", "mobile", "wechat", "email", "is_active", "is_staff")
 
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files among our static files: no CDN
+    "django_tasks",     # the Tasks API (django.tasks from Django 6 on)
+    "django_tasks_db",  # its database backend: the queue is a table (see "background tasks" below)
     "audit",
     "content",
     "reviewers",
@@ -235,3 +237,21 @@ SPECTACULAR_SETTINGS = {
 DORMANT_WARN_DAYS = int(os.environ.get("DORMANT_WARN_DAYS", "7"))
 DORMANT_ESCALATE_DAYS = int(os.environ.get("DORMANT_ESCALATE_DAYS", "10"))
 DORMANT_FAIL_DAYS = int(os.environ.get("DORMANT_FAIL_DAYS", "14"))
+
+# ---------------------------------------------------------------- background tasks and periodic jobs
+# Django's Tasks API with the database backend of django-tasks-db: a task enqueued inside a
+# service's transaction commits or rolls back with it. `manage.py db_worker` runs them (several
+# workers, on one machine or several, share the one queue); `manage.py run_periodic` enqueues the
+# jobs of project/periodic.py once per period.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A task that meets a transient error (network, mail server, a locked database) is enqueued again
+# with back-off: TASK_RETRY_BASE_SECONDS, then twice as long each time, TASK_MAX_ATTEMPTS in all;
+# then it is recorded as failed (admin: 失败的后台任务) and logged.
+TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "5"))
+TASK_RETRY_BASE_SECONDS = int(os.environ.get("TASK_RETRY_BASE_SECONDS", "60"))
+# Finished task records are deleted after this many days (failed ones after twice as long).
+TASK_RESULT_RETENTION_DAYS = int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "14"))
+# A reviewer is reminded of a task he may decide this many hours before it is due.
+REVIEW_DUE_SOON_HOURS = int(os.environ.get("REVIEW_DUE_SOON_HOURS", "4"))
+# Where the file e-mail backend (django.core.mail.backends.filebased.EmailBackend) writes.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))

@@ -15,10 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from content import permissions as content_permissions
+from content import roles
+from content import selectors as content_selectors
 from content.errors import NotAllowed, ValidationFailed
 from content.models import Organization, User
 from reporting import notice_forms, permissions, selectors, spreadsheets
 from reporting.periods import Period
+from workflow import services as workflow_services
+from workflow.models import Notification, Reminder
 
 FORMS = ("12", "1", "2", "4")
 FILE_FORMATS = ("xls", "xlsx", "zip")
@@ -158,3 +163,50 @@ def filing_form_export(*, actor: User | None, filing_id: int | str, file_format:
                      target_type="content.accountfiling", target_id=filing.pk, org_path=filing.account.org.path,
                      account_id=filing.account_id, data={"channel": channel, **data})
     return form, export
+
+
+# ---------------------------------------------------------------- the daily dormant-account sweep (僵尸号提醒)
+
+def _dormant_texts(item):
+    account = item.account
+    values = {"account": account.name, "platform": account.get_platform_display(), "unit": account.org.name,
+              "days": item.days, "since": item.since_day.isoformat(), "since_label": item.since_label,
+              "level": item.level_label,
+              "limit": dict(zip(selectors.LEVELS, selectors.dormant_thresholds()))[item.level]}
+    title = _("【%(level)s】账号“%(account)s”已 %(days)s 天未更新") % values
+    message = _("账号“%(account)s”（%(platform)s，%(unit)s）自 %(since)s（%(since_label)s）起已 %(days)s 天"
+                "没有发布信息，达到“%(level)s”标准（%(limit)s 天）。请及时更新，或按规定办理账号注销。") % values
+    if item.level == "fail":
+        message += _("按照政府网站与政务新媒体检查指标，两周内无更新即为单项否决。")
+    return title, message
+
+
+def dormant_reminders_send(*, actor: User, today: dt.date | None = None) -> dict[str, int]:
+    """The daily job (reporting.tasks.dormant_sweep): tell the account managers
+    of each dormant account (its unit's, else the nearest unit's above) when it
+    reaches 提醒, 督办 and 不合格 (DORMANT_*_DAYS), each once per silence: the
+    ``Reminder`` episode is the day the silence began, so an account that
+    published and fell silent again is told again. Only the level reached is
+    sent (an account first seen at 不合格 gets that one alone). One transaction
+    and, when someone was told, one audit entry per account. Returns counts
+    by level."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    report = selectors.dormant_accounts(today=today)
+    counts = dict.fromkeys(selectors.LEVELS, 0)
+    for item in report.items:
+        account = item.account
+        with transaction.atomic():
+            managers = [u.pk for u in content_selectors.nearest_role_holders(account.org, roles.ACCOUNT_MANAGER)]
+            title, message = _dormant_texts(item)
+            reminded = workflow_services.reminders_record(
+                kind=Reminder.Kind.ACCOUNT, subject_id=account.pk, threshold=item.level,
+                episode=item.since_day.isoformat(), recipient_ids=managers,
+                notification_kind=Notification.Kind.DORMANT, title=title, message=message)
+            if reminded:
+                audit_record(action="reporting.dormant.reminded", actor=actor, target_type="content.mediaaccount",
+                             target_id=account.pk, org_path=account.org.path, account_id=account.pk,
+                             data={"level": item.level, "days": item.days, "since": item.since,
+                                   "since_day": item.since_day.isoformat(), "recipients": reminded})
+                counts[item.level] += len(reminded)
+    return counts

@@ -10,8 +10,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from content.models import Organization, Revision, User
+from content.models import MediaAccount, Organization, Revision, User
 from content.sanitize import clean_html, clean_text
+from reviewers.permissions import memberships_covering
 from reviewers.models import (
     SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PrecheckReport, ReviewRound, ReviewTask, TierMembership,
 )
@@ -57,6 +58,14 @@ def decisions_of_rounds(round_ids: Iterable[int]) -> QuerySet[Decision]:
         .select_related("reviewer", "revision")
         .order_by("round__number", "tier")
     )
+
+
+def tier_members(account: MediaAccount, tier: int) -> list[User]:
+    """The active users holding tier ``tier`` for ``account`` (a membership for
+    the account or for a unit above it), in id order. One query. Whether each may
+    decide a given task now is still workflow.permissions.decide_refusal's answer."""
+    memberships = TierMembership.objects.filter(tier=tier).filter(memberships_covering(account))
+    return list(User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by("pk"))
 
 
 def signed_reviewer_ids(round_id: int) -> set[int]:

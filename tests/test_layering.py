@@ -38,6 +38,9 @@ SCANNED_APPS = ("audit", "content", "reviewers", "workflow", "reporting", "proje
 PUBLIC_MODULES = frozenset({
     "services", "selectors", "permissions", "errors", "models",
     "roles", "checklist", "states", "hashing", "sanitize", "context", "actions", "periods",
+    # background work: an app's ``tasks`` (to enqueue them: project/periodic.py) and
+    # content's ``background`` (the task decorator with retries, pure)
+    "tasks", "background",
 })
 
 

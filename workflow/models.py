@@ -179,6 +179,11 @@ class Notification(models.Model):
         TO_PUBLISH = "to_publish", _("待发布")
         PUBLISHED = "published", _("已发布")
         RETRACTED = "retracted", _("已撤稿")
+        # reminders of the periodic jobs (workflow.services.reminders, reporting's dormant sweep)
+        DUE_SOON = "due_soon", _("审核即将到期")
+        OVERDUE = "overdue", _("审核已超时")
+        ESCALATED = "escalated", _("超时督办")
+        DORMANT = "dormant", _("账号长期未更新")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
                                   related_name="notifications")
@@ -189,6 +194,9 @@ class Notification(models.Model):
                                    on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # Set when the e-mail went out (workflow.mail.notification_emails_send), so
+    # that a task run twice sends nothing twice.
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -199,6 +207,56 @@ class Notification(models.Model):
     def __str__(self):
         return f"{self.recipient} · {self.title}"
 
+    def email_message(self):
+        """The e-mail of this notification (subject, body, to)."""
+        footer = str(_("请登录教育系统新媒体内容审核发布系统查看。"))
+        body = f"{self.message}\n\n{footer}" if self.message else footer
+        return {"subject": f"[{_('新媒体审核发布')}] {self.title}", "body": body, "to": [self.recipient.email]}
+
     @property
     def is_read(self):
         return self.read_at is not None
+
+
+class Reminder(models.Model):
+    """That one recipient was reminded of one subject (a review task, an
+    account) at one threshold: at most one row, so at most one reminder. Written
+    in the transaction of the notification it sent (workflow.services.reminders).
+
+    ``episode`` separates the spells of an account's silence: the day the
+    silence began (its last publication, or its opening), so an account that
+    published and fell silent again is reminded again; empty for review tasks."""
+
+    class Kind(models.TextChoices):
+        REVIEW_TASK = "review_task", _("审核任务")
+        ACCOUNT = "account", _("新媒体账号")
+
+    class Threshold(models.TextChoices):
+        DUE_SOON = "due_soon", _("即将到期")
+        OVERDUE = "overdue", _("已超时")
+        ESCALATED = "escalated", _("超时督办")
+        WARN = "warn", _("提醒")
+        ESCALATE = "escalate", _("督办")
+        FAIL = "fail", _("不合格")
+
+    kind = models.CharField(_("对象类型"), max_length=16, choices=Kind.choices)
+    subject_id = models.BigIntegerField(_("对象编号"))
+    threshold = models.CharField(_("提醒级别"), max_length=16, choices=Threshold.choices)
+    episode = models.CharField(_("周期"), max_length=32, blank=True, default="")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
+                                  related_name="+")
+    notification = models.ForeignKey(Notification, verbose_name=_("通知"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("提醒时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("到期提醒记录")
+        verbose_name_plural = _("到期提醒记录")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject_id", "threshold", "episode", "recipient"],
+                                    name="reminder_once_per_recipient"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}{self.subject_id} · {self.get_threshold_display()} · {self.recipient_id}"

@@ -11,27 +11,23 @@ Called by the workflow services inside their transaction:
 
 The rows are written in the same transaction as the change (a rolled-back
 decision leaves no notification behind, a committed one always has its
-notification). What leaves the database waits for the commit: the live badge
-update to the recipient's own group (workflow.live) and, when
-settings.NOTIFY_EMAIL is on (the default), an e-mail through Django's mail
-settings to each recipient with an e-mail address. A failing mail server is
-logged, never raised: the change is already committed. The actor is never
-notified of his own action.
+notification). So is the e-mail: when settings.NOTIFY_EMAIL is on (the
+default) the same transaction enqueues one background task for the batch
+(workflow.mail.notification_emails_send, keyed by the notification ids), which
+a worker runs after the commit and which sends each notification once to a
+recipient with an e-mail address (``Notification.emailed_at``); a mail server
+that is down is retried with back-off, never the request's problem. The live
+badge update to the recipient's own group (workflow.live) goes after commit.
+The actor is never notified of his own action.
 """
-import logging
-
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core import mail
-from django.db import transaction
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_users_with_perms
 
 from reviewers import checklist
 from workflow import live
+from workflow import mail as notification_mail
 from workflow.models import Notification
-
-logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
 
@@ -53,24 +49,25 @@ def _notify(recipient_ids, *, kind, title, message, submission, actor):
     rows = Notification.objects.bulk_create([
         Notification(recipient_id=i, kind=kind, title=title, message=message, submission=submission) for i in ids
     ])
-    live.notification_created(user_ids=ids, kind=kind, title=title)
-    if email_enabled():
-        transaction.on_commit(lambda: send_email(ids, title, message), robust=True)
+    deliver(rows)
     return rows
 
 
-def send_email(user_ids, subject, body):
-    """E-mail the active recipients that have an address (after commit)."""
-    try:
-        users = get_user_model().objects.filter(pk__in=user_ids, is_active=True).exclude(email="")
-        text = f"{body}\n\n{_('请登录教育系统新媒体内容审核发布系统查看。')}" if body else _(
-            "请登录教育系统新媒体内容审核发布系统查看。")
-        messages = [mail.EmailMessage(subject=f"[{_('新媒体审核发布')}] {subject}", body=text, to=[u.email])
-                    for u in users]
-        if messages:
-            mail.get_connection().send_messages(messages)
-    except Exception:  # noqa: BLE001 - the change is committed; a lost e-mail is logged
-        logger.warning("notification e-mail %r not sent", subject, exc_info=True)
+def new_row(recipient_id, *, kind, title, message, submission=None):
+    """One notification row, written now (for a caller that delivers a batch with ``deliver``)."""
+    return Notification.objects.create(recipient_id=recipient_id, kind=kind, title=_title(title), message=message,
+                                       submission=submission)
+
+
+def deliver(rows):
+    """What leaves the database for notifications just written: the live badge
+    (after commit) and, with NOTIFY_EMAIL, one e-mail task for the batch,
+    enqueued in the current transaction."""
+    if not rows:
+        return
+    live.notification_created(user_ids=[r.recipient_id for r in rows], kind=rows[0].kind, title=rows[0].title)
+    if email_enabled():
+        notification_mail.notification_emails_send.enqueue(notification_ids=[r.pk for r in rows])
 
 
 def _editors(submission):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from content.models import Draft, MediaAccount, Organization, User
 from content.selectors import account_list, accounts_user_may
 from reviewers import selectors as reviewer_selectors
+from reviewers.models import ReviewTask
 from workflow import live, states
 from workflow.models import Notification, ReviewPolicy, Submission
 
@@ -88,6 +89,18 @@ def review_queue(user: User) -> QuerySet[Submission]:
         Submission.objects.filter(state=states.IN_REVIEW, current_task__in=tasks.values("pk"))
         .select_related("draft", "draft__author", "account", "account__org", "revision", "current_task",
                         "current_task__claimed_by", "submitted_by")
+        .order_by("current_task__due_at", "pk")
+    )
+
+
+def submissions_due_by(cutoff: dt.datetime) -> QuerySet[Submission]:
+    """Submissions in review whose current task is open and due by ``cutoff``
+    (the reminders' job), oldest due first, with what the reminders read."""
+    return (
+        Submission.objects.filter(state=states.IN_REVIEW, current_task__status=ReviewTask.Status.OPEN,
+                                  current_task__due_at__lte=cutoff)
+        .select_related("draft", "account", "account__org", "revision", "current_task",
+                        "current_task__account", "current_task__account__org", "current_task__claimed_by")
         .order_by("current_task__due_at", "pk")
     )
 

@@ -6,4 +6,4 @@ their services). Staff users see only their unit subtree, and only the
 models their roles concern.
 """
 # Each module registers its models with the admin site.
-from project.admin import audit, base, registry, review, users  # noqa: F401
+from project.admin import audit, base, registry, review, tasks, users  # noqa: F401

@@ -10,6 +10,7 @@ from workflow.services.drafts import draft_revise
 from workflow.services.inbox import notification_mark_read, notifications_mark_all_read
 from workflow.services.policies import policy_change, policy_create, policy_delete
 from workflow.services.publishing import publication_retract, submission_publish
+from workflow.services.reminders import reminders_record, review_reminders_send
 from workflow.services.review import submission_decide, submission_submit, submission_withdraw
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "notification_mark_read", "notifications_mark_all_read",
     "policy_change", "policy_create", "policy_delete",
     "publication_retract", "submission_publish",
+    "reminders_record", "review_reminders_send",
     "submission_claim", "submission_release",
     "submission_decide", "submission_submit", "submission_withdraw",
 ]

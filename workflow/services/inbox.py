@@ -1,4 +1,5 @@
-"""Marking notifications read (reading state: not audited)."""
+"""Marking notifications read (reading state: not audited). Their e-mail is
+workflow.mail."""
 from __future__ import annotations
 
 from django.utils import timezone

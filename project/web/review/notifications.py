@@ -17,12 +17,22 @@ from workflow.models import Notification
 HOME_NOTIFICATIONS = 5
 
 
+# Reminders of review tasks: the reviewer (or the one escalated to) acts on the review page.
+REVIEWER_KINDS = (Notification.Kind.DUE_SOON, Notification.Kind.OVERDUE, Notification.Kind.ESCALATED)
+
+
 def notification_link(notification):
-    """Where the recipient acts on it: the publish page for a publisher's
-    item, the draft page (else the submission's review page) for an editor."""
+    """Where the recipient acts on it: the review page for a reminder of a
+    review task, the dormant watch for a dormant account, the publish page for
+    a publisher's item, the draft page (else the submission's review page) for
+    an editor."""
     submission_id = notification.submission_id
+    if notification.kind == Notification.Kind.DORMANT:
+        return reverse("web:dormant")
     if submission_id is None:
         return ""
+    if notification.kind in REVIEWER_KINDS:
+        return reverse("web:review", args=[submission_id])
     if notification.kind == Notification.Kind.TO_PUBLISH:
         return reverse("web:publish", args=[submission_id])
     try:

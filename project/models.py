@@ -1,0 +1,46 @@
+"""The scheduler's record of enqueued periods, and the admin's view of failed tasks."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
+
+
+class PeriodicRun(models.Model):
+    """One periodic job enqueued for one period (``manage.py run_periodic``).
+
+    The unique key (job, period) is what lets several schedulers run at once:
+    the row and the task are written in one transaction, so a second scheduler
+    for the same period fails on the key and enqueues nothing."""
+
+    job = models.CharField(_("定时任务"), max_length=64)
+    period = models.CharField(_("周期"), max_length=32)
+    task_id = models.CharField(_("后台任务编号"), max_length=64, blank=True)
+    enqueued_at = models.DateTimeField(_("加入队列时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("定时任务记录")
+        verbose_name_plural = _("定时任务记录")
+        ordering = ["-enqueued_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="periodic_run_once_per_period")]
+
+    def __str__(self):
+        return f"{self.job} {self.period}"
+
+
+class BackgroundTask(DBTaskResult):
+    """django-tasks-db's task table under a Chinese name, for the admin's list
+    of every 后台任务 (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+
+
+class FailedTask(DBTaskResult):
+    """The failed rows of django-tasks-db's task table, for the admin's list of
+    失败的后台任务 (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("失败的后台任务")
+        verbose_name_plural = _("失败的后台任务")

@@ -1,0 +1,87 @@
+"""The periodic jobs, in one place, and the one way they are enqueued.
+
+Each job is a name, a period — every hour, or every day at a local time
+(settings.TIME_ZONE) — and a task. ``enqueue_due`` (``manage.py run_periodic``)
+enqueues, for each job, the period that is due now, once: the period's
+``PeriodicRun`` row (unique per job and period) and the task are written in one
+transaction, so two schedulers at the same time, or one run twice, enqueue
+each period once; the worker that claims the task row is the only one that
+runs it. A period missed while no scheduler ran is not made up, except the
+latest one: the jobs look at the state of things (what is due, what is
+dormant), not at the period they were enqueued for.
+"""
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from content import tasks as content_tasks
+from project import tasks as project_tasks
+from project.models import PeriodicRun
+from reporting import tasks as reporting_tasks
+from workflow import tasks as workflow_tasks
+
+logger = logging.getLogger("project.periodic")
+
+HOURLY, DAILY = "hourly", "daily"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task: object          # a django-tasks Task, called with period=<key>
+    every: str            # HOURLY or DAILY
+    at: dt.time = dt.time(0, 0)  # DAILY: the local time from which the day's run is due
+    label: str = ""
+
+    def period(self, now=None):
+        """The key of the period due at ``now``: ``2026-12-01T14:00+08:00`` (the
+        local hour) or ``2026-12-01`` (the local day, from ``at`` on; before
+        ``at`` the day before is the one due)."""
+        local = timezone.localtime(now or timezone.now())
+        if self.every == HOURLY:
+            return local.replace(minute=0, second=0, microsecond=0).isoformat(timespec="minutes")
+        day = local.date() if local.time() >= self.at else local.date() - dt.timedelta(days=1)
+        return day.isoformat()
+
+
+JOBS = (
+    Job("review_reminders", workflow_tasks.review_reminders, HOURLY,
+        label="审核任务到期提醒、超时提醒与督办"),
+    Job("dormant_sweep", reporting_tasks.dormant_sweep, DAILY, dt.time(8, 0),
+        label="僵尸号提醒：账号达到提醒、督办、不合格天数时告知账号负责人"),
+    Job("purge_work_in_progress", content_tasks.purge_work_in_progress, DAILY, dt.time(3, 0),
+        label="删除过期的自动保存内容"),
+    Job("prune_task_results", project_tasks.prune_task_results, DAILY, dt.time(3, 30),
+        label="删除过期的后台任务记录"),
+)
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    job: str
+    period: str
+    task_id: str | None   # None: this period was already enqueued
+
+
+def enqueue_due(*, now=None, jobs=JOBS):
+    """Enqueue each job's due period unless it already was; one transaction per job."""
+    now = now or timezone.now()
+    out = []
+    for job in jobs:
+        key = job.period(now)
+        if PeriodicRun.objects.filter(job=job.name, period=key).exists():  # the usual case, checked cheaply
+            out.append(Enqueued(job.name, key, None))
+            continue
+        try:
+            with transaction.atomic():
+                result = job.task.enqueue(period=key)
+                PeriodicRun.objects.create(job=job.name, period=key, task_id=str(result.id))
+        except IntegrityError:  # another scheduler (or an earlier run) has this period: the task rolled back
+            out.append(Enqueued(job.name, key, None))
+            continue
+        logger.info("periodic job %s enqueued for %s (task %s)", job.name, key, result.id)
+        out.append(Enqueued(job.name, key, str(result.id)))
+    return out

@@ -1,0 +1,13 @@
+"""Background tasks of the workflow (see content.background): the due-time
+reminders of review tasks (the e-mail of notifications is workflow.mail). Each runs as the
+named system actor and calls a service, like any other caller."""
+from content import services as content_services
+from content.background import background_task
+from workflow import services
+
+
+@background_task
+def review_reminders(*, period=""):
+    """The hourly job: reminders of review tasks due soon or overdue, and the
+    escalation of overdue ones (project/periodic.py)."""
+    return {"period": period, **services.review_reminders_send(actor=content_services.system_actor())}
