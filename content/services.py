@@ -196,7 +196,7 @@ def user_create(*, actor: User | None, username: str, password: str | None, name
     return user
 
 
-def system_actor():
+def system_actor() -> User:
     """The named system user (``system``) that background tasks and scheduled
     jobs act as: every audit entry they write names it. Created on first use (a
     superuser without a usable password, like the one seed_demo makes, so
