@@ -316,7 +316,9 @@ def _detail_context(request, draft):
         "state": state, "state_label": state_label(state),
         "revisions": revisions, "rounds": rounds, "last_round": last,
         "can_edit": can_edit,
-        "can_submit": can_edit and state not in SUPERSEDING_STATES,
+        # the service's own rule (submit and resubmit alike)
+        "can_submit": workflow_permissions.submit_refusal(
+            user, draft, active_state=state if state in states.ACTIVE_STATES else None) is None,
         "is_resubmit": state == states.RETURNED,
         "can_withdraw": "withdraw" in actions,
         "edit_supersedes": state in SUPERSEDING_STATES,
