@@ -11,8 +11,17 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 # ... and the channels Redis layer there: the live-queue tests marked `redis` run against it.
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
+# make run-prod: ASGI worker processes, and DEMO=1 to load the demo data too.
+WORKERS ?= 2
+DEMO ?=
+# The suite runs in parallel processes (pytest-xdist): one per core by default; each has
+# its own test database, browser server and Redis database; a file's tests stay in one
+# process. PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: help install browser migrate demo reset-demo run test test-postgres test-api-fuzz bench screenshots check-deps clean
+.PHONY: help install devenv browser migrate demo reset-demo run test test-postgres test-api-fuzz bench screenshots check-deps clean \
+	services services-stop run-prod bench-load
 
 help:
 	@echo "make run            set up everything and serve on http://$(HOST):$(PORT)/"
@@ -21,7 +30,11 @@ help:
 	@echo "make test-postgres  the same suite against PostgreSQL (PG_URL=$(PG_URL))"
 	@echo "make test-api-fuzz  schemathesis against the API's OpenAPI schema (a few minutes)"
 	@echo "make bench          benchmarks in bench/"
+	@echo "make bench-load     reviewers working the queue against run-prod with 1 and 2 workers; websocket fan-out"
 	@echo "make screenshots    the browser tests, saving the README's screenshots to docs/screenshots/"
+	@echo "make services       private PostgreSQL and Redis under var/ (connection settings: var/services.env)"
+	@echo "make services-stop  stop them"
+	@echo "make run-prod       production mode on http://$(HOST):$(PORT)/: $(WORKERS) ASGI workers, task workers, scheduler"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +44,21 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# Development settings of this checkout: the settings read var/dev.env (only for
+# variables the environment does not set), so that manage.py and the tests run
+# in development mode with nothing set by hand. Production has no such file;
+# make run-prod sets DJANGO_DEBUG=0 itself.
+var/dev.env:
+	@mkdir -p var
+	@printf '%s\n' \
+		'# Written by make for development in this checkout (project/settings.py reads it' \
+		'# for variables the environment does not set). A production installation has no such file.' \
+		'DJANGO_DEBUG=1' \
+		'LOG_FORMAT=text' >$@
+	@echo "wrote $@ (development settings: DJANGO_DEBUG=1, LOG_FORMAT=text)"
+
+devenv: install var/dev.env
 
 # django-fsm-2 and the unmaintained django-fsm install the same package; refuse the old one.
 check-deps:
@@ -48,14 +76,14 @@ browser:
 		echo "installing Debian's packages for the browser tests: $(BROWSER_PACKAGES)"; \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); }
 
-migrate: install
+migrate: devenv
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
 	$(PY) manage.py seed_demo
 
-# Start again from the demo data: the local SQLite database and uploaded images go.
-reset-demo: install
+# Start again from the demo data: the local SQLite database and the uploads (images, evidence files) go.
+reset-demo: devenv
 	rm -f var/db.sqlite3 var/db.sqlite3-wal var/db.sqlite3-shm
 	rm -rf var/media
 	$(MAKE) --no-print-directory demo
@@ -66,23 +94,47 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/); Ctrl-C stops the server, worker and scheduler"
 	$(PY) bin/run-dev --host $(HOST) --port $(PORT)
 
-test: install browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: devenv browser
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
-test-postgres: install browser
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_TEST_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+test-postgres: devenv browser
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-$(REDIS_TEST_URL)} $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # Schemathesis against the served OpenAPI schema, in-process on a scratch database
 # (API_FUZZ_EXAMPLES per operation, API_FUZZ_SEED=random for a new exploration).
-test-api-fuzz: install
+test-api-fuzz: devenv
 	$(PY) -m pytest tests/api/fuzz_schemathesis.py -p no:cacheprovider $(PYTEST_ARGS)
 
 # The browser tests again, saving the README's screenshots into docs/screenshots/.
-screenshots: install browser
+screenshots: devenv browser
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 bench: migrate
 	$(PY) bench/run.py
+
+# The load benchmark (bench/load_work.py) against bin/run-prod on the private services:
+# decisions per second with 1 and 2 ASGI workers, their ratio, and the websocket fan-out;
+# then audited against unaudited writes from 1, 4 and 16 writers (bench/load_audit_writers.py).
+BENCH_LOAD_ARGS ?=
+bench-load: install
+	@if [ -z "$$DATABASE_URL" ]; then bin/services start; fi
+	$(PY) bench/load_work.py $(BENCH_LOAD_ARGS)
+	$(PY) bench/load_audit_writers.py
+
+# Private PostgreSQL and Redis for production mode on this machine (bin/services):
+# Debian's packages when missing, data under var/, loopback only, own ports.
+services:
+	bin/services start
+
+services-stop:
+	bin/services stop
+
+# Production mode on one machine: DJANGO_DEBUG=0, PostgreSQL and Redis from
+# make services (unless DATABASE_URL is set), migrate, collectstatic, then
+# WORKERS ASGI workers, the task workers and the scheduler until Ctrl-C.
+run-prod: install
+	@if [ -z "$$DATABASE_URL" ]; then bin/services start; fi
+	$(PY) bin/run-prod --host $(HOST) --port $(PORT) --workers $(WORKERS) $(if $(filter-out 0,$(DEMO)),--demo)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 .pytest_cache

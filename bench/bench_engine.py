@@ -18,7 +18,6 @@ from scratch import scratch_database, setup_django
 
 setup_django()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 

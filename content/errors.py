@@ -3,6 +3,8 @@
 Each error carries a machine-readable ``code`` and a Chinese ``message``; the
 project maps the classes to HTTP statuses in one place (project/errors.py).
 """
+from dataclasses import dataclass
+
 from django.utils.translation import gettext_lazy as _
 
 
@@ -57,3 +59,48 @@ def error_text(exc):
     does not already contain, in one line (for pages and commands)."""
     details = [m for msgs in exc.fields.values() for m in msgs if m not in exc.message]
     return "；".join([exc.message, *details]) if details else exc.message
+
+
+class AccountHidden(NotAllowed):
+    """403 for an account the user may not see, or one that does not exist:
+    the same answer for both, so that nothing tells whether it exists."""
+
+    default_message = _("没有权限访问该账号")
+
+
+class DraftHidden(NotAllowed):
+    """403 for a draft the user may not see, or one that does not exist."""
+
+    default_message = _("没有权限访问该稿件")
+
+
+# ---------------------------------------------------------------- refusals
+
+FORBIDDEN = "forbidden"
+CONFLICT = "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why an action is refused: a machine ``code``, the Chinese ``message``
+    and its ``kind`` — FORBIDDEN (the user may not: 403) or CONFLICT (the
+    object's state forbids it now: 409). The permission functions of every app
+    return one (or None when the action is allowed); the services raise it,
+    the pages show its message and ``allowed_actions`` leaves the action out."""
+
+    code: str
+    message: str
+    kind: str = FORBIDDEN
+
+    @property
+    def forbidden(self):
+        return self.kind == FORBIDDEN
+
+    def as_error(self):
+        """The domain error that says the same (``AccountClosed`` for a closed account)."""
+        if self.code == AccountClosed.code:
+            return AccountClosed(self.message)
+        return (Conflict if self.kind == CONFLICT else NotAllowed)(self.message, code=self.code)
+
+    def raise_(self):
+        raise self.as_error()

@@ -2,17 +2,52 @@
 
 Pages, the API and the services all ask these functions, so a button shown,
 an ``allowed_actions`` entry and the service's guard never disagree.
+
+What a role means: a role is the precondition for a capability, a grant (or a
+tier membership, in reviewers) is its scope. Writing for an account needs the
+editor role *and* the ``draft_account`` grant, publishing the publisher role
+*and* the ``publish_account`` grant. The role is asked each time, so removing
+it ends the capability everywhere at once while the grants stay recorded.
+Superusers count as holding every role but still need explicit grants.
 """
+from django.utils.translation import gettext as _
 from guardian.core import ObjectPermissionChecker
 
 from content import roles
+from content.errors import CONFLICT, Refusal
 from content.models import AccountUserObjectPermission
+
+# The role each per-account grant is the scope of.
+GRANT_ROLES = {"draft_account": roles.EDITOR, "publish_account": roles.PUBLISHER}
+
+# The refusal for a user who lacks a role that a capability needs.
+_ROLE_REFUSALS = {
+    roles.EDITOR: ("not_editor", "您没有编辑角色，不能撰写、修改、提交或撤回稿件"),
+    roles.REVIEWER: ("not_reviewer", "您没有审核人角色，不能使用审核队列或作出审核决定"),
+    roles.PUBLISHER: ("not_publisher", "您没有授权发布人角色，不能发布"),
+}
 
 
 def is_active_user(user):
     """A signed-in account that is not switched off: the first question of
     every permission (anonymous users and deactivated accounts may do nothing)."""
     return bool(user and user.is_authenticated and user.is_active)
+
+
+def holds_role(user, role):
+    """The precondition of every capability of ``role``: an active user
+    holding it (a superuser holds every role)."""
+    return is_active_user(user) and (user.is_superuser or role in (user.roles or []))
+
+
+def role_refusal(user, role):
+    """None when the user holds ``role``, else why not (403)."""
+    if holds_role(user, role):
+        return None
+    if not is_active_user(user):
+        return Refusal("permission_denied", _("请先登录"))
+    code, message = _ROLE_REFUSALS.get(role, ("permission_denied", "没有权限执行此操作"))
+    return Refusal(code, _(message))
 
 
 def _in_scope(user, org):
@@ -35,7 +70,8 @@ def _checker(user, checker=None):
 
 
 def has_account_perm(user, perm, account, checker=None):
-    """An explicit object permission on the account. Superusers get no
+    """The grant as recorded: an explicit object permission on the account,
+    whatever the user's roles (see ``grant_in_force``). Superusers get no
     implicit grant here: authorisation to write or publish is always explicit."""
     if user.is_superuser:
         return AccountUserObjectPermission.objects.filter(
@@ -44,13 +80,18 @@ def has_account_perm(user, perm, account, checker=None):
     return _checker(user, checker).has_perm(perm, account)
 
 
+def grant_in_force(user, perm, account, checker=None):
+    """The grant counts: the user holds the role it is the scope of, and the grant."""
+    return holds_role(user, GRANT_ROLES[perm]) and has_account_perm(user, perm, account, checker)
+
+
 def can_view_account(user, account, checker=None):
     if not is_active_user(user):
         return False
     if _in_scope(user, account.org):
         return True
     c = _checker(user, checker)
-    return has_account_perm(user, "draft_account", account, c) or has_account_perm(user, "publish_account", account, c)
+    return grant_in_force(user, "draft_account", account, c) or grant_in_force(user, "publish_account", account, c)
 
 
 def can_manage_account(user, account_or_org):
@@ -60,38 +101,95 @@ def can_manage_account(user, account_or_org):
     return has_scoped_role(user, roles.ACCOUNT_MANAGER, org) or has_scoped_role(user, roles.UNIT_ADMIN, org)
 
 
+def manage_refusal(user, account):
+    """Why the user may not file for (change or close) the account, or None."""
+    if can_manage_account(user, account):
+        return None
+    return Refusal("permission_denied", _("只有该账号所属单位的账号负责人或单位管理员可以办理备案"))
+
+
 def can_see_personal_data(user, account):
     """Owner mobile, WeChat id and staff phones: account managers, unit
     administrators and auditors of the subtree."""
     return can_manage_account(user, account) or has_scoped_role(user, roles.AUDITOR, account.org)
 
 
+def _account_closed():
+    return Refusal("account_closed", _("该账号已注销，不能再撰稿、提交或发布"), CONFLICT)
+
+
+def write_refusal(user, account, checker=None):
+    """授权撰稿: why the user may not write for this account now, or None.
+    The editor role first (whatever the account), then the account's state,
+    then the ``draft_account`` grant."""
+    refusal = role_refusal(user, roles.EDITOR)
+    if refusal:
+        return refusal
+    if account.is_closed:
+        return _account_closed()
+    if not has_account_perm(user, "draft_account", account, checker):
+        return Refusal("not_editor", _("没有为该账号撰稿的权限"))
+    return None
+
+
+def publish_to_refusal(user, account, checker=None):
+    """授权发布: why the user may not publish to this account now, or None.
+    The publisher role, the account's state, then the ``publish_account`` grant."""
+    refusal = role_refusal(user, roles.PUBLISHER)
+    if refusal:
+        return refusal
+    if account.is_closed:
+        return _account_closed()
+    if not has_account_perm(user, "publish_account", account, checker):
+        return Refusal("not_publisher", _("您未获授权发布到该账号（授权发布）"))
+    return None
+
+
 def can_write_for(user, account, checker=None):
-    """授权撰稿: an editor authorised for this account."""
-    if not is_active_user(user) or account.is_closed:
-        return False
-    return has_account_perm(user, "draft_account", account, checker)
+    """授权撰稿: an editor authorised for this open account."""
+    return write_refusal(user, account, checker) is None
 
 
 def can_publish_to(user, account, checker=None):
-    """授权发布: only a user holding the publish permission on the account."""
-    if not is_active_user(user) or account.is_closed:
-        return False
-    return has_account_perm(user, "publish_account", account, checker)
+    """授权发布: a publisher holding the publish grant on this open account."""
+    return publish_to_refusal(user, account, checker) is None
+
+
+def revise_refusal(user, draft, checker=None):
+    """Why the user may not save a new revision of the draft, or None: the
+    editor role, the author himself, then write_refusal (account open, grant)."""
+    refusal = role_refusal(user, roles.EDITOR)
+    if refusal:
+        return refusal
+    if draft.author_id != user.pk:
+        return Refusal("not_author", _("只有作者本人可以修改稿件"))
+    return write_refusal(user, draft.account, checker)
 
 
 def can_edit_draft(user, draft, checker=None):
-    return draft.author_id == user.pk and can_write_for(user, draft.account, checker)
+    return revise_refusal(user, draft, checker) is None
 
 
 def can_view_draft(user, draft, checker=None):
-    if draft.author_id == user.pk:
+    if is_active_user(user) and draft.author_id == user.pk:
         return True
     return can_view_account(user, draft.account, checker)
 
 
 def can_grant_account_permissions(user, account):
     return has_scoped_role(user, roles.UNIT_ADMIN, account.org)
+
+
+def grantee_refusal(grantee, role):
+    """A grant (or a tier membership) is the scope of a role: it is given only
+    to an active user who holds that role (a superuser counts as holding every
+    role). None when he does, else why not."""
+    if not grantee.is_active:
+        return Refusal("grantee_inactive", _("该用户已停用，不能授予此项授权"))
+    if grantee.is_superuser or role in (grantee.roles or []):
+        return None
+    return Refusal("grantee_lacks_role", _("该用户没有“%(role)s”角色，不能授予此项授权；请先为其设置该角色") % {
+        "role": roles.ROLES[role]})
 
 
 def can_manage_users(user, org):

@@ -6,16 +6,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from audit import selectors as audit_selectors
 from audit.models import AuditEntry
-from content import permissions
+from content import permissions, roles
 from content.models import (
-    AccountFiling, AccountUserObjectPermission, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
-    WorkInProgress,
+    AccountFiling, AccountGroupObjectPermission, AccountUserObjectPermission, Draft, Image, MediaAccount,
+    Organization, Publication, Revision, User, WorkInProgress,
 )
 
 
@@ -44,17 +44,20 @@ def audit_entries_for(user: User, **filters: Any) -> QuerySet[AuditEntry]:
 
 
 def accounts_in_scope(user: User) -> QuerySet[MediaAccount]:
-    """Accounts in the user's unit subtree, plus those he is authorised for."""
+    """Accounts in the user's unit subtree, plus those he is authorised for
+    (a grant counts only with its role: content.permissions.GRANT_ROLES)."""
     qs = MediaAccount.objects.select_related("org")
     paths = scope_paths_for(user)
     if paths is None:
         return qs
 
-    granted = get_objects_for_user(
-        user, ["content.draft_account", "content.publish_account"], klass=MediaAccount,
-        any_perm=True, with_superuser=False, accept_global_perms=False,
-    ).values("pk")
-    scope = Q(pk__in=granted)
+    scope = Q(pk__in=[])
+    perms = [f"content.{perm}" for perm, role in permissions.GRANT_ROLES.items() if permissions.holds_role(user, role)]
+    if perms:
+        granted = get_objects_for_user(
+            user, perms, klass=MediaAccount, any_perm=True, with_superuser=False, accept_global_perms=False,
+        ).values("pk")
+        scope = Q(pk__in=granted)
     for path in paths:
         scope |= Q(org__path__startswith=path)
     return qs.filter(scope)
@@ -77,9 +80,31 @@ def account_filings(*, account: MediaAccount) -> QuerySet[AccountFiling]:
 
 
 def accounts_user_may(user: User, perm: str) -> QuerySet[MediaAccount]:
-    """Accounts on which the user holds an object permission ('draft_account' or 'publish_account')."""
+    """Accounts on which the user's grant ('draft_account' or 'publish_account')
+    is in force: he holds the grant and the role it belongs to (none without the role)."""
+    if not permissions.holds_role(user, permissions.GRANT_ROLES[perm]):
+        return MediaAccount.objects.none()
     return get_objects_for_user(user, f"content.{perm}", klass=MediaAccount, with_superuser=False,
                                 accept_global_perms=False)
+
+
+def account_grant_exists() -> Any:
+    """An expression, true for an account (``OuterRef("pk")``) on which anyone
+    holds 授权撰稿 or 授权发布, directly or through a group."""
+    perms = ("draft_account", "publish_account")
+    by_user = AccountUserObjectPermission.objects.filter(content_object=OuterRef("pk"),
+                                                         permission__codename__in=perms)
+    by_group = AccountGroupObjectPermission.objects.filter(content_object=OuterRef("pk"),
+                                                           permission__codename__in=perms)
+    return Exists(by_user) | Exists(by_group)
+
+
+def accounts_of_author_drafts(user: User) -> QuerySet[MediaAccount]:
+    """The accounts the user has written drafts for (the choices of 我的稿件's
+    account filter), in one query."""
+    return (MediaAccount.objects.filter(pk__in=Draft.objects.filter(author=user).values("account_id"))
+            .select_related("org").order_by("org__path", "name", "platform", "pk"))
+
 
 
 def draft_revisions(*, draft: Draft) -> QuerySet[Revision]:
@@ -221,3 +246,49 @@ def work_in_progress_for(user: User, key: str) -> WorkInProgress | None:
     if not (user and user.is_authenticated) or not isinstance(key, str):
         return None
     return WorkInProgress.objects.filter(owner=user, key=key, updated_at__gte=work_in_progress_cutoff()).first()
+
+
+# ---------------------------------------------------------------- reads for the review-coverage check (workflow)
+
+def open_accounts_in_subtree(org: Organization | None) -> QuerySet[MediaAccount]:
+    """Open accounts of ``org``'s subtree (None: every open account), with their unit."""
+    qs = MediaAccount.objects.filter(status=MediaAccount.Status.ACTIVE).select_related("org")
+    if org is not None:
+        qs = qs.filter(org__path__startswith=org.path)
+    return qs.order_by("org__path", "name", "pk")
+
+
+def account_editor_ids(account_ids: Iterable[int]) -> dict[int, set[int]]:
+    """{account id: {user id}}: the active editors authorised to write for each
+    account (授权撰稿, a direct object permission, and the editor role). One query."""
+    rows = (AccountUserObjectPermission.objects
+            .filter(content_object_id__in=list(account_ids), permission__codename="draft_account",
+                    user__is_active=True)
+            .values_list("content_object_id", "user_id", "user__is_superuser", "user__roles"))
+    result = {}
+    for account_id, user_id, is_superuser, user_roles in rows:
+        if is_superuser or roles.EDITOR in (user_roles or []):
+            result.setdefault(account_id, set()).add(user_id)
+    return result
+
+
+def unit_admin_ids_above(orgs: Iterable[Organization]) -> dict[str, list[int]]:
+    """{unit path: [user id]}: the active unit administrators of each unit and
+    of every unit above it (whose subtree contains it). One query."""
+    wanted = {org.path: org.ancestor_paths for org in orgs}
+    paths = {p for above in wanted.values() for p in above}
+    admins = {}
+    for user_id, path, user_roles in (User.objects.filter(is_active=True, org__path__in=paths)
+                                      .values_list("pk", "org__path", "roles")):
+        if roles.UNIT_ADMIN in (user_roles or []):
+            admins.setdefault(path, []).append(user_id)
+    return {path: sorted({i for p in above for i in admins.get(p, [])}) for path, above in wanted.items()}
+
+
+def user_labels(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """{user id: "姓名（用户名）"} for messages, in one query."""
+    ids = [i for i in set(user_ids) if i is not None]
+    if not ids:
+        return {}
+    return {pk: f"{name or username}（{username}）"
+            for pk, name, username in User.objects.filter(pk__in=ids).values_list("pk", "name", "username")}

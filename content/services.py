@@ -28,10 +28,10 @@ from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record
-from content import permissions, roles
-from content.errors import NotAllowed, NotFound, ValidationFailed
+from content import permissions, roles, validation
+from content.errors import AccountHidden, Conflict, NotAllowed, NotFound, Refusal, ValidationFailed
 from content.hashing import content_hash
-from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, sniff_image_type
+from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, read_upload, sniff_image_type
 from content.models import (
     REGISTRY_FIELDS, AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
     WorkInProgress,
@@ -44,6 +44,27 @@ MAX_STAFF = 5
 
 
 # ---------------------------------------------------------------- helpers
+
+def actor_reload(actor: User | None) -> User | None:
+    """Lock the acting user's row and read his roles and active flag again.
+
+    A service calls this first (lock order: the actor, then what it changes),
+    so a role removed after the request authenticated counts at once:
+    ``user_set_roles`` locks the same row, so the two run one after the other
+    and a capability never outlives the commit that removed its role."""
+    if actor is None or not getattr(actor, "pk", None):
+        return actor
+    # FOR NO KEY UPDATE: it queues behind user_set_roles (FOR UPDATE) and keeps
+    # it waiting, but not the inserts that merely reference the user (a
+    # notification to him, an entry naming him take KEY SHARE locks).
+    fresh = User.objects.select_for_update(no_key=True).filter(pk=actor.pk).values_list(
+        "roles", "is_active").first()
+    if fresh is None:
+        actor.roles, actor.is_active = [], False
+    else:
+        actor.roles, actor.is_active = list(fresh[0] or []), fresh[1]
+    return actor
+
 
 def _fields_error(exc):
     if hasattr(exc, "message_dict"):
@@ -79,10 +100,28 @@ def _audit_account(action, *, actor, account, data):
 
 
 def _lock_account(account_id):
-    try:
-        return MediaAccount.objects.select_for_update(of=("self",)).select_related("org").get(pk=account_id)
-    except (MediaAccount.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("账号不存在")) from None
+    """The account row, locked; an unknown id is refused like a hidden account."""
+    account = (MediaAccount.objects.select_for_update(of=("self",)).select_related("org")
+               .filter(pk=account_id if str(account_id).isdigit() else None).first())
+    if account is None:
+        raise AccountHidden()
+    return account
+
+
+def _lock_managed_account(actor, account_id):
+    """The account row, locked, for a registry filing (``_managed_account``)."""
+    return _managed_account(actor, _lock_account(account_id))
+
+
+def _managed_account(actor, account):
+    """The account, hidden (403, one message) unless the actor may see it
+    (also when it is None: unknown), refused unless he may manage it."""
+    if account is None or not permissions.can_view_account(actor, account):
+        raise AccountHidden()
+    refusal = permissions.manage_refusal(actor, account)
+    if refusal:
+        refusal.raise_()
+    return account
 
 
 def _check_unique_handle(account):
@@ -129,6 +168,27 @@ def _apply_registry_fields(account, fields):
     unknown = set(fields) - set(REGISTRY_FIELDS)
     if unknown:
         raise ValidationFailed(fields={f: [_("未知字段")] for f in sorted(unknown)})
+    _convert_registry_fields(account, fields)
+    _check_registry_shapes(account, fields)
+
+
+def _check_registry_shapes(account, fields):
+    """Mobile numbers, phones, addresses, ICP numbers and the opening date of
+    the fields being written (content.validation), normalised on the account.
+    A new platform re-checks the handle (a website's handle is its address)."""
+    names = set(fields) - {"org"}
+    if "platform" in names:
+        names.add("handle")
+    values = {name: getattr(account, name) for name in names}
+    normalised, errors = validation.registry_field_errors(values, platform=account.platform,
+                                                          today=timezone.localdate())
+    if errors:
+        raise ValidationFailed(_("登记内容格式有误"), fields=errors)
+    for name in names:
+        setattr(account, name, normalised[name])
+
+
+def _convert_registry_fields(account, fields):
     for field, value in fields.items():
         if field == "org":
             account.org = _resolve_org(value)
@@ -309,7 +369,10 @@ def _validate_roles(values):
 
 
 @transaction.atomic
-def user_set_roles(*, actor: User, user_id: int, roles_: Iterable[str]) -> User:
+def user_set_roles(*, actor: User, user_id: int, roles_: Iterable[str], audit_data: dict[str, Any] | None = None) -> User:
+    """Set a user's roles. Callers use workflow.services.user_set_roles, which
+    first checks that taking the reviewer role strands no tier (and passes
+    what it found as ``audit_data``, added to the entry)."""
     try:
         user = User.objects.select_for_update(of=("self",)).select_related("org").get(pk=user_id)
     except User.DoesNotExist:
@@ -321,7 +384,8 @@ def user_set_roles(*, actor: User, user_id: int, roles_: Iterable[str]) -> User:
     user.roles = after
     user.save(update_fields=["roles"])
     audit_record(action="content.user.roles_changed", actor=actor, target_type="content.user", target_id=user.pk,
-                 org_path=user.org.path if user.org else "", data={"before": before, "after": after})
+                 org_path=user.org.path if user.org else "",
+                 data={"before": before, "after": after, **(audit_data or {})})
     return user
 
 
@@ -352,13 +416,18 @@ def account_open(*, actor: User, org: Organization | int | str, note: str = "", 
     return account
 
 
-@transaction.atomic
-def account_change(*, actor: User, account_id: int, changes: dict[str, Any] | None,
-                   note: str = "") -> MediaAccount:
-    """Change registry fields: a filing of kind 变更 listing each changed field."""
-    account = _lock_account(account_id)
-    if not permissions.can_manage_account(actor, account):
-        raise NotAllowed()
+def changes_digest(changed: dict[str, Any]) -> str:
+    """A fingerprint of a change's {field: {"old", "new"}}: the web page's
+    confirmation step sends it back, so that what is filed is exactly what the
+    user confirmed."""
+    canonical = json.dumps(changed, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _prepare_change(actor, account, changes):
+    """Apply ``changes`` to the (unsaved) account, which the actor manages
+    (``_managed_account``), after every check; returns (the snapshot after,
+    {field: {"old", "new"}})."""
     account.ensure_open()
     before = registry_snapshot(account)
     _apply_registry_fields(account, changes or {})
@@ -370,6 +439,30 @@ def account_change(*, actor: User, account_id: int, changes: dict[str, Any] | No
     changed = {f: {"old": before[f], "new": after[f]} for f in REGISTRY_FIELDS if before[f] != after[f]}
     if not changed:
         raise ValidationFailed(_("没有任何字段发生变化"), code="no_change")
+    return after, changed
+
+
+def account_change_preview(*, actor: User, account_id: int, changes: dict[str, Any] | None) -> dict[str, Any]:
+    """What ``account_change`` would file, checked the same way, without
+    writing anything: {field: {"old", "new"}} with the normalised values."""
+    account = _managed_account(actor, MediaAccount.objects.select_related("org").filter(
+        pk=account_id).first() if str(account_id).isdigit() else None)
+    _after, changed = _prepare_change(actor, account, changes)
+    return changed
+
+
+@transaction.atomic
+def account_change(*, actor: User, account_id: int, changes: dict[str, Any] | None, note: str = "",
+                   expected_digest: str | None = None) -> MediaAccount:
+    """Change registry fields: a filing of kind 变更 listing each changed field.
+
+    ``expected_digest`` (``changes_digest`` of a preview the user confirmed):
+    refused with ``Conflict`` (``changes_differ``) when the change to be filed
+    is no longer the one confirmed (the record moved meanwhile)."""
+    account = _lock_managed_account(actor, account_id)
+    after, changed = _prepare_change(actor, account, changes)
+    if expected_digest is not None and expected_digest != changes_digest(changed):
+        raise Conflict(_("登记内容在您确认之前已被修改，请核对变更内容后重新确认"), code="changes_differ")
     try:
         with transaction.atomic():
             account.save()
@@ -386,9 +479,7 @@ def account_change(*, actor: User, account_id: int, changes: dict[str, Any] | No
 def account_close(*, actor: User, account_id: int, reason: str = "") -> MediaAccount:
     """Close an account: a filing of kind 注销. A closed account takes no new
     drafts, submissions or publications."""
-    account = _lock_account(account_id)
-    if not permissions.can_manage_account(actor, account):
-        raise NotAllowed()
+    account = _lock_managed_account(actor, account_id)
     account.ensure_open()
     account.status = MediaAccount.Status.CLOSED
     account.closed_at = timezone.now()
@@ -412,6 +503,9 @@ def _account_perm_change(*, actor, account_id, user_id, perm, grant):
     except (User.DoesNotExist, ValueError, TypeError):
         raise ValidationFailed(fields={"user": [_("用户不存在")]}) from None
     if grant:
+        refusal = permissions.grantee_refusal(user, permissions.GRANT_ROLES[perm])
+        if refusal:
+            raise ValidationFailed(refusal.message, code=refusal.code, fields={"user": [refusal.message]})
         assign_perm(f"content.{perm}", user, account)
     else:
         remove_perm(f"content.{perm}", user, account)
@@ -506,10 +600,10 @@ def draft_create(*, actor: User, account_id: int, title: str, body: str = "", is
     try:
         account = MediaAccount.objects.select_related("org").get(pk=account_id)
     except (MediaAccount.DoesNotExist, ValueError, TypeError):
-        raise NotAllowed(_("没有为该账号撰稿的权限")) from None
-    account.ensure_open()
-    if not permissions.can_write_for(actor, account):
-        raise NotAllowed(_("没有为该账号撰稿的权限"))
+        raise NotAllowed(_("没有为该账号撰稿的权限"), code="not_editor") from None
+    refusal = permissions.write_refusal(actor_reload(actor), account)
+    if refusal:
+        refusal.raise_()
     fields = build_revision_fields(title=title, body=body, is_repost=is_repost, source_name=source_name,
                                    source_url=source_url, original_title=original_title)
     draft = Draft.objects.create(account=account, author=actor, title=fields["title"])
@@ -526,21 +620,6 @@ IMAGE_SOURCE_MAX = 300
 IMAGE_ALT_MAX = 200
 
 
-def _read_upload(file, limit):
-    """The upload's bytes, reading at most ``limit + 1`` (so an oversized file
-    is refused without holding all of it)."""
-    if hasattr(file, "seek"):
-        file.seek(0)
-    if hasattr(file, "chunks"):
-        data = bytearray()
-        for chunk in file.chunks():
-            data += chunk
-            if len(data) > limit:
-                break
-        return bytes(data)
-    return file.read(limit + 1)
-
-
 @transaction.atomic
 def image_upload(*, actor: User, account_id: int | str, file: File | None, source: str, alt: str = "") -> Image:
     """Store an image an editor uploads for an account's drafts.
@@ -554,9 +633,11 @@ def image_upload(*, actor: User, account_id: int | str, file: File | None, sourc
         pk=account_id if str(account_id).isdigit() else None).first()
     if account is None:
         raise NotAllowed(_("没有为该账号上传图片的权限"))
-    account.ensure_open()
-    if not permissions.can_write_for(actor, account):
-        raise NotAllowed(_("没有为该账号上传图片的权限"))
+    refusal = permissions.write_refusal(actor_reload(actor), account)
+    if refusal and refusal.forbidden and permissions.holds_role(actor, roles.EDITOR):
+        refusal = Refusal(refusal.code, _("没有为该账号上传图片的权限"))  # the grant is missing
+    if refusal:
+        refusal.raise_()
     source_text = clean_text(source)
     alt_text = clean_text(alt)
     errors = {}
@@ -573,7 +654,7 @@ def image_upload(*, actor: User, account_id: int | str, file: File | None, sourc
     elif getattr(file, "size", None) is not None and file.size > limit:
         errors["file"] = [_("图片不能超过 %(mb)s MB") % {"mb": f"{limit / 1048576:g}"}]
     else:
-        data = _read_upload(file, limit)
+        data = read_upload(file, limit)
         ext = sniff_image_type(data[:16])
         if len(data) > limit:
             errors["file"] = [_("图片不能超过 %(mb)s MB") % {"mb": f"{limit / 1048576:g}"}]

@@ -15,6 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from audit.context import audit_context, current_correlation_id
 from content.errors import DomainError
 from project.errors import error_body, status_for
+from project.web.common import ImmediateResponse
+from project.logs import incoming_request_id
 
 
 def client_address(request):
@@ -36,8 +38,9 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        cid = incoming if incoming.isalnum() and 8 <= len(incoming) <= 64 else None
+        # The request id that project.logs.RequestLogMiddleware gave the request (so the log lines and
+        # the audit entries of one request share it), else the caller's own X-Request-ID when valid.
+        cid = getattr(request, "correlation_id", None) or incoming_request_id(request)
         with audit_context(source_ip=client_address(request), correlation_id=cid):
             request.correlation_id = current_correlation_id()
             response = self.get_response(request)
@@ -45,9 +48,16 @@ class AuditContextMiddleware:
         return response
 
 
+def wants_json(request):
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
 class DomainErrorMiddleware:
-    """A DomainError that escapes a view becomes a 4xx: JSON under /api/,
-    a page with the Chinese message elsewhere. Never a 500."""
+    """A DomainError that escapes a view becomes a 4xx: JSON (``{"code",
+    "detail", "fields"}``) under /api/ and for a page's own fetch that asks for
+    JSON, a page with the Chinese message elsewhere. Never a 500. A web view's
+    ``ImmediateResponse`` (project.web.common.call_service: a lost race) is
+    answered with its response."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -56,10 +66,12 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, ImmediateResponse):
+            return exception.response
         if not isinstance(exception, DomainError):
             return None
         status = status_for(exception)
-        if request.path.startswith("/api/"):
+        if wants_json(request):
             return JsonResponse(error_body(exception), status=status, json_dumps_params={"ensure_ascii": False})
         return render(request, "error.html", {"error": exception, "status": status}, status=status)
 

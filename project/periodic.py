@@ -14,10 +14,12 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from content import tasks as content_tasks
+from operations import tasks as operations_tasks
 from project import tasks as project_tasks
 from project.models import PeriodicRun
 from reporting import tasks as reporting_tasks
@@ -25,22 +27,29 @@ from workflow import tasks as workflow_tasks
 
 logger = logging.getLogger("project.periodic")
 
-HOURLY, DAILY = "hourly", "daily"
+HOURLY, DAILY, MINUTES = "hourly", "daily", "minutes"
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
     task: object          # a django-tasks Task, called with period=<key>
-    every: str            # HOURLY or DAILY
+    every: str            # HOURLY, DAILY or MINUTES
     at: dt.time = dt.time(0, 0)  # DAILY: the local time from which the day's run is due
     label: str = ""
+    minutes_setting: str = ""  # MINUTES: the setting holding the period's length in minutes
 
     def period(self, now=None):
         """The key of the period due at ``now``: ``2026-12-01T14:00+08:00`` (the
         local hour) or ``2026-12-01`` (the local day, from ``at`` on; before
         ``at`` the day before is the one due)."""
         local = timezone.localtime(now or timezone.now())
+        if self.every == MINUTES:
+            length = max(1, int(getattr(settings, self.minutes_setting)))
+            since_midnight = local.hour * 60 + local.minute
+            start = local.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(
+                minutes=since_midnight - since_midnight % length)
+            return start.isoformat(timespec="minutes")
         if self.every == HOURLY:
             return local.replace(minute=0, second=0, microsecond=0).isoformat(timespec="minutes")
         day = local.date() if local.time() >= self.at else local.date() - dt.timedelta(days=1)
@@ -50,12 +59,18 @@ class Job:
 JOBS = (
     Job("review_reminders", workflow_tasks.review_reminders, HOURLY,
         label="审核任务到期提醒、超时提醒与督办"),
+    Job("review_coverage", workflow_tasks.review_coverage_check, HOURLY,
+        label="审核层级无人可审核的稿件：告知编辑和单位管理员"),
     Job("dormant_sweep", reporting_tasks.dormant_sweep, DAILY, dt.time(8, 0),
         label="僵尸号提醒：账号达到提醒、督办、不合格天数时告知账号负责人"),
+    Job("operations_reminders", operations_tasks.operations_reminders, DAILY, dt.time(8, 30),
+        label="日常运维提醒：一周内的值班空缺、逾期巡查、整改到期与逾期督办"),
     Job("purge_work_in_progress", content_tasks.purge_work_in_progress, DAILY, dt.time(3, 0),
         label="删除过期的自动保存内容"),
     Job("prune_task_results", project_tasks.prune_task_results, DAILY, dt.time(3, 30),
         label="删除过期的后台任务记录"),
+    Job("audit_checkpoint", reporting_tasks.audit_checkpoint, MINUTES, minutes_setting="AUDIT_CHECKPOINT_MINUTES",
+        label="审计日志签名检查点（有新条目时）"),
 )
 
 

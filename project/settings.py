@@ -1,19 +1,56 @@
-"""Settings, all read from environment variables with embedded defaults.
+"""Settings, all read from environment variables.
 
-The defaults give a self-contained development setup: SQLite under var/ and an
-in-memory channel layer. Production needs only variables: DATABASE_URL for
-PostgreSQL, REDIS_URL for the channel layer, DJANGO_SECRET_KEY, DJANGO_DEBUG=0,
-DJANGO_ALLOWED_HOSTS.
+Production is the default: DEBUG is off unless DJANGO_DEBUG=1, and then
+DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS must be set or start-up stops with a
+message naming what is missing. A development checkout gets DJANGO_DEBUG=1 and
+LOG_FORMAT=text from ``var/dev.env``, which the Makefile writes and which is
+read only when it exists, and only for variables the environment does not set
+(a production installation has no such file and sets DJANGO_DEBUG=0 anyway).
+The other defaults give the embedded setup: SQLite under var/, an in-memory
+channel layer and a local-memory cache; DATABASE_URL (PostgreSQL) and
+REDIS_URL (channel layer and cache) make it the shared, multi-process one.
+The table of variables is in README.md and docs/deployment.md.
 """
+import base64
+import hashlib
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# Development defaults of this checkout (written by `make`): only for variables not already set.
+DEV_ENV_FILE = VAR_DIR / "dev.env"
+
+
+def read_env_file(path):
+    """``KEY=VALUE`` lines (``#`` comments, optional quotes) into os.environ, never
+    overriding a variable that is already set. Returns the names it set."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    applied = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = (part.strip() for part in line.split("=", 1))
+        if key.startswith("export "):
+            key = key[len("export "):].strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if key and key not in os.environ:
+            os.environ[key] = value
+            applied.append(key)
+    return applied
+
+
+read_env_file(DEV_ENV_FILE)
 
 
 def env_bool(name, default):
@@ -30,15 +67,40 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
-    # Development only: a fixed key so that sessions survive restarts of `make run`.
-    SECRET_KEY = "dev-insecure-key-do-not-use-in-production"
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Development only: a fixed key so that sessions survive restarts of `make run`.
+DEV_SECRET_KEY = "dev-insecure-key-do-not-use-in-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip()
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+
+def production_settings_problems(*, secret_key, allowed_hosts):
+    """What stops a start-up with DEBUG off: each missing variable, explained."""
+    problems = []
+    if not secret_key:
+        problems.append("DJANGO_SECRET_KEY is not set: a long random string kept secret, e.g. the output of\n"
+                        "    python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
+    elif secret_key == DEV_SECRET_KEY:
+        problems.append("DJANGO_SECRET_KEY is the development key: set a long random string of your own")
+    if not allowed_hosts:
+        problems.append("DJANGO_ALLOWED_HOSTS is not set: the host names this site answers to, comma-separated,\n"
+                        "    e.g. review.example.edu.cn")
+    return problems
+
+
+if DEBUG:
+    SECRET_KEY = SECRET_KEY or DEV_SECRET_KEY
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
+else:
+    _problems = production_settings_problems(secret_key=SECRET_KEY, allowed_hosts=ALLOWED_HOSTS)
+    if _problems:
+        # A clear message and a non-zero exit instead of a traceback: manage.py, the ASGI server and
+        # the task workers all stop here.
+        sys.stderr.write(
+            "error: DJANGO_DEBUG is off (production settings), and start-up needs:\n"
+            + "".join(f"  - {problem}\n" for problem in _problems)
+            + "For development, set DJANGO_DEBUG=1 (the Makefile's development targets do, through var/dev.env).\n")
+        raise SystemExit(2)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -61,12 +123,19 @@ INSTALLED_APPS = [
     "content",
     "reviewers",
     "workflow",
+    "operations",
     "reporting",
     "project",
 ]
 
 MIDDLEWARE = [
+    # One JSON log line per request, with the request id (the audit log's correlation id, X-Request-ID).
+    "project.logs.RequestLogMiddleware",
+    # GET /healthz and /readyz, answered before the host check and the HTTPS redirect (probes use plain HTTP).
+    "project.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (compressed, hashed names, far-future caching); uploads stay behind checked views.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Django's SessionMiddleware, except that a request marked passive (autosave,
     # session status) leaves the stored session and its idle expiry untouched.
     "project.middleware.IdleSessionMiddleware",
@@ -103,11 +172,40 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock at BEGIN, so two writers queue
     # instead of failing with "database is locked" when a reader upgrades.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL: persistent connections with health checks, so that after a database
+    # restart the requests made while it is down fail (503, project.errors) and the next
+    # ones reconnect, with no process restart.
+    # Under ASGI, Django's per-thread persistent connections (CONN_MAX_AGE > 0) are never
+    # reused: every request runs in a thread of its own, and each left one more idle
+    # connection open (measured: 52 open after 80 requests). So the ASGI workers, and
+    # every other process, keep their connections in psycopg's pool (DB_POOL=1, the
+    # default), which with CONN_HEALTH_CHECKS checks a connection before lending it;
+    # DB_POOL=0 falls back to CONN_MAX_AGE (DB_CONN_MAX_AGE, default 0; above 0 only
+    # for single-threaded processes) with the same health checks.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A server that does not answer is an outage, not a hung request.
+    _options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5")))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)
+    if env_bool("DB_POOL", True):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections (Django requires 0)
+        _options["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
+            "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
+            # A request waits this long for a free connection, then fails with 503.
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "3")),
+            # While the server is away the pool retries with a doubling delay, and gives up
+            # (and starts afresh on the next request) after this: a short one keeps the
+            # delay short, so that the workers are back within seconds of the server.
+            "reconnect_timeout": float(os.environ.get("DB_POOL_RECONNECT_TIMEOUT", "5")),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "0"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "content.User"
@@ -138,13 +236,24 @@ USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise scans it at start-up, collected or not
 STATICFILES_DIRS = [BASE_DIR / "project" / "static"]
+# Served by WhiteNoise. Without DEBUG: `collectstatic` writes hashed names (app.3f2a….css)
+# and gzip/brotli copies, served with a year's Cache-Control; with DEBUG the files
+# are served from their sources as they change.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # ---------------------------------------------------------------- editor: image uploads
 # Largest image an editor may upload (bytes); PNG, JPEG, GIF, WebP only (by content).
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
+# Largest evidence file (a screenshot or a PDF) of a patrol, a problem or a counterfeit report (bytes).
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 
 # ---------------------------------------------------------------- editor and review form: autosave (work in progress)
 # The pages save unsaved form content (content.models.WorkInProgress) this
@@ -156,13 +265,33 @@ WORK_IN_PROGRESS_MAX_BYTES = int(os.environ.get("WORK_IN_PROGRESS_MAX_BYTES", st
 # next autosave, and by `manage.py purge_work_in_progress`) and never restored.
 WORK_IN_PROGRESS_TTL_DAYS = int(os.environ.get("WORK_IN_PROGRESS_TTL_DAYS", "30"))
 
+# Redis, when REDIS_URL is set, carries the channel layer (websocket events reach the
+# clients of every ASGI worker) and the cache (API throttles and other counters are
+# shared by all workers). Without it both live in each process's memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    # The layer waits for messages with BZPOPMIN for up to 5 s on the server; redis-py's
+    # default read timeout is also 5 s, so an idle socket's read could time out first and
+    # close the page's websocket. Reads therefore wait longer than the server-side block.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
+                                                        "socket_connect_timeout": 5}]}}}
+    # Django's Redis cache, except that an unreachable Redis is a cache miss, not an error (project/cache.py).
+    CACHES = {"default": {"BACKEND": "project.cache.ForgivingRedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "review"),
+                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The mail server of the SMTP backend (django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30")) or None
 # Notifications (workflow.notifications) also go by e-mail to recipients with an address; 0 turns that off.
 NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
@@ -178,16 +307,43 @@ SESSION_SAVE_EVERY_REQUEST = True  # idle timeout rather than absolute
 SESSION_WARN_SECONDS = int(os.environ.get("SESSION_WARN_SECONDS", "180"))
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Plain HTTP is redirected to HTTPS unless DJANGO_SECURE_SSL_REDIRECT=0 (make run-prod on
+# loopback turns it off; a real deployment terminates TLS in nginx). /healthz and /readyz
+# answer before the redirect.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Proxies in front of the application (nginx: 1). Behind them the client address comes
+# from X-Forwarded-For (project.middleware.client_address) and HTTPS from X-Forwarded-Proto.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 
+# Logs go to standard output, one JSON object per line (time, level, logger, message,
+# request_id, user_id, method, path, status, duration_ms, ...); LOG_FORMAT=text for
+# development (var/dev.env sets it). project.request writes one line per request.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "project.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "project.logs.JsonFormatter"},
+        "text": {"()": "project.logs.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "project.logs.StdoutHandler", "filters": ["request"],
+                             "formatter": "text" if LOG_FORMAT == "text" else "json"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "project.request": {"handlers": ["console"], "propagate": False,
+                            "level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+    },
 }
+# /readyz (project.health): whether a task worker's heartbeat is checked ("auto": when the
+# database task backend is installed; "1"; "0"), and how young it must be (seconds).
+READYZ_TASK_WORKER = os.environ.get("READYZ_TASK_WORKER", "auto")
+READYZ_WORKER_MAX_AGE = int(os.environ.get("READYZ_WORKER_MAX_AGE", "60"))
 
 # ---------------------------------------------------------------- REST API (project/api, /api/v1/)
 REST_FRAMEWORK = {
@@ -224,7 +380,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"VerdictEnum": "reviewers.models.VERDICT_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictEnum": "reviewers.models.VERDICT_CHOICES",
+        "StateEnum": "workflow.states.STATE_CHOICES",
+        "ProblemKindEnum": "operations.states.KIND_CHOICES",
+        "ProblemStateEnum": "operations.states.STATE_CHOICES",
+        "CounterfeitOutcomeEnum": "operations.states.OUTCOME_CHOICES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "project.api.schema.forbid_unknown_request_properties",
@@ -237,6 +399,33 @@ SPECTACULAR_SETTINGS = {
 DORMANT_WARN_DAYS = int(os.environ.get("DORMANT_WARN_DAYS", "7"))
 DORMANT_ESCALATE_DAYS = int(os.environ.get("DORMANT_ESCALATE_DAYS", "10"))
 DORMANT_FAIL_DAYS = int(os.environ.get("DORMANT_FAIL_DAYS", "14"))
+
+# ---------------------------------------------------------------- the audit log's Merkle tree, checkpoints and packs
+# The hash of the chain and the tree, chosen at installation: sha256 or sm3 (GB/T 32905). A log that has
+# entries keeps its algorithm; writing with another one is refused (audit.errors.AuditHashChanged).
+AUDIT_HASH = os.environ.get("AUDIT_HASH", "sha256").strip().lower()
+# The log's name in its checkpoints and the name of its signing key (a schema-less URL, no spaces or "+").
+AUDIT_ORIGIN = os.environ.get("AUDIT_ORIGIN", "edu-newmedia.localhost/audit").strip()
+# The Ed25519 key that signs checkpoints: base64 of the 32-byte seed, or PRIVATE+KEY+<origin>+<id>+<base64>
+# (`manage.py audit_checkpoint --generate-key` prints a new one). Development derives a fixed key from
+# SECRET_KEY when it is unset; production refuses to sign without it.
+AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", "")
+if not AUDIT_SIGNING_KEY and DEBUG:
+    AUDIT_SIGNING_KEY = base64.b64encode(hashlib.sha256(b"audit-checkpoint-dev-key\n" + SECRET_KEY.encode()).digest()).decode()
+# A periodic job signs a checkpoint this often when entries were added since the last one.
+AUDIT_CHECKPOINT_MINUTES = int(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "60"))
+# No entry younger than this can be archived (the cybersecurity law asks for six months at least: the minimum).
+AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("AUDIT_RETENTION_DAYS", "180")))
+# Where evidence packs built by the task are kept until downloaded.
+AUDIT_PACK_DIR = Path(os.environ.get("AUDIT_PACK_DIR", VAR_DIR / "packs"))
+
+# ---------------------------------------------------------------- daily operations (operations app)
+# The unit administrators hear of a day without anyone on duty this many days ahead.
+DUTY_GAP_NOTICE_DAYS = int(os.environ.get("DUTY_GAP_NOTICE_DAYS", "7"))
+# A problem's responsible person is reminded this many days before its deadline.
+PROBLEM_DUE_SOON_DAYS = int(os.environ.get("PROBLEM_DUE_SOON_DAYS", "2"))
+# The deadline of a problem opened by the dormant watch (无更新).
+PROBLEM_DEFAULT_DEADLINE_DAYS = int(os.environ.get("PROBLEM_DEFAULT_DEADLINE_DAYS", "7"))
 
 # ---------------------------------------------------------------- background tasks and periodic jobs
 # Django's Tasks API with the database backend of django-tasks-db: a task enqueued inside a
@@ -251,6 +440,10 @@ TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "5"))
 TASK_RETRY_BASE_SECONDS = int(os.environ.get("TASK_RETRY_BASE_SECONDS", "60"))
 # Finished task records are deleted after this many days (failed ones after twice as long).
 TASK_RESULT_RETENTION_DAYS = int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "14"))
+# A task still running after this many minutes is taken for abandoned (its worker was killed or
+# its machine lost) and put back in the queue by the scheduler (project.tasks.abandoned_tasks_requeue);
+# after TASK_MAX_ATTEMPTS claims it is recorded as failed instead.
+TASK_ABANDONED_AFTER_MINUTES = int(os.environ.get("TASK_ABANDONED_AFTER_MINUTES", "15"))
 # A reviewer is reminded of a task he may decide this many hours before it is due.
 REVIEW_DUE_SOON_HOURS = int(os.environ.get("REVIEW_DUE_SOON_HOURS", "4"))
 # Where the file e-mail backend (django.core.mail.backends.filebased.EmailBackend) writes.

@@ -7,6 +7,9 @@ admin.site.site_header = "教育系统新媒体内容审核发布系统"
 admin.site.site_title = "新媒体审核发布"
 admin.site.index_title = "系统配置"
 
+# An uncaught exception: 503 for a database outage, 500 otherwise; JSON under /api/ (project.errors).
+handler500 = "project.errors.server_error"
+
 urlpatterns = [
     # Browsers ask for /favicon.ico on every page without a <link rel="icon"> (the admin, files, errors).
     path("favicon.ico", favicon, name="favicon"),

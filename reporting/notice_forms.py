@@ -21,6 +21,15 @@ FORM3_TITLE = "新媒体（网站）备案登记表"
 FORM4_TITLE = "新媒体（网站）备案汇总表"
 
 
+MANUAL_MARK = "（手工填报）"
+
+
+def form1_finding(row):
+    """问题排查情况 of a row: from the period's problem records, or the
+    registry's hand-typed value, marked as such when it names a problem."""
+    return f"{row.finding_label}{MANUAL_MARK}" if row.manual_entry else row.finding_label
+
+
 def form1_headers(year):
     return [
         "序号", "账号（网站）名称", "开设单位", "认证主体", "类型", "问题排查情况", "是否整改", "是否具有互动功能",
@@ -188,8 +197,7 @@ def form1_sheet(*, rows, year, header):
         personal = (a.owner_name, a.owner_mobile, a.owner_wechat) if r.show_personal else ("", "", "")
         sheet.table.append([
             i, a.name, a.org.name, a.certified_entity, PLATFORM_LABELS.get(a.platform, a.platform),
-            FINDING_LABELS.get(a.inspection_finding, a.inspection_finding),
-            RECTIFIED_LABELS.get(a.rectified, a.rectified), yes_no(a.has_interaction),
+            form1_finding(r), r.rectified_label, yes_no(a.has_interaction),
             yes_no(getattr(a, "has_review_policy", False)), yes_no(a.outsourced), r.published, *personal, remark,
         ])
     below = sheet.table_top + len(sheet.table) + 1
@@ -238,18 +246,42 @@ class Form3:
     filed_on: dt.date
     kind: str
     pairs: list          # [(label, value, changed), (label, value, changed)] per row
-    people: list         # [(label, name, title, phone, changed)]
-    staff: list          # [(number, name, title, phone)]
-    staff_changed: bool
+    people: list         # [(label, name, title, phone)], each of the three a cell (text, changed)
+    staff: list          # [(number, name, title, phone)], each of the three a cell (text, changed)
+    staff_changed: bool  # the staff changed but the filing does not say which cell (the label is marked)
     kinds: list          # [(label, checked)]
     responsible: tuple = ("", False)   # 责任部门: (value, changed)
     note: str = FORM3_NOTE
     title: str = FORM3_TITLE
 
 
+def _marked(text, changed):
+    """A cell of a form: its text, with （变更） when the filing changed that field."""
+    return (f"{text}{CHANGED_MARK}" if changed else text), changed
+
+
+def _staff_cell_changes(change):
+    """{(index, key)} of the staff cells a 变更 changed, from the filing's
+    {"old": [...], "new": [...]}; None when the filing does not say."""
+    if not isinstance(change, dict) or not isinstance(change.get("new"), list):
+        return None
+    old = change.get("old") if isinstance(change.get("old"), list) else []
+
+    def cell(people, i, key):
+        person = people[i] if i < len(people) and isinstance(people[i], dict) else {}
+        return str(person.get(key) or "")
+
+    return {(i, key) for i in range(5) for key in ("name", "title", "phone")
+            if cell(old, i, key) != cell(change["new"], i, key)}
+
+
 def form3_data(*, snapshot, kind, changes, filed_on, unit_name, platform_label=None, show_personal=True):
-    """附件3 from a filing's snapshot (the registry record as the filing left it)."""
-    changed = set(changes or ())
+    """附件3 from a filing's snapshot (the registry record as the filing left it).
+
+    The fields a 变更 changed carry （变更） in their own cell — the name, the
+    title or the phone of a person, each staff cell — as 附件4 marks them."""
+    changes = changes or {}
+    changed = set(changes)
 
     def v(name):
         value = snapshot.get(name)
@@ -260,8 +292,7 @@ def form3_data(*, snapshot, kind, changes, filed_on, unit_name, platform_label=N
         return str(value)
 
     def mark(value, *names):
-        hit = any(n in changed for n in names)
-        return (f"{value}{CHANGED_MARK}" if hit else value), hit
+        return _marked(value, any(n in changed for n in names))
 
     platform = platform_label or PLATFORM_LABELS.get(snapshot.get("platform"), snapshot.get("platform") or "")
     icp = v("icp_record")
@@ -282,17 +313,20 @@ def form3_data(*, snapshot, kind, changes, filed_on, unit_name, platform_label=N
 
     people = []
     for label, prefix in (("主管领导", "leader"), ("运维负责人", "ops")):
-        names = (f"{prefix}_name", f"{prefix}_title", f"{prefix}_phone")
-        hit = any(n in changed for n in names)
-        people.append((label, v(names[0]), v(names[1]), phone(names[2]), hit))
+        people.append((label, mark(v(f"{prefix}_name"), f"{prefix}_name"),
+                       mark(v(f"{prefix}_title"), f"{prefix}_title"),
+                       mark(phone(f"{prefix}_phone"), f"{prefix}_phone")))
     staff_list = list(snapshot.get("staff") or [])[:5]
+    staff_cells = _staff_cell_changes(changes.get("staff")) if "staff" in changed else set()
     staff = []
     for i in range(5):
-        person = staff_list[i] if i < len(staff_list) else {}
-        staff.append((i + 1, person.get("name", ""), person.get("title", ""),
-                      person.get("phone", "") if show_personal else ""))
+        person = staff_list[i] if i < len(staff_list) and isinstance(staff_list[i], dict) else {}
+        values = {"name": str(person.get("name") or ""), "title": str(person.get("title") or ""),
+                  "phone": str(person.get("phone") or "") if show_personal else ""}
+        staff.append((i + 1, *(_marked(values[key], staff_cells is not None and (i, key) in staff_cells)
+                               for key in ("name", "title", "phone"))))
     form = Form3(unit_name=unit_name, filed_on=filed_on, kind=kind, pairs=pairs, people=people, staff=staff,
-                 staff_changed="staff" in changed,
+                 staff_changed=staff_cells is None,
                  kinds=[(label, code == kind) for code, label in FORM3_KINDS], responsible=responsible)
     return form
 
@@ -322,15 +356,14 @@ def form3_sheet(form):
     sheet.cells += [Cell(r, 0, "相关人员", "header", cols=2), Cell(r, 2, "姓 名", "header"),
                     Cell(r, 3, "职 务", "header"), Cell(r, 4, "电 话", "header")]
     r += 1
-    for label, name, title, phone, hit in form.people:
-        suffix = CHANGED_MARK if hit else ""
-        sheet.cells += [Cell(r, 0, label, "header", cols=2), Cell(r, 2, f"{name}{suffix}" if name else suffix, "cell"),
+    for label, (name, _n), (title, _t), (phone, _p) in form.people:
+        sheet.cells += [Cell(r, 0, label, "header", cols=2), Cell(r, 2, name, "cell"),
                         Cell(r, 3, title, "cell"), Cell(r, 4, phone, "cell")]
         sheet.heights[r] = 24
         r += 1
     label = "工 作 人 员" + (CHANGED_MARK if form.staff_changed else "")
     sheet.cells.append(Cell(r, 0, label, "header", rows=5))
-    for number, name, title, phone in form.staff:
+    for number, (name, _n), (title, _t), (phone, _p) in form.staff:
         sheet.cells += [Cell(r, 1, number, "center"), Cell(r, 2, name, "cell"), Cell(r, 3, title, "cell"),
                         Cell(r, 4, phone, "cell")]
         sheet.heights[r] = 24
@@ -364,13 +397,15 @@ def form4_sheet(*, rows, header):
         def val(text, *names):
             return f"{text}{CHANGED_MARK}" if changed.intersection(names) else text
 
+        # 联系电话: the operations head's phone, else the leader's; marked when the phone shown changed.
+        phone_fields = ("ops_phone",) if snap.get("ops_phone") else ("leader_phone", "ops_phone")
         phone = (snap.get("ops_phone") or snap.get("leader_phone") or "") if r.show_personal else ""
         sheet.table.append([
             i, val(snap.get("name") or "", "name"), val(snap.get("handle") or "", "handle"),
             val(snap.get("org_name") or "", "org"), val(snap.get("certified_entity") or "", "certified_entity"),
             val(PLATFORM_LABELS.get(snap.get("platform"), snap.get("platform") or ""), "platform"),
             val(iso_day(snap.get("opened_on")), "opened_on"), val(snap.get("leader_name") or "", "leader_name"),
-            val(snap.get("ops_name") or "", "ops_name"), val(phone, "ops_phone", "leader_phone"),
+            val(snap.get("ops_name") or "", "ops_name"), val(phone, *phone_fields),
             dict(FORM3_KINDS).get(f.kind, f.kind),
         ])
     below = sheet.table_top + len(sheet.table) + 1
@@ -426,3 +461,41 @@ def filing_filename(day, short_name, filing_id, ext):
 
 def filing_ascii_filename(day, code, filing_id, ext):
     return f"{day:%Y%m%d}-{_ascii(code)}-filing-{filing_id}.{ext}"
+
+
+# ---------------------------------------------------------------- the operations summary (not a form of the notice)
+
+OPERATIONS_TITLE = "新媒体（网站）日常运维情况汇总表"
+
+
+def operations_sheet(summary, *, header):
+    """The operations summary (reporting.selectors.operations_summary) as one sheet."""
+    c = summary.counts
+    sheet = Sheet(name="日常运维", widths=[34, 14, 14], landscape=False)
+    sheet.cells += [Cell(0, 0, OPERATIONS_TITLE, "title", cols=3),
+                    Cell(1, 0, f"填报单位：{header.unit_name}", "meta", cols=2),
+                    Cell(1, 2, f"{cn_date(summary.period.first_day)}至{cn_date(summary.period.last_day)}", "meta")]
+    sheet.heights[0] = 30
+    rows = [("内容巡查（次）", c.patrols, ""), ("其中发现问题（次）", c.patrols_with_problems, ""),
+            ("目前逾期未巡查（账号·计划）", summary.patrols_overdue, ""),
+            ("发现问题（个）", summary.problems_found, ""), ("已整改并确认（个）", summary.problems_rectified, ""),
+            ("关闭为不适用（个）", c.problems_dismissed, "")]
+    rows += [(f"　{label}（发现/已整改）", found, rectified) for label, found, rectified in summary.kinds]
+    rows += [("发送提醒（条）", summary.reminders_total, "")]
+    rows += [(f"　{label}", n, "") for label, n in summary.reminders]
+    rows += [("有人值班的天数", c.duty_days, ""), ("无人值班的天数", c.duty_gap_days, ""),
+             ("假冒账号报告（个）", summary.counterfeits_total, "")]
+    rows += [(f"　{label}", n, "") for label, n in summary.counterfeits]
+    sheet.cells += [Cell(2, 0, "项目", "header"), Cell(2, 1, "数量", "header"), Cell(2, 2, "已整改", "header")]
+    sheet.table_top = 3
+    sheet.table_styles = ["cell", "number", "number"]
+    sheet.table = [list(r) for r in rows]
+    return sheet
+
+
+def operations_filename(day, short_name, ext):
+    return f"{day:%Y%m%d}{_safe(short_name)}新媒体日常运维汇总.{ext}"
+
+
+def operations_ascii_filename(day, code, ext):
+    return f"{day:%Y%m%d}-{_ascii(code)}-operations.{ext}"

@@ -1,6 +1,6 @@
 """Who may see statistics, the notice's forms and the dormant watch."""
 from content import roles
-from content.permissions import can_see_personal_data, has_scoped_role, is_active_user
+from content.permissions import can_read_audit, can_see_personal_data, has_scoped_role, is_active_user
 
 STATS_ROLES = (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)
 
@@ -22,3 +22,11 @@ def can_view_filing_form(user, account):
 
 def can_watch_dormant(user, org):
     return can_view_statistics(user, org)
+
+
+def can_request_evidence_pack(user, org):
+    """An evidence pack of a unit subtree: the auditors whose subtree contains
+    ``org``, and superusers (who read the whole log)."""
+    if not is_active_user(user) or org is None:
+        return False
+    return bool(user.is_superuser) or can_read_audit(user, org)

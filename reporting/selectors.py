@@ -11,9 +11,10 @@ registry (``MediaAccount``, ``AccountFiling``); nothing is typed in. The rules:
 * **Accounts included** in a period: opened before the period ends
   (``opened_on``, else the registry's ``created_at``) and not closed before it
   starts. An account closed during the period is included, with a remark.
-* **Dormant**: days since the last non-retracted publication (never published:
-  since ``opened_on``, else since the registry's ``created_at``); open accounts
-  only; levels warn / escalate / fail from settings.DORMANT_*_DAYS.
+* **Dormant**: days since the last non-retracted publication (never published,
+  or every publication retracted: since ``opened_on``, else since the
+  registry's ``created_at``; the two are told apart); open accounts only;
+  levels warn / escalate / fail from settings.DORMANT_*_DAYS.
 
 Every function here costs a fixed number of queries whatever the number of
 accounts and publications (tests assert it). Periods are
@@ -27,13 +28,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from content import roles
-from content.models import AccountFiling, MediaAccount, Organization, Platform, Publication, User
+from content.models import AccountFiling, MediaAccount, Organization, Platform, Publication, Revision, User
 from content.permissions import can_see_personal_data, is_active_user
+from operations import selectors as operations_selectors
+from operations import states as operations_states
+from reporting.notice_forms import FINDING_LABELS, RECTIFIED_LABELS
 from reporting.periods import Period
+from reviewers.checklist import DIMENSION_LABELS
+from reviewers.models import Decision
+from workflow.models import Reminder
 from workflow.selectors import accounts_with_policy_flag
 
 DORMANT_HOME_ROLES = (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN)
@@ -54,8 +61,8 @@ PLATFORM_COLUMN = {
 FORM2_ROWS = (
     ("opened", lambda r: True),
     ("official_personal", lambda r: r.account.is_official_personal),
-    ("problem_found", lambda r: r.account.inspection_finding != "none"),
-    ("rectified", lambda r: r.account.inspection_finding != "none" and r.account.rectified == "yes"),
+    ("problem_found", lambda r: r.problem_found),
+    ("rectified", lambda r: r.problem_found and r.rectified == "yes"),
     ("interaction", lambda r: r.account.has_interaction),
     ("review_policy", lambda r: bool(getattr(r.account, "has_review_policy", False))),
     ("outsourced", lambda r: r.account.outsourced),
@@ -104,20 +111,27 @@ def publication_counts(accounts_qs: QuerySet[MediaAccount], period: Period) -> d
 def monthly_counts(accounts_qs: QuerySet[MediaAccount],
                    period: Period) -> dict[int, tuple[list[int], list[int]]]:
     """{account id: ([published per month], [retracted per month])}, one query:
-    a conditional count per month bucket (local-time bounds, no date
-    functions in SQL, so it is the same on SQLite and PostgreSQL)."""
+    a GROUP BY of account, month bucket and retraction. The bucket is a CASE
+    over the months' local-time bounds (no date functions in SQL, so it is the
+    same on SQLite and PostgreSQL and right in any time zone); each row meets
+    one comparison per month before its own at most, and the database returns
+    at most accounts x months x 2 groups."""
     months = period.months()
-    aggregates = {}
-    for i, month in enumerate(months):
-        in_month = Q(published_at__gte=month.start, published_at__lt=month.end)
-        aggregates[f"p{i}"] = Count("pk", filter=in_month & Q(is_retracted=False))
-        aggregates[f"r{i}"] = Count("pk", filter=in_month & Q(is_retracted=True))
+    bucket = Case(*[When(published_at__lt=month.end, then=Value(i)) for i, month in enumerate(months)],
+                  output_field=IntegerField())
     rows = (Publication.objects
             .filter(account__in=accounts_qs.values("pk"), published_at__gte=period.start,
                     published_at__lt=period.end)
-            .values("account_id").annotate(**aggregates).order_by())
-    return {r["account_id"]: ([r[f"p{i}"] for i in range(len(months))], [r[f"r{i}"] for i in range(len(months))])
-            for r in rows}
+            .annotate(bucket=bucket)
+            .values_list("account_id", "bucket", "is_retracted")
+            .annotate(n=Count("pk")).order_by())
+    counts: dict[int, tuple[list[int], list[int]]] = {}
+    for account_id, index, retracted, n in rows:
+        per_account = counts.get(account_id)
+        if per_account is None:
+            per_account = counts[account_id] = ([0] * len(months), [0] * len(months))
+        per_account[1 if retracted else 0][index] += n
+    return counts
 
 
 @dataclass
@@ -129,6 +143,41 @@ class AccountRow:
     monthly_retracted: list = field(default_factory=list)
     closed_in_period: bool = False
     show_personal: bool = True
+    # 问题排查情况 and 是否整改 from the period's problem and patrol records
+    # (operations); None when the account has none, and the registry's
+    # hand-typed values stand (marked as such).
+    finding: "operations_selectors.Finding | None" = None
+
+    @property
+    def from_records(self):
+        return self.finding is not None
+
+    @property
+    def problem_found(self):
+        if self.finding is not None:
+            return self.finding.has_problems
+        return self.account.inspection_finding != "none"
+
+    @property
+    def rectified(self):
+        if self.finding is not None:
+            return self.finding.rectified
+        return self.account.rectified
+
+    @property
+    def finding_label(self):
+        if self.finding is not None:
+            return self.finding.finding_label
+        return FINDING_LABELS.get(self.account.inspection_finding, self.account.inspection_finding)
+
+    @property
+    def rectified_label(self):
+        return RECTIFIED_LABELS.get(self.rectified, self.rectified)
+
+    @property
+    def manual_entry(self):
+        """The registry's hand-typed finding (no record in the period) that says more than 无问题."""
+        return self.finding is None and self.account.inspection_finding != "none"
 
     @property
     def closed_on(self):
@@ -193,10 +242,11 @@ class RegistryRecord:
 
 
 def account_rows(*, org: Organization, period: Period, viewer: User | None = None, monthly: bool = True,
-                 policy_flag: bool = False) -> list[AccountRow]:
+                 policy_flag: bool = False, findings: bool = False) -> list[AccountRow]:
     """The rows of a period: each included account with its counts. A fixed
     number of queries: the accounts, the subtree's units, the counts (and the
-    policy paths for the flag, the viewer's unit for personal-data checks)."""
+    policy paths for the flag, the problem and patrol records for the
+    findings, the viewer's unit for personal-data checks)."""
     accounts_qs = accounts_for_period(org, period)
     listed = accounts_with_policy_flag(accounts_qs) if policy_flag else accounts_qs.annotate(
         has_review_policy=Value(None, output_field=BooleanField()))
@@ -209,6 +259,8 @@ def account_rows(*, org: Organization, period: Period, viewer: User | None = Non
         counts = monthly_counts(accounts_qs, period)
     else:
         counts = {k: ([p], [r]) for k, (p, r) in publication_counts(accounts_qs, period).items()}
+    found = (operations_selectors.findings_for_period(accounts_qs.values("pk"), period.start, period.end)
+             if findings else {})
     rows = []
     for account in accounts:
         per_month, per_month_retracted = counts.get(account.pk, ([0] * max(n_months, 1), [0] * max(n_months, 1)))
@@ -219,6 +271,7 @@ def account_rows(*, org: Organization, period: Period, viewer: User | None = Non
             monthly=per_month if monthly else [], monthly_retracted=per_month_retracted if monthly else [],
             closed_in_period=closed_in_period,
             show_personal=viewer is None or can_see_personal_data(viewer, account),
+            finding=found.get(account.pk),
         ))
     return rows
 
@@ -227,7 +280,7 @@ def publication_statistics(*, org: Organization, period: Period, viewer: User | 
     """Per-account yearly (or range) and monthly counts, the units directly
     below ``org`` rolled up (a city bureau's figures include its schools), and
     totals. A fixed number of queries whatever the size."""
-    rows = account_rows(org=org, period=period, viewer=viewer, monthly=True)
+    rows = account_rows(org=org, period=period, viewer=viewer, monthly=True, findings=True)
     months = period.months()
     n = len(months)
     children = list(Organization.objects.filter(parent=org).order_by("path"))
@@ -253,8 +306,9 @@ def publication_statistics(*, org: Organization, period: Period, viewer: User | 
 
 
 def form1_rows(*, org: Organization, period: Period, viewer: User | None = None) -> list[AccountRow]:
-    """附件1: every included account with its figure and the policy flag."""
-    return account_rows(org=org, period=period, viewer=viewer, monthly=False, policy_flag=True)
+    """附件1: every included account with its figure, the policy flag and the
+    findings of the period's problem records."""
+    return account_rows(org=org, period=period, viewer=viewer, monthly=False, policy_flag=True, findings=True)
 
 
 def form2_table(rows: Sequence[AccountRow]) -> dict[str, dict[str, int]]:
@@ -294,6 +348,61 @@ def filing_detail(filing_id: int | str) -> AccountFiling | None:
             .filter(pk=filing_id).first())
 
 
+# ---------------------------------------------------------------- the operations summary (日常运维汇总)
+
+@dataclass
+class OperationsSummary:
+    """What the provincial bulletins count per quarter, for a unit subtree and
+    period, from the records only (operations): patrols done and overdue,
+    problems found and rectified by kind, reminders sent, duty days covered
+    and gaps, counterfeit reports by outcome."""
+
+    org: Organization
+    period: Period
+    counts: "operations_selectors.OperationsCounts"
+    patrols_overdue: int
+
+    @property
+    def kinds(self):
+        """[(label, found, rectified)] for every kind, in the fixed order."""
+        c = self.counts
+        return [(str(label), c.problems_found.get(code, 0), c.problems_rectified.get(code, 0))
+                for code, label in operations_states.KIND_CHOICES]
+
+    @property
+    def problems_found(self):
+        return sum(self.counts.problems_found.values())
+
+    @property
+    def problems_rectified(self):
+        return sum(self.counts.problems_rectified.values())
+
+    @property
+    def reminders(self):
+        return [(str(Reminder.Kind(k).label), self.counts.reminders.get(k, 0))
+                for k in operations_selectors.OPERATIONS_REMINDER_KINDS]
+
+    @property
+    def reminders_total(self):
+        return sum(self.counts.reminders.values())
+
+    @property
+    def counterfeits(self):
+        return [(str(label), self.counts.counterfeits.get(code, 0)) for code, label in operations_states.OUTCOME_CHOICES]
+
+    @property
+    def counterfeits_total(self):
+        return sum(self.counts.counterfeits.values())
+
+
+def operations_summary(*, org: Organization, period: Period) -> OperationsSummary:
+    """The operations summary of ``org``'s subtree for ``period``. A fixed number of queries."""
+    counts = operations_selectors.operations_counts(org=org, start=period.start, end=period.end,
+                                                    first_day=period.first_day, last_day=period.last_day)
+    overdue = len(operations_selectors.patrols_overdue(org=org))
+    return OperationsSummary(org=org, period=period, counts=counts, patrols_overdue=overdue)
+
+
 # ---------------------------------------------------------------- dormant accounts (僵尸号)
 
 LEVELS = ("warn", "escalate", "fail")
@@ -328,6 +437,7 @@ class DormantItem:
     last_published_at: dt.datetime | None
     since: str          # "publication" | "opened" | "registered"
     since_day: dt.date
+    retracted_only: bool = False   # published, but every publication was retracted
 
     @property
     def level_label(self):
@@ -335,8 +445,10 @@ class DormantItem:
 
     @property
     def since_label(self):
-        return {"publication": "最近发布", "opened": "开通时间（从未发布）",
-                "registered": "登记时间（从未发布）"}[self.since]
+        if self.since == "publication":
+            return "最近发布"
+        day = {"opened": "开通时间", "registered": "登记时间"}[self.since]
+        return f"{day}（发布均已撤稿）" if self.retracted_only else f"{day}（从未发布）"
 
 
 @dataclass
@@ -374,6 +486,7 @@ class DormantReport:
                 "last_published_at": (timezone.localtime(item.last_published_at).isoformat()
                                       if item.last_published_at else None),
                 "since": item.since, "since_day": item.since_day.isoformat(),
+                "retracted_only": item.retracted_only,
             } for item in self.items],
         }
 
@@ -386,8 +499,9 @@ def dormant_accounts(*, org: Organization | None = None, today: dt.date | None =
     thresholds = dormant_thresholds()
     last = (Publication.objects.filter(account=OuterRef("pk"), is_retracted=False)
             .order_by("-published_at").values("published_at")[:1])
+    retracted = Publication.objects.filter(account=OuterRef("pk"), is_retracted=True)
     qs = (MediaAccount.objects.filter(status=MediaAccount.Status.ACTIVE)
-          .select_related("org").annotate(last_published_at=Subquery(last)))
+          .select_related("org").annotate(last_published_at=Subquery(last), has_retracted=Exists(retracted)))
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
     items = []
@@ -404,7 +518,8 @@ def dormant_accounts(*, org: Organization | None = None, today: dt.date | None =
         level = dormant_level(days, thresholds)
         if level:
             items.append(DormantItem(account=account, level=level, days=days,
-                                     last_published_at=account.last_published_at, since=since, since_day=day))
+                                     last_published_at=account.last_published_at, since=since, since_day=day,
+                                     retracted_only=since != "publication" and account.has_retracted))
     items.sort(key=lambda i: (-i.days, i.account.org.path, i.account.name, i.account.pk))
     return DormantReport(org=org, as_of=today, thresholds=thresholds, items=items, checked=checked)
 
@@ -420,3 +535,61 @@ def dormant_for_user(user: User | None) -> DormantReport | None:
     if user.org_id is None or not any(user.has_role(r) for r in DORMANT_HOME_ROLES):
         return None
     return dormant_accounts(org=user.org)
+
+
+# ---------------------------------------------------------------- evidence packs: what the drafts concerned hold
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def evidence_pack_attachments(draft_ids: Sequence[int]) -> dict[str, list[dict]]:
+    """Every revision (text and hash), every decision (five verdicts and
+    comments) and every publication of the drafts ``draft_ids``: the files an
+    evidence pack carries beside the entries (three queries per 500 drafts)."""
+    revisions, decisions, publications = [], [], []
+    ids = list(draft_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for rev in Revision.objects.filter(draft_id__in=chunk).select_related("author").order_by("draft_id", "number"):
+            revisions.append({
+                "revision_id": rev.pk, "draft_id": rev.draft_id, "number": rev.number, "title": rev.title,
+                "body_html": rev.body_html, "body_text": rev.body_text, "is_repost": rev.is_repost,
+                "source_name": rev.source_name, "source_url": rev.source_url, "original_title": rev.original_title,
+                "content_hash": rev.content_hash, "author": rev.author.get_username(),
+                "created_at": _iso(rev.created_at)})
+        for dec in (Decision.objects.filter(revision__draft_id__in=chunk).select_related("reviewer", "revision")
+                    .order_by("revision__draft_id", "round_id", "tier")):
+            decisions.append({
+                "decision_id": dec.pk, "draft_id": dec.revision.draft_id, "revision_id": dec.revision_id,
+                "revision_number": dec.revision.number, "revision_hash": dec.revision_hash, "round_id": dec.round_id,
+                "tier": dec.tier, "tier_name": dec.tier_name, "reviewer": dec.reviewer.get_username(),
+                "verdicts": dec.verdicts, "comments": dec.comments, "note": dec.note, "outcome": dec.outcome,
+                "precheck_override": dec.precheck_override, "created_at": _iso(dec.created_at)})
+        for pub in (Publication.objects.filter(draft_id__in=chunk).select_related("publisher", "revision")
+                    .order_by("draft_id", "published_at")):
+            publications.append({
+                "publication_id": pub.pk, "draft_id": pub.draft_id, "account_id": pub.account_id,
+                "revision_id": pub.revision_id, "revision_number": pub.revision.number,
+                "content_hash": pub.content_hash, "publisher": pub.publisher.get_username(),
+                "published_at": _iso(pub.published_at), "external_url": pub.external_url,
+                "is_retracted": pub.is_retracted, "retracted_at": _iso(pub.retracted_at),
+                "retract_reason": pub.retract_reason})
+    return {"drafts/revisions.jsonl": revisions, "drafts/decisions.jsonl": decisions,
+            "drafts/publications.jsonl": publications}
+
+
+VERDICT_TEXT = {"pass": "通过", "fail": "不通过"}
+
+
+def evidence_pack_summary(attached: dict[str, list[dict]]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The summary's tables of decisions and publications."""
+    decisions = [[str(d["draft_id"]), f"第{d['revision_number']}版", d["tier_name"], d["reviewer"],
+                  " ".join(f"{DIMENSION_LABELS.get(k, k)}:{VERDICT_TEXT.get(v, v)}" for k, v in d["verdicts"].items()),
+                  d["outcome"], d["created_at"] or "", d["revision_hash"]]
+                 for d in attached.get("drafts/decisions.jsonl", [])]
+    publications = [[str(p["draft_id"]), f"第{p['revision_number']}版", p["publisher"], p["published_at"] or "",
+                     "已撤稿" if p["is_retracted"] else "", p["content_hash"]]
+                    for p in attached.get("drafts/publications.jsonl", [])]
+    return [("审核决定（五项结论）", ["稿件", "版本", "层级", "审核人", "五项结论", "结论", "时间", "内容哈希"], decisions),
+            ("发布记录", ["稿件", "版本", "发布人", "发布时间", "撤稿", "内容哈希"], publications)]

@@ -20,7 +20,10 @@ from content import roles
 from content import selectors as content_selectors
 from content.errors import NotAllowed, ValidationFailed
 from content.models import Organization, User
-from reporting import notice_forms, permissions, selectors, spreadsheets
+from audit import services as audit_services
+from audit.models import EvidencePack
+from operations import services as operations_services
+from reporting import evidence, notice_forms, permissions, selectors, spreadsheets
 from reporting.periods import Period
 from workflow import services as workflow_services
 from workflow.models import Notification, Reminder
@@ -165,6 +168,27 @@ def filing_form_export(*, actor: User | None, filing_id: int | str, file_format:
     return form, export
 
 
+def operations_summary_export(*, actor: User | None, org: Organization, period: Period, file_format: str = "xlsx",
+                              channel: str = "web", today: dt.date | None = None) -> ExportFile:
+    """The operations summary of ``org``'s subtree for ``period`` as a spreadsheet, audited like the forms."""
+    if file_format not in ("xls", "xlsx"):
+        raise ValidationFailed(fields={"format": [_("格式只能是 xls 或 xlsx")]})
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    _check(actor, org)
+    today = today or timezone.localdate()
+    summary = selectors.operations_summary(org=org, period=period)
+    sheet = notice_forms.operations_sheet(summary, header=_header(actor, org, period, today))
+    export = ExportFile(notice_forms.operations_filename(today, org.short_name, file_format),
+                        notice_forms.operations_ascii_filename(today, org.code, file_format),
+                        spreadsheets.write([sheet], file_format), spreadsheets.CONTENT_TYPES[file_format])
+    _audit("reporting.operations.exported", actor=actor, org=org, channel=channel,
+           data={"format": file_format, "period": _period_data(period), "org": org.code, "file": export.name,
+                 "bytes": len(export.content), "sha256": export.sha256,
+                 "problems_found": summary.problems_found, "problems_rectified": summary.problems_rectified})
+    return export
+
+
 # ---------------------------------------------------------------- the daily dormant-account sweep (僵尸号提醒)
 
 def _dormant_texts(item):
@@ -189,7 +213,11 @@ def dormant_reminders_send(*, actor: User, today: dt.date | None = None) -> dict
     published and fell silent again is told again. Only the level reached is
     sent (an account first seen at 不合格 gets that one alone). One transaction
     and, when someone was told, one audit entry per account. Returns counts
-    by level."""
+    by level.
+
+    At 不合格 the account also gets a problem of kind 无更新 (operations), once
+    per silence; an open one whose account published again is marked
+    rectified by the system, for a person to confirm."""
     if not content_permissions.can_run_scheduled_work(actor):
         raise NotAllowed()
     report = selectors.dormant_accounts(today=today)
@@ -209,4 +237,39 @@ def dormant_reminders_send(*, actor: User, today: dt.date | None = None) -> dict
                              data={"level": item.level, "days": item.days, "since": item.since,
                                    "since_day": item.since_day.isoformat(), "recipients": reminded})
                 counts[item.level] += len(reminded)
+            if item.level == "fail":
+                operations_services.problem_open_dormant(actor=actor, account=account,
+                                                         episode=item.since_day.isoformat(), days=item.days)
+    operations_services.dormant_problems_recovered(actor=actor)
     return counts
+
+
+# ---------------------------------------------------------------- evidence packs (built by a task)
+
+def evidence_pack_request(*, actor: User | None, org: Organization, date_from: dt.datetime, date_to: dt.datetime,
+                          account_id: int | None = None, draft_id: int | None = None, channel: str = "web",
+                          build: bool = True) -> EvidencePack:
+    """Ask for an evidence pack of ``org``'s subtree over [date_from, date_to):
+    the record, its audit entry and (``build``) the task that builds it, in
+    one transaction. ``actor`` None: the system (the command)."""
+    if actor is not None and not permissions.can_request_evidence_pack(actor, org):
+        raise NotAllowed(_("只有本单位及上级单位的审计人员可以申请审计证据包"))
+    if date_to <= date_from:
+        raise ValidationFailed(_("截止日期不能早于起始日期"), code="invalid_period",
+                               fields={"to": [_("截止日期不能早于起始日期")]})
+    with transaction.atomic():
+        pack = audit_services.evidence_pack_create(actor=actor, org_path=org.path, org_label=org.name,
+                                                   date_from=date_from, date_to=date_to, account_id=account_id,
+                                                   draft_id=draft_id)
+        audit_record(action="audit.pack.requested", actor=actor, actor_label=None if actor else SYSTEM_LABEL,
+                     target_type="audit.evidencepack", target_id=pack.pk, org_path=org.path, account_id=account_id,
+                     draft_id=draft_id, data={"channel": channel, "org": org.code, "from": date_from.isoformat(),
+                                              "to": date_to.isoformat()})
+        if build:
+            evidence.evidence_pack_build_task.enqueue(pack_id=pack.pk)
+    return pack
+
+
+def evidence_pack_build(*, actor: User | None, pack_id: int, out: str | None = None) -> EvidencePack:
+    """Build the pack now (the task calls this too): see reporting.evidence.build."""
+    return evidence.build(actor=actor, pack_id=pack_id, out=out)

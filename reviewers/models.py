@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from content.models import Draft, MediaAccount, Organization, Revision
 from reviewers.checklist import DIMENSION_LABELS, DIMENSIONS, VERDICTS, VERDICT_LABELS
 from reviewers.precheck import LexiconEntry as PrecheckEntry
+from reviewers.precheck import PersonRecord
 
 VERDICT_CHOICES = [(v, VERDICT_LABELS[v]) for v in VERDICTS]
 DIMENSION_CHOICES = [(d, DIMENSION_LABELS[d]) for d in DIMENSIONS]
@@ -225,6 +226,46 @@ class LexiconEntry(models.Model):
     def as_precheck_entry(self):
         """The pure library's value object for this row."""
         return PrecheckEntry(self.wrong, self.right, self.dimension, self.severity, self.note, self.enabled)
+
+
+class PersonTitle(models.Model):
+    """One row of the names-and-titles table (领导姓名职务) the pre-check reads
+    (``names.*`` rules): a person, his current title, the unit as texts name
+    it, and the dates the row is valid. It applies to the drafts of ``org``'s
+    subtree; administrators of that subtree keep it through reviewers.services
+    (audited like the lexicon). The table ships empty."""
+
+    org = models.ForeignKey(Organization, verbose_name=_("适用单位（含下级）"), on_delete=models.PROTECT,
+                            related_name="+")
+    name = models.CharField(_("姓名"), max_length=20)
+    title = models.CharField(_("现任职务"), max_length=100,
+                             help_text=_("多个职务用顿号分隔，例如“党委书记、校长”"))
+    unit = models.CharField(_("单位（文中写法）"), max_length=100, blank=True,
+                            help_text=_("文中称呼该单位的写法，例如“实验小学”；留空则只核对姓名与职务"))
+    valid_from = models.DateField(_("任职起始日期"), null=True, blank=True)
+    valid_to = models.DateField(_("任职截止日期"), null=True, blank=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("姓名职务条目")
+        verbose_name_plural = _("姓名职务表")
+        ordering = ["org__path", "unit", "name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name="") & ~Q(title=""), name="persontitle_name_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="persontitle_valid_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit}{self.title} {self.name}"
+
+    def as_precheck_record(self):
+        """The pure library's value object for this row."""
+        return PersonRecord(name=self.name, title=self.title, unit=self.unit, valid_from=self.valid_from,
+                            valid_to=self.valid_to)
 
 
 class LexiconState(models.Model):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from content import permissions as content_permissions
 from content import roles
+from content.errors import CONFLICT, Refusal
 from reviewers.models import TierMembership
 
 
@@ -12,26 +13,38 @@ def memberships_covering(account):
 
 
 def holds_tier(user, account, tier):
-    """The single question "may this user decide at tier N for this account?"."""
-    if not content_permissions.is_active_user(user):
+    """The single question "may this user decide at tier N for this account?":
+    the reviewer role (the precondition, asked each time) and a tier
+    membership covering the account (its scope)."""
+    if not content_permissions.holds_role(user, roles.REVIEWER):
         return False
     return TierMembership.objects.filter(user=user, tier=tier).filter(memberships_covering(account)).exists()
 
 
+def reviews_account(user, account):
+    """A reviewer with a membership (at any tier) covering the account: he may
+    read its submissions and their images. Without the role, none."""
+    if not content_permissions.holds_role(user, roles.REVIEWER):
+        return False
+    return TierMembership.objects.filter(user=user).filter(memberships_covering(account)).exists()
+
+
 def decide_refusal(user, task, *, author_id, signed_reviewer_ids):
-    """Why ``user`` may not decide ``task`` now, or None when he may.
+    """Why ``user`` may not decide (or claim) ``task`` now, or None when he may.
 
     ``signed_reviewer_ids``: who already decided a tier of this round.
-    Returns (code, message).
     """
+    refusal = content_permissions.role_refusal(user, roles.REVIEWER)
+    if refusal:
+        return refusal
     if user.pk == author_id:
-        return "author_cannot_review", _("作者不能审核自己的稿件")
+        return Refusal("author_cannot_review", _("作者不能审核自己的稿件"))
     if user.pk in signed_reviewer_ids:
-        return "one_tier_per_person", _("同一轮审核中，每人只能签署一个层级")
+        return Refusal("one_tier_per_person", _("同一轮审核中，每人只能签署一个层级"))
     if not holds_tier(user, task.account, task.tier):
-        return "not_tier_member", _("您不是该账号“%(tier)s”层级的审核人") % {"tier": task.tier_name}
+        return Refusal("not_tier_member", _("您不是该账号“%(tier)s”层级的审核人") % {"tier": task.tier_name})
     if task.claimed_by_id and task.claimed_by_id != user.pk:
-        return "claimed_by_other", _("该任务已被其他审核人认领")
+        return Refusal("claimed_by_other", _("该任务已被其他审核人认领"), CONFLICT)
     return None
 
 
@@ -51,3 +64,9 @@ def can_manage_lexicon(user):
     org = getattr(user, "org", None)
     return org is not None and org.parent_id is None and content_permissions.has_scoped_role(
         user, roles.UNIT_ADMIN, org)
+
+
+def can_manage_person_titles(user, org):
+    """Who keeps the names-and-titles table rows of ``org`` (applying to its
+    subtree): the administrators of a unit at or above it, and superusers."""
+    return content_permissions.has_scoped_role(user, roles.UNIT_ADMIN, org)

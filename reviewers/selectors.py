@@ -7,18 +7,23 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils.html import escape
+from django.utils import timezone
+from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from content import permissions as content_permissions
+from content import roles
 from content.models import MediaAccount, Organization, Revision, User
-from content.sanitize import clean_html, clean_text
+from content.sanitize import Element, clean_html, clean_text, display_html, iter_text_nodes, parse_fragment
 from reviewers.permissions import memberships_covering
 from reviewers.models import (
-    SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PrecheckReport, ReviewRound, ReviewTask, TierMembership,
+    SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PersonTitle, PrecheckReport, ReviewRound, ReviewTask,
+    TierMembership,
 )
-from reviewers.precheck import Lexicon, LexiconError, Report, load_shipped_lexicon, run_precheck
+from reviewers.precheck import Lexicon, LexiconError, PersonRecord, Report, load_shipped_lexicon, run_precheck
 from reviewers.precheck import LexiconEntry as PrecheckEntry
 from reviewers.precheck import lexicon_version as lexicon_version_of
+from reviewers.precheck.text import extract_text_sources
 
 
 def membership_scope_q(memberships: Iterable[TierMembership], prefix: str = "") -> Q:
@@ -32,6 +37,10 @@ def membership_scope_q(memberships: Iterable[TierMembership], prefix: str = "") 
 
 
 def user_memberships(user: User) -> list[TierMembership]:
+    """The user's tier memberships in force: none without the reviewer role
+    (a membership is the scope of the role, see reviewers.permissions)."""
+    if not content_permissions.holds_role(user, roles.REVIEWER):
+        return []
     return list(TierMembership.objects.filter(user=user).select_related("org", "account"))
 
 
@@ -151,25 +160,39 @@ def current_lexicon() -> Lexicon:
         return lexicon
 
 
+def person_titles_for(org: Organization | None) -> list[PersonRecord]:
+    """The enabled names-and-titles rows that apply to ``org``: those of the
+    unit itself and of every unit above it (one query)."""
+    if org is None:
+        return []
+    rows = PersonTitle.objects.filter(enabled=True, org__path__in=org.ancestor_paths).order_by("pk")
+    return [row.as_precheck_record() for row in rows]
+
+
 def precheck_run(*, title: str = "", body_html: str = "", is_repost: bool = False, source_name: str = "",
-                 source_url: str = "", original_title: str = "", lexicon: Lexicon | None = None) -> Report:
+                 source_url: str = "", original_title: str = "", lexicon: Lexicon | None = None,
+                 org: Organization | None = None) -> Report:
     """Run the pre-check on content that is not (yet) a revision, e.g. an
     editor's text before submitting. Writes nothing. The content is cleaned by
     the same HTML policy as a saved revision, so the findings are those the
-    submission will get. Returns a ``reviewers.precheck.Report``."""
+    submission will get (``org``: the account's unit, for the names table).
+    Returns a ``reviewers.precheck.Report``."""
     return run_precheck(
         title=clean_text(title or ""), body_html=clean_html(body_html or ""), is_repost=bool(is_repost),
         source_name=clean_text(source_name or ""), source_url=(source_url or "").strip(),
         original_title=clean_text(original_title or ""),
-        lexicon=current_lexicon() if lexicon is None else lexicon)
+        lexicon=current_lexicon() if lexicon is None else lexicon,
+        people=person_titles_for(org), today=timezone.localdate())
 
 
 def precheck_run_revision(revision: Revision, *, lexicon: Lexicon | None = None) -> Report:
-    """The pre-check of a saved revision (a ``reviewers.precheck.Report``)."""
+    """The pre-check of a saved revision (a ``reviewers.precheck.Report``),
+    with the names table of its account's unit."""
     return run_precheck(
         title=revision.title, body_html=revision.body_html, is_repost=revision.is_repost,
         source_name=revision.source_name, source_url=revision.source_url, original_title=revision.original_title,
-        lexicon=current_lexicon() if lexicon is None else lexicon)
+        lexicon=current_lexicon() if lexicon is None else lexicon,
+        people=person_titles_for(revision.draft.account.org), today=timezone.localdate())
 
 
 def precheck_report_for(revision: Revision, *, lexicon_version: str | None = None) -> PrecheckReport | None:
@@ -189,6 +212,28 @@ class FindingsSource(Protocol):
     findings: list[dict[str, Any]]
 
 
+def _mark_attributes(covering: list[tuple[int, dict[str, Any]]], rank: dict[str, int]) -> list[tuple[str, str]]:
+    """The attributes of the <mark> over a piece of text that the findings
+    ``covering`` ((index, finding) pairs) cover: the most serious severity as
+    its class, their dimensions, their indexes into the report's findings and
+    their messages as its title (raw values: the caller escapes)."""
+    worst = min((f["severity"] for _i, f in covering), key=rank.__getitem__)
+    return [("class", f"precheck precheck-{worst}"),
+            ("data-dimensions", " ".join(sorted({f["dimension"] for _i, f in covering}))),
+            ("data-findings", " ".join(str(i) for i, _f in covering)),
+            ("title", "\n".join(f["message"] for _i, f in covering))]
+
+
+def _severity_rank() -> dict[str, int]:
+    return {sev: i for i, sev in enumerate(SEVERITY_LABELS)}
+
+
+def _findings_of(report: FindingsSource, field: str, length: int) -> list[tuple[int, dict[str, Any]]]:
+    return [(i, f) for i, f in enumerate(report.findings)
+            if f.get("field", "body") == field and 0 <= f["start"] < f["end"] <= length]
+
+
+
 def precheck_highlighted_html(report: FindingsSource, *, field: str = "body", text: str | None = None) -> SafeString:
     """The text of one field with every finding wrapped in ``<mark>``.
 
@@ -202,9 +247,8 @@ def precheck_highlighted_html(report: FindingsSource, *, field: str = "body", te
     Returns a SafeString.
     """
     source = report.plain_text if field == "body" else (text or "")
-    rank = {sev: i for i, sev in enumerate(SEVERITY_LABELS)}
-    spans = [(i, f) for i, f in enumerate(report.findings)
-             if f.get("field", "body") == field and 0 <= f["start"] < f["end"] <= len(source)]
+    rank = _severity_rank()
+    spans = _findings_of(report, field, len(source))
     cuts = sorted({0, len(source), *(f["start"] for _i, f in spans), *(f["end"] for _i, f in spans)})
     parts = []
     for start, end in zip(cuts, cuts[1:]):
@@ -213,13 +257,63 @@ def precheck_highlighted_html(report: FindingsSource, *, field: str = "body", te
         if not covering:
             parts.append(piece)
             continue
-        worst = min((f["severity"] for _i, f in covering), key=rank.__getitem__)
-        dims = " ".join(sorted({f["dimension"] for _i, f in covering}))
-        ids = " ".join(str(i) for i, _f in covering)
-        title = escape("\n".join(f["message"] for _i, f in covering))
-        parts.append(f'<mark class="precheck precheck-{worst}" data-dimensions="{dims}" data-findings="{ids}" '
-                     f'title="{title}">{piece}</mark>')
+        attrs = format_html_join("", ' {}="{}"', _mark_attributes(covering, rank))
+        parts.append(f"<mark{attrs}>{piece}</mark>")
     return mark_safe("".join(parts))
+
+
+def precheck_marked_html(report: FindingsSource, body_html: str) -> SafeString | None:
+    """The formatted body — images, tables, links (each with its target shown,
+    ``content.sanitize.display_html``) — with the report's body findings
+    marked in it, as ``precheck_highlighted_html`` marks the plain text.
+
+    Findings are offsets into the plain text (``reviewers.precheck.text``'s
+    ``extract_text`` of the sanitised body); ``extract_text_sources`` says which
+    character of which text node each plain character came from. The body is
+    parsed into a tree (``content.sanitize.parse_fragment``, the same parser,
+    so its n-th text node is the extractor's n-th piece of data), the covered
+    characters of each text node are wrapped in ``<mark>`` (a finding that
+    spans several nodes, e.g. a number split by ``<b>``, gets one mark per
+    node), and the tree is serialised and sanitised again with the display
+    policy. No raw HTML is ever spliced. Returns a SafeString, or None when the
+    body's plain text is not the report's (a report made from other content):
+    then only the plain view can be marked.
+    """
+    text, sources = extract_text_sources(body_html or "")
+    if text != (report.plain_text or ""):
+        return None
+    root = parse_fragment(body_html or "")
+    nodes = list(iter_text_nodes(root))
+    rank = _severity_rank()
+    covered = {}  # (text node, offset) -> indexes of the findings covering it
+    for index, finding in _findings_of(report, "body", len(text)):
+        for k in range(finding["start"], finding["end"]):
+            if sources[k] is not None:
+                covered.setdefault(sources[k], []).append(index)
+    findings = report.findings
+    by_node = {}
+    for (node, offset), indexes in covered.items():
+        by_node.setdefault(node, {})[offset] = tuple(indexes)
+    for node in sorted(by_node, reverse=True):  # from the end: earlier positions stay valid
+        if node >= len(nodes):
+            return None
+        parent, position = nodes[node]
+        data, marks = parent.children[position], by_node[node]
+        pieces, start = [], 0
+        while start < len(data):
+            key = marks.get(start)
+            end = start + 1
+            while end < len(data) and marks.get(end) == key:
+                end += 1
+            piece = data[start:end]
+            if key is None:
+                pieces.append(piece)
+            else:
+                covering = [(i, findings[i]) for i in key]
+                pieces.append(Element("mark", _mark_attributes(covering, rank), [piece]))
+            start = end
+        parent.children[position:position + 1] = pieces
+    return mark_safe(display_html(root))
 
 
 def memberships_in_subtree(org: Organization | None) -> QuerySet[TierMembership]:
@@ -250,3 +344,59 @@ def audit_target_names(target_type: str, ids: Iterable[int]) -> dict[int, str] |
         return None
     model, related, name = spec
     return {obj.pk: name(obj) for obj in model.objects.filter(pk__in=ids).select_related(*related)}
+
+
+# ---------------------------------------------------------------- who may decide where (review coverage)
+
+def _is_eligible_reviewer(is_active: bool, is_superuser: bool, user_roles: list[str] | None) -> bool:
+    """Active, holding the reviewer role (a superuser counts as holding every role)."""
+    return bool(is_active) and (bool(is_superuser) or roles.REVIEWER in (user_roles or []))
+
+
+def tier_candidates(accounts: Iterable[MediaAccount], *, without_membership_ids: Iterable[int] = (),
+                    without_user_ids: Iterable[int] = ()) -> dict[int, dict[int, set[int]]]:
+    """{account id: {tier: {user id}}}: who is eligible to decide at each tier
+    of each account — active, holding the reviewer role (superusers count as
+    holding it), with a tier membership covering the account. The separation
+    rules of a particular round (author, one tier per person) are applied by
+    the caller. ``without_*`` leave memberships or people out, to ask "what if
+    this were revoked". One query whatever the number of accounts."""
+    accounts = list(accounts)
+    if not accounts:
+        return {}
+    paths = {p for a in accounts for p in a.org.ancestor_paths}
+    rows = (TierMembership.objects.filter(Q(account_id__in=[a.pk for a in accounts]) | Q(org__path__in=paths))
+            .exclude(pk__in=list(without_membership_ids)).exclude(user_id__in=list(without_user_ids))
+            .values_list("tier", "account_id", "org__path", "user_id", "user__is_active", "user__is_superuser",
+                         "user__roles"))
+    by_account, by_path = {}, {}
+    for tier, account_id, path, user_id, is_active, is_superuser, user_roles in rows:
+        if not _is_eligible_reviewer(is_active, is_superuser, user_roles):
+            continue
+        bucket = by_account.setdefault(account_id, []) if account_id else by_path.setdefault(path, [])
+        bucket.append((tier, user_id))
+    result = {}
+    for account in accounts:
+        tiers = {}
+        for tier, user_id in by_account.get(account.pk, []) + [
+                pair for p in account.org.ancestor_paths for pair in by_path.get(p, [])]:
+            tiers.setdefault(tier, set()).add(user_id)
+        result[account.pk] = tiers
+    return result
+
+
+def signers_of_rounds(round_ids: Iterable[int]) -> dict[int, set[int]]:
+    """{round id: {user id}}: who already signed a tier of each round (one query)."""
+    result = {}
+    for round_id, reviewer_id in Decision.objects.filter(round_id__in=list(round_ids)).values_list(
+            "round_id", "reviewer_id"):
+        result.setdefault(round_id, set()).add(reviewer_id)
+    return result
+
+
+def membership_by_id(membership_id: int | str) -> TierMembership | None:
+    """One membership with its user and scope; None when unknown."""
+    if not str(membership_id).isdigit():
+        return None
+    return (TierMembership.objects.select_related("user", "org", "account", "account__org")
+            .filter(pk=membership_id).first())

@@ -13,11 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from content import permissions as content_permissions
+from content import roles
 from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from content.models import Draft, MediaAccount, Organization, Revision, User
 from reviewers import checklist, permissions, selectors
 from reviewers.models import (
-    SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PrecheckReport, ReviewRound, ReviewTask, TierMembership,
+    SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PersonTitle, PrecheckReport, ReviewRound, ReviewTask,
+    TierMembership,
 )
 from reviewers.precheck import Lexicon
 from reviewers.precheck.lexicon import normalize_term
@@ -43,9 +46,12 @@ def membership_grant(*, actor: User, user_id: int, tier: int, org_id: int | None
         raise ValidationFailed(fields={"account" if account_id else "org": [_("对象不存在")]})
     if not permissions.can_manage_memberships(actor, scope):
         raise NotAllowed()
-    user = User.objects.filter(pk=user_id).first()
+    user = User.objects.filter(pk=user_id).first() if str(user_id).isdigit() else None
     if user is None:
         raise ValidationFailed(fields={"user": [_("用户不存在")]})
+    refusal = content_permissions.grantee_refusal(user, roles.REVIEWER)
+    if refusal:
+        raise ValidationFailed(refusal.message, code=refusal.code, fields={"user": [refusal.message]})
     try:
         with transaction.atomic():
             membership = TierMembership.objects.create(user=user, tier=tier, org_id=org_id, account_id=account_id)
@@ -60,7 +66,10 @@ def membership_grant(*, actor: User, user_id: int, tier: int, org_id: int | None
 
 
 @transaction.atomic
-def membership_revoke(*, actor: User, membership_id: int) -> None:
+def membership_revoke(*, actor: User, membership_id: int, audit_data: dict[str, Any] | None = None) -> None:
+    """Revoke a tier membership. Callers use workflow.services.membership_revoke,
+    which first checks that no tier is left without anyone (and passes what it
+    found as ``audit_data``, added to the entry)."""
     membership = (TierMembership.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org", "user")
                   .filter(pk=membership_id).first())
     if membership is None:
@@ -69,7 +78,7 @@ def membership_revoke(*, actor: User, membership_id: int) -> None:
     if not permissions.can_manage_memberships(actor, scope):
         raise NotAllowed()
     data = {"user_id": membership.user_id, "username": membership.user.username, "tier": membership.tier,
-            "org_id": membership.org_id, "account_id": membership.account_id}
+            "org_id": membership.org_id, "account_id": membership.account_id, **(audit_data or {})}
     org_path = membership.account.org.path if membership.account_id else membership.org.path
     audit_record(action="reviewers.membership.revoked", actor=actor, target_type="reviewers.tiermembership",
                  target_id=membership.pk, org_path=org_path, account_id=membership.account_id, data=data)
@@ -102,8 +111,7 @@ def task_claim(*, actor: User, task_id: int) -> ReviewTask:
         actor, task, author_id=task.round.draft.author_id,
         signed_reviewer_ids=set(task.round.decisions.values_list("reviewer_id", flat=True)))
     if refusal:
-        code, message = refusal
-        raise (Conflict if code == "claimed_by_other" else NotAllowed)(message, code=code)
+        refusal.raise_()
     if task.claimed_by_id == actor.pk:
         return task
     task.claimed_by = actor
@@ -320,6 +328,120 @@ def lexicon_entry_set_enabled(*, actor: User, entry_id: int, enabled: bool) -> L
     _audit_lexicon("reviewers.lexicon.enabled" if entry.enabled else "reviewers.lexicon.disabled",
                    actor=actor, entry=entry, version=version, before=before)
     return entry
+
+
+# ---------------------------------------------------------------- the names-and-titles table (领导姓名职务)
+
+PERSON_TITLE_FIELDS = ("name", "title", "unit", "valid_from", "valid_to")
+
+
+def _person_title_snapshot(row: PersonTitle) -> dict[str, Any]:
+    return {"org": row.org_id, "name": row.name, "title": row.title, "unit": row.unit,
+            "valid_from": row.valid_from.isoformat() if row.valid_from else None,
+            "valid_to": row.valid_to.isoformat() if row.valid_to else None, "enabled": row.enabled}
+
+
+def _clean_person_title_fields(fields: dict[str, Any], *, current: PersonTitle | None = None) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name in ("name", "title", "unit"):
+        if name in fields:
+            value = " ".join(str(fields[name] or "").split())
+            limit = PersonTitle._meta.get_field(name).max_length
+            if name != "unit" and not value:
+                errors[name] = [_("此项不能为空")]
+            elif len(value) > limit:
+                errors[name] = [_("不能超过 %(n)d 个字符") % {"n": limit}]
+            cleaned[name] = value
+    for name in ("valid_from", "valid_to"):
+        if name in fields:
+            value = fields[name]
+            if value in ("", None):
+                cleaned[name] = None
+            elif isinstance(value, dt.date):
+                cleaned[name] = value
+            else:
+                try:
+                    cleaned[name] = dt.date.fromisoformat(str(value))
+                except ValueError:
+                    errors[name] = [_("日期格式应为 YYYY-MM-DD")]
+    start = cleaned.get("valid_from", current.valid_from if current else None)
+    end = cleaned.get("valid_to", current.valid_to if current else None)
+    if start and end and end < start and "valid_to" not in errors:
+        errors["valid_to"] = [_("截止日期不能早于起始日期")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return cleaned
+
+
+def _person_title_guard(actor: User, org: Organization) -> None:
+    if not permissions.can_manage_person_titles(actor, org):
+        raise NotAllowed(_("只有该单位或上级单位的管理员可以维护姓名职务表"))
+
+
+def _audit_person_title(action: str, *, actor: User, row: PersonTitle, before: dict[str, Any] | None = None) -> None:
+    audit_record(action=action, actor=actor, target_type="reviewers.persontitle", target_id=row.pk,
+                 org_path=row.org.path, data={"before": before, "after": _person_title_snapshot(row)})
+
+
+def _lock_person_title(row_id: int) -> PersonTitle:
+    row = (PersonTitle.objects.select_for_update().select_related("org").filter(pk=row_id).first()
+           if str(row_id).isdigit() else None)
+    if row is None:
+        raise NotFound(_("姓名职务条目不存在"))
+    return row
+
+
+@transaction.atomic
+def person_title_create(*, actor: User, org_id: int, name: str, title: str, unit: str = "",
+                        valid_from: dt.date | str | None = None, valid_to: dt.date | str | None = None,
+                        enabled: bool = True) -> PersonTitle:
+    """Add a row of the names-and-titles table for ``org``'s subtree."""
+    org = Organization.objects.filter(pk=org_id).first() if str(org_id).isdigit() else None
+    if org is None:
+        raise NotFound(_("单位不存在"))
+    _person_title_guard(actor, org)
+    fields = _clean_person_title_fields({"name": name, "title": title, "unit": unit, "valid_from": valid_from,
+                                         "valid_to": valid_to})
+    row = PersonTitle.objects.create(org=org, enabled=bool(enabled), **fields)
+    _audit_person_title("reviewers.person_title.created", actor=actor, row=row)
+    return row
+
+
+@transaction.atomic
+def person_title_update(*, actor: User, row_id: int, **changes: Any) -> PersonTitle:
+    """Change the given fields (``name``, ``title``, ``unit``, ``valid_from``,
+    ``valid_to``) of a row. No change, no entry in the log."""
+    unknown = set(changes) - set(PERSON_TITLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("未知字段：%(f)s") % {"f": "、".join(sorted(unknown))})
+    row = _lock_person_title(row_id)
+    _person_title_guard(actor, row.org)
+    fields = _clean_person_title_fields(changes, current=row)
+    changed = {name: value for name, value in fields.items() if getattr(row, name) != value}
+    if not changed:
+        return row
+    before = _person_title_snapshot(row)
+    for name, value in changed.items():
+        setattr(row, name, value)
+    row.save()
+    _audit_person_title("reviewers.person_title.changed", actor=actor, row=row, before=before)
+    return row
+
+
+@transaction.atomic
+def person_title_set_enabled(*, actor: User, row_id: int, enabled: bool) -> PersonTitle:
+    """Disable (or enable again) a row; rows are never deleted, so the log keeps who held what."""
+    row = _lock_person_title(row_id)
+    _person_title_guard(actor, row.org)
+    if row.enabled == bool(enabled):
+        return row
+    before = _person_title_snapshot(row)
+    row.enabled = bool(enabled)
+    row.save()
+    _audit_person_title("reviewers.person_title.enabled" if row.enabled else "reviewers.person_title.disabled",
+                        actor=actor, row=row, before=before)
+    return row
 
 
 # ---------------------------------------------------------------- the pre-check report (building block)

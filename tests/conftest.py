@@ -1,7 +1,11 @@
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 
 from tests.factories import World
 
@@ -19,11 +23,29 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+@receiver(post_migrate)
+def _reload_migration_data_after_a_flush(sender, **kwargs):
+    """A transactional test ends by flushing every table, and Django then sends
+    ``post_migrate`` (which puts back content types and permissions). The
+    shipped lexicon, loaded by a data migration, is put back here in the same
+    way, so a later test in that process — wherever pytest-xdist placed it —
+    finds the database as the migrations left it. The migration's loader is
+    idempotent: after the migrations themselves it adds nothing."""
+    if sender.label == "reviewers":
+        import_module("reviewers.migrations.0003_load_shipped_lexicon").load(django_apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Tests create many users; the production hasher (PBKDF2, about a million
     iterations) made fixture set-up dominate the suite's time. MD5 is for tests only."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _evidence_packs_in_tmp(settings, tmp_path):
+    """Evidence packs built by tests go to the test's own directory, not var/packs."""
+    settings.AUDIT_PACK_DIR = tmp_path / "packs"
 
 
 @pytest.fixture

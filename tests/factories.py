@@ -39,6 +39,14 @@ def grant(account_, user_, perm):
     content_services.account_permission_grant(actor=superuser(), account_id=account_.pk, user_id=user_.pk, perm=perm)
 
 
+def add_roles(user_, *roles_):
+    """Give a user more roles (through the service), e.g. an editor who also reviews."""
+    saved = content_services.user_set_roles(actor=superuser(), user_id=user_.pk,
+                                            roles_=[*(user_.roles or []), *roles_])
+    user_.roles = saved.roles
+    return user_
+
+
 def tier(user_, tier_no, *, org_=None, account_=None):
     return reviewer_services.membership_grant(actor=superuser(), user_id=user_.pk, tier=tier_no,
                                               org_id=org_.pk if org_ else None,

@@ -28,9 +28,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Left to right: an app may import itself and only apps to its right.
-LAYERS = ("project", "reporting", "workflow", "reviewers", "content", "audit")
+LAYERS = ("project", "reporting", "operations", "workflow", "reviewers", "content", "audit")
 RANK = {app: len(LAYERS) - i for i, app in enumerate(LAYERS)}  # audit 1 … project 6
-SCANNED_APPS = ("audit", "content", "reviewers", "workflow", "reporting", "project")
+SCANNED_APPS = ("audit", "content", "reviewers", "workflow", "operations", "reporting", "project")
 
 # What a higher app may import from a lower one: its services, selectors,
 # permissions, errors and models, and its pure modules (no ORM). ``actions`` is
@@ -41,6 +41,10 @@ PUBLIC_MODULES = frozenset({
     # background work: an app's ``tasks`` (to enqueue them: project/periodic.py) and
     # content's ``background`` (the task decorator with retries, pure)
     "tasks", "background",
+    # content's ``cli``: the ``--org CODE`` option every app's management commands share
+    "cli",
+    # content's ``images``: file types by content and the one upload reader (pure), for operations' evidence
+    "images",
 })
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("audit", "content", "reviewers", "workflow", "reporting", "project")
+APPS = ("audit", "content", "reviewers", "workflow", "operations", "reporting", "project")
 
 
 def service_and_selector_modules():

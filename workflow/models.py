@@ -167,7 +167,7 @@ class Submission(ConcurrentTransitionMixin, models.Model):
 
 class Notification(models.Model):
     """An in-app message to one user about a submission (退回、本级通过、通过、待发布、
-    已发布、已撤稿). Written by the workflow services in the transaction of the
+    已发布、已撤稿, and 当前层级无可审核人员 to the editor and the unit's administrators). Written by the workflow services in the transaction of the
     change itself, so a rolled-back change leaves none; e-mail and the live
     badge update go out after commit (workflow.notifications). The page it
     links to is derived from ``kind`` and ``submission`` by the web layer."""
@@ -184,6 +184,12 @@ class Notification(models.Model):
         OVERDUE = "overdue", _("审核已超时")
         ESCALATED = "escalated", _("超时督办")
         DORMANT = "dormant", _("账号长期未更新")
+        NO_DECIDER = "no_decider", _("当前层级无可审核人员")
+        NO_DECIDER_ADMIN = "no_decider_admin", _("审核层级缺少人员")
+        # daily operations (operations.services: duty gaps, overdue patrols, problem deadlines)
+        DUTY_GAP = "duty_gap", _("值班空缺")
+        PATROL_DUE = "patrol_due", _("巡查逾期")
+        PROBLEM_DUE = "problem_due", _("问题整改提醒")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
                                   related_name="notifications")
@@ -230,6 +236,10 @@ class Reminder(models.Model):
     class Kind(models.TextChoices):
         REVIEW_TASK = "review_task", _("审核任务")
         ACCOUNT = "account", _("新媒体账号")
+        # daily operations (operations.services)
+        DUTY_DAY = "duty_day", _("值班日期")
+        PATROL = "patrol", _("巡查计划")
+        PROBLEM = "problem", _("问题整改")
 
     class Threshold(models.TextChoices):
         DUE_SOON = "due_soon", _("即将到期")

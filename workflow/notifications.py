@@ -5,9 +5,13 @@ Called by the workflow services inside their transaction:
 * every decision notifies the draft's editor: a return (with the failed
   dimensions and their comments), a tier passed (and which tier is next), the
   approval; so do a publication and a retraction;
-* an approval also notifies every user authorised to publish to the account
-  (object permission ``publish_account``, directly or through a group), minus
-  the author when the policy keeps authors from publishing their own drafts.
+* an approval also notifies every publisher authorised to publish to the account
+  (the publisher role and the object permission ``publish_account``, directly
+  or through a group), minus
+  the author when the policy keeps authors from publishing their own drafts;
+* a round whose current tier nobody may decide (found by
+  ``manage.py check_review_coverage``) notifies the editor and the unit
+  administrators of the account's unit and the units above it.
 
 The rows are written in the same transaction as the change (a rolled-back
 decision leaves no notification behind, a committed one always has its
@@ -19,11 +23,20 @@ recipient with an e-mail address (``Notification.emailed_at``); a mail server
 that is down is retried with back-off, never the request's problem. The live
 badge update to the recipient's own group (workflow.live) goes after commit.
 The actor is never notified of his own action.
+
+Marking read on action (``acted_on``): when a user decides, publishes,
+retracts, resubmits (or submits) or withdraws a submission, his own
+notifications about it are marked read in the same transaction — he has acted
+on them. A publication also clears every publisher's "待发布" item of that
+submission: nothing is left for them to do. (Opening the page a notification
+links to marks it read too; the web layer does that, since it owns the links.)
 """
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_users_with_perms
 
+from content import roles
 from reviewers import checklist
 from workflow import live
 from workflow import mail as notification_mail
@@ -103,7 +116,9 @@ def approved(*, submission, actor):
                    message=_("全部审核层级已通过，等待授权发布人发布到“%(account)s”。") % {"account": account.name})
     publishers = get_users_with_perms(account, only_with_perms_in=["publish_account"], with_superusers=False,
                                       with_group_users=True).filter(is_active=True)
-    ids = list(publishers.values_list("pk", flat=True))
+    # a grant counts only with the publisher role (content.permissions.grant_in_force)
+    ids = [pk for pk, user_roles, is_superuser in publishers.values_list("pk", "roles", "is_superuser")
+           if is_superuser or roles.PUBLISHER in (user_roles or [])]
     if not submission.allow_author_publish:
         authors = set(_editors(submission))
         ids = [i for i in ids if i not in authors]
@@ -125,3 +140,39 @@ def retracted(*, submission, actor, reason):
     return _notify(_editors(submission), kind=Kind.RETRACTED, submission=submission, actor=actor,
                    title=_("《%(title)s》已撤稿") % {"title": _name(submission)},
                    message=_("撤稿原因：%(reason)s") % {"reason": reason})
+
+
+def no_decider(*, submission, task, admin_ids, actor=None):
+    """The current tier of a round has no eligible decider: the editor hears
+    why the item waits, the unit administrators what to grant."""
+    tier = _("“%(name)s”（第 %(n)d 级）") % {"name": task.tier_name, "n": task.tier}
+    account = submission.account.name
+    then = (_("已通知单位管理员授予该层级，授予后稿件即出现在审核人的队列中。") if admin_ids
+            else _("请联系单位管理员授予该层级，授予后稿件即出现在审核人的队列中。"))
+    rows = _notify(_editors(submission), kind=Kind.NO_DECIDER, submission=submission, actor=actor,
+                   title=_("《%(title)s》在%(tier)s无可审核人员") % {"title": _name(submission), "tier": tier},
+                   message=_("当前层级无可审核人员：%(tier)s没有可以审核该稿件的人员（作者本人和本轮已签署其他层级的人员"
+                             "不能审核）。") % {"tier": tier} + then)
+    rows += _notify(admin_ids, kind=Kind.NO_DECIDER_ADMIN, submission=submission, actor=actor,
+                    title=_("待处理：“%(account)s”的%(tier)s无可审核人员") % {"account": account, "tier": tier},
+                    message=_("《%(title)s》（送审单 %(id)d，第 %(round)d 轮）停在%(tier)s，没有可以审核它的人员。"
+                              "请在单位管理页面为账号“%(account)s”或其所属单位授予该层级，"
+                              "授予对象须持有审核人角色，且不是作者、未签署本轮其他层级。") % {
+                        "title": _name(submission), "id": submission.pk, "round": submission.round_no,
+                        "tier": tier, "account": account})
+    return rows
+def acted_on(*, submission, actor, kinds=None):
+    """``actor`` acted on ``submission``: his unread notifications about it are
+    read (only those of ``kinds`` when given). Returns how many."""
+    if getattr(actor, "pk", None) is None:
+        return 0
+    qs = Notification.objects.filter(recipient_id=actor.pk, submission_id=submission.pk, read_at__isnull=True)
+    if kinds is not None:
+        qs = qs.filter(kind__in=kinds)
+    return qs.update(read_at=timezone.now())
+
+
+def publish_items_done(*, submission):
+    """The submission is published: every publisher's "待发布" item of it is read."""
+    return Notification.objects.filter(submission_id=submission.pk, kind=Kind.TO_PUBLISH,
+                                       read_at__isnull=True).update(read_at=timezone.now())

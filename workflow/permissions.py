@@ -1,50 +1,62 @@
 """Who may do what to a submission. One function per rule.
 
-``*_refusal(user, submission)`` returns None when the action is allowed, else
-``(code, Chinese message, kind)`` where kind is "forbidden" or "conflict".
-The services raise from these; ``allowed_actions`` (buttons, API) and the
-state machine's ``permission=`` callables ask the same functions.
+``*_refusal(user, ...)`` returns None when the action is allowed, else a
+``content.errors.Refusal`` (code, Chinese message, kind: FORBIDDEN or
+CONFLICT). The services raise it (``refusal.raise_()``); ``allowed_actions``
+(buttons, API) and the state machine's ``permission=`` callables ask the same
+functions.
+
+A role is the precondition of a capability and is asked first, whatever the
+object's state: a user without it is refused (403) the same way on every page
+and endpoint. Grants and tier memberships are the scope (content.permissions,
+reviewers.permissions).
 """
 from django.utils.translation import gettext as _
 
 from content import permissions as content_permissions
+from content import roles
+from content.errors import CONFLICT, Refusal
 from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
-from reviewers.models import TierMembership
 from workflow import states
-
-FORBIDDEN = "forbidden"
-CONFLICT = "conflict"
 
 
 def can_view_submission(user, submission):
+    """The author, whoever may view the draft's account, and the reviewers
+    (role and a tier membership) covering the account."""
     if not content_permissions.is_active_user(user):
         return False
     if submission.draft.author_id == user.pk or content_permissions.can_view_draft(user, submission.draft):
         return True
-    return TierMembership.objects.filter(user=user).filter(
-        reviewer_permissions.memberships_covering(submission.account)).exists()
+    return reviewer_permissions.reviews_account(user, submission.account)
 
 
 def _is_author(user, submission):
     return user.pk in (submission.draft.author_id, submission.submitted_by_id)
 
 
+def queue_refusal(user):
+    """The review queue (page and API): reviewers only."""
+    return content_permissions.role_refusal(user, roles.REVIEWER)
+
+
+def publishing_refusal(user):
+    """The publisher's pages: publishers only (the publish action asks publish_refusal)."""
+    return content_permissions.role_refusal(user, roles.PUBLISHER)
+
+
 def decide_refusal(user, submission, *, signed_reviewer_ids=None):
-    if not content_permissions.is_active_user(user):
-        return "not_authenticated", _("请先登录"), FORBIDDEN
+    refusal = content_permissions.role_refusal(user, roles.REVIEWER)
+    if refusal:
+        return refusal
     if submission.state != states.IN_REVIEW or submission.current_task_id is None:
-        return "wrong_state", _("该稿件当前不在审核中（状态：%(state)s）") % {
-            "state": states.STATE_LABELS[submission.state]}, CONFLICT
+        return Refusal("wrong_state", _("该稿件当前不在审核中（状态：%(state)s）") % {
+            "state": states.STATE_LABELS[submission.state]}, CONFLICT)
     task = submission.current_task
     if signed_reviewer_ids is None:
         signed_reviewer_ids = reviewer_selectors.signed_reviewer_ids(task.round_id)
-    refusal = reviewer_permissions.decide_refusal(user, task, author_id=submission.draft.author_id,
-                                                  signed_reviewer_ids=signed_reviewer_ids)
-    if refusal:
-        code, message = refusal
-        return code, message, CONFLICT if code == "claimed_by_other" else FORBIDDEN
-    return None
+    return reviewer_permissions.decide_refusal(user, task, author_id=submission.draft.author_id,
+                                               signed_reviewer_ids=signed_reviewer_ids)
 
 
 def submit_refusal(user, draft, *, active_state=None):
@@ -52,58 +64,73 @@ def submit_refusal(user, draft, *, active_state=None):
     resubmission after a return), or None. ``active_state``: the state of the
     draft's active submission, when there is one."""
     if not content_permissions.is_active_user(user) or not content_permissions.can_view_draft(user, draft):
-        return "permission_denied", _("没有权限访问该稿件"), FORBIDDEN
+        return Refusal("permission_denied", _("没有权限访问该稿件"))
     if draft.author_id != user.pk:
-        return "not_author", _("只有作者本人可以提交送审"), FORBIDDEN
-    if draft.account.is_closed:
-        return "account_closed", _("该账号已注销，不能再撰稿、提交或发布"), CONFLICT
-    if not content_permissions.can_write_for(user, draft.account):
-        return "not_editor", _("没有为该账号撰稿的权限"), FORBIDDEN
+        return Refusal("not_author", _("只有作者本人可以提交送审"))
+    refusal = content_permissions.write_refusal(user, draft.account)
+    if refusal:
+        return refusal
     if active_state in (states.IN_REVIEW, states.APPROVED):
-        return "already_submitted", _("该稿件已在审核流程中（状态：%(state)s）") % {
-            "state": states.STATE_LABELS[active_state]}, CONFLICT
+        return Refusal("already_submitted", _("该稿件已在审核流程中（状态：%(state)s）") % {
+            "state": states.STATE_LABELS[active_state]}, CONFLICT)
     return None
 
 
 def withdraw_refusal(user, submission):
+    """The author, holding the editor role, while in review or returned."""
+    refusal = content_permissions.role_refusal(user, roles.EDITOR)
+    if refusal:
+        return refusal
     if submission.state not in (states.IN_REVIEW, states.RETURNED):
-        return "wrong_state", _("只有审核中或退回修改的稿件可以撤回"), CONFLICT
+        return Refusal("wrong_state", _("只有审核中或退回修改的稿件可以撤回"), CONFLICT)
     if not _is_author(user, submission):
-        return "not_author", _("只有作者本人可以撤回"), FORBIDDEN
+        return Refusal("not_author", _("只有作者本人可以撤回"))
     return None
 
 
 def resubmit_refusal(user, submission):
+    refusal = content_permissions.role_refusal(user, roles.EDITOR)
+    if refusal:
+        return refusal
     if submission.state != states.RETURNED:
-        return "wrong_state", _("只有退回修改的稿件可以重新提交"), CONFLICT
+        return Refusal("wrong_state", _("只有退回修改的稿件可以重新提交"), CONFLICT)
     if not _is_author(user, submission):
-        return "not_author", _("只有作者本人可以重新提交"), FORBIDDEN
-    if submission.account.is_closed:
-        return "account_closed", _("该账号已注销，不能再撰稿、提交或发布"), CONFLICT
-    if not content_permissions.can_write_for(user, submission.account):
-        return "not_editor", _("没有为该账号撰稿的权限"), FORBIDDEN
-    return None
+        return Refusal("not_author", _("只有作者本人可以重新提交"))
+    return content_permissions.write_refusal(user, submission.account)
 
 
 def publish_refusal(user, submission, checker=None):
+    """授权发布: the publisher role, an approved submission, the account's
+    ``publish_account`` grant, and not the author unless the policy allows."""
+    refusal = content_permissions.role_refusal(user, roles.PUBLISHER)
+    if refusal:
+        return refusal
     if submission.state != states.APPROVED:
-        return "wrong_state", _("只有审核通过的稿件可以发布（当前状态：%(state)s）") % {
-            "state": states.STATE_LABELS[submission.state]}, CONFLICT
-    if submission.account.is_closed:
-        return "account_closed", _("该账号已注销，不能再撰稿、提交或发布"), CONFLICT
-    if not content_permissions.can_publish_to(user, submission.account, checker):
-        return "not_publisher", _("您未获授权发布到该账号（授权发布）"), FORBIDDEN
+        return Refusal("wrong_state", _("只有审核通过的稿件可以发布（当前状态：%(state)s）") % {
+            "state": states.STATE_LABELS[submission.state]}, CONFLICT)
+    refusal = content_permissions.publish_to_refusal(user, submission.account, checker)
+    if refusal:
+        return refusal
     if _is_author(user, submission) and not submission.allow_author_publish:
-        return "author_cannot_publish", _("发布人不能是稿件作者（审核策略要求职责分离）"), FORBIDDEN
+        return Refusal("author_cannot_publish", _("发布人不能是稿件作者（审核策略要求职责分离）"))
     return None
 
 
+def _retract_denied():
+    return Refusal("not_publisher", _("只有该账号的授权发布人或账号负责人可以撤稿"))
+
+
 def retract_refusal(user, submission, checker=None):
+    """撤稿: a publisher authorised for the account (role and grant), or an
+    account manager of the account's subtree — not a unit administrator."""
+    if not (content_permissions.holds_role(user, roles.PUBLISHER)
+            or content_permissions.holds_role(user, roles.ACCOUNT_MANAGER)):
+        return _retract_denied()
     if submission.state != states.PUBLISHED:
-        return "wrong_state", _("只有已发布的稿件可以撤稿"), CONFLICT
+        return Refusal("wrong_state", _("只有已发布的稿件可以撤稿"), CONFLICT)
     if not (content_permissions.can_publish_to(user, submission.account, checker)
-            or content_permissions.can_manage_account(user, submission.account)):
-        return "not_publisher", _("只有该账号的授权发布人或账号负责人可以撤稿"), FORBIDDEN
+            or content_permissions.has_scoped_role(user, roles.ACCOUNT_MANAGER, submission.account.org)):
+        return _retract_denied()
     return None
 
 
@@ -129,7 +156,25 @@ def transition_can_retract(submission, user):
     return retract_refusal(user, submission) is None
 
 
+def _draft_active_state(submission):
+    """The state of the draft's active submission (at most one per draft): this
+    one when it is active, else the draft's other active one, if any."""
+    if submission.state in states.ACTIVE_STATES:
+        return submission.state
+    from workflow.models import Submission  # late import: breaks the cycle workflow.permissions ↔ workflow.models
+
+    return (Submission.objects.filter(draft_id=submission.draft_id, state__in=states.ACTIVE_STATES)
+            .values_list("state", flat=True).first())
+
+
+def _submit_check(user, submission):
+    if submission.draft.author_id != user.pk:  # saves the query below for everyone else
+        return submit_refusal(user, submission.draft)
+    return submit_refusal(user, submission.draft, active_state=_draft_active_state(submission))
+
+
 ACTION_CHECKS = {
+    "submit": _submit_check,
     "decide": decide_refusal,
     "withdraw": withdraw_refusal,
     "resubmit": resubmit_refusal,
@@ -139,5 +184,6 @@ ACTION_CHECKS = {
 
 
 def allowed_actions(user, submission):
-    """The actions this user may take on this submission now."""
+    """The actions this user may take on this submission (and its draft) now.
+    ``submit`` is the draft's: sending its current revision into review."""
     return [name for name, check in ACTION_CHECKS.items() if check(user, submission) is None]

@@ -5,14 +5,18 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from content import permissions as content_permissions
+from content.errors import AccountHidden, DraftHidden
 from content.models import Draft, MediaAccount, Organization, User
-from content.selectors import account_list, accounts_user_may
+from content import selectors as content_selectors
+from content.selectors import account_grant_exists, account_list, accounts_user_may
 from reviewers import selectors as reviewer_selectors
-from reviewers.models import ReviewTask
-from workflow import live, states
+from reviewers.models import ReviewTask, TierMembership
+from workflow import coverage, live, permissions, states
+from workflow.errors import PublicationHidden, SubmissionHidden
 from workflow.models import Notification, ReviewPolicy, Submission
 
 
@@ -50,20 +54,32 @@ def effective_review_setup(account: MediaAccount) -> tuple[list[dict[str, Any]],
 
 
 def accounts_with_policy_flag(accounts_qs: QuerySet[MediaAccount]) -> QuerySet[MediaAccount]:
-    """Annotate ``has_review_policy``: a policy configured for the account or a
-    unit above it (the built-in default does not count).
+    """Annotate whether a review policy is in force for each account (附件1/2
+    是否建立内容发布审核制度, the registry's 审核制度):
+
+    * ``has_configured_policy``: a policy configured for the account or a unit
+      above it;
+    * ``has_review_policy``: that, or the account is worked through the system —
+      someone holds 授权撰稿 or 授权发布 on it, or a draft of it was submitted —
+      so that whatever it publishes here passes the built-in default's three
+      tiers (先审后发 is enforced for every publication). An account nobody
+      writes for or publishes to here has no review the system can vouch for.
 
     Unit policies are few, so their paths are read first (one small query) and
     the inheritance test becomes a prefix match on the account's own unit path;
     a correlated subquery over the policy and unit tables made PostgreSQL scan
-    the unit table once per account."""
+    the unit table once per account. The rest are EXISTS tests on indexed
+    foreign keys, in the same query."""
     own = Exists(ReviewPolicy.objects.filter(account=OuterRef("pk")))
     unit_paths = set(ReviewPolicy.objects.filter(org__isnull=False).values_list("org__path", flat=True))
     inherited = Q(pk__in=[])
     for path in unit_paths:
         inherited |= Q(org__path__startswith=path)
+    configured = Q(own) | inherited
+    worked_here = Q(account_grant_exists()) | Q(Exists(Submission.objects.filter(account=OuterRef("pk"))))
     return accounts_qs.annotate(
-        has_review_policy=ExpressionWrapper(Q(own) | inherited, output_field=BooleanField()))
+        has_configured_policy=ExpressionWrapper(configured, output_field=BooleanField()),
+        has_review_policy=ExpressionWrapper(configured | worked_here, output_field=BooleanField()))
 
 
 def active_submission_for_draft(draft: Draft) -> Submission | None:
@@ -244,9 +260,25 @@ def draft_detail(draft_id: int | str) -> Draft | None:
     return _drafts_with_latest_submission().filter(pk=draft_id).first()
 
 
-def drafts_of_author(user: User) -> QuerySet[Draft]:
-    """The user's own drafts, most recently changed first, shaped like draft_detail."""
-    return _drafts_with_latest_submission().filter(author=user).order_by("-updated_at", "-id")
+def drafts_of_author(user: User, *, text: str = "", account_id: int | None = None,
+                     updated_from: dt.date | None = None, updated_to: dt.date | None = None) -> QuerySet[Draft]:
+    """The user's own drafts, most recently changed first, shaped like draft_detail.
+
+    Narrowed (我的稿件's search) to a title containing ``text``, one account,
+    and drafts last changed between the local days ``updated_from`` and
+    ``updated_to`` (both included). Still one query for a page."""
+    qs = _drafts_with_latest_submission().filter(author=user)
+    if text:
+        qs = qs.filter(title__icontains=text)
+    if account_id:
+        qs = qs.filter(account_id=account_id)
+    zone = timezone.get_current_timezone()
+    if updated_from:
+        qs = qs.filter(updated_at__gte=dt.datetime.combine(updated_from, dt.time.min, tzinfo=zone))
+    if updated_to:
+        qs = qs.filter(updated_at__lt=dt.datetime.combine(updated_to + dt.timedelta(days=1), dt.time.min,
+                                                          tzinfo=zone))
+    return qs.order_by("-updated_at", "-id")
 
 
 def submission_with_history(submission_id: int | str) -> Submission | None:
@@ -282,3 +314,250 @@ def audit_target_names(target_type: str, ids: Iterable[int]) -> dict[int, str] |
         return None
     model, related, name = spec
     return {obj.pk: name(obj) for obj in model.objects.filter(pk__in=ids).select_related(*related)}
+
+
+# ---------------------------------------------------------------- "visible or 403": one selector per object
+#
+# The same answer for an object the user may not see and one that does not
+# exist (in the manner of Zulip's access_stream_by_id): the object, read in the
+# shape its pages need, or the object's hidden error (403, its message defined
+# once in content.errors / workflow.errors). Pages, the API and (for their own
+# locked reads) the services give that answer.
+
+def account_visible_to(user: User, account_id: int | str) -> MediaAccount:
+    """The registry record (account_registry_entry) if the user may see it."""
+    account = account_registry_entry(account_id)
+    if account is None or not content_permissions.can_view_account(user, account):
+        raise AccountHidden()
+    return account
+
+
+def draft_visible_to(user: User, draft_id: int | str) -> Draft:
+    """The draft (draft_detail, with its latest submission) if the user may see it."""
+    draft = draft_detail(draft_id)
+    if draft is None or not content_permissions.can_view_draft(user, draft):
+        raise DraftHidden()
+    return draft
+
+
+def submission_visible_to(user: User, submission_id: int | str, *, history: bool = False) -> Submission:
+    """The submission (submission_detail, or with ``history`` submission_with_history)
+    if the user may see it."""
+    submission = submission_detail(submission_id)
+    if submission is None or not permissions.can_view_submission(user, submission):
+        raise SubmissionHidden()
+    if history:
+        submission.review_rounds = list(reviewer_selectors.rounds_with_decisions(submission.pk))
+    return submission
+
+
+def publication_visible_to(user: User, publication_id: int | str) -> Submission:
+    """The submission a publication came from (submission_for_publication) if
+    the user may see it."""
+    submission = submission_for_publication(publication_id)
+    if submission is None or not permissions.can_view_submission(user, submission):
+        raise PublicationHidden()
+    return submission
+
+
+# ---------------------------------------------------------------- review coverage: can every tier be decided?
+
+def effective_policies(accounts: Iterable[MediaAccount]) -> dict[int, ReviewPolicy | None]:
+    """{account id: its effective ReviewPolicy, or None for the built-in
+    default}, resolved as policy_for_account does, for many accounts in two
+    queries (the policies and their tiers)."""
+    accounts = list(accounts)
+    if not accounts:
+        return {}
+    paths = {p for a in accounts for p in a.org.ancestor_paths}
+    policies = list(ReviewPolicy.objects.filter(Q(account_id__in=[a.pk for a in accounts]) | Q(org__path__in=paths))
+                    .select_related("org").prefetch_related("tiers"))
+    own = {p.account_id: p for p in policies if p.account_id}
+    by_path = {p.org.path: p for p in policies if p.org_id}
+    result = {}
+    for account in accounts:
+        policy = own.get(account.pk)
+        if policy is None:
+            policy = next((by_path[p] for p in reversed(account.org.ancestor_paths) if p in by_path), None)
+        result[account.pk] = policy
+    return result
+
+
+def policy_for_org(org: Organization) -> ReviewPolicy | None:
+    """The unit's effective policy: its own, else the nearest unit's above
+    (accounts may have their own); None for the built-in default."""
+    paths = org.ancestor_paths
+    by_path = {p.org.path: p for p in ReviewPolicy.objects.filter(org__path__in=paths)
+               .select_related("org").prefetch_related("tiers")}
+    return next((by_path[p] for p in reversed(paths) if p in by_path), None)
+
+
+def coverage_tiers(policy: ReviewPolicy | None) -> list[dict[str, Any]]:
+    """Every tier a round under ``policy`` (None: the default) may have: the
+    policy's tiers, and its pre-check extra tier after the last one (a round
+    gets it when the pre-check finds a political or secrecy blocker)."""
+    if policy is None:
+        tiers = [dict(t) for t in states.DEFAULT_TIERS]
+        extra = states.DEFAULT_PRECHECK_GATE["extra_tier"]
+    else:
+        tiers = policy.tier_defs()
+        extra = policy.precheck_extra_tier
+    if extra:
+        last = max((t["order"] for t in tiers), default=0)
+        tiers.append({"order": last + 1, "name": extra, "due_hours": states.EXTRA_TIER_DUE_HOURS, "extra": True})
+    return tiers
+
+
+def review_coverage(accounts: Iterable[MediaAccount], *, without_membership_ids: Iterable[int] = (),
+                    without_user_ids: Iterable[int] = ()) -> coverage.CoverageReport:
+    """workflow.coverage.CoverageReport of these accounts: for each, its
+    effective chain of tiers (coverage_tiers), the tiers that cannot be given
+    distinct eligible people (hard gaps) and the author warnings. ``without_*``
+    answer "what if these memberships or people no longer counted". Five
+    queries whatever the number of accounts."""
+    accounts = list(accounts)
+    policies = effective_policies(accounts)
+    candidates = reviewer_selectors.tier_candidates(accounts, without_membership_ids=without_membership_ids,
+                                                    without_user_ids=without_user_ids)
+    editors = content_selectors.account_editor_ids([a.pk for a in accounts]) if accounts else {}
+    report = coverage.CoverageReport(accounts={
+        a.pk: coverage.account_coverage(a, policies[a.pk], coverage_tiers(policies[a.pk]), candidates[a.pk],
+                                        authors=editors.get(a.pk, ()))
+        for a in accounts})
+    report.names = content_selectors.user_labels(report.people())
+    return report
+
+
+def accounts_covered_by(memberships: Iterable[TierMembership]) -> list[MediaAccount]:
+    """The open accounts a set of tier memberships covers (one query)."""
+    memberships = list(memberships)
+    if not memberships:
+        return []
+    scope = Q(pk__in=[])
+    for m in memberships:
+        scope |= Q(pk=m.account_id) if m.account_id else Q(org__path__startswith=m.org.path)
+    return list(content_selectors.open_accounts_in_subtree(None).filter(scope))
+
+
+def membership_revoke_impact(membership: TierMembership) -> tuple[coverage.CoverageReport, coverage.CoverageReport]:
+    """(before, after) CoverageReport of the accounts a membership covers,
+    with and without it: what its revocation would strand."""
+    accounts = accounts_covered_by([membership])
+    return (review_coverage(accounts),
+            review_coverage(accounts, without_membership_ids=[membership.pk]))
+
+
+def membership_revoke_gaps(membership: TierMembership) -> list[str]:
+    """The Chinese sentences naming each tier that revoking ``membership``
+    would leave without anyone (what the service would refuse), for the
+    confirmation page."""
+    before, after = membership_revoke_impact(membership)
+    return after.texts(coverage.new_gaps(before, after))
+
+
+def reviewer_role_removal_impact(user: User) -> tuple[coverage.CoverageReport, coverage.CoverageReport]:
+    """(before, after) CoverageReport of the accounts the user's memberships
+    cover, with and without him: what taking his reviewer role would strand."""
+    accounts = accounts_covered_by(reviewer_selectors.user_memberships(user))
+    return review_coverage(accounts), review_coverage(accounts, without_user_ids=[user.pk])
+
+
+def stranded_submissions(*, org: Organization | None = None,
+                         submission_ids: Iterable[int] | None = None) -> list[Submission]:
+    """Submissions in review whose current tier nobody may decide: no eligible
+    person (active, reviewer role, a membership covering the account at that
+    tier) remains once the draft's author and those who already signed a tier
+    of the round are left out. Oldest due first; a fixed number of queries.
+
+    ``org``: only accounts of that subtree; ``submission_ids``: only these."""
+    qs = (Submission.objects.filter(state=states.IN_REVIEW, current_task__status=ReviewTask.Status.OPEN)
+          .select_related("draft", "account", "account__org", "current_round", "current_task", "revision")
+          .order_by("current_task__due_at", "pk"))
+    if org is not None:
+        qs = qs.filter(account__org__path__startswith=org.path)
+    if submission_ids is not None:
+        qs = qs.filter(pk__in=list(submission_ids))
+    submissions = list(qs)
+    if not submissions:
+        return []
+    accounts = {s.account_id: s.account for s in submissions}
+    candidates = reviewer_selectors.tier_candidates(accounts.values())
+    signers = reviewer_selectors.signers_of_rounds({s.current_round_id for s in submissions})
+    stranded = []
+    for s in submissions:
+        left = (candidates[s.account_id].get(s.current_task.tier, set()) - {s.draft.author_id}
+                - signers.get(s.current_round_id, set()))
+        if not left:
+            stranded.append(s)
+    return stranded
+
+
+def policy_reach(policies: Iterable[ReviewPolicy], accounts: list[MediaAccount]) -> dict[int, list[MediaAccount]]:
+    """{policy id: [account]}: for each policy, the accounts (of ``accounts``)
+    whose effective policy it is. Two queries (effective_policies)."""
+    reach = {p.pk: [] for p in policies}
+    effective = effective_policies(accounts)
+    for account in accounts:
+        policy = effective.get(account.pk)
+        if policy is not None and policy.pk in reach:
+            reach[policy.pk].append(account)
+    return reach
+
+
+def open_submission_counts(account_ids: Iterable[int]) -> dict[int, int]:
+    """{account id: submissions in review} (one query): rounds already open
+    keep the tiers they started with, whatever a policy change does."""
+    rows = (Submission.objects.filter(state=states.IN_REVIEW, account_id__in=list(account_ids))
+            .values("account_id").annotate(n=Count("pk")).values_list("account_id", "n"))
+    return dict(rows)
+
+
+def tier_choices(*, org: Organization | None = None, account: MediaAccount | None = None) -> list[tuple[int, str]]:
+    """The tiers a membership for this scope can be granted at, by name:
+    [(order, label)]. An account: its effective policy's tiers (the pre-check
+    extra tier included). A unit: its effective policy's tiers, each label
+    also naming what policies inside the subtree call that tier."""
+    if account is not None:
+        tiers = coverage_tiers(effective_policies([account])[account.pk])
+        return [(t["order"], _tier_label(t)) for t in tiers]
+    base = coverage_tiers(policy_for_org(org))
+    names = {t["order"]: [] for t in base}
+    for policy in policies_in_subtree(org):
+        for t in coverage_tiers(policy):
+            names.setdefault(t["order"], [])
+            if t["name"] not in names[t["order"]]:
+                names[t["order"]].append(t["name"])
+    by_order = {t["order"]: t for t in base}
+    choices = []
+    for order in sorted(names):
+        own = by_order.get(order)
+        others = [n for n in names[order] if own is None or n != own["name"]]
+        label = _tier_label(own) if own else f"第 {order} 级"
+        if others:
+            label += f"（下级策略中：{'、'.join(others)}）"
+        choices.append((order, label))
+    return choices
+
+
+def _tier_label(tier):
+    return f"第 {tier['order']} 级：{tier['name']}" + ("（机审加审）" if tier.get("extra") else "")
+
+
+def tier_names_for_memberships(memberships: Iterable[TierMembership]) -> list[TierMembership]:
+    """Set ``tier_label`` on each membership: the tier's name under the
+    effective policy of its scope (an account's, or a unit's). At most four
+    queries (policies and their tiers, for the accounts and for the units)."""
+    memberships = list(memberships)
+    accounts = [m.account for m in memberships if m.account_id]
+    by_account = effective_policies(accounts)
+    org_paths = {p for m in memberships if m.org_id for p in m.org.ancestor_paths}
+    org_policies = {p.org.path: p for p in ReviewPolicy.objects.filter(org__path__in=org_paths)
+                    .select_related("org").prefetch_related("tiers")} if org_paths else {}
+    for m in memberships:
+        if m.account_id:
+            policy = by_account.get(m.account_id)
+        else:
+            policy = next((org_policies[p] for p in reversed(m.org.ancestor_paths) if p in org_policies), None)
+        tier = next((t for t in coverage_tiers(policy) if t["order"] == m.tier), None)
+        m.tier_label = _tier_label(tier) if tier else f"第 {m.tier} 级（当前策略无此层级）"
+    return memberships

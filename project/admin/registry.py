@@ -3,6 +3,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from content import permissions as content_permissions
 from content import roles
 from content import services as content_services
 from content.errors import DomainError
@@ -66,6 +67,16 @@ class AccountGrantForm(forms.ModelForm):
         model = AccountUserObjectPermission
         fields = ("user", "content_object", "perm")
 
+    def clean(self):
+        # the service's rule, shown next to the field: a grant only for a holder of its role
+        data = super().clean()
+        user, perm = data.get("user"), data.get("perm")
+        if user is not None and perm in content_permissions.GRANT_ROLES:
+            refusal = content_permissions.grantee_refusal(user, content_permissions.GRANT_ROLES[perm])
+            if refusal:
+                self.add_error("user", forms.ValidationError(refusal.message, code=refusal.code))
+        return data
+
 
 @admin.register(AccountUserObjectPermission)
 class AccountGrantAdmin(ScopedAdmin):
@@ -86,9 +97,12 @@ class AccountGrantAdmin(ScopedAdmin):
         self._service(request, lambda: content_services.account_permission_grant(
             actor=request.user, account_id=form.cleaned_data["content_object"].pk,
             user_id=form.cleaned_data["user"].pk, perm=form.cleaned_data["perm"]))
-        obj.pk = AccountUserObjectPermission.objects.filter(
+        # The admin goes on with ``obj`` (its log entry names it, the redirect
+        # needs its pk): make it the row the service wrote, permission included.
+        saved = AccountUserObjectPermission.objects.select_related("permission").get(
             user=form.cleaned_data["user"], content_object=form.cleaned_data["content_object"],
-            permission__codename=form.cleaned_data["perm"]).values_list("pk", flat=True).first()
+            permission__codename=form.cleaned_data["perm"])
+        obj.pk, obj.permission = saved.pk, saved.permission
 
     def delete_model(self, request, obj):
         content_services.account_permission_revoke(actor=request.user, account_id=obj.content_object_id,

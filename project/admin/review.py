@@ -5,13 +5,14 @@ from django.db.models import Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from content import permissions as content_permissions
 from content import roles
 from content.errors import DomainError
 from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from reviewers.checklist import DIMENSION_LABELS
-from reviewers.models import SEVERITY_LABELS, LexiconEntry, PrecheckReport, TierMembership
+from reviewers.models import SEVERITY_LABELS, LexiconEntry, PersonTitle, PrecheckReport, TierMembership
 from workflow import services as workflow_services
 from workflow.models import ReviewPolicy, Submission
 
@@ -22,6 +23,14 @@ class MembershipForm(forms.ModelForm):
     class Meta:
         model = TierMembership
         fields = ("user", "tier", "org", "account")
+
+    def clean_user(self):
+        # the service's rule, shown next to the field: a tier membership only for a reviewer
+        user = self.cleaned_data["user"]
+        refusal = content_permissions.grantee_refusal(user, roles.REVIEWER)
+        if refusal:
+            raise forms.ValidationError(refusal.message, code=refusal.code)
+        return user
 
 
 @admin.register(TierMembership)
@@ -53,7 +62,9 @@ class TierMembershipAdmin(ScopedAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        reviewer_services.membership_revoke(actor=request.user, membership_id=obj.pk)
+        # Refused (400, with the reason) when it would leave a tier nobody may
+        # decide: the unit administration page asks for that confirmation.
+        workflow_services.membership_revoke(actor=request.user, membership_id=obj.pk)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
@@ -63,7 +74,10 @@ class TierMembershipAdmin(ScopedAdmin):
 class PolicyForm(forms.ModelForm):
     tiers_text = forms.CharField(
         label=_("审核层级"), widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("每行一级，按顺序：层级名称,时限（小时）。例如：初审,24"))
+        help_text=_("每行一级，按顺序：层级名称,时限（小时）。例如：初审,24。单位管理页面（/manage/policies/）提供逐行编辑"))
+    confirm_gaps = forms.BooleanField(
+        label=_("层级无人审核时仍然保存"), required=False,
+        help_text=_("保存后若某个层级没有可审核人员，默认拒绝保存并说明原因；勾选表示已了解并仍要保存"))
 
     class Meta:
         model = ReviewPolicy
@@ -129,9 +143,10 @@ class ReviewPolicyAdmin(ScopedAdmin):
 
     @staticmethod
     def _gate(data):
-        return {name: data.get(name, default) for name, default in (
+        gate = {name: data.get(name, default) for name, default in (
             ("precheck_secrecy_blocks", True), ("precheck_blockers_need_override", True),
             ("precheck_extra_tier", ""))}
+        return {**gate, "confirm_gaps": bool(data.get("confirm_gaps"))}
 
     def delete_model(self, request, obj):
         workflow_services.policy_delete(actor=request.user, policy_id=obj.pk)
@@ -149,8 +164,28 @@ class LexiconEntryForm(forms.ModelForm):
         fields = ("wrong", "right", "dimension", "severity", "note", "enabled")
 
 
+class _EnableActions:
+    """The 启用/停用 bulk actions of an admin whose rows have ``enabled``: each row
+    through the admin's ``_set_one`` (a service call), stopping at the first refusal."""
+
+    updated_message = ""
+
+    def _set_enabled(self, request, queryset, enabled):
+        changed = 0
+        for row in queryset:
+            if row.enabled == enabled:
+                continue
+            try:
+                self._set_one(request, row, enabled)
+                changed += 1
+            except DomainError as exc:
+                self.message_user(request, f"{row}：{exc.message}", messages.ERROR)
+                return
+        self.message_user(request, self.updated_message % {"n": changed}, messages.SUCCESS)
+
+
 @admin.register(LexiconEntry)
-class LexiconEntryAdmin(ScopedAdmin):
+class LexiconEntryAdmin(_EnableActions, ScopedAdmin):
     """The pre-check lexicon. Adding, editing, disabling and enabling go
     through reviewers.services (audited, new lexicon version, in force at
     every process's next pre-check); entries are disabled, never deleted."""
@@ -185,18 +220,10 @@ class LexiconEntryAdmin(ScopedAdmin):
             self._service(request, lambda: reviewer_services.lexicon_entry_set_enabled(
                 actor=request.user, entry_id=obj.pk, enabled=data["enabled"]))
 
-    def _set_enabled(self, request, queryset, enabled):
-        changed = 0
-        for entry in queryset:
-            if entry.enabled == enabled:
-                continue
-            try:
-                reviewer_services.lexicon_entry_set_enabled(actor=request.user, entry_id=entry.pk, enabled=enabled)
-                changed += 1
-            except DomainError as exc:
-                self.message_user(request, f"{entry}：{exc.message}", messages.ERROR)
-                return
-        self.message_user(request, _("已更新 %(n)d 个词条") % {"n": changed}, messages.SUCCESS)
+    updated_message = _("已更新 %(n)d 个词条")
+
+    def _set_one(self, request, row, enabled):
+        reviewer_services.lexicon_entry_set_enabled(actor=request.user, entry_id=row.pk, enabled=enabled)
 
     @admin.action(description=_("停用所选词条"))
     def disable_entries(self, request, queryset):
@@ -204,6 +231,71 @@ class LexiconEntryAdmin(ScopedAdmin):
 
     @admin.action(description=_("启用所选词条"))
     def enable_entries(self, request, queryset):
+        self._set_enabled(request, queryset, True)
+
+
+class PersonTitleForm(forms.ModelForm):
+    class Meta:
+        model = PersonTitle
+        fields = ("org", "name", "title", "unit", "valid_from", "valid_to", "enabled")
+
+
+@admin.register(PersonTitle)
+class PersonTitleAdmin(_EnableActions, ScopedAdmin):
+    """The names-and-titles table of the pre-check (领导姓名职务), per unit
+    subtree. Writes go through reviewers.services (audited); rows are
+    disabled, never deleted."""
+
+    form = PersonTitleForm
+    list_display = ("name", "title", "unit", "org", "valid_from", "valid_to", "enabled", "updated_at")
+    list_filter = ("enabled",)
+    search_fields = ("name", "title", "unit")
+    readonly_fields = ("created_at", "updated_at")
+    path_field = "org__path"
+    view_roles = edit_roles = (roles.UNIT_ADMIN,)
+    actions = ["disable_rows", "enable_rows"]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if obj is not None:
+            return allowed and reviewer_permissions.can_manage_person_titles(request.user, obj.org)
+        return allowed
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "org" and not request.user.is_superuser:
+            path = request.user.org.path if request.user.org_id else "\0"
+            field.queryset = field.queryset.filter(path__startswith=path)
+        return field
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            saved = self._service(request, lambda: reviewer_services.person_title_create(
+                actor=request.user, org_id=data["org"].pk, name=data["name"], title=data["title"],
+                unit=data.get("unit", ""), valid_from=data.get("valid_from"), valid_to=data.get("valid_to"),
+                enabled=data.get("enabled", True)))
+            obj.pk = saved.pk
+            return
+        fields = {name: data[name] for name in form.changed_data if name in reviewer_services.PERSON_TITLE_FIELDS}
+        if fields:
+            self._service(request, lambda: reviewer_services.person_title_update(
+                actor=request.user, row_id=obj.pk, **fields))
+        if "enabled" in form.changed_data:
+            self._service(request, lambda: reviewer_services.person_title_set_enabled(
+                actor=request.user, row_id=obj.pk, enabled=data["enabled"]))
+
+    updated_message = _("已更新 %(n)d 条")
+
+    def _set_one(self, request, row, enabled):
+        reviewer_services.person_title_set_enabled(actor=request.user, row_id=row.pk, enabled=enabled)
+
+    @admin.action(description=_("停用所选条目"))
+    def disable_rows(self, request, queryset):
+        self._set_enabled(request, queryset, False)
+
+    @admin.action(description=_("启用所选条目"))
+    def enable_rows(self, request, queryset):
         self._set_enabled(request, queryset, True)
 
 

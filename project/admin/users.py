@@ -10,6 +10,7 @@ from content import services as content_services
 from content.models import (
     Organization, User,
 )
+from workflow import services as workflow_services
 
 from project.admin.base import ScopedAdmin
 
@@ -40,6 +41,9 @@ class OrganizationAdmin(ScopedAdmin):
 class UserForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(label=_("角色"), choices=roles.ROLE_CHOICES, required=False,
                                       widget=forms.CheckboxSelectMultiple)
+    confirm_gaps = forms.BooleanField(
+        label=_("取消审核人角色时仍然保存"), required=False,
+        help_text=_("取消审核人角色会使某些审核层级无人可以审核时，默认拒绝保存；勾选表示已了解并仍要保存"))
 
     class Meta:
         model = User
@@ -64,7 +68,7 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     search_fields = ("username", "name")
     path_field = "org__path"
     view_roles = edit_roles = (roles.UNIT_ADMIN,)
-    fieldsets = ((None, {"fields": ("username", "name", "org", "roles", "mobile", "wechat", "email",
+    fieldsets = ((None, {"fields": ("username", "name", "org", "roles", "confirm_gaps", "mobile", "wechat", "email",
                                     "is_active", "is_staff")}),)
     add_fieldsets = ((None, {"fields": ("username", "name", "org", "roles", "is_staff", "password1", "password2")}),)
     readonly_fields = ()
@@ -89,8 +93,8 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
             self._service(request, lambda: content_services.user_update(actor=request.user, user_id=obj.pk,
                                                                         **profile))
         if "roles" in form.changed_data:
-            self._service(request, lambda: content_services.user_set_roles(actor=request.user, user_id=obj.pk,
-                                                                           roles_=data["roles"]))
+            self._service(request, lambda: workflow_services.user_set_roles(
+                actor=request.user, user_id=obj.pk, roles_=data["roles"], confirm_gaps=data.get("confirm_gaps")))
 
 
 # ---------------------------------------------------------------- the registry

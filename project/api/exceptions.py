@@ -3,8 +3,9 @@
 
 Domain errors keep the status project.errors gives them (400/403/404/409);
 DRF's own exceptions keep theirs, with Chinese text and the headers they need
-(WWW-Authenticate on 401, Retry-After on 429). Anything else is a bug and
-stays a 500.
+(WWW-Authenticate on 401, Retry-After on 429). A database that cannot be
+reached is a 503 (``service_unavailable``, with Retry-After). Anything else is
+a bug and stays a 500 (project.errors.server_error gives it the same shape).
 """
 import re
 
@@ -18,7 +19,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from project.errors import DomainError, error_body, status_for
+from project.errors import (
+    RETRY_AFTER_SECONDS,
+    DomainError,
+    error_body,
+    is_database_unavailable,
+    status_for,
+    unavailable_body,
+)
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -87,6 +95,10 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()
         return Response(error_body(exc), status=status_for(exc))
+    if is_database_unavailable(exc):
+        # An outage or a restart of the database: worth repeating shortly, never a 500.
+        return Response(unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-MAX_ID = 2**63 - 1
+from project.converters import MAX_ID
 
 
 class StrictCharField(serializers.CharField):
@@ -80,6 +80,32 @@ class QueryTextField(serializers.CharField):
 
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@extend_schema_field({"type": "string", "format": "date", "description": "日期 YYYY-MM-DD（北京时间）"})
+class DateField(serializers.Field):
+    """A date as YYYY-MM-DD (body or query); ``years`` (first, last) bounds it when given."""
+
+    default_error_messages = {"invalid": _("日期格式应为 YYYY-MM-DD，例如 2026-01-31")}
+
+    def __init__(self, *, years=None, **kwargs):
+        kwargs.setdefault("required", False)
+        self.years = years
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", data):
+            self.fail("invalid")
+        try:
+            day = dt.date.fromisoformat(data)
+        except ValueError:
+            self.fail("invalid")
+        if self.years is not None and not self.years[0] <= day.year <= self.years[1]:
+            self.fail("invalid")
+        return day
+
+    def to_representation(self, value):
+        return value.isoformat()
 
 
 @extend_schema_field({

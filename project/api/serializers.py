@@ -105,7 +105,8 @@ class AccountSerializer(serializers.Serializer):
     inspection_finding = serializers.ChoiceField(choices=InspectionFinding.choices)
     rectified = serializers.ChoiceField(choices=Rectified.choices)
     has_interaction = serializers.BooleanField()
-    has_review_policy = serializers.BooleanField(help_text="本账号或上级单位已配置审核策略")
+    has_review_policy = serializers.BooleanField(
+        help_text="是否建立内容发布审核制度：本账号或上级单位已配置审核策略，或本账号经本系统撰稿、发布（适用默认三级审核）")
     outsourced = serializers.BooleanField()
     operator = serializers.CharField()
     is_official_personal = serializers.BooleanField()
@@ -492,7 +493,8 @@ class AuditListFilterSerializer(AuditFilterSerializer):
 
 
 class AuditExportFilterSerializer(AuditFilterSerializer):
-    format = serializers.ChoiceField(choices=[("csv", "CSV（UTF-8 带 BOM）"), ("jsonl", "JSON Lines")],
+    format = serializers.ChoiceField(choices=[("csv", "CSV（UTF-8 带 BOM）"), ("jsonl", "JSON Lines"),
+                                              ("xlsx", "Excel（XLSX，最多 1,048,575 条）")],
                                      required=False, default="csv")
 
 

@@ -2,7 +2,6 @@
 dormant-account watch. Each view parses its query, checks the caller may see
 the unit's statistics (workflow.permissions.can_view_statistics), and calls
 the workflow's selectors and services; exports are audited there."""
-import datetime as dt
 import re
 
 from django.utils import timezone
@@ -19,7 +18,7 @@ from reporting import selectors as reporting_selectors
 from reporting import services as reporting_services
 
 from project.shared.files import file_response
-from project.api.fields import QuerySerializer, QueryTextField
+from project.api.fields import DateField, QuerySerializer, QueryTextField
 from project.api.schema import AUTH_HEADERS, ErrorSerializer, errors
 from project.api.views import ApiView, resolve_org
 
@@ -28,24 +27,6 @@ STATS_DENIED = "没有权限查看该单位的统计报表"
 
 # ================================================================ query parameters
 
-@extend_schema_field({"type": "string", "format": "date", "description": "日期 YYYY-MM-DD（北京时间）"})
-class QueryDateField(serializers.Field):
-    default_error_messages = {"invalid": _("日期格式应为 YYYY-MM-DD，例如 2026-01-31")}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", data):
-            self.fail("invalid")
-        try:
-            return dt.date.fromisoformat(data)
-        except ValueError:
-            self.fail("invalid")
-
-    def to_representation(self, value):
-        return value.isoformat()
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}$", "description": "年份，2000 至今年（北京时间）"})
@@ -68,8 +49,8 @@ class QueryYearField(serializers.Field):
 class StatsQuerySerializer(QuerySerializer):
     org = QueryTextField(max_length=64, help_text="单位代码或编号（含下级单位）；默认本人所在单位")
     year = QueryYearField(help_text="统计年度（北京时间 1 月 1 日 0 点至次年 1 月 1 日 0 点）；与 from/to 二选一，默认今年")
-    vars()["from"] = QueryDateField(help_text="起始日期（含），与 to 一起使用，最长 5 年")
-    vars()["to"] = QueryDateField(help_text="截止日期（含）")
+    vars()["from"] = DateField(help_text="起始日期（含），与 to 一起使用，最长 5 年")
+    vars()["to"] = DateField(help_text="截止日期（含）")
 
 
 class FormsQuerySerializer(StatsQuerySerializer):
@@ -167,6 +148,7 @@ class DormantAccountSerializer(serializers.Serializer):
     since = serializers.ChoiceField(choices=[("publication", "最近发布"), ("opened", "开通时间"),
                                              ("registered", "登记时间")])
     since_day = serializers.DateField()
+    retracted_only = serializers.BooleanField(help_text="曾发布，但发布均已撤稿（起算日仍为开通或登记时间）")
 
 
 class DormantReportSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import stats, views
+from project.api import operations, stats, transparency, views
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -10,25 +10,48 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("accounts/", views.AccountListView.as_view(), name="accounts"),
-    path("accounts/<int:pk>/", views.AccountDetailView.as_view(), name="account"),
-    path("accounts/<int:pk>/close/", views.AccountCloseView.as_view(), name="account-close"),
-    path("accounts/<int:pk>/filings/", views.AccountFilingListView.as_view(), name="account-filings"),
+    path("accounts/<id:pk>/", views.AccountDetailView.as_view(), name="account"),
+    path("accounts/<id:pk>/close/", views.AccountCloseView.as_view(), name="account-close"),
+    path("accounts/<id:pk>/filings/", views.AccountFilingListView.as_view(), name="account-filings"),
     path("drafts/", views.DraftListView.as_view(), name="drafts"),
-    path("drafts/<int:pk>/", views.DraftDetailView.as_view(), name="draft"),
-    path("drafts/<int:pk>/revisions/", views.DraftRevisionListView.as_view(), name="draft-revisions"),
-    path("drafts/<int:pk>/submit/", views.DraftSubmitView.as_view(), name="draft-submit"),
+    path("drafts/<id:pk>/", views.DraftDetailView.as_view(), name="draft"),
+    path("drafts/<id:pk>/revisions/", views.DraftRevisionListView.as_view(), name="draft-revisions"),
+    path("drafts/<id:pk>/submit/", views.DraftSubmitView.as_view(), name="draft-submit"),
     path("review-queue/", views.ReviewQueueView.as_view(), name="review-queue"),
-    path("submissions/<int:pk>/", views.SubmissionDetailView.as_view(), name="submission"),
-    path("submissions/<int:pk>/decide/", views.SubmissionDecideView.as_view(), name="submission-decide"),
-    path("submissions/<int:pk>/withdraw/", views.SubmissionWithdrawView.as_view(), name="submission-withdraw"),
-    path("submissions/<int:pk>/publish/", views.SubmissionPublishView.as_view(), name="submission-publish"),
-    path("publications/<int:pk>/retract/", views.PublicationRetractView.as_view(), name="publication-retract"),
+    path("submissions/<id:pk>/", views.SubmissionDetailView.as_view(), name="submission"),
+    path("submissions/<id:pk>/decide/", views.SubmissionDecideView.as_view(), name="submission-decide"),
+    path("submissions/<id:pk>/withdraw/", views.SubmissionWithdrawView.as_view(), name="submission-withdraw"),
+    path("submissions/<id:pk>/publish/", views.SubmissionPublishView.as_view(), name="submission-publish"),
+    path("publications/<id:pk>/retract/", views.PublicationRetractView.as_view(), name="publication-retract"),
     path("audit/entries/", views.AuditEntryListView.as_view(), name="audit-entries"),
     path("audit/verify/", views.AuditVerifyView.as_view(), name="audit-verify"),
     path("audit/export/", views.AuditExportView.as_view(), name="audit-export"),
+    path("audit/checkpoints/", transparency.CheckpointListView.as_view(), name="audit-checkpoints"),
+    path("audit/checkpoints/latest/", transparency.CheckpointLatestView.as_view(), name="audit-checkpoint-latest"),
+    path("audit/entries/<id:seq>/proof/", transparency.EntryProofView.as_view(), name="audit-entry-proof"),
+    path("audit/consistency/", transparency.ConsistencyView.as_view(), name="audit-consistency"),
+    path("audit/packs/", transparency.PackListView.as_view(), name="audit-packs"),
+    path("audit/packs/<id:pk>/", transparency.PackDetailView.as_view(), name="audit-pack"),
+    path("audit/packs/<id:pk>/download/", transparency.PackDownloadView.as_view(), name="audit-pack-download"),
     path("stats/publications/", stats.PublicationStatsView.as_view(), name="stats-publications"),
     path("stats/forms/", stats.StatsFormsView.as_view(), name="stats-forms"),
     path("stats/dormant/", stats.DormantView.as_view(), name="stats-dormant"),
+    # daily operations (project/api/operations.py)
+    path("duty/", operations.DutyListView.as_view(), name="duty"),
+    path("duty/<id:pk>/log/", operations.DutyLogView.as_view(), name="duty-log"),
+    path("patrols/", operations.PatrolListView.as_view(), name="patrols"),
+    path("patrols/<id:pk>/evidence/", operations.PatrolEvidenceView.as_view(), name="patrol-evidence"),
+    path("problems/", operations.ProblemListView.as_view(), name="problems"),
+    path("problems/kinds/", operations.ProblemKindsView.as_view(), name="problem-kinds"),
+    path("problems/<id:pk>/", operations.ProblemDetailView.as_view(), name="problem"),
+    path("problems/<id:pk>/rectify/", operations.ProblemRectifyView.as_view(), name="problem-rectify"),
+    path("problems/<id:pk>/confirm/", operations.ProblemConfirmView.as_view(), name="problem-confirm"),
+    path("problems/<id:pk>/reopen/", operations.ProblemReopenView.as_view(), name="problem-reopen"),
+    path("problems/<id:pk>/dismiss/", operations.ProblemDismissView.as_view(), name="problem-dismiss"),
+    path("problems/<id:pk>/evidence/", operations.ProblemEvidenceView.as_view(), name="problem-evidence"),
+    path("counterfeits/", operations.CounterfeitListView.as_view(), name="counterfeits"),
+    path("counterfeits/<id:pk>/evidence/", operations.CounterfeitEvidenceView.as_view(), name="counterfeit-evidence"),
+    path("evidence/<id:pk>/", operations.EvidenceView.as_view(), name="evidence"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from the static files (SWAGGER_UI_DIST = "SIDECAR"); the split view serves its start-up
     # script at docs/?script, so the page holds no inline script or style (a strict CSP allows it).

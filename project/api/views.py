@@ -1,9 +1,15 @@
 """The API's views. Each parses its input, calls one service or selector of the
 apps below, and serialises the result; permissions are the project's own
 functions (content.permissions, workflow.permissions), so the API, the admin
-and the services always agree."""
-import contextlib
+and the services always agree.
 
+An object the caller may not see and one that does not exist get the same 403:
+reads go through the ``*_visible_to`` selectors of workflow.selectors, and the
+services raise the same hidden errors (content.errors.AccountHidden, DraftHidden,
+workflow.errors.SubmissionHidden, PublicationHidden) for their locked reads.
+An id too large for the database is turned into one that never exists by the
+URL converter (project.converters), before any view runs.
+"""
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +23,7 @@ from rest_framework.views import APIView
 from content import permissions as content_permissions
 from content import selectors as content_selectors
 from content import services as content_services
-from content.errors import NotAllowed, NotFound, ValidationFailed
+from content.errors import ValidationFailed
 from workflow import permissions as workflow_permissions
 from workflow import selectors as workflow_selectors
 from workflow import services as workflow_services
@@ -26,7 +32,6 @@ from project.api import serializers as s
 from project.api import services as api_services
 from project.shared import audit_log
 from project.shared import files as export
-from project.api.fields import MAX_ID
 from project.api.negotiation import JSONOnlyNegotiation
 from project.api.permissions import AuditReader
 from project.api.schema import (
@@ -34,28 +39,6 @@ from project.api.schema import (
 )
 
 ALL_PASS = {"political": "pass", "legal": "pass", "policy": "pass", "secrecy": "pass", "wording": "pass"}
-
-# The answers for "not yours" and "does not exist" are the same, per kind of object.
-ACCOUNT_HIDDEN = "没有权限访问该账号"
-DRAFT_HIDDEN = "没有权限访问该稿件"
-SUBMISSION_HIDDEN = "没有权限访问该送审单"
-PUBLICATION_HIDDEN = "没有权限访问该发布记录"
-GENERIC_DENIAL = str(NotAllowed.default_message)
-
-
-@contextlib.contextmanager
-def concealed(message=None, *, also=()):
-    """A service's "not found" becomes the same 403 as "not allowed", so that
-    the answer never tells whether an object exists."""
-    try:
-        yield
-    except NotFound:
-        raise NotAllowed(message) from None
-    except NotAllowed as exc:
-        if exc.message in also:
-            raise NotAllowed(message) from None
-        raise
-
 
 def resolve_org(value, field="org"):
     """A unit named by its code or its id (a filter); None when not given."""
@@ -71,24 +54,14 @@ def resolve_org(value, field="org"):
     return org
 
 
-class NoHugeIds:
-    """An id beyond the database's integers names nothing: it is answered like
-    any id that does not exist (0), never with an overflow."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if kwargs.get("pk", 0) > MAX_ID:
-            kwargs["pk"] = 0
-        return super().dispatch(request, *args, **kwargs)
-
-
-class ApiView(NoHugeIds, APIView):
+class ApiView(APIView):
     content_negotiation_class = JSONOnlyNegotiation
 
     def context(self, **extra):
         return {"request": self.request, **extra}
 
 
-class ApiListView(NoHugeIds, generics.ListAPIView):
+class ApiListView(generics.ListAPIView):
     content_negotiation_class = JSONOnlyNegotiation
 
     def context(self, **extra):
@@ -188,9 +161,7 @@ class AccountDetailView(ApiView):
                    parameters=[id_param("账号编号"), *AUTH_HEADERS],
                    responses={200: s.AccountSerializer, **errors(*OBJECT_READ)})
     def get(self, request, pk):
-        account = workflow_selectors.account_registry_entry(pk)
-        if account is None or not content_permissions.can_view_account(request.user, account):
-            raise NotAllowed(ACCOUNT_HIDDEN)
+        account = workflow_selectors.account_visible_to(request.user, pk)
         return Response(s.AccountSerializer(account, context=self.context()).data)
 
     @extend_schema(operation_id="accounts_partial_update", tags=["accounts"], summary="变更登记内容（备案：变更）",
@@ -203,8 +174,7 @@ class AccountDetailView(ApiView):
         body.is_valid(raise_exception=True)
         changes = dict(body.validated_data)
         note = changes.pop("note", "")
-        with concealed(ACCOUNT_HIDDEN, also=(GENERIC_DENIAL,)):
-            account = content_services.account_change(actor=request.user, account_id=pk, changes=changes, note=note)
+        account = content_services.account_change(actor=request.user, account_id=pk, changes=changes, note=note)
         account = workflow_selectors.account_registry_entry(account.pk)
         return Response(s.AccountSerializer(account, context=self.context()).data)
 
@@ -217,9 +187,8 @@ class AccountCloseView(ApiView):
     def post(self, request, pk):
         body = s.AccountCloseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with concealed(ACCOUNT_HIDDEN, also=(GENERIC_DENIAL,)):
-            account = content_services.account_close(actor=request.user, account_id=pk,
-                                                     reason=body.validated_data.get("reason", ""))
+        account = content_services.account_close(actor=request.user, account_id=pk,
+                                                 reason=body.validated_data.get("reason", ""))
         account = workflow_selectors.account_registry_entry(account.pk)
         return Response(s.AccountSerializer(account, context=self.context()).data)
 
@@ -228,9 +197,7 @@ class AccountFilingListView(ApiListView):
     serializer_class = s.FilingSerializer
 
     def get_queryset(self):
-        account = content_selectors.account_by_id(self.kwargs["pk"])
-        if account is None or not content_permissions.can_view_account(self.request.user, account):
-            raise NotAllowed(ACCOUNT_HIDDEN)
+        account = workflow_selectors.account_visible_to(self.request.user, self.kwargs["pk"])
         self.account = account
         return content_selectors.account_filings(account=account)
 
@@ -279,17 +246,12 @@ REVISION_FIELDS = ("title", "body", "is_repost", "source_name", "source_url", "o
 
 
 class DraftDetailView(ApiView):
-    def _visible_draft(self, pk):
-        draft = workflow_selectors.draft_detail(pk)
-        if draft is None or not content_permissions.can_view_draft(self.request.user, draft):
-            raise NotAllowed(DRAFT_HIDDEN)
-        return draft
-
     @extend_schema(operation_id="drafts_retrieve", tags=["drafts"], summary="稿件及其当前版本",
                    parameters=[id_param("稿件编号"), *AUTH_HEADERS],
                    responses={200: s.DraftSerializer, **errors(*OBJECT_READ)})
     def get(self, request, pk):
-        return Response(s.DraftSerializer(self._visible_draft(pk), context=self.context()).data)
+        draft = workflow_selectors.draft_visible_to(request.user, pk)
+        return Response(s.DraftSerializer(draft, context=self.context()).data)
 
     @extend_schema(operation_id="drafts_partial_update", tags=["drafts"], summary="修改稿件（保存为新版本）",
                    description="未给出的字段沿用当前版本。审核中或已通过的稿件被修改后，本轮审核作废，须重新提交。",
@@ -299,14 +261,13 @@ class DraftDetailView(ApiView):
     def patch(self, request, pk):
         body = s.DraftReviseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        draft = self._visible_draft(pk)
+        draft = workflow_selectors.draft_visible_to(request.user, pk)
         current = draft.current_revision
         content = {"title": current.title, "body": current.body_html, "is_repost": current.is_repost,
                    "source_name": current.source_name, "source_url": current.source_url,
                    "original_title": current.original_title}
         content.update(body.validated_data)
-        with concealed(DRAFT_HIDDEN):
-            workflow_services.draft_revise(actor=request.user, draft_id=draft.pk, **content)
+        workflow_services.draft_revise(actor=request.user, draft_id=draft.pk, **content)
         return Response(s.DraftSerializer(workflow_selectors.draft_detail(draft.pk), context=self.context()).data)
 
 
@@ -314,9 +275,7 @@ class DraftRevisionListView(ApiListView):
     serializer_class = s.RevisionSerializer
 
     def get_queryset(self):
-        draft = workflow_selectors.draft_detail(self.kwargs["pk"])
-        if draft is None or not content_permissions.can_view_draft(self.request.user, draft):
-            raise NotAllowed(DRAFT_HIDDEN)
+        draft = workflow_selectors.draft_visible_to(self.request.user, self.kwargs["pk"])
         return content_selectors.draft_revisions(draft=draft)
 
     @extend_schema(operation_id="drafts_revisions_list", tags=["drafts"], summary="稿件的全部版本",
@@ -331,8 +290,7 @@ class DraftSubmitView(ApiView):
                    parameters=[id_param("稿件编号"), *AUTH_HEADERS], request=None,
                    responses={200: s.SubmissionEnvelopeSerializer, **errors(*OBJECT_WRITE)})
     def post(self, request, pk):
-        with concealed(DRAFT_HIDDEN):
-            submission = workflow_services.submission_submit(actor=request.user, draft_id=pk)
+        submission = workflow_services.submission_submit(actor=request.user, draft_id=pk)
         return Response({"submission": s.SubmissionSerializer(submission).data})
 
 
@@ -342,6 +300,9 @@ class ReviewQueueView(ApiListView):
     serializer_class = s.QueueItemSerializer
 
     def get_queryset(self):
+        refusal = workflow_permissions.queue_refusal(self.request.user)  # the queue page asks the same
+        if refusal:
+            refusal.raise_()
         return workflow_selectors.review_queue(self.request.user)
 
     @extend_schema(operation_id="review_queue_list", tags=["review"], summary="我的待审任务（截止时间最早的在前）",
@@ -356,9 +317,7 @@ class SubmissionDetailView(ApiView):
                    parameters=[id_param("送审单编号"), *AUTH_HEADERS],
                    responses={200: s.SubmissionDetailSerializer, **errors(*OBJECT_READ)})
     def get(self, request, pk):
-        submission = workflow_selectors.submission_with_history(pk)
-        if submission is None or not workflow_permissions.can_view_submission(request.user, submission):
-            raise NotAllowed(SUBMISSION_HIDDEN)
+        submission = workflow_selectors.submission_visible_to(request.user, pk, history=True)
         allowed = workflow_permissions.allowed_actions(request.user, submission)
         return Response(s.SubmissionDetailSerializer(submission, context=self.context(allowed_actions=allowed)).data)
 
@@ -378,11 +337,10 @@ class SubmissionDecideView(ApiView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         extra = {"precheck_override": data["precheck_override"]} if data.get("precheck_override") else {}
-        with concealed(SUBMISSION_HIDDEN):
-            submission = workflow_services.submission_decide(
-                actor=request.user, submission_id=pk, verdicts=dict(data["verdicts"]),
-                comments=dict(data.get("comments") or {}), note=data.get("note", ""),
-                expected_tier=data.get("tier"), expected_hash=data.get("revision_hash"), **extra)
+        submission = workflow_services.submission_decide(
+            actor=request.user, submission_id=pk, verdicts=dict(data["verdicts"]),
+            comments=dict(data.get("comments") or {}), note=data.get("note", ""),
+            expected_tier=data.get("tier"), expected_hash=data.get("revision_hash"), **extra)
         return Response({"submission": s.SubmissionSerializer(submission).data})
 
 
@@ -391,8 +349,7 @@ class SubmissionWithdrawView(ApiView):
                    parameters=[id_param("送审单编号"), *AUTH_HEADERS], request=None,
                    responses={200: s.SubmissionEnvelopeSerializer, **errors(*OBJECT_WRITE)})
     def post(self, request, pk):
-        with concealed(SUBMISSION_HIDDEN):
-            submission = workflow_services.submission_withdraw(actor=request.user, submission_id=pk)
+        submission = workflow_services.submission_withdraw(actor=request.user, submission_id=pk)
         return Response({"submission": s.SubmissionSerializer(submission).data})
 
 
@@ -404,9 +361,8 @@ class SubmissionPublishView(ApiView):
     def post(self, request, pk):
         body = s.PublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with concealed(SUBMISSION_HIDDEN):
-            submission = workflow_services.submission_publish(actor=request.user, submission_id=pk,
-                                                              **body.validated_data)
+        submission = workflow_services.submission_publish(actor=request.user, submission_id=pk,
+                                                          **body.validated_data)
         return Response({"publication": s.PublicationSerializer(submission.publication).data,
                          "submission": s.SubmissionSerializer(submission).data})
 
@@ -419,9 +375,8 @@ class PublicationRetractView(ApiView):
     def post(self, request, pk):
         body = s.RetractSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with concealed(PUBLICATION_HIDDEN, also=(SUBMISSION_HIDDEN,)):
-            submission = workflow_services.publication_retract(actor=request.user, publication_id=pk,
-                                                               reason=body.validated_data["reason"])
+        submission = workflow_services.publication_retract(actor=request.user, publication_id=pk,
+                                                           reason=body.validated_data["reason"])
         submission = workflow_selectors.submission_detail(submission.pk)
         return Response({"publication": s.PublicationSerializer(submission.publication).data,
                          "submission": s.SubmissionSerializer(submission).data})
@@ -430,21 +385,14 @@ class PublicationRetractView(ApiView):
 # ================================================================ audit
 
 def audit_query(query_params, serializer_class=s.AuditFilterSerializer):
-    """(selector filters, the unit filtered on, the parsed parameters)."""
+    """(the search as project.shared.audit_log.entry_filters maps it — the same
+    function as the auditor's page —, the parsed parameters)."""
     data = serializer_class.parse(query_params)
-    org = resolve_org(data.get("org"))
-    filters = {
-        "org_path": org.path if org else None,
-        "action": data.get("action") or None,
-        "actor_id": data.get("actor"),
-        "target_type": data.get("target_type") or None,
-        "target_id": data.get("target_id") or None,
-        "account_id": data.get("account"),
-        "draft_id": data.get("draft"),
-        "date_from": data.get("from"),
-        "date_to": data.get("to"),
-    }
-    return filters, org, data
+    search = audit_log.entry_filters(
+        org=resolve_org(data.get("org")), action=data.get("action"), actor=data.get("actor"),
+        target_type=data.get("target_type"), target_id=data.get("target_id"), account=data.get("account"),
+        draft=data.get("draft"), date_from=data.get("from"), date_to=data.get("to"))
+    return search, data
 
 
 class AuditEntryListView(ApiListView):
@@ -452,8 +400,8 @@ class AuditEntryListView(ApiListView):
     permission_classes = [AuditReader]
 
     def get_queryset(self):
-        filters, _org, data = audit_query(self.request.query_params, s.AuditListFilterSerializer)
-        return content_selectors.audit_entries_for(self.request.user, **filters, order=data.get("order") or "seq")
+        search, data = audit_query(self.request.query_params, s.AuditListFilterSerializer)
+        return content_selectors.audit_entries_for(self.request.user, **search.filters, order=data.get("order") or "seq")
 
     @extend_schema(operation_id="audit_entries_list", tags=["audit"], summary="审计日志（本单位及下级），按序号",
                    description="默认按序号从旧到新（order=seq）；order=-seq 从新到旧。顶级单位（无上级）的审计人员"
@@ -479,7 +427,7 @@ class AuditExportView(ApiView):
 
     @extend_schema(
         operation_id="audit_export", tags=["audit"],
-        summary="导出审计日志（CSV 或 JSON Lines，流式下载）",
+        summary="导出审计日志（CSV 或 JSON Lines 流式下载，或 XLSX）",
         description="筛选条件同审计日志列表。CSV 为 UTF-8 带 BOM，Excel、WPS 可直接打开；以 = + - @ 开头的单元格"
                     "前加 ' 以防公式注入（JSON Lines 原样）。每次导出本身记入审计日志（audit.export）。",
         parameters=[s.AuditExportFilterSerializer, *AUTH_HEADERS,
@@ -488,17 +436,15 @@ class AuditExportView(ApiView):
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV（UTF-8 带 BOM）"),
             (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="每行一条 JSON"),
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="Excel 工作表；超过 1,048,575 条时 400（too_many_rows_for_xlsx）"),
             **{(code, "application/json"): OpenApiResponse(ErrorSerializer) for code in (400, 401, 403)},
         },
     )
     def get(self, request):
-        filters, org, data = audit_query(request.query_params, s.AuditExportFilterSerializer)
+        search, data = audit_query(request.query_params, s.AuditExportFilterSerializer)
         export_format = data.get("format") or "csv"
-        described = {key: (value.isoformat() if hasattr(value, "isoformat") else value)
-                     for key, value in data.items() if key != "format" and value not in (None, "")}
-        if org is not None:
-            described["org"] = org.code
-        _entry, rows = audit_log.audit_export(actor=request.user, filters=filters, export_format=export_format,
-                                                 described_filters=described, org=org)
-        name, ascii_name = export.export_filenames(request.user, org, data, export_format)
+        _entry, rows = audit_log.audit_export(actor=request.user, filters=search.filters, export_format=export_format,
+                                              described_filters=search.described, org=search.org)
+        name, ascii_name = export.export_filenames(request.user, search.org, search.named, export_format)
         return export.streaming_response(request, rows, export_format, filename=name, ascii_filename=ascii_name)

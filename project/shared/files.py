@@ -1,6 +1,10 @@
 """Downloads that the pages and the API share: a built file as an attachment
-(``file_response``, ``content_disposition``), and the audit trail streamed as CSV (UTF-8 with BOM, for Excel and WPS) or
-JSON Lines, in constant memory whatever its length.
+(``file_response``, ``content_disposition``), an evidence file of daily
+operations (``evidence_response``), and the audit trail streamed as CSV (UTF-8 with BOM, for Excel and WPS) or
+JSON Lines, in constant memory whatever its length, or written as XLSX (openpyxl's write-only mode, which
+keeps memory flat, into a temporary file that is then sent: a zip cannot be streamed while it is written).
+An XLSX sheet holds at most 1,048,576 rows, the header included: a longer trail is refused before
+anything is recorded (``xlsx_refusal``), with a message that says to narrow it or choose CSV or JSON Lines.
 
 Each row carries the entry's canonical payload with its previous and own hash,
 so an inspector can check the file offline: sha256(prev_hash + payload) must
@@ -18,16 +22,23 @@ import io
 import itertools
 import json
 import re
+import tempfile
 from urllib.parse import quote
 
 from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.core.handlers.asgi import ASGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 
 from audit import actions
+from content.errors import NotFound
+from operations.models import Evidence
 
 CHUNK_SIZE = 2000
 BLOCK_ROWS = 500
@@ -53,7 +64,14 @@ COLUMNS = (
     ("hash", "本条哈希"),
 )
 FIELDS = tuple(name for name, _label in COLUMNS if name not in ("action_label", "outcome_label"))
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMAT_LABELS = {"csv": "CSV", "jsonl": "JSON Lines", "xlsx": "Excel（XLSX）"}
+XLSX_SHEET_ROWS = 1_048_576     # the format's limit per sheet, the header row included
+XLSX_CELL_CHARS = 32_767        # the format's limit per cell
+XLSX_TRUNCATED = "…（超出 Excel 单元格 32767 字符的上限，完整内容请导出 CSV 或 JSON Lines）"
+XLSX_WIDTHS = {"seq": 9, "created_at": 20, "actor_label": 18, "action": 28, "action_label": 16, "org_path": 16,
+               "data": 40, "payload": 60, "prev_hash": 66, "hash": 66}
 # A spreadsheet takes a cell that starts with one of these for a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -175,6 +193,30 @@ def file_response(export):
     return response
 
 
+def evidence_response(evidence):
+    """An evidence file (operations.models.Evidence), for a viewer the caller
+    has checked: the stored content type (never one sniffed or declared by the
+    uploader), ``nosniff``, ``default-src 'none'``; a PDF always as an
+    attachment, a screenshot inline (the printable report shows it) under its
+    generated name."""
+    try:
+        handle = evidence.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise NotFound("佐证材料的文件不存在") from None
+    content_type = evidence.content_type if evidence.content_type in Evidence.CONTENT_TYPES \
+        else "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    if evidence.is_image:
+        response["Content-Disposition"] = f'inline; filename="{evidence.key}"'
+    else:
+        response["Content-Disposition"] = content_disposition(evidence.name, evidence.key)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
 def _day(moment, *, end=False):
     if moment is None:
         return None
@@ -256,7 +298,71 @@ def export_filenames(user, org, data, export_format):
     return name, f"{ascii_name}.{export_format}"
 
 
+def xlsx_refusal(rows):
+    """None when ``rows`` trail entries fit one XLSX sheet, else the Chinese message saying why not."""
+    if rows + 1 <= XLSX_SHEET_ROWS:
+        return None
+    return (f"Excel（XLSX）每个工作表最多 {XLSX_SHEET_ROWS:,} 行（含表头），即 {XLSX_SHEET_ROWS - 1:,} 条；"
+            f"本次筛选出 {rows:,} 条。请缩小时间范围或筛选条件，或改用 CSV、JSON Lines 导出（没有行数限制）。")
+
+
+def _xlsx_text(value):
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control characters XML cannot hold
+    if len(text) > XLSX_CELL_CHARS:
+        text = text[:XLSX_CELL_CHARS - len(XLSX_TRUNCATED)] + XLSX_TRUNCATED
+    return text
+
+
+def xlsx_write(rows, out):
+    """The trail as one sheet (the CSV's columns; times in the configured zone, as the header says),
+    written row by row into the file object ``out``. Strings are stored as text, never as formulas."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("审计日志")
+    for index, (name, _label) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = XLSX_WIDTHS.get(name, 12)
+    sheet.freeze_panes = "A2"
+    sheet.append(csv_header())
+    count = 0
+    for row in rows:
+        count += 1
+        if count + 1 > XLSX_SHEET_ROWS:  # the count was checked before; a trail that grew since stops here
+            raise ValueError(xlsx_refusal(count))
+        record = _record(row, csv_time=True)
+        cells = []
+        for name, _label in COLUMNS:
+            value = record[name]
+            if isinstance(value, (dict, list)):
+                value = json.dumps(value, ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder)
+            if isinstance(value, str):
+                cell = WriteOnlyCell(sheet, value=_xlsx_text(value))
+                cell.data_type = "s"  # "=..." stays text (no formula injection), verbatim unlike the CSV's "'"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    workbook.save(out)
+    return count
+
+
+def xlsx_response(queryset, *, filename, ascii_filename):
+    """Write the XLSX into a temporary file (deleted when the response closes it) and send it."""
+    out = tempfile.TemporaryFile(prefix="audit-export-", suffix=".xlsx")
+    try:
+        xlsx_write(rows_of(queryset), out)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    response = FileResponse(out, content_type=CONTENT_TYPES["xlsx"])
+    response["Content-Disposition"] = content_disposition(filename, ascii_filename)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def streaming_response(request, queryset, export_format, *, filename, ascii_filename):
+    if export_format == "xlsx":
+        return xlsx_response(queryset, filename=filename, ascii_filename=ascii_filename)
     writer = csv_blocks if export_format == "csv" else jsonl_blocks
     blocks = writer(rows_of(queryset))
     django_request = getattr(request, "_request", request)

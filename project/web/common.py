@@ -3,27 +3,50 @@ becomes a message next to the form or on the page, labelling units, and
 paginating lists (with the one pagination partial, ``web/_pagination.html``)."""
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.shortcuts import redirect
 
-from content.errors import DomainError
+from content.errors import Conflict, DomainError, NotAllowed, NotFound
 from project.errors import error_text
 
 PAGE_SIZE = 50
 
 
-def call_service(request, service, /, *, form=None, **kwargs):
-    """Run ``service(actor=request.user, **kwargs)``.
+class ImmediateResponse(Exception):
+    """Answer the request with ``response`` now (raised by ``call_service``
+    for a lost race; project.middleware.DomainErrorMiddleware returns it)."""
 
-    Returns ``(result, None)`` on success. On a domain error returns
-    ``(None, error)``: with a ``form``, the error's field messages are attached to
-    the matching fields (the rest to the form as a whole); without one, the
-    message is queued for the next page. The service's own transaction has
-    already rolled back, so nothing is half-written.
+    def __init__(self, response):
+        super().__init__("immediate response")
+        self.response = response
+
+
+def call_service(request, service, /, *, form=None, on_conflict=None, conflict_message=None, **kwargs):
+    """Run ``service(actor=request.user, **kwargs)`` — the one way a view calls a service.
+
+    Returns ``(result, None)`` on success. A refusal (``NotAllowed``) is not
+    caught: it is the 403 page, as the API answers 403. A lost race (``Conflict``,
+    or ``NotFound`` for an object gone since the page was read) with
+    ``on_conflict`` (a URL) becomes a page message — ``conflict_message(error)``
+    or the error's text — and a redirect there; the view never sees it. Any
+    other domain error returns ``(None, error)``: with a ``form``, its field
+    messages are attached to the matching fields (the rest to the form as a
+    whole); without one, the message is queued for the next page. The
+    service's own transaction has already rolled back, so nothing is half-written.
     """
     try:
         return service(actor=request.user, **kwargs), None
+    except NotAllowed:
+        raise
     except DomainError as error:
+        if on_conflict is not None and isinstance(error, (Conflict, NotFound)):
+            messages.error(request, conflict_message(error) if conflict_message else error_text(error))
+            raise ImmediateResponse(redirect(on_conflict)) from None
         if form is not None:
-            attach_error(form, error)
+            # a form may place the service's messages itself (the decision's "verdicts.legal")
+            if hasattr(form, "attach_service_error"):
+                form.attach_service_error(error)
+            else:
+                attach_error(form, error)
         else:
             messages.error(request, error_text(error))
         return None, error
@@ -32,7 +55,9 @@ def call_service(request, service, /, *, form=None, **kwargs):
 def attach_error(form, error):
     placed = False
     for field, msgs in error.fields.items():
-        name = field.split(".")[0]
+        # A nested field ("staff.0.phone") lands on the form's flat field ("staff_0_phone") when there is one.
+        flat = field.replace(".", "_")
+        name = flat if flat in form.fields else field.split(".")[0]
         for msg in msgs:
             if name in form.fields:
                 form.add_error(name, msg)

@@ -15,6 +15,7 @@ NAV = (
     ("web:registry", "账号备案", (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)),
     ("web:stats", "统计报表", (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)),
     ("web:audit", "审计日志", (roles.AUDITOR,)),
+    ("web:operations", "日常运维", ()),
     ("web:manage", "单位管理", (roles.UNIT_ADMIN,)),
 )
 

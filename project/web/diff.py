@@ -3,7 +3,11 @@
 ``diff_revisions(old, new)`` compares the titles and the plain text
 (``body_text``) line by line; a changed line gets a character-level inline
 diff (Chinese has no spaces, so characters are the natural unit). Every piece
-of text is escaped; only the ``<del>``/``<ins>`` wrappers are markup.
+of text is escaped; only the ``<del>``/``<ins>`` wrappers are markup. Each
+wrapper starts and ends with a visually hidden text marker (“［删除：…］”,
+“［新增：…］”), so a screen reader announces the change, and the stylesheet
+(app.css) marks it by more than colour: a strong background plus a
+strike-through or an underline.
 
 Rows are dicts::
 
@@ -22,6 +26,23 @@ from django.utils.safestring import mark_safe
 
 EQUAL, CHANGE, INSERT, DELETE = "equal", "change", "insert", "delete"
 KINDS = (EQUAL, CHANGE, INSERT, DELETE)
+# What a screen reader hears around a removed or added piece of text.
+DELETED = ("［删除：", "］")
+INSERTED = ("［新增：", "］")
+
+
+def _wrap(tag, marker, escaped):
+    start, end = marker
+    return (f'<{tag}><span class="visually-hidden">{start}</span>{escaped}'
+            f'<span class="visually-hidden">{end}</span></{tag}>')
+
+
+def deleted(escaped):
+    return _wrap("del", DELETED, escaped)
+
+
+def inserted(escaped):
+    return _wrap("ins", INSERTED, escaped)
 
 
 def _value(revision, name):
@@ -48,9 +69,9 @@ def inline_diff(old, new):
             right.append(b)
             continue
         if a:
-            left.append(f"<del>{a}</del>")
+            left.append(deleted(a))
         if b:
-            right.append(f"<ins>{b}</ins>")
+            right.append(inserted(b))
     return mark_safe("".join(left)), mark_safe("".join(right))
 
 
@@ -62,9 +83,9 @@ def _title_row(old, new):
     if old == new:
         return _row(EQUAL, "title", escape(old), escape(new))
     if not old:
-        return _row(INSERT, "title", "", mark_safe(f"<ins>{escape(new)}</ins>"))
+        return _row(INSERT, "title", "", mark_safe(inserted(escape(new))))
     if not new:
-        return _row(DELETE, "title", mark_safe(f"<del>{escape(old)}</del>"), "")
+        return _row(DELETE, "title", mark_safe(deleted(escape(old))), "")
     left, right = inline_diff(old, new)
     return _row(CHANGE, "title", left, right)
 
@@ -85,9 +106,9 @@ def diff_lines(old_lines, new_lines, field="body"):
             left, right = inline_diff(old_lines[i1 + k], new_lines[j1 + k])
             rows.append(_row(CHANGE, field, left, right, i1 + k + 1, j1 + k + 1))
         for i in range(i1 + paired, i2):
-            rows.append(_row(DELETE, field, mark_safe(f"<del>{escape(old_lines[i])}</del>"), "", i + 1, None))
+            rows.append(_row(DELETE, field, mark_safe(deleted(escape(old_lines[i]))), "", i + 1, None))
         for j in range(j1 + paired, j2):
-            rows.append(_row(INSERT, field, "", mark_safe(f"<ins>{escape(new_lines[j])}</ins>"), None, j + 1))
+            rows.append(_row(INSERT, field, "", mark_safe(inserted(escape(new_lines[j]))), None, j + 1))
     return rows
 
 

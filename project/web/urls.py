@@ -16,5 +16,6 @@ urlpatterns = [
     path("audit/", include("project.web.audit.urls")),
     path("stats/", include("project.web.stats.urls")),
     path("manage/", include("project.web.manage.urls")),
+    path("operations/", include("project.web.operations.urls")),
     path("", include("project.web.autosave.urls")),
 ]

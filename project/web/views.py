@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from content import roles
 from project.web.audit.views import security_for_home
+from project.web.operations.views import duty_for_home
 from project.web.review.notifications import home_panel
 from project.web.stats.views import dormant_for_home
 from workflow import selectors as workflow_selectors
@@ -66,4 +67,5 @@ def home(request):
         "notifications": home_panel(user),   # the latest unread ones
         "dormant": dormant_for_home(user),   # None unless he watches accounts
         "security": security_for_home(user),  # None unless he reads the audit log
+        "duty_today": duty_for_home(user),   # today's people on duty of his unit
     })

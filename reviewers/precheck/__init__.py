@@ -17,9 +17,10 @@ See README.md for the rules.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Iterable
 
-from . import legal, lexicon_rules, policy, political, secrecy, wording
+from . import dates, legal, lexicon_rules, misspelling, names, numbers, policy, political, secrecy, wording
 from .context import Document, FieldText
 from .engine import configure, get_matcher
 from .findings import FIELDS, SEVERITY_RANK, Finding, Report
@@ -33,6 +34,7 @@ from .lexicon import (
     load_shipped_lexicon,
     read_lexicon_csv,
 )
+from .names import PersonRecord
 from .text import extract_text, normalize
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "Lexicon",
     "LexiconEntry",
     "LexiconError",
+    "PersonRecord",
     "load_shipped_lexicon",
     "read_lexicon_csv",
     "lexicon_version",
@@ -53,7 +56,17 @@ __all__ = [
 ]
 
 #: Rules run on the title and on the body.
-_FIELD_RULES = (lexicon_rules.check, secrecy.check, political.check, legal.check, wording.check)
+_FIELD_RULES = (
+    lexicon_rules.check,
+    secrecy.check,
+    political.check,
+    legal.check,
+    wording.check,
+    misspelling.check,
+    dates.check,
+    numbers.check,
+    names.check,
+)
 #: Rules run once on the repost fields.
 _DOCUMENT_RULES = (legal.check_document, policy.check_document)
 
@@ -67,11 +80,16 @@ def run_precheck(
     source_url: str = "",
     original_title: str = "",
     lexicon: Lexicon | Iterable[LexiconEntry] | None = None,
+    people: Iterable[PersonRecord] = (),
+    today: date | None = None,
 ) -> Report:
     """Run every pre-check rule on a draft.
 
     ``lexicon``: a :class:`Lexicon` (entries + version), a plain iterable of
     entries (version computed from them) or ``None`` for the shipped lexicon.
+    ``people``: the names-and-titles rows that apply to the draft's unit
+    (those valid on ``today`` are used). ``today``: the day the text is
+    checked on (default: today), for the dates rules and the table's validity.
     """
     if lexicon is None:
         lexicon = load_shipped_lexicon()
@@ -87,6 +105,8 @@ def run_precheck(
         source_name=source_name or "",
         source_url=source_url or "",
         original_title=original_title or "",
+        people=tuple(people),
+        today=today or date.today(),
     )
     findings: list[Finding] = []
     for document_rule in _DOCUMENT_RULES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 
 from .engine import LexiconMatcher, Match, TokenBoundaries, segment
@@ -93,6 +94,9 @@ class Document:
     source_name: str = ""
     source_url: str = ""
     original_title: str = ""
+    #: names-and-titles rows (``names.PersonRecord``) that apply to the draft
+    people: tuple = ()
+    today: date = field(default_factory=date.today)
     fields: tuple[FieldText, ...] = field(init=False)
 
     def __post_init__(self) -> None:

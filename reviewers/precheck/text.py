@@ -22,7 +22,7 @@ import unicodedata
 from bisect import bisect_right
 from html.parser import HTMLParser
 
-__all__ = ["extract_text", "normalize", "NormalizedText", "OffsetMap"]
+__all__ = ["extract_text", "extract_text_sources", "normalize", "NormalizedText", "OffsetMap"]
 
 # ---------------------------------------------------------------------------
 # HTML -> plain text
@@ -89,6 +89,94 @@ def extract_text(html: str) -> str:
         parser.close()
         raw = "".join(parser.parts)
     return _SPACE_AROUND_NEWLINE.sub("\n", _SPACE_RUN.sub(" ", raw)).strip(" \n")
+
+
+class _TrackingExtractor(_TextExtractor):
+    """The same extraction, remembering where each character came from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[list] = []  # parallel to ``parts``: one source per character
+        self._chunk = -1
+
+    def _newline(self) -> None:
+        if self.parts and self.parts[-1] != "\n":
+            self.parts.append("\n")
+            self.sources.append([None])
+
+    def handle_data(self, data):
+        if not data:
+            return
+        self._chunk += 1
+        if self._skip_depth:
+            return
+        chars, where, last = [], [], 0
+        for match in _HTML_SPACE.finditer(data):
+            for i in range(last, match.start()):
+                chars.append(data[i])
+                where.append((self._chunk, i))
+            chars.append(" ")
+            where.append((self._chunk, match.start()))
+            last = match.end()
+        for i in range(last, len(data)):
+            chars.append(data[i])
+            where.append((self._chunk, i))
+        self.parts.append("".join(chars))
+        self.sources.append(where)
+
+
+def extract_text_sources(html: str) -> tuple[str, list]:
+    """:func:`extract_text` of ``html`` and, for each of its characters, where
+    it came from: ``(n, i)``, the ``i``-th character of the ``n``-th non-empty
+    piece of data that ``html.parser`` (character references converted)
+    reports — counting the pieces inside skipped elements too — or ``None``
+    for a line break that a tag made. A collapsed run of white space points at
+    its first character.
+
+    This is what lets a page mark a finding (offsets into the plain text)
+    inside the HTML itself: parse the same HTML with the same parser, and the
+    ``n``-th text node holds the characters ``(n, i)``.
+    """
+    if not html:
+        return "", []
+    parser = _TrackingExtractor()
+    parser.feed(html)
+    parser.close()
+    chars: list[str] = []
+    where: list = []
+    for part, sources in zip(parser.parts, parser.sources):
+        chars.extend(part)
+        where.extend(sources)
+    # _SPACE_RUN: a run of spaces becomes one (the first).
+    kept = [k for k, ch in enumerate(chars) if not (ch == " " and k > 0 and chars[k - 1] == " ")]
+    chars, where = [chars[k] for k in kept], [where[k] for k in kept]
+    # _SPACE_AROUND_NEWLINE: a run of spaces and line breaks holding a line break becomes one line break.
+    out_chars: list[str] = []
+    out_where: list = []
+    k = 0
+    while k < len(chars):
+        if chars[k] in " \n":
+            end = k
+            while end < len(chars) and chars[end] in " \n":
+                end += 1
+            if "\n" in chars[k:end]:
+                out_chars.append("\n")
+                out_where.append(None)
+            else:
+                out_chars.extend(chars[k:end])
+                out_where.extend(where[k:end])
+            k = end
+            continue
+        out_chars.append(chars[k])
+        out_where.append(where[k])
+        k += 1
+    # strip(" \n")
+    start, end = 0, len(out_chars)
+    while start < end and out_chars[start] in " \n":
+        start += 1
+    while end > start and out_chars[end - 1] in " \n":
+        end -= 1
+    return "".join(out_chars[start:end]), out_where[start:end]
 
 
 # ---------------------------------------------------------------------------

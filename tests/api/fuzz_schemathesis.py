@@ -22,7 +22,10 @@ from rest_framework.authtoken.models import Token
 
 from content import roles
 from content import services as content_services
+from operations import services as ops_services
 from tests.api.helpers import approved, in_review, new_draft, published
+from tests.operations.evidence_files import PNG, upload
+from tests.operations.helpers import TODAY
 from tests.factories import World, grant, tier, user, verdicts
 from workflow import services as workflow_services
 
@@ -33,6 +36,11 @@ SEED = os.environ.get("API_FUZZ_SEED", "20260101")
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture
@@ -54,6 +62,13 @@ def fuzzer(db):
     returned = in_review(world)
     v, c = verdicts(wording="错别字")
     workflow_services.submission_decide(actor=world.reviewers[0], submission_id=returned.pk, verdicts=v, comments=c)
+    # Daily operations numbered 1: a patrol, a problem and a counterfeit report, with an evidence file
+    patrol = ops_services.patrol_record(actor=person, account_id=world.account.pk, period_from=TODAY,
+                                        period_to=TODAY, checks=["content"])
+    ops_services.problem_open(actor=person, account_id=world.account.pk, kind="inaccurate", description="模糊测试")
+    ops_services.counterfeit_report(actor=person, org_id=world.school.pk, platform="抖音", name="模糊测试",
+                                    found_on=TODAY)
+    ops_services.evidence_upload(actor=person, kind="patrol", record_id=patrol.pk, file=upload("a.png", PNG))
     return person
 
 

@@ -6,8 +6,8 @@ from content import services as content_services
 from tests.api.helpers import URL
 from tests.factories import account, grant
 
-PERSONAL = {"owner_mobile": "13800138000", "owner_wechat": "wx_owner", "leader_phone": "020-1", "ops_phone": "020-2",
-            "staff": [{"name": "干事甲", "title": "干事", "phone": "020-3"}]}
+PERSONAL = {"owner_mobile": "13800138000", "owner_wechat": "wx_owner", "leader_phone": "020-11110001",
+            "ops_phone": "020-11110002", "staff": [{"name": "干事甲", "title": "干事", "phone": "020-11110003"}]}
 
 
 @pytest.fixture
@@ -28,14 +28,14 @@ def test_personal_data_only_for_those_allowed(registry, api, role, visible):
     assert data["personal_data_visible"] is visible
     for field in ("owner_mobile", "owner_wechat", "leader_phone", "ops_phone"):
         assert (data[field] == PERSONAL[field]) if visible else data[field] is None
-    assert data["staff"][0]["phone"] == ("020-3" if visible else None)
+    assert data["staff"][0]["phone"] == ("020-11110003" if visible else None)
     assert data["staff"][0]["name"] == "干事甲"
     listed = api(getattr(registry, role)).get(f"{URL}/accounts/", {"platform": "wechat"}).json()["results"]
     assert [a["owner_mobile"] for a in listed] == [PERSONAL["owner_mobile"] if visible else None]
     filings = api(getattr(registry, role)).get(f"{URL}/accounts/{registry.account.pk}/filings/").json()["results"]
     change = filings[-1]["changes"]
     assert change["owner_mobile"]["new"] == (PERSONAL["owner_mobile"] if visible else None)
-    assert change["staff"]["new"][0]["phone"] == ("020-3" if visible else None)
+    assert change["staff"]["new"][0]["phone"] == ("020-11110003" if visible else None)
     assert filings[-1]["snapshot"]["ops_phone"] == (PERSONAL["ops_phone"] if visible else None)
 
 
@@ -87,7 +87,7 @@ def test_create_change_close_are_filings(world, api):
     created = manager.post(f"{URL}/accounts/", {
         "org": str(world.school.pk), "name": "广州一中头条", "handle": "gz1z-tt", "platform": "toutiao",
         "opened_on": "2024-09-01", "followers": 10, "has_interaction": True, "inspection_finding": "none",
-        "rectified": "na", "staff": [{"name": "甲", "title": "干事", "phone": "1"}],
+        "rectified": "na", "staff": [{"name": "甲", "title": "干事", "phone": "13900000001"}],
     }, format="json")
     assert created.status_code == 201, created.content
     account_id = created.json()["id"]
@@ -109,11 +109,28 @@ def test_create_change_close_are_filings(world, api):
 
 
 def test_has_review_policy(world, api):
+    """True when a policy is configured above the account or the account is worked
+    through the system (the world's account: editors and a publisher, so its
+    drafts pass the built-in default's tiers); false for an idle account."""
     from workflow import services as workflow_services
 
-    assert api(world.admin).get(f"{URL}/accounts/{world.account.pk}/").json()["has_review_policy"] is False
+    idle = account(world.city, handle="gz-idle")
+    assert api(world.admin).get(f"{URL}/accounts/{world.account.pk}/").json()["has_review_policy"] is True
+    assert api(world.admin).get(f"{URL}/accounts/{idle.pk}/").json()["has_review_policy"] is False
     workflow_services.policy_create(actor=world.admin, name="市局两级审核", org_id=world.city.pk,
                                     tiers=[{"name": "初审"}, {"name": "终审"}])
-    assert api(world.admin).get(f"{URL}/accounts/{world.account.pk}/").json()["has_review_policy"] is True
+    assert api(world.admin).get(f"{URL}/accounts/{idle.pk}/").json()["has_review_policy"] is True
     other = account(world.other_city, handle="sz-x")
     assert api(world.admin).get(f"{URL}/accounts/{other.pk}/").json()["has_review_policy"] is False
+
+
+def test_a_malformed_contact_field_is_refused_with_the_field(world, api):
+    """content.validation through the API: 400 naming the field, nothing filed."""
+    client = api(world.manager)
+    response = client.patch(f"/api/v1/accounts/{world.account.pk}/", {"owner_mobile": "1380013800"}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid" and "11 位" in body["fields"]["owner_mobile"][0]
+    response = client.patch(f"/api/v1/accounts/{world.account.pk}/",
+                            {"staff": [{"name": "甲", "title": "干事", "phone": "020-1"}]}, format="json")
+    assert response.status_code == 400 and list(response.json()["fields"]) == ["staff.0.phone"]

@@ -206,3 +206,29 @@ def test_validation_after_permission_in_services(world, api):
 def test_no_change_is_400(world, api):
     body = assert_error(api(world.manager).patch(f"{URL}/accounts/{world.account.pk}/", {}, format="json"), 400)
     assert body["code"] == "no_change"
+
+
+def test_the_pages_hide_an_object_with_the_api_s_words(world, api, client):
+    """One selector per object (workflow.selectors.*_visible_to) and one message
+    each: the page and the API answer "not yours" and "not there" alike."""
+    draft = new_draft(world)
+    sub = in_review(world)
+    pub = published(world)
+    pairs = [
+        ("/registry/{}/", "/accounts/{}/", world.account.pk, "没有权限访问该账号"),
+        ("/registry/{}/filings/", "/accounts/{}/filings/", world.account.pk, "没有权限访问该账号"),
+        ("/drafts/{}/", "/drafts/{}/", draft.pk, "没有权限访问该稿件"),
+        ("/drafts/{}/diff/", "/drafts/{}/revisions/", draft.pk, "没有权限访问该稿件"),
+        ("/review/{}/", "/submissions/{}/", sub.pk, "没有权限访问该送审单"),
+        ("/review/publications/{}/retract/", None, pub.publication_id, "没有权限访问该发布记录"),
+    ]
+    client.force_login(world.outsider)
+    for page_path, api_path, real_id, message in pairs:
+        for pk in (real_id, 987654, HUGE):
+            response = client.get(page_path.format(pk))
+            assert response.status_code == 403 and message in response.content.decode(), (page_path, pk)
+            if api_path:
+                assert api(world.outsider).get(URL + api_path.format(pk)).json()["detail"] == message
+    retract = api(world.outsider).post(f"{URL}/publications/{pub.publication_id}/retract/", {"reason": "x"},
+                                       format="json")
+    assert retract.json()["detail"] == "没有权限访问该发布记录"

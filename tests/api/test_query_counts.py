@@ -34,7 +34,7 @@ def _queue(world, n):
 def _filings(world, n):
     for i in range(n):
         content_services.account_change(actor=world.manager, account_id=world.account.pk,
-                                        changes={"followers": i + 1, "staff": [{"name": f"甲{i}", "phone": "1"}]})
+                                        changes={"followers": i + 1, "staff": [{"name": f"甲{i}", "phone": "13900000001"}]})
 
 
 def _revisions(world, n):
@@ -76,3 +76,17 @@ def test_list_query_count_is_constant(world, api, django_assert_num_queries, nam
         response = client.get(url, params)
     assert response.json()["count"] >= small_count + 18
     assert len(response.json()["results"]) == response.json()["count"]
+
+
+def test_the_review_queue_page_of_fifty_costs_at_most_five_queries(world, api):
+    """Issue 18's hot path: the API's queue page of 50 with more waiting; goal <= 5
+    queries (the token and its user, the reviewer's memberships, the count, the page)."""
+    for _ in range(60):
+        in_review(world)
+    client = api(world.reviewers[0])
+    client.get(URL + "/review-queue/")  # warm caches (content types) once
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(URL + "/review-queue/")
+    assert response.status_code == 200
+    assert response.json()["count"] == 60 and len(response.json()["results"]) == 50
+    assert len(captured) <= 5, [q["sql"][:120] for q in captured.captured_queries]

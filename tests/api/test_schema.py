@@ -34,9 +34,31 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/audit/entries/": {"get"},
         "/api/v1/audit/verify/": {"get"},
         "/api/v1/audit/export/": {"get"},
+        "/api/v1/audit/checkpoints/": {"get", "post"},
+        "/api/v1/audit/checkpoints/latest/": {"get"},
+        "/api/v1/audit/entries/{seq}/proof/": {"get"},
+        "/api/v1/audit/consistency/": {"get"},
+        "/api/v1/audit/packs/": {"get", "post"},
+        "/api/v1/audit/packs/{id}/": {"get"},
+        "/api/v1/audit/packs/{id}/download/": {"get"},
         "/api/v1/stats/publications/": {"get"},
         "/api/v1/stats/forms/": {"get"},
         "/api/v1/stats/dormant/": {"get"},
+        "/api/v1/duty/": {"get", "post"},
+        "/api/v1/duty/{id}/log/": {"post"},
+        "/api/v1/patrols/": {"get", "post"},
+        "/api/v1/problems/": {"get", "post"},
+        "/api/v1/problems/kinds/": {"get"},
+        "/api/v1/problems/{id}/": {"get"},
+        "/api/v1/problems/{id}/rectify/": {"post"},
+        "/api/v1/problems/{id}/confirm/": {"post"},
+        "/api/v1/problems/{id}/reopen/": {"post"},
+        "/api/v1/problems/{id}/dismiss/": {"post"},
+        "/api/v1/counterfeits/": {"get", "post"},
+        "/api/v1/patrols/{id}/evidence/": {"get", "post"},
+        "/api/v1/problems/{id}/evidence/": {"get", "post"},
+        "/api/v1/counterfeits/{id}/evidence/": {"get", "post"},
+        "/api/v1/evidence/{id}/": {"get", "delete"},
     }
     assert {path: set(ops) - {"parameters"} for path, ops in paths.items()} == expected
     for path, operations in paths.items():
@@ -48,6 +70,9 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
                 assert {"400", "415"} <= set(responses), (method, path)
             if "{id}" in path:
                 assert "404" in responses, (method, path)
+            # A query parameter can be malformed, so whatever takes one can answer 400.
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                assert "400" in responses, (method, path)
             for status, response in responses.items():
                 if status.startswith("4"):
                     content = response["content"]["application/json"]["schema"]
@@ -58,6 +83,17 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
     assert requests and all(components[name]["additionalProperties"] is False for name in requests)
     assert components["Error"]["required"] == ["code", "detail", "fields"]
     assert set(schema["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
+
+
+def test_the_evidence_upload_is_multipart_and_the_download_names_its_types(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out), stderr=io.StringIO())
+    paths = yaml.safe_load(out.read_text(encoding="utf-8"))["paths"]
+    for record in ("patrols", "problems", "counterfeits"):
+        body = paths[f"/api/v1/{record}/{{id}}/evidence/"]["post"]["requestBody"]["content"]
+        assert set(body) == {"multipart/form-data"}
+    download = paths["/api/v1/evidence/{id}/"]["get"]["responses"]["200"]["content"]
+    assert set(download) == {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
 
 def test_schema_and_docs_are_served(client):

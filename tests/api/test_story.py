@@ -35,7 +35,7 @@ def test_full_story(world, api):
     # 开设: the account manager registers a new account (a filing), the unit's reviewers cover it.
     account = ok(manager.post(f"{URL}/accounts/", {
         "org": "GZS1", "name": "广州一中新闻", "handle": "gz1z-news", "platform": "weibo",
-        "owner_name": "黄负责", "owner_mobile": "13800138000", "staff": [{"name": "干事甲", "phone": "020-1"}],
+        "owner_name": "黄负责", "owner_mobile": "13800138000", "staff": [{"name": "干事甲", "phone": "020-11110001"}],
         "note": "新开设",
     }, format="json"), 201)
     assert account["owner_mobile"] == "13800138000" and account["personal_data_visible"] is True

@@ -5,7 +5,7 @@ from pathlib import Path
 from audit import actions
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("audit", "content", "reviewers", "workflow", "reporting", "project")
+APPS = ("audit", "content", "reviewers", "workflow", "operations", "reporting", "project")
 
 
 def _string_constants():

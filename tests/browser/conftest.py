@@ -39,6 +39,16 @@ def _scratch_postgres(url, name):
     return urlunsplit(split._replace(path=f"/{name}")), drop
 
 
+def _worker_redis(url):
+    """The Redis URL of this test process's server: with pytest-xdist, every
+    worker's server has a database of its own (numbers 1-15; the tests in
+    process use prefixes of their own on 0), so that two servers whose data
+    share ids never see each other's group messages."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = 1 + int(worker.removeprefix("gw") or 0) % 15
+    return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("browser-var")
@@ -52,6 +62,8 @@ def app_server(tmp_path_factory):
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
     })
+    if env.get("REDIS_URL"):
+        env["REDIS_URL"] = _worker_redis(env["REDIS_URL"])
     drop = None
     database_url = os.environ.get("DATABASE_URL", "")
     if database_url.startswith(("postgres://", "postgresql://")):

@@ -56,7 +56,7 @@ PHONE_PAGES = {
     "editor": ["/", "/drafts/", "/drafts/new/", "/review/notifications/"],
     "publisher": ["/review/publish/"],
     "manager": ["/registry/", "/registry/new/", "/stats/", "/stats/dormant/", "/stats/filings/"],
-    "auditor": ["/audit/", "/audit/verify/"],
+    "auditor": ["/audit/", "/audit/verify/", "/audit/tree/", "/audit/tree/proof/", "/audit/packs/"],
     "unitadmin": ["/manage/"],
 }
 

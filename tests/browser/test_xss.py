@@ -169,8 +169,11 @@ def test_payloads_never_execute(open_as):
     visit(publisher, "/review/publish/", problems)
     published = publisher.get_by_test_id("published-row").filter(has_text="XSS-B")
     expect(published).to_be_visible()
-    published.get_by_label("撤稿原因").fill(PAYLOAD)
-    published.get_by_role("button", name="撤稿").click()
+    published.get_by_test_id("retract-link").click()
+    problems += [f"retract page: {p}" for p in publisher.evaluate(PAGE_CHECK)]
+    publisher.get_by_label("撤稿原因").fill(PAYLOAD)
+    publisher.get_by_label("我已确认撤稿，并将到平台上删除已发布的文章").check()
+    publisher.get_by_role("button", name="确认撤稿").click()
     expect(publisher.locator(".messages")).to_contain_text("已撤稿")
 
     # ---- the account manager files an account whose every text field holds a payload, then changes it
@@ -191,6 +194,11 @@ def test_payloads_never_execute(open_as):
     manager.locator("[name=remarks]").fill("变更 " + PAYLOAD)
     manager.locator("[name=note]").fill("变更说明 " + PAYLOAD)
     manager.get_by_test_id("account-save").click()
+    # the confirmation page lists the payloads old → new, as text
+    expect(manager.get_by_test_id("confirm-changes")).to_contain_text("<script>alert(1)</script>")
+    for item in manager.evaluate(PAGE_CHECK):
+        problems.append(f"/registry/{account}/edit/ (confirmation): {item}")
+    manager.get_by_test_id("account-confirm").click()
     expect(manager).to_have_url(re.compile(rf"/registry/{account}/$"))
 
     # ---- every page that shows them, as each role concerned

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditEntry
 from audit.selectors import chain_verify
 from content import permissions, roles, selectors, services
-from content.errors import AccountClosed, NotAllowed, NotFound, ValidationFailed
+from content.errors import AccountClosed, AccountHidden, NotAllowed, ValidationFailed
 from content.models import AccountFiling, MediaAccount
 from tests import factories
 
@@ -41,7 +41,7 @@ def test_open_creates_the_account_an_open_filing_and_one_audit_entry(world):
     before = AuditEntry.objects.count()
     account = open_weibo(world, certified_entity="广州第一中学", followers="1200", opened_on="2019-09-01",
                          owner_name="王老师", owner_mobile="13800001111",
-                         staff=[{"name": "张三", "title": "干事", "phone": "020-1234"}], note="新开设")
+                         staff=[{"name": "张三", "title": "干事", "phone": "020-12341234"}], note="新开设")
     account.refresh_from_db()
     assert (account.org_id, account.platform, account.status) == (world.school.pk, "weibo", "active")
     assert account.followers == 1200 and account.opened_on == dt.date(2019, 9, 1)
@@ -50,7 +50,7 @@ def test_open_creates_the_account_an_open_filing_and_one_audit_entry(world):
     assert filing.snapshot["name"] == "广州一中微博"
     assert filing.snapshot["org_code"] == "GZS1" and filing.snapshot["status"] == "active"
     assert filing.snapshot["opened_on"] == "2019-09-01" and filing.snapshot["followers"] == 1200
-    assert filing.snapshot["staff"] == [{"name": "张三", "title": "干事", "phone": "020-1234"}]
+    assert filing.snapshot["staff"] == [{"name": "张三", "title": "干事", "phone": "020-12341234"}]
     assert AuditEntry.objects.count() == before + 1
     [entry] = entries("content.account.opened", account)
     assert (entry.actor_id, entry.org_path, entry.account_id) == (world.manager.pk, world.school.path, account.pk)
@@ -236,9 +236,18 @@ def test_change_refused_to_users_without_the_role_in_the_subtree(world, scope, w
     assert not entries("content.account.changed", world.account)
 
 
-def test_change_of_an_unknown_account_is_not_found(world):
-    with pytest.raises(NotFound):
+def test_an_unknown_account_is_refused_like_a_hidden_one(world):
+    """The same answer for an account that does not exist and one the actor may not see."""
+    with pytest.raises(AccountHidden) as unknown:
         services.account_change(actor=world.manager, account_id=987654, changes={"name": "X"})
+    with pytest.raises(AccountHidden) as hidden:
+        services.account_close(actor=world.outsider, account_id=world.account.pk)
+    assert (unknown.value.code, unknown.value.message) == (hidden.value.code, hidden.value.message) == (
+        "permission_denied", "没有权限访问该账号")
+    # one who sees the account but may not file for it is told why
+    with pytest.raises(NotAllowed) as refused:
+        services.account_change(actor=world.editor, account_id=world.account.pk, changes={"name": "X"})
+    assert refused.value.message == "只有该账号所属单位的账号负责人或单位管理员可以办理备案"
 
 
 # ---------------------------------------------------------------- close
@@ -274,7 +283,7 @@ def test_close_refused_without_the_role_in_the_subtree(world, scope, who):
 # ---------------------------------------------------------------- account permissions
 
 def test_permission_grant_and_revoke_are_audited_and_effective(world):
-    editor2 = world.editor2
+    editor2 = factories.add_roles(world.editor2, roles.PUBLISHER)
     assert not permissions.can_publish_to(editor2, world.account)
     services.account_permission_grant(actor=world.admin, account_id=world.account.pk, user_id=editor2.pk,
                                       perm="publish_account")
@@ -290,6 +299,38 @@ def test_permission_grant_and_revoke_are_audited_and_effective(world):
     assert revoked.data == {"user_id": editor2.pk, "username": "editor2", "perm": "publish_account"}
     # the draft permission is separate and still there
     assert permissions.can_write_for(editor2, world.account)
+
+
+def test_a_grant_is_given_only_to_a_holder_of_its_role(world):
+    """授权发布 only for a publisher, 授权撰稿 only for an editor: the grant is the role's scope."""
+    before = AuditEntry.objects.count()
+    for user, perm, role in ((world.editor2, "publish_account", "授权发布人"), (world.publisher, "draft_account", "编辑"),
+                             (world.manager, "draft_account", "编辑")):
+        with pytest.raises(ValidationFailed) as exc:
+            services.account_permission_grant(actor=world.admin, account_id=world.account.pk, user_id=user.pk,
+                                              perm=perm)
+        assert exc.value.code == "grantee_lacks_role"
+        assert exc.value.fields == {"user": [f"该用户没有“{role}”角色，不能授予此项授权；请先为其设置该角色"]}
+        assert not permissions.has_account_perm(user, perm, world.account)
+    assert AuditEntry.objects.count() == before
+    # revoking needs no role: a former publisher's grant can always be taken back
+    services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[])
+    services.account_permission_revoke(actor=world.admin, account_id=world.account.pk, user_id=world.publisher.pk,
+                                       perm="publish_account")
+    assert not permissions.has_account_perm(world.publisher, "publish_account", world.account)
+
+
+def test_removing_the_role_voids_the_grant_which_stays_recorded(world):
+    services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[])
+    world.publisher.refresh_from_db()
+    assert permissions.has_account_perm(world.publisher, "publish_account", world.account)  # still recorded
+    assert not permissions.can_publish_to(world.publisher, world.account)
+    assert permissions.publish_to_refusal(world.publisher, world.account).code == "not_publisher"
+    assert list(selectors.accounts_user_may(world.publisher, "publish_account")) == []
+    # and given back, the same grant is in force again
+    services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[roles.PUBLISHER])
+    world.publisher.refresh_from_db()
+    assert permissions.can_publish_to(world.publisher, world.account)
 
 
 def test_publish_permission_is_void_on_a_closed_account(world):
@@ -363,10 +404,14 @@ def test_account_list_scope(world, scope):
     assert set(listed(world.outsider)) == {sz.pk, world.account.pk}
     assert s2.pk not in listed(world.outsider)
     # a user without a unit sees only what he is authorised for
-    loner = factories.user("loner")
+    loner = factories.user("loner", roles_=[roles.PUBLISHER])
     assert listed(loner) == []
     factories.grant(s2, loner, "publish_account")
     assert listed(loner) == [s2.pk]
+    # a grant counts only with its role: without it the loner sees nothing again
+    services.user_set_roles(actor=factories.superuser(), user_id=loner.pk, roles_=[])
+    loner.refresh_from_db()
+    assert listed(loner) == []
     assert set(listed(factories.superuser())) == {world.account.pk, s2.pk, sz.pk}
 
 
@@ -389,7 +434,7 @@ def _accounts_under(code, n):
     org = factories.org(code, kind="province")
     for i in range(n):
         factories.account(org, name=f"{code}账号{i}", platform=["wechat", "weibo", "douyin"][i % 3])
-    return org, factories.user(f"reader{code}", org_=org, roles_=[roles.ACCOUNT_MANAGER])
+    return org, factories.user(f"reader{code}", org_=org, roles_=[roles.ACCOUNT_MANAGER, roles.EDITOR])
 
 
 def _count_listing(user):
@@ -402,6 +447,7 @@ def _count_listing(user):
 def test_account_list_costs_a_constant_number_of_queries(world):
     _org2, reader2 = _accounts_under("QA", 2)
     _org20, reader20 = _accounts_under("QB", 20)
+    factories.add_roles(reader20, roles.EDITOR)
     factories.grant(world.account, reader20, "draft_account")
     _count_listing(world.editor)  # warm the content-type cache
     n2, rows2 = _count_listing(reader2)

@@ -79,10 +79,61 @@ def test_policy_and_membership_through_admin(client, staff):
     assert [t["name"] for t in policy.tier_defs()] == ["部门初审", "校领导终审"]
     assert AuditEntry.objects.filter(action="workflow.policy.created").count() == 1
     response = client.post("/admin/reviewers/tiermembership/add/", {
-        "user": staff.editor2.pk, "tier": 2, "org": staff.school.pk, "account": ""})
+        "user": staff.reviewer1b.pk, "tier": 2, "org": staff.school.pk, "account": ""})
     assert response.status_code == 302
-    membership = TierMembership.objects.get(user=staff.editor2)
+    membership = TierMembership.objects.get(user=staff.reviewer1b, tier=2)
     assert AuditEntry.objects.filter(action="reviewers.membership.granted", target_id=str(membership.pk)).exists()
+    # a tier membership is the reviewer role's scope: not for an editor (the message next to the field)
+    response = client.post("/admin/reviewers/tiermembership/add/", {
+        "user": staff.editor2.pk, "tier": 2, "org": staff.school.pk, "account": ""})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["user"] == [
+        "该用户没有“审核人”角色，不能授予此项授权；请先为其设置该角色"]
+    assert not TierMembership.objects.filter(user=staff.editor2).exists()
+
+
+def test_account_grant_through_admin(client, staff):
+    """The page /manage/ links to: adding a grant used to fail with a 500 on the admin's log entry."""
+    from content.models import AccountUserObjectPermission
+    from tests import factories
+
+    newcomer = factories.user("newpublisher", org_=staff.school, roles_=["publisher"], name="新发布人")
+    login(client, staff.admin)
+    response = client.get("/admin/content/accountuserobjectpermission/add/")
+    assert response.status_code == 200
+    response = client.post("/admin/content/accountuserobjectpermission/add/", {
+        "user": newcomer.pk, "content_object": staff.account.pk, "perm": "publish_account"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grant = AccountUserObjectPermission.objects.get(user=newcomer, content_object=staff.account)
+    assert grant.permission.codename == "publish_account"
+    entry = AuditEntry.objects.get(action="content.account.permission_granted", data__user_id=newcomer.pk)
+    assert entry.actor_id == staff.admin.pk and entry.data["perm"] == "publish_account"
+    # the admin's own history names the grant
+    from django.contrib.admin.models import LogEntry
+
+    assert LogEntry.objects.filter(object_id=str(grant.pk), action_flag=1).exists()
+    # the grant's role rule shows next to the field, and nothing is written
+    response = client.post("/admin/content/accountuserobjectpermission/add/", {
+        "user": staff.manager.pk, "content_object": staff.account.pk, "perm": "publish_account"})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["user"] == [
+        "该用户没有“授权发布人”角色，不能授予此项授权；请先为其设置该角色"]
+    assert not AccountUserObjectPermission.objects.filter(user=staff.manager).exists()
+
+
+def test_the_admin_policy_form_refuses_a_tier_nobody_may_decide_until_ticked(client, staff):
+    login(client, staff.admin)
+    form = {"name": "四级", "org": staff.city.pk, "account": "", "tiers_text": "初审,24\n复审,24\n终审,48\n分管领导,24"}
+    response = client.post("/admin/workflow/reviewpolicy/add/", form)
+    assert response.status_code == 400 and "“分管领导”（第 4 级）没有可审核人员" in response.content.decode()
+    assert not ReviewPolicy.objects.exists()
+    response = client.post("/admin/workflow/reviewpolicy/add/", {**form, "confirm_gaps": "on"})
+    assert response.status_code == 302 and ReviewPolicy.objects.get().name == "四级"
+    # revoking the only tier-two membership in the admin is refused with the reason
+    membership = TierMembership.objects.get(user=staff.reviewers[1])
+    response = client.post(f"/admin/reviewers/tiermembership/{membership.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 400 and "“复审”（第 2 级）没有可审核人员" in response.content.decode()
+    assert TierMembership.objects.filter(pk=membership.pk).exists()
 
 
 def test_invalid_or_refused_admin_writes_leave_nothing(client, staff):
@@ -99,3 +150,19 @@ def test_invalid_or_refused_admin_writes_leave_nothing(client, staff):
     assert MediaAccount.objects.count() == count
     assert AuditEntry.objects.filter(action__startswith="content.account").count() == \
         AuditEntry.objects.filter(action__startswith="content.account", seq__lte=entries).count()
+
+
+def test_admin_refuses_a_malformed_mobile_like_the_pages_and_the_api(client, staff):
+    """content.validation runs in the service, so the admin's change is refused
+    with the Chinese message and files nothing."""
+    login(client, staff.manager)
+    url = f"/admin/content/mediaaccount/{staff.account.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data.update({"org": staff.school.pk, "staff": "[]", "opened_on": "", "owner_mobile": "1380013800"})
+    data = {k: ("" if v is None else v) for k, v in data.items() if v is not False}
+    filings = AccountFiling.objects.count()
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "手机号应为 11 位中国大陆手机号码" in response.content.decode()
+    assert AccountFiling.objects.count() == filings

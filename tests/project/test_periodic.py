@@ -14,8 +14,11 @@ from django.core.management import call_command
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
+from audit.models import AuditCheckpoint
+from audit.services import audit_record
 from project import periodic
 from project.models import PeriodicRun
+from reporting import tasks as reporting_tasks
 from tests.tasks_support import run_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +37,8 @@ def test_the_registry_names_each_job_once_with_a_task_and_a_period():
     names = [j.name for j in periodic.JOBS]
     assert len(names) == len(set(names))
     assert {"review_reminders", "dormant_sweep"} <= set(names)
-    assert all(j.every in (periodic.HOURLY, periodic.DAILY) and j.task.module_path for j in periodic.JOBS)
+    assert all(j.every in (periodic.HOURLY, periodic.DAILY, periodic.MINUTES) and j.task.module_path
+               for j in periodic.JOBS)
 
 
 def test_periods_are_local_hours_and_local_days_from_their_time():
@@ -57,8 +61,12 @@ def test_each_period_is_enqueued_once():
     later = {e.job: e for e in periodic.enqueue_due(now=at(2026, 12, 2, 10, 0))}
     assert later["review_reminders"].task_id and later["review_reminders"].period == "2026-12-02T10:00+08:00"
     assert later["dormant_sweep"].task_id is None
-    assert PeriodicRun.objects.count() == len(periodic.JOBS) + 1
-    assert DBTaskResult.objects.count() == len(periodic.JOBS) + 1
+    assert later["audit_checkpoint"].task_id and later["audit_checkpoint"].period == "2026-12-02T10:00+08:00"
+    # Due again at 10:00: every hourly job, and every minutes job whose period began then (the checkpoint's 60).
+    again_due = sum(j.period(now) != j.period(at(2026, 12, 2, 10, 0)) for j in periodic.JOBS)
+    assert again_due == sum(j.every == periodic.HOURLY for j in periodic.JOBS) + 1
+    assert PeriodicRun.objects.count() == len(periodic.JOBS) + again_due
+    assert DBTaskResult.objects.count() == len(periodic.JOBS) + again_due
     row = DBTaskResult.objects.get(pk=PeriodicRun.objects.get(job="dormant_sweep").task_id)
     assert row.task_path == "reporting.tasks.dormant_sweep" and row.args_kwargs["kwargs"] == {"period": "2026-12-02"}
 
@@ -141,3 +149,17 @@ def test_two_schedulers_at_the_same_time_enqueue_each_period_once(on_postgres):
         assert enqueued == len(periodic.JOBS), outputs
         assert PeriodicRun.objects.count() == len(periodic.JOBS)
         assert DBTaskResult.objects.count() == len(periodic.JOBS)  # the loser's task rolled back with its row
+
+
+@pytest.mark.django_db
+def test_the_audit_checkpoint_job_runs_every_audit_checkpoint_minutes_and_signs_only_when_the_log_grew(settings):
+    job = next(j for j in periodic.JOBS if j.name == "audit_checkpoint")  # noqa: F811
+    settings.AUDIT_CHECKPOINT_MINUTES = 60
+    moment = at(2026, 12, 1, 14, 37)
+    assert job.period(moment) == "2026-12-01T14:00+08:00"
+    settings.AUDIT_CHECKPOINT_MINUTES = 15
+    assert job.period(moment) == "2026-12-01T14:30+08:00"
+    audit_record(action="audit.verify")
+    assert reporting_tasks.audit_checkpoint.call(period="p1")["tree_size"] >= 1  # (+ the system actor's creation)
+    assert reporting_tasks.audit_checkpoint.call(period="p2")["tree_size"] is None
+    assert AuditCheckpoint.objects.count() == 1

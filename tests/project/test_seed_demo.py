@@ -1,13 +1,26 @@
+import datetime as dt
 import io
 import json
 
+import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.selectors import chain_verify
 from content.models import MediaAccount, Organization, User
+from operations import selectors as ops_selectors
+from content.images import sniff_image_type
+from operations.models import CounterfeitReport, DutyAssignment, Evidence, Patrol, Problem
 from workflow import states
 from workflow.models import Submission
+
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
 
 ROLES = {"editor", "reviewer", "publisher", "account_manager", "auditor", "unit_admin"}
 
@@ -28,6 +41,10 @@ def test_seed_demo_makes_every_role_every_state_and_a_valid_trail(db):
     assert set(Submission.objects.values_list("state", flat=True)) == {s for s, _ in states.STATE_CHOICES}
     assert AuditEntry.objects.filter(action="workflow.submission.returned").exists()
     assert chain_verify().ok
+    # the contacts fit the unit: a school's 主管领导 is a 副校长, only the province's a 副厅长
+    titles = {a.org.kind: a.leader_title for a in MediaAccount.objects.select_related("org")}
+    assert (titles["province"], titles["city"], titles["school"]) == ("副厅长", "副局长", "副校长")
+    assert not MediaAccount.objects.exclude(org__kind="province").filter(leader_title="副厅长").exists()
 
 
 def test_seed_demo_is_idempotent_and_json_is_stable(db):
@@ -51,3 +68,60 @@ def test_seed_demo_is_idempotent_and_json_is_stable(db):
         assert set(u) >= {"username", "password", "role", "tier", "unit", "accounts"}
         assert u["accounts"] and set(u["accounts"]) <= account_ids, u
         assert User.objects.get(username=u["username"]).check_password(u["password"])
+
+
+def test_seed_demo_has_a_month_of_operations(db):
+    run()
+    city = Organization.objects.get(code="GZ")
+    today = timezone.localdate()
+    gaps = ops_selectors.duty_gaps(org=city, date_from=today - dt.timedelta(days=14),
+                                   date_to=today + dt.timedelta(days=16))
+    assert gaps == [(today + dt.timedelta(days=4), "day"), (today + dt.timedelta(days=5), "day")]
+    assert DutyAssignment.objects.filter(org=city).count() == 31 - 2
+    assert DutyAssignment.objects.filter(log__signed_at__isnull=False).exists()
+    assert Patrol.objects.filter(problem_kinds=[]).exists() and Patrol.objects.exclude(problem_kinds=[]).exists()
+    assert set(Problem.objects.values_list("state", flat=True)) == {"open", "rectified"}
+    assert CounterfeitReport.objects.count() == 1
+    evidence = Evidence.objects.get()  # the report's screenshot, for its printable page
+    assert evidence.counterfeit == CounterfeitReport.objects.get() and evidence.content_type == "image/png"
+    with evidence.file.open("rb") as handle:
+        assert sniff_image_type(handle.read(16)) == "png"
+    assert chain_verify().ok
+
+
+@pytest.mark.parametrize("local_hour", [1, 13, 23])
+def test_seed_demo_dormant_watch_shows_a_realistic_mix(db, settings, monkeypatch, local_hour):
+    """The dormant figures come from the demo's publications of the last weeks:
+    some accounts current, some 提醒, 督办 and 不合格 — not every account
+    不合格 for thousands of days — and one whose only publication was retracted.
+    The same mix whatever the hour of the day the demo is loaded at (the watch
+    counts local calendar days; a demo loaded at 03:00 once shifted one account)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from content.models import Publication
+    from reporting import selectors as reporting_selectors
+
+    moment = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(local_hour, 10)))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    settings.DORMANT_WARN_DAYS, settings.DORMANT_ESCALATE_DAYS, settings.DORMANT_FAIL_DAYS = 7, 10, 14
+    run()
+    report = reporting_selectors.dormant_accounts(org=Organization.objects.get(code="GD"))
+    counts = report.counts
+    assert report.checked == MediaAccount.objects.filter(status="active").count() == 12
+    assert counts["warn"] >= 2 and counts["escalate"] >= 2 and counts["fail"] >= 2, counts
+    assert report.checked - report.total >= 4, "too few current accounts"
+    assert max(i.days for i in report.items) <= 60, [(i.account.name, i.days) for i in report.items]
+    assert [i.since_label for i in report.items if i.retracted_only] == ["开通时间（发布均已撤稿）"]
+    # the publications are spread over the last weeks, each through the workflow
+    now = timezone.now()
+    times = list(Publication.objects.values_list("published_at", flat=True))
+    days = {timezone.localtime(t).date() for t in times}
+    assert len(days) >= 15 and min(times) >= now - dt.timedelta(days=40) and max(times) <= now
+    assert Publication.objects.filter(account__platform="website").exists()
+    assert not Publication.objects.filter(submission__isnull=True).exists()
+    assert chain_verify().ok
+    entries = list(AuditEntry.objects.order_by("seq").values_list("created_at", flat=True))
+    assert entries == sorted(entries), "the audit log's times are not in sequence order"
+

@@ -59,8 +59,9 @@ def forms_world(world):
         "owner_mobile": "13900000000", "owner_wechat": "zs_wx", "has_interaction": True,
         "inspection_finding": "not_updated", "rectified": "yes", "leader_name": "李校长", "ops_name": "赵老师",
         "ops_phone": "020-12345678"})
-    world.closing = factories.account(world.city, name="广州教育", platform="website", handle="edu.gz.example.org",
-                                      opened_on="2012-01-01", outsourced=True, remarks="门户网站")
+    world.closing = factories.account(world.city, name="广州教育", platform="website",
+                                      handle="https://edu.gz.example.org", opened_on="2012-01-01", outsourced=True,
+                                      remarks="门户网站")
     factories.grant(world.closing, world.editor, "draft_account")
     factories.grant(world.closing, world.publisher, "publish_account")
     world.other = factories.account(world.other_city, name="深圳教育", platform="baijiahao", handle="sz",
@@ -104,7 +105,9 @@ def _check_form1(rows, w, *, personal=True):
     by_name = {r[1]: r for r in data}
     assert [int(r[0]) for r in data] == [1, 2]
     school = by_name["广州一中"]
-    assert school[2:10] == ["广州第一中学", "广州市第一中学", "微信公众号", "无更新", "是", "是", "否", "否"]
+    # 是否建立内容发布审核制度 是: its drafts pass the built-in default's three tiers (editors, a publisher);
+    # no problem record in the period: the registry's hand-typed finding stands, marked as such
+    assert school[2:10] == ["广州第一中学", "广州市第一中学", "微信公众号", "无更新（手工填报）", "是", "是", "是", "否"]
     assert int(school[10]) == expected[w.account.pk][0] == 2
     assert school[11:14] == (["张三", "13900000000", "zs_wx"] if personal else ["", "", ""])
     bureau = by_name["广州教育"]
@@ -128,7 +131,8 @@ def _check_form2(rows):
     assert body[FORM2_ROWS[2]][:8] == [0, 0, 1, 0, 0, 0, 0, 1]
     assert body[FORM2_ROWS[3]][:8] == [0, 0, 1, 0, 0, 0, 0, 1]
     assert body[FORM2_ROWS[4]][:8] == [0, 0, 1, 0, 0, 0, 0, 1]
-    assert body[FORM2_ROWS[5]][:8] == [0] * 8   # no review policy configured
+    # no policy configured, but both accounts publish through the system's default three tiers
+    assert body[FORM2_ROWS[5]][:8] == [1, 0, 1, 0, 0, 0, 0, 2]
     assert body[FORM2_ROWS[6]][:8] == [1, 0, 0, 0, 0, 0, 0, 1]
     assert [r[0] for r in rows[12:] if r and r[0]] == FORM2_NOTES
 
@@ -225,8 +229,9 @@ def test_form3_one_filing(forms_world, fmt):
     assert rows[5][4] == "2018-09-01（变更）"
     assert rows[7][0] == "责任部门" and rows[7][3] == "备案类型" and rows[7][4] == "□开设　☑变更　□注销"
     assert rows[8][0] == "相关人员" and rows[8][2:5] == ["姓 名", "职 务", "电 话"]
-    assert rows[9][0] == "主管领导" and rows[9][2] == "李校长（变更）"
-    assert rows[10][0] == "运维负责人" and rows[10][4] == "020-12345678"
+    # each changed field is marked in its own cell: the leader's name; the operations head's name and phone
+    assert rows[9][0] == "主管领导" and rows[9][2:5] == ["李校长（变更）", "", ""]
+    assert rows[10][0] == "运维负责人" and rows[10][2:5] == ["赵老师（变更）", "", "020-12345678（变更）"]
     assert rows[11][0] == "工 作 人 员" and [int(r[1]) for r in rows[11:16]] == [1, 2, 3, 4, 5]
     assert rows[16][0].startswith("主管部门意见：") and "主管单位（盖章）" in rows[16][0]
     assert rows[17][0] == "注：备案类型包括开设、变更、注销，变更项需在相应栏内标记；不涉及的栏目可空白。填报部门、主管部门留存。"
@@ -309,3 +314,38 @@ def test_the_builder_refuses_a_sheet_longer_than_xls_allows():
     assert caught.value.code == "xls_too_many_rows"
     small = notice_forms.form4_sheet(rows=rows[:10], header=header)
     assert xlrd.open_workbook(file_contents=spreadsheets.write_xls([small])).sheet_by_index(0).nrows == small.row_count
+
+
+def test_form3_and_form4_mark_the_field_that_changed_the_same_way(forms_world):
+    """A 变更 of the leader's phone alone marks the phone (not the name) in 附件3
+    and in 附件4's 联系电话; a change of one staff member's title marks that cell."""
+    w = forms_world
+    su = factories.superuser()
+    content_services.account_change(actor=su, account_id=w.account.pk, changes={"ops_phone": ""})
+    content_services.account_change(actor=su, account_id=w.account.pk, changes={
+        "leader_phone": "020-88886666",
+        "staff": [{"name": "甲", "title": "干事", "phone": ""}, {"name": "乙", "title": "干事", "phone": ""}]})
+    content_services.account_change(actor=su, account_id=w.account.pk, changes={
+        "staff": [{"name": "甲", "title": "干事", "phone": ""}, {"name": "乙", "title": "主任", "phone": ""}]})
+    latest = AccountFiling.objects.filter(account=w.account, kind="change").order_by("-id")[:2]
+    staff_filing, phone_filing = list(latest)
+
+    form, export = reporting_services.filing_form_export(actor=w.manager, filing_id=phone_filing.pk, file_format="xls")
+    rows = _open(export.content, "xls")["附件3"]
+    assert rows[9][0] == "主管领导" and rows[9][2:5] == ["李校长", "", "020-88886666（变更）"]
+    assert rows[10][0] == "运维负责人" and rows[10][2] == "赵老师"
+    assert rows[11][0] == "工 作 人 员" and [r[2] for r in rows[11:13]] == ["甲（变更）", "乙（变更）"]
+    assert [(label, name, phone) for label, (name, _), _title, (phone, _) in form.people] == [
+        ("主管领导", "李校长", "020-88886666（变更）"), ("运维负责人", "赵老师", "")]
+    # 附件4: the same filing marks 联系电话 (the leader's phone, the operations head having none), not 主管领导
+    export4 = reporting_services.statistics_export(actor=w.auditor, org=w.city, period=periods.year_period(THIS_YEAR),
+                                                   form="4", file_format="xls")
+    data = [r for r in _open(export4.content, "xls")["附件4"][3:] if isinstance(r[0], (int, float)) and r[0]]
+    phone_row = data[-2]
+    assert phone_row[7] == "李校长" and phone_row[9] == "020-88886666（变更）" and phone_row[10] == "变更"
+
+    form, export = reporting_services.filing_form_export(actor=w.manager, filing_id=staff_filing.pk, file_format="xls")
+    rows = _open(export.content, "xls")["附件3"]
+    assert rows[11][0] == "工 作 人 员" and rows[11][2:5] == ["甲", "干事", ""]
+    assert rows[12][2:5] == ["乙", "主任（变更）", ""]
+    assert rows[9][2:5] == ["李校长", "", "020-88886666"]

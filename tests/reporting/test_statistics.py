@@ -120,7 +120,7 @@ def test_which_accounts_a_year_includes(stats_world):
     late = factories.account(w.city, name="新开账号", platform="toutiao", handle="new", opened_on=f"{THIS_YEAR}-02-01")
     # closed before last year began: not in last year's forms
     with at(local(LAST_YEAR - 1, 6, 1)):
-        old = factories.account(w.city, name="旧账号", platform="website", handle="old.example.org")
+        old = factories.account(w.city, name="旧账号", platform="website", handle="https://old.example.org")
         content_services.account_close(actor=factories.superuser(), account_id=old.pk, reason="停用")
     rows = _by_account(reporting_selectors.form1_rows(org=w.city, period=periods.year_period(LAST_YEAR)))
     assert set(rows) == {w.account.pk, w.bureau_account.pk}
@@ -233,7 +233,7 @@ def test_dormant_levels(world, settings):
                                opened_on="2020-01-01")
     content_services.account_close(actor=factories.superuser(), account_id=closed.pk, reason="停用")
     with at(timezone_days_ago(20)):
-        registered = factories.account(world.city, name="登记已久", platform="website", handle="w.example.org")
+        registered = factories.account(world.city, name="登记已久", platform="website", handle="https://w.example.org")
     report = reporting_selectors.dormant_accounts(org=world.city)
     levels = {i.account.pk: (i.level, i.days, i.since) for i in report.items}
     assert fresh.pk not in levels and closed.pk not in levels
@@ -248,6 +248,26 @@ def test_dormant_levels(world, settings):
     assert {i.account.pk: i.level for i in reporting_selectors.dormant_accounts(org=world.city).items}[eight.pk] == "fail"
     # the school's subtree only
     assert {i.account.pk for i in reporting_selectors.dormant_accounts(org=world.school).items} == {eight.pk, never.pk}
+
+
+def test_an_account_whose_publications_were_all_retracted_is_not_called_never_published(world, settings):
+    settings.DORMANT_WARN_DAYS, settings.DORMANT_ESCALATE_DAYS, settings.DORMANT_FAIL_DAYS = 7, 10, 14
+    today = timezone.localdate()
+    retracted = factories.account(world.school, name="全部撤稿", platform="weibo", handle="r1",
+                                  opened_on=(today - dt.timedelta(days=30)).isoformat())
+    enable(world, retracted)
+    publish(world, account=retracted, when=timezone_days_ago(3), retract=True)
+    never = factories.account(world.school, name="从未发布", platform="toutiao", handle="r2",
+                              opened_on=(today - dt.timedelta(days=30)).isoformat())
+    report = reporting_selectors.dormant_accounts(org=world.school)
+    items = {i.account.pk: i for i in report.items}
+    # the days still count from the opening: a retracted publication is no publication
+    assert (items[retracted.pk].since, items[retracted.pk].days) == ("opened", 30)
+    assert items[retracted.pk].retracted_only is True
+    assert items[retracted.pk].since_label == "开通时间（发布均已撤稿）"
+    assert items[never.pk].retracted_only is False and items[never.pk].since_label == "开通时间（从未发布）"
+    rows = {a["id"]: a for a in report.as_dict()["accounts"]}
+    assert rows[retracted.pk]["retracted_only"] is True and rows[never.pk]["retracted_only"] is False
 
 
 def timezone_days_ago(days):

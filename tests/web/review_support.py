@@ -9,7 +9,7 @@ from tests.factories import ALL_PASS
 from tests.workflow.helpers import approve_all, decide, new_draft, submit
 
 __all__ = ["ALL_PASS", "approve_all", "decide", "new_draft", "submit", "login", "count_queries",
-           "decision_post", "messages_of", "submitted"]
+           "decision_post", "messages_of", "submitted", "bare"]
 
 
 def login(client, user):
@@ -44,3 +44,8 @@ def messages_of(response):
     """The texts of the messages block of a rendered page."""
     html = response.content.decode()
     return [re.sub(r"<[^>]+>", "", m) for m in re.findall(r'<li class="message[^"]*">(.*?)</li>', html, re.S)]
+
+
+def bare(html):
+    """Diff HTML without its screen-reader markers (project.web.diff: “［删除：…］”)."""
+    return re.sub(r'<span class="visually-hidden">[^<]*</span>', "", str(html))

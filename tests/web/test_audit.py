@@ -221,7 +221,7 @@ def test_export_jsonl_and_formula_guard(world, as_user):
 def test_export_refuses_a_bad_format_or_filter(world, as_user):
     client = as_user(world.auditor)
     response = client.get(reverse("web:audit_export"), {"format": "xls"})
-    assert response.status_code == 400 and "导出格式只能是 CSV 或 JSON Lines" in response.content.decode()
+    assert response.status_code == 400 and "导出格式只能是 CSV、JSON Lines 或 Excel（XLSX）" in response.content.decode()
     response = client.get(reverse("web:audit_export"), {"format": "csv", "actor": "nobody"})
     assert response.status_code == 400
     assert not AuditEntry.objects.filter(action="audit.export").exists()
@@ -233,3 +233,46 @@ def test_export_of_a_city_auditor_leaves_out_other_cities(world, as_user):
     text = _content(as_user(world.outsider).get(reverse("web:audit_export"), {"action": "content.account."}))
     rows = list(csv.DictReader(io.StringIO(text[1:])))
     assert rows and {r["账号编号"] for r in rows} == {str(sz_account.pk)}
+
+
+def test_the_page_and_the_api_map_a_search_the_same_way(world, as_user):
+    """One mapping (project.shared.audit_log.entry_filters): the same search on
+    the page and the API finds the same entries, and their exports record the
+    same filters — a date "to" includes its day on both."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from project.shared.audit_log import entry_filters
+
+    draft = new_draft(world)
+    submit(world, draft)
+    _change(world, 2)
+    from django.utils import timezone
+
+    today = timezone.localdate(AuditEntry.objects.latest("seq").created_at).isoformat()
+    client = as_user(world.auditor)
+    page_query = {"org": "GZS1", "action": "content.account.", "actor": "manager", "date_from": today, "date_to": today}
+    page = client.get(reverse("web:audit"), page_query)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.auditor).key}")
+    # (the page lists newest first by default, the API by sequence unless asked)
+    api_query = {"org": "GZS1", "action": "content.account.", "actor": world.manager.pk, "from": today, "to": today,
+                 "order": "-seq"}
+    listed = api.get("/api/v1/audit/entries/", api_query).json()
+    assert [e.seq for e in _rows(page)] == [e["seq"] for e in listed["results"]]
+    assert listed["count"] == 2
+    client.get(reverse("web:audit_export"), {**page_query, "format": "csv"})
+    api.get("/api/v1/audit/export/", {**api_query, "format": "csv"})
+    page_export, api_export = AuditEntry.objects.filter(action="audit.export").order_by("seq")
+    page_filters = dict(page_export.data["filters"])
+    assert page_filters.pop("actor_username") == "manager"  # the page's form names the user
+    assert page_filters == api_export.data["filters"]
+    # and the mapping itself: a date is a whole local day
+    search = entry_filters(date_from=_date(today), date_to=_date(today))
+    assert (search.filters["date_to"] - search.filters["date_from"]).days == 1
+
+
+def _date(text):
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)

@@ -7,8 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEntry
+from content import services as content_services
 from content.models import Draft, Revision
 from tests import factories
+from tests.web.review_support import bare
 from tests.workflow.helpers import decide, new_draft, submit
 from workflow import services as workflow_services
 from workflow import states
@@ -87,6 +89,73 @@ def test_my_drafts_filter_by_state(editor_client, world):
     # an unknown filter shows everything
     html = editor_client.get(reverse("web:drafts") + "?state=bogus").content.decode()
     assert html.count('data-testid="draft-row"') == 2
+
+
+def test_my_drafts_search_by_title_account_and_date(editor_client, world):
+    from tests.stats_helpers import at, local
+
+    other = factories.account(world.school, name="广州一中微博", platform="weibo", handle="gz1z-wb")
+    factories.grant(other, world.editor, "draft_account")
+    with at(local(2025, 3, 10)):
+        march = new_draft(world, title="三月运动会通知")
+    with at(local(2025, 5, 20)):
+        may = new_draft(world, title="五月运动会安排")
+    with at(local(2025, 5, 21, 23, 50)):   # late in the evening, Beijing time
+        weibo = content_services.draft_create(actor=world.editor, account_id=other.pk, title="五月读书月",
+                                              body="<p>读书月。</p>")
+    new_draft(world, title="运动会（编辑乙）", author=world.editor2)
+
+    def rows(**params):
+        response = editor_client.get(reverse("web:drafts"), params)
+        assert response.status_code == 200
+        return {d.pk for d in response.context["page"].object_list}
+
+    assert rows(q="运动会") == {march.pk, may.pk}          # only mine
+    assert rows(q="五月") == {may.pk, weibo.pk}
+    assert rows(account=other.pk) == {weibo.pk}
+    assert rows(q="五月", account=world.account.pk) == {may.pk}
+    assert rows(date_from="2025-05-01", date_to="2025-05-21") == {may.pk, weibo.pk}   # both days included
+    assert rows(date_to="2025-05-20") == {march.pk, may.pk}
+    assert rows(date_from="2025-05-21") == {weibo.pk}
+    assert rows(q="五月", state="none") == {may.pk, weibo.pk}
+    html = editor_client.get(reverse("web:drafts"), {"q": "不存在"}).content.decode()
+    assert "没有符合条件的稿件" in html and 'name="q" value="不存在"' in html
+    # the account filter offers the accounts of my drafts
+    form = editor_client.get(reverse("web:drafts")).context["form"]
+    assert [c[0] for c in form.fields["account"].choices] == ["", world.account.pk, other.pk]
+
+
+def test_my_drafts_search_ignores_an_invalid_filter_with_a_message(editor_client, world):
+    mine = new_draft(world, title="秋季运动会")
+    stranger = factories.account(world.other_city, name="深圳账号", platform="weibo", handle="sz-wb")
+    response = editor_client.get(reverse("web:drafts"), {"q": "运动会", "account": stranger.pk,
+                                                         "date_from": "2025-13-01"})
+    assert response.status_code == 200
+    assert {d.pk for d in response.context["page"].object_list} == {mine.pk}
+    html = response.content.decode()
+    assert "筛选条件有误，已忽略无效的条件" in html
+    assert "您没有为该账号撰写的稿件" in html and "日期格式应为 YYYY-MM-DD" in html
+    response = editor_client.get(reverse("web:drafts"), {"date_from": "2025-05-02", "date_to": "2025-05-01"})
+    assert "结束日期不能早于开始日期" in response.content.decode()
+
+
+def test_my_drafts_search_costs_a_constant_number_of_queries(editor_client, world):
+    params = {"q": "通知", "account": world.account.pk, "date_from": "2000-01-01", "state": "none"}
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            response = editor_client.get(reverse("web:drafts"), params)
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.content.decode().count('data-testid="draft-row"')
+
+    for i in range(3):
+        new_draft(world, title=f"通知{i}")
+    few, rows = queries()
+    assert rows == 3
+    for i in range(17):
+        new_draft(world, title=f"更多通知{i}")
+    many, rows = queries()
+    assert rows == 20 and few == many
 
 
 def _list_queries(client):
@@ -226,7 +295,8 @@ def test_a_colleague_may_read_but_not_edit(client, world):
     assert response.status_code == 403
     response = client.post(reverse("web:draft_submit", args=[draft.pk]))
     assert not Submission.objects.filter(draft=draft).exists()
-    assert response.status_code == 302
+    assert response.status_code == 403  # a refusal is the 403 page, as the API answers 403
+    assert "只有作者本人可以提交送审" in response.content.decode()
 
 
 # ---------------------------------------------------------------- edit
@@ -474,7 +544,7 @@ def test_diff_of_two_revisions(editor_client, world):
                                    body="<p>周二报到</p><p>不变的一段</p><p>新增&lt;script&gt;</p>")
     response = editor_client.get(reverse("web:draft_diff", args=[draft.pk]) + "?a=1&b=2")
     assert response.status_code == 200
-    html = response.content.decode()
+    html = bare(response.content.decode())
     assert "周<del>一</del>报到" in html and "周<ins>二</ins>报到" in html
     assert "<ins>新增&lt;script&gt;</ins>" in html
     assert 'data-kind="equal"' in html and 'data-kind="insert"' in html
@@ -484,7 +554,7 @@ def test_diff_defaults_to_the_last_two_revisions_and_survives_bad_numbers(editor
     draft = new_draft(world, body="<p>一</p>")
     workflow_services.draft_revise(actor=world.editor, draft_id=draft.pk, title="关于举行秋季运动会的通知",
                                    body="<p>二</p>")
-    html = editor_client.get(reverse("web:draft_diff", args=[draft.pk])).content.decode()
+    html = bare(editor_client.get(reverse("web:draft_diff", args=[draft.pk])).content.decode())
     assert "<del>一</del>" in html and "<ins>二</ins>" in html
     response = editor_client.get(reverse("web:draft_diff", args=[draft.pk]) + "?a=9&b=x")
     assert response.status_code == 200
@@ -505,3 +575,31 @@ def test_diff_of_a_single_revision(editor_client, world):
     html = response.content.decode()
     assert "选择了同一个版本" in html and html.count('data-kind="equal"') == 3
     assert "<ins>" not in html and "<del>" not in html and "没有可比较的内容" not in html
+
+
+def test_the_buttons_ask_the_services_rules(client, world):
+    """Submit and withdraw buttons come from workflow.permissions (submit_refusal,
+    allowed_actions): no button where the service would refuse."""
+    from content import roles
+    from content import services as content_services
+    from workflow import permissions
+
+    draft = new_draft(world)
+    client.force_login(world.editor)
+
+    def buttons():
+        html = client.get(reverse("web:draft_detail", args=[draft.pk])).content.decode()
+        return {name for name in ("submit-draft", "withdraw-draft", "edit-draft") if f'data-testid="{name}"' in html}
+
+    assert buttons() == {"submit-draft", "edit-draft"}
+    sub = submit(world, draft)
+    assert buttons() == {"withdraw-draft", "edit-draft"}
+    sub = decide(world.reviewers[0], sub, wording="错字")
+    assert buttons() == {"submit-draft", "withdraw-draft", "edit-draft"}
+    assert permissions.allowed_actions(world.editor, sub) == ["submit", "withdraw", "resubmit"]
+    # without the editor role: no button at all, and the service refuses as the page does
+    content_services.user_set_roles(actor=world.admin, user_id=world.editor.pk, roles_=[roles.AUDITOR])
+    assert buttons() == set()
+    assert client.post(reverse("web:draft_submit", args=[draft.pk])).status_code == 403
+    assert client.post(reverse("web:draft_withdraw", args=[draft.pk])).status_code == 403
+    assert Submission.objects.get(pk=sub.pk).state == states.RETURNED

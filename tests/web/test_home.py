@@ -74,6 +74,9 @@ def test_home_shows_what_waits_for_each_person(client, world):
 
     html = _login(client, world.reviewers[0]).get("/").content.decode()
     assert "等待初审的稿件" in html and "退回的稿件" not in html
+    # Each queue line names the account, the tier and the due time (the tier was blank: "广州一中 · · 截止 …").
+    line = html.split("等待初审的稿件", 1)[1].split("</li>", 1)[0]
+    assert " · 初审 · 截止 " in line and " ·  · " not in line
 
     html = _login(client, world.publisher).get("/").content.decode()
     assert "等待发布的稿件" in html and "等待初审的稿件" not in html

@@ -1,6 +1,7 @@
-"""The live queue over websockets: the real ASGI application (session auth,
-origin check, routing) and the real channel layer — in-memory, and Redis when
-REDIS_URL is set (`make test-postgres` sets it)."""
+"""The live queue and badge over the page's one websocket (/ws/live/): the real
+ASGI application (session auth, origin check, routing) and the real channel
+layer — in-memory, and Redis when REDIS_URL is set (`make test-postgres` sets it)."""
+import asyncio
 import os
 import re
 import uuid
@@ -10,6 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.db import connection, transaction
 from django.test import Client, override_settings
 
@@ -27,7 +29,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 
 def _audit_triggers():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name='audit_auditentry'")
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name IN ('audit_auditentry', 'audit_audittreenode')")
         return cursor.fetchall()
 
 
@@ -67,19 +69,25 @@ def cookie_for(user):
     return client.cookies["sessionid"].value
 
 
-def socket(session=None, path="/ws/queue/"):
+QUEUE_PAGE = "/ws/live/?topics=queue"  # what the queue page opens
+ANY_PAGE = "/ws/live/"                 # every other page: the badge only
+
+
+def socket(session=None, path=QUEUE_PAGE):
     headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
     if session:
         headers.append((b"cookie", f"sessionid={session}".encode()))
     return WebsocketCommunicator(application, path, headers=headers)
 
 
-async def connected(session, path="/ws/queue/"):
+async def connected(session, path=QUEUE_PAGE, hello=None):
     communicator = socket(session, path)
     ok, _ = await communicator.connect()
     assert ok
-    hello = await communicator.receive_json_from()
-    assert hello["type"] == "hello"
+    greeting = await communicator.receive_json_from()
+    assert greeting["type"] == "hello"
+    if hello is not None:
+        hello.update(greeting)
     return communicator
 
 
@@ -127,14 +135,45 @@ def test_queue_events_reach_exactly_the_reviewers_concerned(live_world):
 @pytest.mark.redis
 @pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (make test-postgres sets redis://127.0.0.1:6379/0)")
 def test_queue_events_over_redis(live_world):
-    prefix = f"test-live-{uuid.uuid4().hex[:8]}"
-    layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                          "CONFIG": {"hosts": [REDIS_URL], "prefix": prefix}}}
-    with override_settings(CHANNEL_LAYERS=layers):
+    with override_settings(CHANNEL_LAYERS=_configured_redis_layer()):
         try:
             run_scenario(live_world)
         finally:
             async_to_sync(get_channel_layer().flush)()
+
+
+def _configured_redis_layer():
+    """The project's own Redis layer configuration, under a prefix of this test's."""
+    layer = settings.CHANNEL_LAYERS["default"]
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer", "REDIS_URL is set: the Redis layer is used"
+    return {"default": {**layer, "CONFIG": {**layer["CONFIG"], "prefix": f"test-live-{uuid.uuid4().hex[:8]}"}}}
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (make test-postgres sets redis://127.0.0.1:6379/0)")
+def test_an_idle_socket_outlasts_the_layers_blocking_read(db):
+    """A consumer waits on BZPOPMIN, which the server holds for up to 5 s; the
+    client's read timeout must be longer, or every idle page's websocket is
+    closed by a redis TimeoutError (seen in CI). A message sent after 7 s of
+    silence arrives."""
+    with override_settings(CHANNEL_LAYERS=_configured_redis_layer()):
+        layer = get_channel_layer()
+
+        async def idle_then_message():
+            channel = await layer.new_channel()
+
+            async def later():
+                await asyncio.sleep(7)
+                await layer.send(channel, {"type": "late"})
+
+            sender = asyncio.ensure_future(later())
+            try:
+                return await asyncio.wait_for(layer.receive(channel), timeout=20)
+            finally:
+                await sender
+                await layer.flush()
+
+        assert async_to_sync(idle_then_message)() == {"type": "late"}
 
 
 @override_settings(CHANNEL_LAYERS=IN_MEMORY)
@@ -143,7 +182,7 @@ def test_anonymous_and_foreign_origins_are_refused(live_world):
         anonymous = socket()
         ok, code = await anonymous.connect()
         assert not ok and code == 4401
-        stranger = WebsocketCommunicator(application, "/ws/queue/", headers=[
+        stranger = WebsocketCommunicator(application, QUEUE_PAGE, headers=[
             (b"origin", b"https://evil.example"), (b"cookie", f"sessionid={session}".encode())])
         ok, _ = await stranger.connect()
         assert not ok
@@ -160,8 +199,8 @@ def test_notifications_reach_the_recipients_own_group(live_world):
     other = cookie_for(world.editor2)
 
     async def scenario():
-        mine = await connected(session, "/ws/notifications/")
-        theirs = await connected(other, "/ws/notifications/")
+        mine = await connected(session, ANY_PAGE)
+        theirs = await connected(other, ANY_PAGE)
         await database_sync_to_async(lambda: decide(world.reviewers[0], sub, wording="错字"))()
         message = await mine.receive_json_from(timeout=2)
         assert message == {"type": "notification", "kind": "returned", "title": "《运动会》被退回修改（初审）"}
@@ -244,3 +283,58 @@ def test_group_names_follow_the_channels_rules(db):
     assert set(selectors.live_groups_for(world.reviewers[0])) == {f"user.{world.reviewers[0].pk}", "queue.org.GZ.t1"}
     assert set(selectors.live_groups_for(world.reviewer1b)) == {f"user.{world.reviewer1b.pk}",
                                                                 f"queue.acct.{account.pk}.t1"}
+
+
+@override_settings(CHANNEL_LAYERS=IN_MEMORY)
+def test_one_socket_carries_the_queue_and_the_badge(live_world):
+    """The queue page's socket hears both its queue events and its user's
+    notifications; a page without the queue topic hears only the latter."""
+    world = live_world
+    dual = factories.user("dual", org_=world.province, roles_=[roles.REVIEWER, roles.EDITOR], name="兼任编辑")
+    factories.tier(dual, 1, org_=world.province)
+    factories.grant(world.account, dual, "draft_account")
+    draft = new_draft(world, title="兼任者的稿件", author=dual)
+    session = cookie_for(dual)
+
+    async def scenario():
+        hello, plain_hello = {}, {}
+        queue_page = await connected(session, QUEUE_PAGE, hello)
+        other_page = await connected(session, ANY_PAGE, plain_hello)
+        assert hello["topics"] == ["queue"] and plain_hello["topics"] == []
+        assert hello["groups"] > plain_hello["groups"] == 1
+        sub = await database_sync_to_async(lambda: submit(world, draft, actor=dual))()
+        assert await queue_page.receive_json_from(timeout=2) == {"type": "queue", "event": "entered",
+                                                                 "submission": sub.pk, "tier": 1}
+        assert await other_page.receive_nothing(timeout=0.2)
+        await database_sync_to_async(lambda: decide(world.reviewers[0], sub, wording="错字"))()
+        messages = [await queue_page.receive_json_from(timeout=2) for _ in range(2)]
+        assert {m["type"] for m in messages} == {"queue", "notification"}
+        assert (await other_page.receive_json_from(timeout=2))["type"] == "notification"
+        for communicator in (queue_page, other_page):
+            await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+@override_settings(CHANNEL_LAYERS=IN_MEMORY)
+def test_the_greeting_carries_the_unread_count_and_unknown_topics_are_ignored(live_world):
+    world = live_world
+    decide(world.reviewers[0], submit(world, new_draft(world)), wording="错字")
+    decide(world.reviewers[0], submit(world, new_draft(world, title="二")), wording="错字")
+    session = cookie_for(world.editor)
+
+    async def scenario():
+        hello = {}
+        page = await connected(session, "/ws/live/?topics=queue,admin,../x", hello)
+        assert hello["unread"] == 2 and hello["topics"] == ["queue"]
+        await page.send_json_to({"type": "ping"})
+        assert await page.receive_json_from(timeout=2) == {"type": "pong"}
+        await page.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_the_old_per_feature_sockets_are_gone():
+    from project.web.routing import websocket_urlpatterns
+
+    assert [str(p.pattern) for p in websocket_urlpatterns] == ["ws/live/"]

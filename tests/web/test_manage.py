@@ -23,7 +23,11 @@ def test_non_admins_are_refused(world, as_user):
         assert client.get(reverse("web:manage_user_roles", args=[world.editor.pk])).status_code == 403
         assert client.get(reverse("web:manage_membership_new")).status_code == 403
         membership = TierMembership.objects.first()
-        assert client.post(reverse("web:manage_membership_revoke", args=[membership.pk])).status_code == 403
+        assert client.get(reverse("web:manage_membership_revoke", args=[membership.pk])).status_code == 403
+        assert client.post(reverse("web:manage_membership_revoke", args=[membership.pk]),
+                           {"confirmed": "1"}).status_code == 403
+        assert client.get(reverse("web:manage_policies")).status_code == 403
+        assert client.get(reverse("web:manage_policy_new")).status_code == 403
     assert TierMembership.objects.count() == 4
 
 
@@ -92,28 +96,44 @@ def test_set_roles_is_audited(world, as_user):
 
 def test_grant_and_revoke_tier_membership(world, as_user):
     client = as_user(world.admin)
-    assert client.get(reverse("web:manage_membership_new")).status_code == 200
+    url = reverse("web:manage_membership_new")
+    response = client.get(url)
+    assert response.status_code == 200 and response.context["form"] is None  # step one: the scope
     # one scope or the other
-    response = client.post(reverse("web:manage_membership_new"), {"user": world.editor2.pk, "tier": 2})
+    response = client.post(url, {"user": world.reviewer1b.pk, "tier": 2})
     assert response.status_code == 400
     assert "请指定一个单位或一个账号（二者选一）" in response.content.decode()
-    response = client.post(reverse("web:manage_membership_new"), {"user": world.editor2.pk, "tier": "0",
-                                                                  "org": world.school.pk})
+    # step two lists the tiers of the scope's effective policy by name (here the default)
+    response = client.get(url, {"org": world.school.pk})
+    assert response.status_code == 200
+    assert response.context["form"].fields["tier"].choices[1:] == [(1, "第 1 级：初审"), (2, "第 2 级：复审"),
+                                                                   (3, "第 3 级：终审")]
+    response = client.post(url, {"user": world.reviewer1b.pk, "tier": "7", "org": world.school.pk})
     assert response.status_code == 400 and response.context["form"].errors["tier"]
-    response = client.post(reverse("web:manage_membership_new"), {"user": world.editor2.pk, "tier": 2,
-                                                                  "org": world.school.pk})
-    assert response.status_code == 302
-    membership = TierMembership.objects.get(user=world.editor2)
+    # a tier membership is the reviewer role's scope: an editor is not offered, and refused next to the field
+    # (the service's own refusal, content.permissions.grantee_refusal, is tested in tests/workflow/test_coverage.py)
+    response = client.post(url, {"user": world.editor2.pk, "tier": 2, "org": world.school.pk})
+    assert response.status_code == 400 and response.context["form"].errors["user"]
+    assert world.editor2 not in response.context["form"].fields["user"].queryset
+    assert not TierMembership.objects.filter(user=world.editor2).exists()
+    response = client.post(url, {"user": world.reviewer1b.pk, "tier": 2, "org": world.school.pk}, follow=True)
+    assert "已授予 审核1乙 第 2 级：复审" in response.content.decode()
+    membership = TierMembership.objects.get(user=world.reviewer1b, tier=2)
     granted = AuditEntry.objects.get(action="reviewers.membership.granted", target_id=str(membership.pk))
     assert granted.actor_id == world.admin.pk and granted.data["tier"] == 2
     # granting it again: a clear message, no error page
-    response = client.post(reverse("web:manage_membership_new"), {"user": world.editor2.pk, "tier": 2,
-                                                                  "org": world.school.pk}, follow=True)
+    response = client.post(url, {"user": world.reviewer1b.pk, "tier": 2, "org": world.school.pk}, follow=True)
     assert response.status_code == 200 and "该用户已拥有此审核层级" in response.content.decode()
-    response = client.post(reverse("web:manage_membership_revoke", args=[membership.pk]))
+    # revoking asks first; the page names the membership
+    revoke = reverse("web:manage_membership_revoke", args=[membership.pk])
+    response = client.get(revoke)
+    assert response.status_code == 200 and "第 2 级：复审" in response.content.decode()
+    response = client.post(revoke)  # without the confirmation: the confirmation page again, nothing revoked
+    assert response.status_code == 200 and TierMembership.objects.filter(pk=membership.pk).exists()
+    response = client.post(revoke, {"confirmed": "1"})
     assert response.status_code == 302
     assert not TierMembership.objects.filter(pk=membership.pk).exists()
     assert AuditEntry.objects.filter(action="reviewers.membership.revoked", target_id=str(membership.pk)).count() == 1
     # revoked twice (a colleague was first): a message and the current state
-    response = client.post(reverse("web:manage_membership_revoke", args=[membership.pk]), follow=True)
+    response = client.post(revoke, {"confirmed": "1"}, follow=True)
     assert response.status_code == 200 and "已不存在" in response.content.decode()

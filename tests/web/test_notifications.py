@@ -8,6 +8,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from content import roles
+from content import services as content_services
 from tests import factories
 from tests.tasks_support import run_tasks, tasks_named
 from tests.web.review_support import approve_all, count_queries, decide, login, messages_of, new_draft, submit
@@ -52,10 +53,18 @@ def test_each_decision_notifies_the_editor_and_approval_also_the_publishers(worl
 
 
 def test_an_author_who_may_not_publish_gets_no_publish_item(world):
+    factories.add_roles(world.editor, roles.PUBLISHER)
     factories.grant(world.account, world.editor, "publish_account")
     approve_all(world, submit(world, new_draft(world)))
     assert kinds(world.editor)[-1] == "approved" and "to_publish" not in kinds(world.editor)  # the policy separates duties
     assert kinds(world.publisher) == ["to_publish"]
+
+
+def test_a_former_publisher_gets_no_publish_item(world):
+    """The grant stays recorded, but without the publisher role it is not in force: no item to publish."""
+    content_services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[])
+    approve_all(world, submit(world, new_draft(world)))
+    assert kinds(world.publisher) == []
 
 
 def test_publish_and_retract_notify_the_editor_not_the_actor(world):

@@ -14,7 +14,7 @@ from django.test import Client
 from content import permissions as content_permissions
 from content import roles
 from tests.api.helpers import in_review, new_draft
-from tests.api.test_permission_matrix import ROLES, user_for
+from tests.api.test_permission_matrix import ROLES, add_role_cases, user_for
 from workflow import permissions as workflow_permissions
 from workflow import selectors as workflow_selectors
 
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def client_for(world, role):
+    add_role_cases(world)
     client = Client()
     user = user_for(world, role)
     if user is not None:

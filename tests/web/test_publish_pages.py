@@ -33,7 +33,9 @@ def test_list_shows_approved_items_and_my_publications(client, world):
     html = response.content.decode()
     assert "待发布甲" in html and f'href="/review/publish/{waiting.pk}/"' in html
     row = html.split(f'data-publication="{done.publication_id}"')[1].split("</tr>")[0]
-    assert "已发布乙" in row and 'data-testid="retract-button"' in row and 'for="retract-reason-' in row
+    # retracting goes through its confirmation page
+    assert "已发布乙" in row and f'href="/review/publications/{done.publication_id}/retract/"' in row
+    assert 'data-testid="retract-link"' in row and "<form" not in row
 
 
 def test_list_needs_the_publisher_role(client, world):
@@ -108,7 +110,8 @@ def test_retract_from_the_list(client, world):
     sub = published(world)
     login(client, world.publisher)
     assert client.get(f"/review/publications/{sub.publication_id}/retract/").status_code == 200
-    response = client.post(f"/review/publications/{sub.publication_id}/retract/", {"reason": "日期有误"})
+    response = client.post(f"/review/publications/{sub.publication_id}/retract/", {"reason": "日期有误",
+                                                                                  "confirm": "on"})
     assert response.status_code == 302 and response["Location"] == LIST
     publication = Publication.objects.get(pk=sub.publication_id)
     assert publication.is_retracted and publication.retract_reason == "日期有误"
@@ -118,7 +121,8 @@ def test_retract_from_the_list(client, world):
     row = html.split(f'data-publication="{sub.publication_id}"')[1].split("</tr>")[0]
     assert "已撤稿" in row and "日期有误" in row and "retract-button" not in row
     # again: the current state, never an error page
-    response = client.post(f"/review/publications/{sub.publication_id}/retract/", {"reason": "再撤"}, follow=True)
+    response = client.post(f"/review/publications/{sub.publication_id}/retract/", {"reason": "再撤", "confirm": "on"},
+                           follow=True)
     assert response.status_code == 200
 
 
@@ -128,10 +132,10 @@ def test_retract_refusals(client, world):
     login(client, outsider)
     url = f"/review/publications/{sub.publication_id}/retract/"
     assert client.get(url).status_code == 403
-    assert client.post(url, {"reason": "x"}).status_code == 403
-    assert client.post("/review/publications/999999/retract/", {"reason": "x"}).status_code == 403
+    assert client.post(url, {"reason": "x", "confirm": "on"}).status_code == 403
+    assert client.post("/review/publications/999999/retract/", {"reason": "x", "confirm": "on"}).status_code == 403
     # the editor sees the submission but may not retract
-    assert login(client, world.editor).post(url, {"reason": "x"}).status_code == 403
+    assert login(client, world.editor).post(url, {"reason": "x", "confirm": "on"}).status_code == 403
     assert not Publication.objects.get(pk=sub.publication_id).is_retracted
 
 
@@ -151,3 +155,55 @@ def test_publish_list_costs_the_same_number_of_queries_for_3_and_20_items(client
     html = response.content.decode()
     assert html.count('data-testid="publish-row"') == 20 and html.count('data-testid="published-row"') == 5
     assert large == small
+
+
+# ---------------------------------------------------------------- issue 11: sign-offs, confirmed retraction
+
+def test_the_publish_page_shows_who_passed_each_tier(client, world):
+    sub = approved(world, "签发测试")
+    html = login(client, world.publisher).get(f"/review/publish/{sub.pk}/").content.decode()
+    section = html.split('data-testid="signoffs"', 1)[1].split("</section>", 1)[0]
+    rows = section.split('data-testid="signoff"')[1:]
+    assert len(rows) == 3
+    for row, tier_name, reviewer in zip(rows, ("初审", "复审", "终审"), world.reviewers):
+        assert tier_name in row and (reviewer.name or reviewer.username) in row and "通过" in row
+    assert "所审内容与本版本不一致" not in section
+
+
+def test_the_publish_page_costs_the_same_queries_whatever_the_history(client, world):
+    from tests.web.review_support import decide
+
+    sub = approved(world, "查询次数")
+    login(client, world.publisher)
+    client.get(f"/review/publish/{sub.pk}/")
+    small, _ = count_queries(lambda: client.get(f"/review/publish/{sub.pk}/"))
+    draft = new_draft(world, title="多轮")
+    other = submit(world, draft)
+    for i in range(2):
+        decide(world.reviewers[0], other, wording=f"第{i}次")
+        services.draft_revise(actor=world.editor, draft_id=draft.pk, title="多轮", body=f"<p>第{i}版</p>")
+        other = submit(world, draft)
+    other = approve_all(world, other)
+    client.get(f"/review/publish/{other.pk}/")
+    large, response = count_queries(lambda: client.get(f"/review/publish/{other.pk}/"))
+    assert response.content.decode().count('data-testid="signoff"') == 3
+    assert large == small
+
+
+def test_retracting_needs_the_confirmation_ticked(client, world):
+    sub = published(world)
+    login(client, world.publisher)
+    url = f"/review/publications/{sub.publication_id}/retract/"
+    page = client.get(url).content.decode()
+    reminder = page.split('data-testid="platform-reminder"', 1)[1].split("</div>", 1)[0]
+    assert "删除" in reminder and "广州一中" in reminder and "https://mp.weixin.qq.com/s/x" in reminder
+    assert 'name="confirm"' in page and "我已确认撤稿" in page
+    response = client.post(url, {"reason": "日期有误"})
+    assert response.status_code == 400
+    field = response.content.decode().split('for="id_confirm"')[1].split("</div>")[0]
+    assert "请勾选确认" in field
+    assert not Publication.objects.get(pk=sub.publication_id).is_retracted
+    response = client.post(url, {"reason": "日期有误", "confirm": "on"}, follow=True)
+    assert Publication.objects.get(pk=sub.publication_id).is_retracted
+    # the reminder comes back with the result
+    assert any("已撤稿" in m and "删除已发布的文章" in m for m in messages_of(response))

@@ -28,7 +28,7 @@ def _form_data(org, **overrides):
         "name": "广州一中微博", "handle": "gz1z-weibo", "platform": "weibo", "org": org.pk,
         "certified_entity": "广州市第一中学", "inspection_finding": "none", "rectified": "na",
         "owner_name": "王负责", "owner_mobile": "13700000000", "followers": "1200", "opened_on": "2024-09-01",
-        "staff_0_name": "赵一", "staff_0_title": "干事", "staff_0_phone": "020-1234", "note": "新开设",
+        "staff_0_name": "赵一", "staff_0_title": "干事", "staff_0_phone": "020-12341234", "note": "新开设",
     }
     data.update(overrides)
     return data
@@ -169,7 +169,7 @@ def test_open_creates_the_account_its_filing_and_audit_entry(world, as_user):
     account = MediaAccount.objects.get(handle="gz1z-weibo")
     assert response.status_code == 302 and response["Location"] == reverse("web:account_detail", args=[account.pk])
     assert account.org == world.school and account.followers == 1200 and account.owner_mobile == "13700000000"
-    assert account.staff == [{"name": "赵一", "title": "干事", "phone": "020-1234"}]
+    assert account.staff == [{"name": "赵一", "title": "干事", "phone": "020-12341234"}]
     filing = AccountFiling.objects.get(account=account)
     assert (filing.kind, filing.actor, filing.note) == ("open", world.manager, "新开设")
     entry = AuditEntry.objects.get(action="content.account.opened", account_id=account.pk)
@@ -203,26 +203,137 @@ def test_open_refuses_a_unit_outside_the_subtree(world, as_user):
     assert not MediaAccount.objects.filter(handle="gz1z-weibo").exists()
 
 
-def test_edit_files_only_the_changed_fields(world, as_user):
-    client = as_user(world.manager)
-    url = reverse("web:account_edit", args=[world.account.pk])
-    response = client.get(url)
-    assert response.status_code == 200
-    form = response.context["form"]
+def _edit_data(client, url, **changes):
+    """The edit form's current values (as the page shows them) with ``changes``."""
+    form = client.get(url).context["form"]
     data = {name: ("" if value is None else value) for name, value in
             ((f.html_name, f.value()) for f in form) if value is not False}
-    data.update({"followers": "5000", "owner_mobile": "13611112222", "staff_0_name": "新人", "note": "更新粉丝数"})
+    data.update(changes)
+    return data
+
+
+def _confirm_data(response):
+    """What the confirmation page posts back: its hidden inputs and the 确认提交 button."""
+    import re
+
+    body = response.content.decode()
+    form = body[body.index('data-testid="account-confirm-form"'):]
+    form = form[:form.index("</form>")]
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name and 'type="hidden"' in tag:
+            from html import unescape
+
+            data[name.group(1)] = unescape(value.group(1)) if value else ""
+    data["confirm"] = "1"
+    return data
+
+
+def test_edit_files_only_the_changed_fields_after_the_confirmation(world, as_user):
+    client = as_user(world.manager)
+    url = reverse("web:account_edit", args=[world.account.pk])
+    data = _edit_data(client, url, followers="5000", owner_mobile="13611112222", staff_0_name="新人",
+                      note="更新粉丝数")
+    # step 1: the confirmation page lists each change old → new; nothing is filed yet
     response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.templates[0].name == "web/registry/confirm.html"
+    rows = {c["field"]: c for c in response.context["changes"]}
+    assert set(rows) == {"followers", "owner_mobile", "staff"}
+    assert (rows["followers"]["label"], rows["followers"]["old"], rows["followers"]["new"]) == (
+        "粉丝量（关注数）", "—", "5000")
+    assert rows["owner_mobile"]["new"] == "13611112222" and rows["staff"]["new"] == "新人"
+    body = response.content.decode()
+    assert "确认提交" in body and "返回修改" in body and "更新粉丝数" in body
+    assert not AccountFiling.objects.filter(account=world.account, kind="change").exists()
+    assert not AuditEntry.objects.filter(action="content.account.changed").exists()
+    # step 2: 确认提交 files the change
+    response = client.post(url, _confirm_data(response))
     assert response.status_code == 302, response.context["form"].errors if response.context else ""
     filing = AccountFiling.objects.filter(account=world.account, kind="change").get()
     assert set(filing.changes) == {"followers", "owner_mobile", "staff"}
     assert filing.changes["followers"] == {"old": None, "new": 5000}
+    assert filing.note == "更新粉丝数"
     entry = AuditEntry.objects.get(action="content.account.changed", account_id=world.account.pk)
     assert entry.data["filing_id"] == filing.pk and set(entry.data["changes"]) == set(filing.changes)
-    # submitting the form unchanged is refused with the service's message
-    response = client.post(url, data)
+    # submitting the form unchanged is refused with the service's message, at step 1
+    response = client.post(url, _edit_data(client, url))
     assert response.status_code == 400
     assert "没有任何字段发生变化" in response.content.decode()
+
+
+def test_the_confirmation_shows_the_normalised_values(world, as_user):
+    client = as_user(world.manager)
+    url = reverse("web:account_edit", args=[world.account.pk])
+    response = client.post(url, _edit_data(client, url, owner_mobile="+86 136-1111-2222",
+                                           leader_phone="(020)87654321"))
+    assert response.status_code == 200
+    rows = {c["field"]: c["new"] for c in response.context["changes"]}
+    assert rows == {"owner_mobile": "13611112222", "leader_phone": "020-87654321"}
+    client.post(url, _confirm_data(response))
+    world.account.refresh_from_db()
+    assert (world.account.owner_mobile, world.account.leader_phone) == ("13611112222", "020-87654321")
+
+
+def test_a_malformed_mobile_or_phone_is_refused_at_the_first_step(world, as_user):
+    client = as_user(world.manager)
+    url = reverse("web:account_edit", args=[world.account.pk])
+    response = client.post(url, _edit_data(client, url, owner_mobile="1380013800", staff_0_name="甲",
+                                           staff_0_phone="020-1"))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "11 位" in errors["owner_mobile"][0]
+    assert "区号" in errors["staff_0_phone"][0]
+    body = response.content.decode()
+    assert "手机号应为 11 位中国大陆手机号码" in body
+    assert not AccountFiling.objects.filter(account=world.account, kind="change").exists()
+
+
+def test_back_returns_to_the_form_with_the_values_kept(world, as_user):
+    client = as_user(world.manager)
+    url = reverse("web:account_edit", args=[world.account.pk])
+    response = client.post(url, _edit_data(client, url, followers="77"))
+    data = _confirm_data(response)
+    del data["confirm"]
+    data["back"] = "1"
+    response = client.post(url, data)
+    assert response.status_code == 200 and response.templates[0].name == "web/registry/form.html"
+    assert response.context["form"]["followers"].value() == "77"
+    assert not response.context["form"].errors
+    assert not AccountFiling.objects.filter(account=world.account, kind="change").exists()
+
+
+def test_a_record_changed_after_the_confirmation_page_is_not_filed_unseen(world, as_user):
+    client = as_user(world.manager)
+    url = reverse("web:account_edit", args=[world.account.pk])
+    response = client.post(url, _edit_data(client, url, followers="100", owner_name="张三"))
+    confirm = _confirm_data(response)
+    # meanwhile a colleague files another change of the owner's name
+    content_services.account_change(actor=world.admin, account_id=world.account.pk, changes={"owner_name": "李四"})
+    response = client.post(url, confirm)
+    assert response.status_code == 409
+    assert "登记内容在您确认之前已被修改" in response.content.decode()
+    rows = {c["field"]: (c["old"], c["new"]) for c in response.context["changes"]}
+    assert rows == {"followers": ("—", "100"), "owner_name": ("李四", "张三")}
+    assert AccountFiling.objects.filter(account=world.account, kind="change").count() == 1  # the colleague's
+    # confirming the page as it now stands files it
+    response = client.post(url, _confirm_data(response))
+    assert response.status_code == 302
+    assert AccountFiling.objects.filter(account=world.account, kind="change").count() == 2
+
+
+def test_the_confirmation_page_hides_personal_data_by_the_registry_rule():
+    """The old → new rows use the filings' rule (change_rows): personal fields
+    read （无权查看） for a viewer who may not see them."""
+    from project.web.registry.views import HIDDEN_TEXT, change_rows
+
+    changes = {"owner_mobile": {"old": "", "new": "13611112222"}, "followers": {"old": None, "new": 5}}
+    hidden = {r["field"]: (r["old"], r["new"]) for r in change_rows(changes, visible=False, org_names={})}
+    assert hidden == {"owner_mobile": (HIDDEN_TEXT, HIDDEN_TEXT), "followers": ("—", "5")}
+    shown = {r["field"]: r["new"] for r in change_rows(changes, visible=True, org_names={})}
+    assert shown["owner_mobile"] == "13611112222"
 
 
 def test_edit_cannot_move_an_account_outside_the_subtree(world, as_user):
@@ -293,3 +404,37 @@ def test_each_filing_links_to_its_printable_form_when_the_statistics_pages_provi
     filing = AccountFiling.objects.get(account=world.account)
     body = as_user(world.manager).get(reverse("web:account_filings", args=[world.account.pk])).content.decode()
     assert f'href="{reverse("web:filing_form3", args=[filing.pk])}"' in body
+
+
+def test_open_refuses_a_ten_digit_mobile_next_to_the_field(world, as_user):
+    client = as_user(world.manager)
+    before = AuditEntry.objects.count()
+    response = client.post(reverse("web:account_new"), _form_data(
+        world.school, owner_mobile="1380013800", icp_record="粤ICP备号", opened_on="2999-01-01"))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"owner_mobile", "icp_record", "opened_on"}
+    assert "开通时间不能晚于今天" in errors["opened_on"][0]
+    assert not MediaAccount.objects.filter(handle="gz1z-weibo").exists()
+    assert AuditEntry.objects.count() == before
+
+
+def test_the_list_and_record_say_which_review_policy_is_in_force(world, as_user):
+    from workflow import services as workflow_services
+
+    idle = factories.account(world.school, name="未使用账号", platform="douyin", handle="idle-dy")
+    configured = factories.account(world.city, name="市局账号", platform="weibo", handle="gz-wb")
+    workflow_services.policy_create(actor=world.admin, name="市局账号", account_id=configured.pk,
+                                    tiers=[{"name": "审核"}])
+    client = as_user(world.admin)
+    body = client.get(reverse("web:registry")).content.decode()
+
+    def cell(account):
+        row = body[body.index(f'data-account-id="{account.pk}"'):]
+        return row[:row.index("</tr>")]
+
+    assert 'data-review-policy="yes"' in cell(world.account) and "已建立（默认三级审核）" in cell(world.account)
+    assert 'data-review-policy="yes"' in cell(configured) and "已建立（已配置审核策略）" in cell(configured)
+    assert 'data-review-policy="no"' in cell(idle) and "未建立" in cell(idle)
+    detail = client.get(reverse("web:account_detail", args=[world.account.pk])).content.decode()
+    assert "内容发布审核制度：" in detail and "已建立（默认三级审核）" in detail

@@ -6,9 +6,10 @@ import pytest
 
 from audit.models import AuditEntry
 from content import roles
+from content import services as content_services
 from reviewers.models import Decision
 from tests import factories
-from tests.web.review_support import count_queries, decide, decision_post, login, messages_of, new_draft, submit
+from tests.web.review_support import bare, count_queries, decide, decision_post, login, messages_of, new_draft, submit
 from workflow import services, states
 from workflow.models import Submission
 
@@ -36,7 +37,7 @@ def test_review_page_shows_content_findings_history_and_the_form(client, world):
     form = html.split('data-testid="decision-form"')[1].split("</form>")[0]
     for dim, label in (("political", "政治关"), ("legal", "法律关"), ("policy", "政策关"), ("secrecy", "保密关"),
                        ("wording", "文字关")):
-        assert f'<legend>{label}</legend>' in form
+        assert f'<legend id="legend-{dim}">{label}</legend>' in form
         assert f'<label for="id_{dim}_0" class="verdict-option"><input type="radio" name="{dim}" value="pass"' in form
         assert f'for="id_{dim}_comment"' in form
     assert 'name="expected_tier" value="1"' in form and f'value="{sub.revision.content_hash}"' in form
@@ -81,8 +82,8 @@ def test_a_fail_without_comment_shows_the_services_message_next_to_the_dimension
     assert response.status_code == 400
     html = response.content.decode()
     legal = html.split('data-testid="dimension-legal"')[1].split("</fieldset>")[0]
-    assert '<p class="error" id="id_legal_comment_error" role="alert">法律关不通过时必须填写意见</p>' in legal
-    assert 'aria-describedby="id_legal_comment_error"' in legal
+    assert '<div class="error" id="id_legal_comment_error" role="alert"><p>法律关不通过时必须填写意见</p></div>' in legal
+    assert 'aria-describedby="id_legal_comment_error"' in legal and 'aria-invalid="true"' in legal
     # the choices made are kept
     assert 'value="fail" id="id_legal_1" checked' in legal
     assert Decision.objects.count() == 0 and Submission.objects.get(pk=sub.pk).state == states.IN_REVIEW
@@ -96,6 +97,10 @@ def test_a_missing_verdict_is_reported_on_its_dimension(client, world):
     assert response.status_code == 400
     secrecy = response.content.decode().split('data-testid="dimension-secrecy"')[1].split("</fieldset>")[0]
     assert "请对保密关给出“通过”或“不通过”" in secrecy
+    # the radio group is tied to its message and marked invalid
+    assert ('role="radiogroup" aria-labelledby="legend-secrecy" aria-invalid="true" '
+            'aria-describedby="id_secrecy_error"') in secrecy
+    assert '<div class="error" id="id_secrecy_error" role="alert">' in secrecy
 
 
 @pytest.mark.parametrize("outcome, fails, message", [
@@ -187,9 +192,16 @@ def test_who_may_see_and_decide(client, world):
     html = _page(login(client, world.reviewers[1]), sub).content.decode()
     assert 'id="decision-form"' not in html and "您不是该账号“初审”层级的审核人" in html
     assert client.post(f"/review/{sub.pk}/decide/", decision_post(sub)).status_code == 403
-    # the author reads it, never decides
+    # the author reads it, never decides: without the reviewer role he is told that first
+    html = _page(login(client, world.editor), sub).content.decode()
+    assert 'id="decision-form"' not in html and "您没有审核人角色" in html
+    # and an author who is a reviewer of that tier as well is told he wrote it
+    content_services.user_set_roles(actor=world.admin, user_id=world.editor.pk,
+                                    roles_=[roles.EDITOR, roles.REVIEWER])
+    factories.tier(world.editor, 1, org_=world.school)
     html = _page(login(client, world.editor), sub).content.decode()
     assert 'id="decision-form"' not in html and "作者不能审核自己的稿件" in html
+    assert client.post(f"/review/{sub.pk}/decide/", decision_post(sub)).status_code == 403
     # a task claimed by a colleague: no form for the others
     services.submission_claim(actor=world.reviewer1b, submission_id=sub.pk)
     html = _page(login(client, world.reviewers[0]), sub).content.decode()
@@ -205,7 +217,7 @@ def test_the_diff_against_the_round_before(client, world):
                           body="<p>定于十一月举行秋季运动会，请全校师生参加。</p>")
     sub = submit(world, draft)
     html = _page(login(client, world.reviewer1b), sub).content.decode()
-    diff = html.split('data-testid="diff-table"')[1].split("</table>")[0]
+    diff = bare(html.split('data-testid="diff-table"')[1].split("</table>")[0])
     assert "第 1 轮（版本 1）" in diff and "第 2 轮（版本 2）" in diff
     assert "<del>清</del>" in diff and "<ins>请</ins>" in diff
     assert html.count('data-testid="history-round"') == 2

@@ -27,7 +27,7 @@ def test_queue_shows_the_columns_for_the_tier_that_decides(client, world):
     assert response.status_code == 200
     html = response.content.decode()
     assert _rows(response) == [str(sub.pk)]
-    for text in ("广州一中", "秋季运动会通知", "初审", "编辑甲", "未认领", "实时更新", 'data-ws-path="/ws/queue/"'):
+    for text in ("广州一中", "秋季运动会通知", "初审", "编辑甲", "未认领", "实时更新", 'id="queue-announcer"'):
         assert text in html
     assert "已超时" not in html.split('id="queue-body"')[1]
     # the pre-check summary column: this text has no findings
@@ -119,8 +119,9 @@ def test_claim_and_release(client, world):
     assert "审核1" in html and 'data-testid="claim-button"' not in html
     response = client.post(f"/review/{sub.pk}/claim/", {"task": sub.current_task_id}, follow=True)
     assert any("已被其他审核人认领" in m for m in messages_of(response))
-    response = client.post(f"/review/{sub.pk}/release/", {"task": sub.current_task_id}, follow=True)
-    assert any("只能释放自己认领的任务" in m for m in messages_of(response))
+    # releasing a colleague's claim is a refusal (no button offers it): the 403 page with the reason
+    response = client.post(f"/review/{sub.pk}/release/", {"task": sub.current_task_id})
+    assert response.status_code == 403 and "只能释放自己认领的任务" in response.content.decode()
     assert ReviewTask.objects.get(pk=sub.current_task_id).claimed_by == world.reviewers[0]
 
     login(client, world.reviewers[0])

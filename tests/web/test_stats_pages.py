@@ -63,6 +63,20 @@ def test_default_is_my_unit_this_year(client, page_world):
     assert response.context["stats"].period.year == TODAY.year
 
 
+def test_the_year_box_shows_the_year_the_heading_names(client, page_world):
+    client = _as(client, page_world.manager)
+    for name in ("web:stats", "web:stats_filings"):
+        response = client.get(reverse(name))
+        html = response.content.decode()
+        assert response.context["form"]["year"].value() == str(TODAY.year), name
+        assert f'name="year" value="{TODAY.year}"' in html, name
+    response = client.get(reverse("web:stats"))
+    assert f"（{page_world.school.name}，{TODAY.year}年）" in response.content.decode()
+    # a date range leaves the year box empty
+    response = client.get(reverse("web:stats"), {"date_from": f"{TODAY.year}-01-01", "date_to": TODAY.isoformat()})
+    assert response.status_code == 200 and response.context["form"]["year"].value() in (None, "")
+
+
 @pytest.mark.parametrize("params, field, message", [
     ({"year": "1999"}, "year", "年份须在 2000 年至"),
     ({"year": str(TODAY.year + 1)}, "year", "年份须在 2000 年至"),

@@ -131,3 +131,31 @@ def test_edit_racing_a_decision_never_approves_unreviewed_content(on_postgres, w
     else:
         assert final.state == states.RETURNED
     assert chain_verify().ok
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_role_removed_while_publishing_comes_first_or_refuses(on_postgres, world, attempt):
+    """Removing a role ends the capability at once: a publication racing the
+    removal either committed before it (its entry comes first in the chain) or
+    is refused; never published after the role was gone. The service locks the
+    actor's row and reads his roles again; user_set_roles locks the same row."""
+    from audit.models import AuditEntry
+    from content import services as content_services
+    from content.errors import NotAllowed
+    from content.models import User
+
+    sub = approve_all(world, submit(world, new_draft(world)))
+    publisher = User.objects.get(pk=world.publisher.pk)  # read before, as an authenticated request holds him
+    published, removed = race(
+        lambda: services.submission_publish(actor=publisher, submission_id=sub.pk),
+        lambda: content_services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[]),
+    )
+    assert not isinstance(removed, Exception), repr(removed)
+    changed = AuditEntry.objects.get(action="content.user.roles_changed", target_id=str(world.publisher.pk))
+    if isinstance(published, Exception):
+        assert isinstance(published, NotAllowed) and published.code == "not_publisher", repr(published)
+        assert not Publication.objects.exists()
+    else:
+        entry = AuditEntry.objects.get(action="workflow.submission.published")
+        assert entry.seq < changed.seq
+    assert chain_verify().ok

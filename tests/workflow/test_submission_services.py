@@ -3,6 +3,7 @@ import pytest
 
 from audit.models import AuditEntry
 from audit.selectors import chain_verify
+from content import roles
 from content import services as content_services
 from content.errors import AccountClosed, Conflict, NotAllowed, ValidationFailed
 from content.models import Publication, Revision
@@ -111,6 +112,7 @@ def test_incomplete_or_invalid_verdicts_are_refused(world, bad):
 # ---------------------------------------------------------------- separation of duties
 
 def test_author_never_decides_on_his_own_submission(world):
+    factories.add_roles(world.editor, roles.REVIEWER)
     factories.tier(world.editor, 1, org_=world.school)
     sub = submit(world, new_draft(world))
     with pytest.raises(NotAllowed) as exc:
@@ -268,6 +270,7 @@ def test_only_authorised_publishers_publish(world):
 
 
 def test_publisher_is_not_the_author_unless_the_policy_allows(world):
+    factories.add_roles(world.editor, roles.PUBLISHER)
     factories.grant(world.account, world.editor, "publish_account")
     sub = approve_all(world, submit(world, new_draft(world)))
     with pytest.raises(NotAllowed) as exc:

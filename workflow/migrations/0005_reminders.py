@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflow', '0003_notification'),
+        ('workflow', '0004_notification_no_decider'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('returned', '退回修改'), ('tier_passed', '本级通过'), ('approved', '审核通过'), ('to_publish', '待发布'), ('published', '已发布'), ('retracted', '已撤稿'), ('due_soon', '审核即将到期'), ('overdue', '审核已超时'), ('escalated', '超时督办'), ('dormant', '账号长期未更新')], max_length=16, verbose_name='类型'),
+            field=models.CharField(choices=[('returned', '退回修改'), ('tier_passed', '本级通过'), ('approved', '审核通过'), ('to_publish', '待发布'), ('published', '已发布'), ('retracted', '已撤稿'), ('due_soon', '审核即将到期'), ('overdue', '审核已超时'), ('escalated', '超时督办'), ('dormant', '账号长期未更新'), ('no_decider', '当前层级无可审核人员'), ('no_decider_admin', '审核层级缺少人员')], max_length=16, verbose_name='类型'),
         ),
         migrations.CreateModel(
             name='Reminder',

@@ -6,8 +6,9 @@ transition, saves, and writes its audit entries before committing. Callers use
 ``from workflow import services`` and the names below.
 """
 from workflow.services.claims import submission_claim, submission_release
+from workflow.services.coverage import membership_revoke, stranded_rounds_notify, user_set_roles
 from workflow.services.drafts import draft_revise
-from workflow.services.inbox import notification_mark_read, notifications_mark_all_read
+from workflow.services.inbox import notification_mark_read, notifications_mark_all_read, notifications_mark_read
 from workflow.services.policies import policy_change, policy_create, policy_delete
 from workflow.services.publishing import publication_retract, submission_publish
 from workflow.services.reminders import reminders_record, review_reminders_send
@@ -15,7 +16,8 @@ from workflow.services.review import submission_decide, submission_submit, submi
 
 __all__ = [
     "draft_revise",
-    "notification_mark_read", "notifications_mark_all_read",
+    "membership_revoke", "stranded_rounds_notify", "user_set_roles",
+    "notification_mark_read", "notifications_mark_all_read", "notifications_mark_read",
     "policy_change", "policy_create", "policy_delete",
     "publication_retract", "submission_publish",
     "reminders_record", "review_reminders_send",

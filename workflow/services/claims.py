@@ -4,18 +4,17 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from content import services as content_services
 from content.errors import Conflict
 from content.models import User
 from reviewers import services as reviewer_services
 from reviewers.models import ReviewTask
 from workflow import live, selectors, states
-from workflow.services.common import deny_unless_visible
 
 
 def _current_task_submission(actor, submission_id, task_id):
     """The submission whose current task the actor wants to claim or release."""
-    submission = selectors.submission_detail(submission_id)
-    deny_unless_visible(actor, submission)
+    submission = selectors.submission_visible_to(actor, submission_id)
     if submission.state != states.IN_REVIEW or submission.current_task_id is None:
         raise Conflict(_("该稿件已不在审核中（当前状态：%(state)s）") % {
             "state": states.STATE_LABELS[submission.state]}, code="wrong_state")
@@ -32,6 +31,7 @@ def submission_claim(*, actor: User, submission_id: int, task_id: int | str | No
     hear of it after commit. ``task_id``: the task the reviewer saw — when the
     submission has moved on meanwhile, a conflict instead of claiming the next
     tier's task unseen."""
+    content_services.actor_reload(actor)
     submission = _current_task_submission(actor, submission_id, task_id)
     task = reviewer_services.task_claim(actor=actor, task_id=submission.current_task_id)
     live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.CLAIMED)

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from content import permissions as content_permissions
 from content import services as content_services
-from content.errors import NotAllowed
+from content.errors import DraftHidden
 from content.models import Revision, User
 from reviewers import services as reviewer_services
 from reviewers.models import ReviewRound
@@ -25,12 +24,13 @@ def draft_revise(*, actor: User, draft_id: int, title: str, body: str = "", is_r
     (superseded): the submission goes back to "returned" and the author must
     resubmit, so the new content passes every tier again.
     """
+    content_services.actor_reload(actor)
     draft = lock_draft(draft_id)
     if not content_permissions.can_view_draft(actor, draft):
-        raise NotAllowed(_("没有权限访问该稿件"))
-    draft.account.ensure_open()
-    if not content_permissions.can_edit_draft(actor, draft):
-        raise NotAllowed(_("只有作者本人可以修改稿件"))
+        raise DraftHidden()
+    refusal = content_permissions.revise_refusal(actor, draft)
+    if refusal:
+        refusal.raise_()
     fields = content_services.build_revision_fields(
         title=title, body=body, is_repost=is_repost, source_name=source_name, source_url=source_url,
         original_title=original_title)

@@ -1,4 +1,10 @@
-"""Review policies: the tiers of a unit subtree or an account, and their pre-check gate."""
+"""Review policies: the tiers of a unit subtree or an account, and their pre-check gate.
+
+Creating, changing and deleting a policy changes the chain of tiers new rounds
+of its accounts get (rounds already open keep the tiers they started with), so
+each compares the accounts' review coverage before and after and refuses a
+change that leaves a tier nobody may decide, unless confirmed
+(workflow.services.coverage.refuse_new_gaps)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -12,7 +18,9 @@ from content import permissions as content_permissions
 from content import selectors as content_selectors
 from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from content.models import User
+from workflow import selectors
 from workflow.models import PolicyTier, ReviewPolicy
+from workflow.services.coverage import refuse_new_gaps
 
 
 def _clean_tiers(tiers):
@@ -49,14 +57,23 @@ def _policy_scope(org_id, account_id):
     return org, None
 
 
-def _policy_audit(action, *, actor, policy, org, before=None):
+def _policy_audit(action, *, actor, policy, org, before=None, extra=None):
     audit_record(action=action, actor=actor, target_type="workflow.reviewpolicy", target_id=policy.pk,
                  org_path=org.path, account_id=policy.account_id,
                  data={"before": before, "after": {"name": policy.name, "org_id": policy.org_id,
                                                    "account_id": policy.account_id,
                                                    "allow_author_publish": policy.allow_author_publish,
                                                    "tiers": policy.tier_defs(),
-                                                   "precheck_gate": policy.precheck_gate()}})
+                                                   "precheck_gate": policy.precheck_gate()},
+                       **(extra or {})})
+
+
+def _scope_accounts(org, account):
+    """The open accounts whose effective policy a policy of this scope can be
+    (or stop being): the account, or every open account of the unit subtree."""
+    if account is not None:
+        return [] if account.is_closed else [account]
+    return list(content_selectors.open_accounts_in_subtree(org))
 
 
 def _clean_extra_tier(value):
@@ -70,9 +87,11 @@ def _clean_extra_tier(value):
 def policy_create(*, actor: User, name: str, tiers: Sequence[dict[str, Any]], org_id: int | None = None,
                   account_id: int | None = None, allow_author_publish: bool = False,
                   precheck_secrecy_blocks: bool = True, precheck_blockers_need_override: bool = True,
-                  precheck_extra_tier: str = "") -> ReviewPolicy:
+                  precheck_extra_tier: str = "", confirm_gaps: bool = False) -> ReviewPolicy:
     """Create the review policy of a unit subtree or an account: its tiers and
-    its pre-check gate (see _precheck_gate)."""
+    its pre-check gate (see _precheck_gate). Refused with ``coverage_gap`` when
+    a tier of an account it applies to could not be decided by anyone, unless
+    ``confirm_gaps``."""
     org, account = _policy_scope(org_id, account_id)
     if not content_permissions.has_scoped_role(actor, "unit_admin", org):
         raise NotAllowed()
@@ -81,6 +100,8 @@ def policy_create(*, actor: User, name: str, tiers: Sequence[dict[str, Any]], or
     if not name:
         raise ValidationFailed(fields={"name": [_("策略名称不能为空")]})
     extra_tier = _clean_extra_tier(precheck_extra_tier)
+    accounts = _scope_accounts(None if account else org, account)
+    before = selectors.review_coverage(accounts)
     try:
         with transaction.atomic():
             policy = ReviewPolicy.objects.create(name=name[:100], org=None if account else org, account=account,
@@ -92,7 +113,9 @@ def policy_create(*, actor: User, name: str, tiers: Sequence[dict[str, Any]], or
     except IntegrityError:
         raise Conflict(_("该单位或账号已有审核策略，请修改现有策略"), code="policy_exists") from None
     PolicyTier.objects.bulk_create([PolicyTier(policy=policy, **t) for t in cleaned])
-    _policy_audit("workflow.policy.created", actor=actor, policy=policy, org=org)
+    extra = refuse_new_gaps(before, selectors.review_coverage(accounts), confirmed=confirm_gaps,
+                            what=_("保存该审核策略"))
+    _policy_audit("workflow.policy.created", actor=actor, policy=policy, org=org, extra=extra)
     return policy
 
 
@@ -100,9 +123,12 @@ def policy_create(*, actor: User, name: str, tiers: Sequence[dict[str, Any]], or
 def policy_change(*, actor: User, policy_id: int, name: str | None = None,
                   tiers: Sequence[dict[str, Any]] | None = None, allow_author_publish: bool | None = None,
                   precheck_secrecy_blocks: bool | None = None, precheck_blockers_need_override: bool | None = None,
-                  precheck_extra_tier: str | None = None) -> ReviewPolicy:
+                  precheck_extra_tier: str | None = None,
+                  confirm_gaps: bool = False) -> ReviewPolicy:
     """Change a policy (None: unchanged). Rounds already open keep the tiers
-    and the pre-check gate they started with."""
+    and the pre-check gate they started with. Refused with ``coverage_gap``
+    when the change leaves a tier of one of its accounts that nobody may
+    decide, unless ``confirm_gaps``."""
     policy = (ReviewPolicy.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org")
               .filter(pk=policy_id).first())
     if policy is None:
@@ -112,6 +138,8 @@ def policy_change(*, actor: User, policy_id: int, name: str | None = None,
         raise NotAllowed()
     before = {"name": policy.name, "allow_author_publish": policy.allow_author_publish, "tiers": policy.tier_defs(),
               "precheck_gate": policy.precheck_gate()}
+    accounts = _scope_accounts(policy.org, policy.account)
+    coverage_before = selectors.review_coverage(accounts)
     if name is not None:
         if not str(name).strip():
             raise ValidationFailed(fields={"name": [_("策略名称不能为空")]})
@@ -129,12 +157,17 @@ def policy_change(*, actor: User, policy_id: int, name: str | None = None,
         cleaned = _clean_tiers(tiers)
         policy.tiers.all().delete()
         PolicyTier.objects.bulk_create([PolicyTier(policy=policy, **t) for t in cleaned])
-    _policy_audit("workflow.policy.changed", actor=actor, policy=policy, org=org, before=before)
+    extra = refuse_new_gaps(coverage_before, selectors.review_coverage(accounts), confirmed=confirm_gaps,
+                            what=_("保存该审核策略"))
+    _policy_audit("workflow.policy.changed", actor=actor, policy=policy, org=org, before=before, extra=extra)
     return policy
 
 
 @transaction.atomic
-def policy_delete(*, actor: User, policy_id: int) -> None:
+def policy_delete(*, actor: User, policy_id: int, confirm_gaps: bool = False) -> None:
+    """Delete a policy: its accounts fall back to the nearest policy above (or
+    the default). Refused with ``coverage_gap`` when that leaves a tier nobody
+    may decide, unless ``confirm_gaps``; open rounds keep their tiers."""
     policy = (ReviewPolicy.objects.select_for_update(of=("self",)).select_related("org", "account", "account__org")
               .filter(pk=policy_id).first())
     if policy is None:
@@ -142,7 +175,12 @@ def policy_delete(*, actor: User, policy_id: int) -> None:
     org = policy.account.org if policy.account_id else policy.org
     if not content_permissions.has_scoped_role(actor, "unit_admin", org):
         raise NotAllowed()
-    audit_record(action="workflow.policy.deleted", actor=actor, target_type="workflow.reviewpolicy",
-                 target_id=policy.pk, org_path=org.path, account_id=policy.account_id,
-                 data={"before": {"name": policy.name, "tiers": policy.tier_defs()}})
+    accounts = _scope_accounts(policy.org, policy.account)
+    coverage_before = selectors.review_coverage(accounts)
+    policy_pk, account_id = policy.pk, policy.account_id
+    data = {"before": {"name": policy.name, "tiers": policy.tier_defs()}}
     policy.delete()
+    data.update(refuse_new_gaps(coverage_before, selectors.review_coverage(accounts), confirmed=confirm_gaps,
+                                what=_("删除该审核策略")))
+    audit_record(action="workflow.policy.deleted", actor=actor, target_type="workflow.reviewpolicy",
+                 target_id=policy_pk, org_path=org.path, account_id=account_id, data=data)

@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 
 from content import selectors as content_selectors
 from content import services as content_services
-from content.errors import Conflict, NotAllowed, ValidationFailed
+from content.errors import Conflict, ValidationFailed
 from content.models import User
 from reviewers import selectors as reviewer_selectors
 from workflow import notifications, permissions
+from workflow.errors import PublicationHidden
 from workflow.models import Submission
-from workflow.services.common import audit_submission, lock_submission, raise_refusal, save_submission, deny_unless_visible
+from workflow.services.common import audit_submission, deny_unless_visible, lock_submission, save_submission
 
 
 def _approved_hashes(submission):
@@ -24,11 +25,12 @@ def _approved_hashes(submission):
 def submission_publish(*, actor: User, submission_id: int, external_url: str = "",
                        external_id: str = "") -> Submission:
     """Publish the exact approved revision (先审后发) by an authorised user (授权发布)."""
+    content_services.actor_reload(actor)
     submission = lock_submission(submission_id)
     deny_unless_visible(actor, submission)
     refusal = permissions.publish_refusal(actor, submission)
     if refusal:
-        raise_refusal(refusal)
+        refusal.raise_()
     external_url = str(external_url or "").strip()
     if external_url:
         try:
@@ -49,21 +51,24 @@ def submission_publish(*, actor: User, submission_id: int, external_url: str = "
     audit_submission("workflow.submission.published", actor=actor, submission=submission,
            data={"publication_id": publication.pk, "external_url": external_url, "external_id": external_id})
     notifications.published(submission=submission, actor=actor, external_url=external_url)
+    notifications.acted_on(submission=submission, actor=actor)
+    notifications.publish_items_done(submission=submission)
     return submission
 
 
 @transaction.atomic
 def publication_retract(*, actor: User, publication_id: int, reason: str) -> Submission:
     """Retract a publication (撤稿). The record stays, marked with the reason."""
+    content_services.actor_reload(actor)
     sub_id = (Submission.objects.filter(publication_id=publication_id).values_list("pk", flat=True).first()
               if str(publication_id).isdigit() else None)
     if sub_id is None:
-        raise NotAllowed(_("没有权限访问该发布记录"))
-    submission = lock_submission(sub_id)
-    deny_unless_visible(actor, submission)
+        raise PublicationHidden()
+    submission = lock_submission(sub_id, hidden=PublicationHidden)
+    deny_unless_visible(actor, submission, hidden=PublicationHidden)
     refusal = permissions.retract_refusal(actor, submission)
     if refusal:
-        raise_refusal(refusal)
+        refusal.raise_()
     reason = str(reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": [_("撤稿必须填写原因")]})
@@ -76,4 +81,5 @@ def publication_retract(*, actor: User, publication_id: int, reason: str) -> Sub
     audit_submission("workflow.submission.retracted", actor=actor, submission=submission,
            data={"publication_id": publication.pk, "reason": reason})
     notifications.retracted(submission=submission, actor=actor, reason=reason)
+    notifications.acted_on(submission=submission, actor=actor)
     return submission

@@ -73,7 +73,7 @@ def _who_is_told(submission, signed):
         refusal = permissions.decide_refusal(user, submission, signed_reviewer_ids=signed)
         if refusal is None:
             deciders.append(user.pk)
-        elif refusal[0] == "claimed_by_other":
+        elif refusal.code == "claimed_by_other":
             others.append(user.pk)
     return deciders, others
 

@@ -19,7 +19,7 @@ from reviewers import services as reviewer_services
 from reviewers.models import ReviewRound
 from workflow import live, notifications, permissions, selectors, states
 from workflow.models import Submission
-from workflow.services.common import audit_submission, lock_draft, lock_submission, raise_refusal, save_submission, deny_unless_visible
+from workflow.services.common import audit_submission, deny_unless_visible, lock_draft, lock_submission, save_submission
 
 
 _FIELD_LABELS = {"body": _("正文"), "title": _("标题"), "repost": _("转载信息")}
@@ -79,11 +79,12 @@ def submission_submit(*, actor: User, draft_id: int) -> Submission:
     revision's pre-check report is stored and the policy's gate applied
     (_precheck_gate): a secrecy blocker may refuse the submission.
     """
+    content_services.actor_reload(actor)
     draft = lock_draft(draft_id)
     active = selectors.active_submission_for_draft(draft)
     refusal = permissions.submit_refusal(actor, draft, active_state=active.state if active else None)
     if refusal:
-        raise_refusal(refusal)
+        refusal.raise_()
     revision = draft.current_revision
     content_services.repost_check(revision)
     if active is not None:
@@ -106,7 +107,7 @@ def _resubmit(*, actor, submission_id, revision):
     submission = lock_submission(submission_id)
     refusal = permissions.resubmit_refusal(actor, submission)
     if refusal:
-        raise_refusal(refusal)
+        refusal.raise_()
     tiers, allow_author_publish, gate = selectors.effective_review_setup(submission.account)
     report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate)
     number = (ReviewRound.objects.filter(submission_id=submission.pk).aggregate(n=Max("number"))["n"] or 0) + 1
@@ -136,6 +137,7 @@ def _open_round(*, actor, submission, revision, number, tiers, report, override_
                      data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers,
                            "precheck": _precheck_audit_data(report, override_required, extra_tier)})
     live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.ENTERED)
+    notifications.acted_on(submission=submission, actor=actor)
     return submission
 
 
@@ -166,12 +168,13 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
             expected_tier = seen[0] if expected_tier is None else expected_tier
             expected_hash = seen[1] if expected_hash is None else expected_hash
     with transaction.atomic():
+        content_services.actor_reload(actor)
         submission = lock_submission(submission_id)
         deny_unless_visible(actor, submission)
         _check_still_current(submission, expected_tier=expected_tier, expected_hash=expected_hash)
         refusal = permissions.decide_refusal(actor, submission)
         if refusal:
-            raise_refusal(refusal)
+            refusal.raise_()
         verdicts, comments, note, override = _clean_decision(submission, verdicts, comments, note, precheck_override)
         revision, task = submission.revision, submission.current_task
         if revision.recompute_hash() != revision.content_hash:
@@ -181,6 +184,7 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
                                                      precheck_override=override)
         live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
                            event=live.LEFT)
+        notifications.acted_on(submission=submission, actor=actor)
         if decision.outcome == decision.Outcome.RETURN:
             return _decided_return(actor=actor, submission=submission, task=task, decision=decision)
         later = [t for t in submission.current_round.tiers if t["order"] > task.tier]
@@ -298,11 +302,12 @@ def _audit_override(*, actor, submission, review_round, decision):
 
 @transaction.atomic
 def submission_withdraw(*, actor: User, submission_id: int) -> Submission:
+    content_services.actor_reload(actor)
     submission = lock_submission(submission_id)
     deny_unless_visible(actor, submission)
     refusal = permissions.withdraw_refusal(actor, submission)
     if refusal:
-        raise_refusal(refusal)
+        refusal.raise_()
     open_round = submission.current_round if submission.state == states.IN_REVIEW else None
     open_task = submission.current_task if open_round is not None else None
     submission.withdraw()
@@ -310,6 +315,7 @@ def submission_withdraw(*, actor: User, submission_id: int) -> Submission:
     if open_round is not None:
         reviewer_services.round_end(review_round=open_round, outcome=ReviewRound.Outcome.WITHDRAWN)
     audit_submission("workflow.submission.withdrawn", actor=actor, submission=submission)
+    notifications.acted_on(submission=submission, actor=actor)
     if open_task is not None:
         live.queue_changed(account=submission.account, tier=open_task.tier, submission_id=submission.pk,
                            event=live.LEFT)

@@ -3,7 +3,9 @@
 Every ``--interval`` seconds (default 60) it enqueues each job of
 project/periodic.py whose period is due and not yet enqueued (a unique key per
 job and period, so any number of schedulers may run); a db_worker runs them.
-``--once`` does it once and exits (the systemd timer's way). SIGINT and
+``--once`` does it once and exits (the systemd timer's way). Each round
+first puts back in the queue the tasks whose worker died while running them
+(project.tasks.abandoned_tasks_requeue). SIGINT and
 SIGTERM stop it between two rounds. Prints one line per job enqueued (with
 -v 2 also those already enqueued).
 """
@@ -15,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from project import periodic
+from project.tasks import abandoned_tasks_requeue
 
 logger = logging.getLogger("project.periodic")
 
@@ -50,6 +53,12 @@ class Command(BaseCommand):
             self.stdout.write("定时任务调度已停止")
 
     def _round(self, verbosity):
+        recovered = abandoned_tasks_requeue()
+        if verbosity:
+            for task_id in recovered["requeued"]:
+                self.stdout.write(f"已重新加入队列 任务 {task_id}（执行它的进程已中断）")
+            for task_id in recovered["failed"]:
+                self.stdout.write(f"已记为失败 任务 {task_id}（多次中断）")
         for item in periodic.enqueue_due():
             if item.task_id:
                 if verbosity:

@@ -1,17 +1,35 @@
 """Demo data for a newcomer: a unit tree, accounts on every platform, a user for
-every role, and drafts in every state, all made through the services so the
-audit trail is complete. Idempotent: a second run changes nothing and prints
-the same users and passwords."""
-import json
+every role, a few weeks of publications, drafts in every state, and a month of
+daily operations (a duty roster with logs, a swap and two gaps, patrols with and
+without problems, open and rectified problems, a counterfeit report), all made
+through the services so the audit trail is complete. Idempotent: a second run
+changes nothing and prints the same users and passwords.
 
+The weeks of history (``HISTORY``) are played through the same services with
+the clock set back to each day (``_clock``, as the tests' ``at()`` does): the
+records are registered eight weeks ago, each account publishes on its own
+rhythm until its last publication, so the dormant watch shows a realistic mix
+(recent accounts, 提醒, 督办, 不合格, one whose only publication was
+retracted); every time on the records and in the audit log is the one the
+operation would have had on that day, in order. The drafts in every state are
+made at the present time."""
+import contextlib
+import datetime as dt
+import json
+import struct
+import zlib
+
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from audit.context import audit_context
 from content import roles
 from content import services as content_services
 from content.models import MediaAccount, Organization, User
 from content.permissions import has_account_perm
+from operations import services as ops_services
 from reviewers import services as reviewer_services
 from reviewers.models import TierMembership
 from workflow import services as workflow_services
@@ -31,22 +49,40 @@ UNITS = [
     ("GZ01-TW", "广州市第一中学团委", "广州一中团委", "department", "GZ01"),
 ]
 
+# Demo rows of the pre-check's names-and-titles table (made-up people of 广州市第一中学).
+DEMO_PERSON_TITLES = (
+    ("黄建华", "党委书记"),
+    ("陈立新", "校长"),
+    ("李文静", "副校长"),
+    ("张志强", "副校长"),
+)
+
 ACCOUNTS = [
-    # unit, name, platform, handle, extra
-    ("GD", "广东教育", "wechat", "gdjyt", {"followers": 1200000, "has_interaction": True, "outsourced": True,
-                                            "operator": "广东某传媒有限公司"}),
-    ("GD", "广东省教育厅", "website", "https://edu.gd.gov.cn", {"icp_record": "粤ICP备00000000号"}),
-    ("GD", "广东教育发布", "weibo", "gdjyfb", {"has_interaction": True}),
-    ("GZ", "广州教育", "wechat", "gzjy", {"has_interaction": True}),
-    ("GZ", "广州教育", "douyin", "gzjy-douyin", {}),
-    ("GZ01", "广州一中", "wechat", "gz1z", {"has_interaction": True}),
-    ("GZ01", "广州一中", "toutiao", "gz1z-toutiao", {"inspection_finding": "not_updated", "rectified": "yes"}),
-    ("GZ02", "广州实小", "app", "cn.gzsx.app", {"inspection_finding": "review_weak", "rectified": "no"}),
-    ("SZ", "深圳教育", "baijiahao", "szjy-bjh", {}),
-    ("SZ01", "深圳二高", "wechat", "sz2g", {"has_interaction": True}),
-    ("SZ02", "深圳职校", "other", "szzx-xxqg", {"is_official_personal": False}),
-    ("GZ01-TW", "广州一中团委", "weibo", "gz1z-tw", {"is_official_personal": True}),
+    # unit, name, platform, handle, opened on, extra
+    ("GD", "广东教育", "wechat", "gdjyt", "2014-03-01",
+     {"followers": 1200000, "has_interaction": True, "outsourced": True, "operator": "广东某传媒有限公司"}),
+    ("GD", "广东省教育厅", "website", "https://edu.gd.gov.cn", "2002-09-01", {"icp_record": "粤ICP备00000000号"}),
+    ("GD", "广东教育发布", "weibo", "gdjyfb", "2011-06-15", {"has_interaction": True}),
+    ("GZ", "广州教育", "wechat", "gzjy", "2015-01-10", {"has_interaction": True}),
+    ("GZ", "广州教育", "douyin", "gzjy-douyin", "2019-05-20", {}),
+    ("GZ01", "广州一中", "wechat", "gz1z", "2016-09-01", {"has_interaction": True}),
+    ("GZ01", "广州一中", "toutiao", "gz1z-toutiao", "2018-03-01",
+     {"inspection_finding": "not_updated", "rectified": "yes"}),
+    ("GZ02", "广州实小", "app", "cn.gzsx.app", "2020-09-01", {"inspection_finding": "review_weak", "rectified": "no"}),
+    ("SZ", "深圳教育", "baijiahao", "szjy-bjh", "2019-11-01", {}),
+    ("SZ01", "深圳二高", "wechat", "sz2g", "2017-04-01", {"has_interaction": True}),
+    ("SZ02", "深圳职校", "other", "szzx-xxqg", "2021-03-01", {"is_official_personal": False}),
+    ("GZ01-TW", "广州一中团委", "weibo", "gz1z-tw", None, {"is_official_personal": True}),
 ]
+
+# The people of a record, by the kind of its unit: a school's leader is a
+# 副校长, not a 副厅长. (leader name, title, phone; operations head name, title, phone)
+CONTACTS = {
+    "province": ("林主管", "副厅长", "020-37628001", "马运维", "宣传处处长", "020-37628002"),
+    "city": ("林主管", "副局长", "020-81234001", "马运维", "办公室主任", "020-81234002"),
+    "school": ("林主管", "副校长", "020-83456001", "马运维", "信息中心主任", "020-83456002"),
+    "department": ("林主管", "校党委副书记", "020-83456011", "马运维", "团委书记", "020-83456012"),
+}
 
 # username, name, role, unit, tier
 USERS = [
@@ -58,9 +94,52 @@ USERS = [
     ("manager", "刘负责", roles.ACCOUNT_MANAGER, "GZ", None),
     ("auditor", "周审计", roles.AUDITOR, "GD", None),
     ("unitadmin", "吴管理", roles.UNIT_ADMIN, "GD", None),
+    # who writes for and publishes to the province's and Shenzhen's accounts (the history's publications)
+    ("editor_gd", "孙编辑", roles.EDITOR, "GD", None),
+    ("publisher_gd", "钱发布", roles.PUBLISHER, "GD", None),
+    ("editor_sz", "郑编辑", roles.EDITOR, "SZ", None),
+    ("publisher_sz", "冯发布", roles.PUBLISHER, "SZ", None),
 ]
+# Which editor and publisher work for the accounts of a unit subtree.
+WRITERS = (("GZ", "editor", "publisher"), ("SZ", "editor_sz", "publisher_sz"), ("GD", "editor_gd", "publisher_gd"))
+
+# The weeks before today. The records are registered REGISTERED_DAYS_AGO; each
+# account publishes every ``every`` days back from its last publication ``last``
+# days ago (within the window). Against the default thresholds (7/10/14 days):
+# five accounts are current, two 提醒, two 督办, three 不合格 — one of them
+# (the 团委's weibo, opened with the system) only ever published something
+# that was retracted.
+REGISTERED_DAYS_AGO = 56
+HISTORY_DAYS = 35
+HISTORY = {
+    # handle: (last, every)
+    "gdjyt": (0, 5), "https://edu.gd.gov.cn": (2, 8), "gdjyfb": (8, 9), "gzjy": (1, 6), "gzjy-douyin": (11, 12),
+    "gz1z": (4, 8), "gz1z-toutiao": (16, 12), "cn.gzsx.app": (9, 12), "szjy-bjh": (3, 8), "sz2g": (12, 10),
+    "szzx-xxqg": (25, 30),
+}
+RETRACTED_ONLY = {"gz1z-tw": 20}   # handle: days ago of its one publication, retracted
+TOPICS = ("校园开放日活动安排", "教师节表彰大会举行", "秋季学期开学工作部署", "校园安全教育主题班会", "读书月系列活动启动",
+          "科技创新大赛获奖名单公示", "家校共育专题讲座", "体育节比赛日程", "心理健康宣传周活动", "劳动教育实践周总结")
 
 PASS = {"political": "pass", "legal": "pass", "policy": "pass", "secrecy": "pass", "wording": "pass"}
+
+
+def _local_day_start(now, days_ago):
+    """Local midnight of the calendar day ``days_ago`` days before ``now``'s."""
+    day = timezone.localdate(now) - dt.timedelta(days=days_ago)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
+
+
+@contextlib.contextmanager
+def _clock(moment):
+    """Run the services as if at ``moment`` (``django.utils.timezone.now``,
+    which the services, the audit log and ``auto_now`` fields all read)."""
+    real = timezone.now
+    timezone.now = lambda: moment
+    try:
+        yield
+    finally:
+        timezone.now = real
 
 
 class Command(BaseCommand):
@@ -89,6 +168,17 @@ class Command(BaseCommand):
         if Organization.objects.filter(code="GD").exists():
             self._ensure_passwords()
             return False
+        now = timezone.now()
+        registered = now - dt.timedelta(days=REGISTERED_DAYS_AGO, hours=2)
+        with _clock(registered):
+            units, accounts, users = self._registry()
+        self._history(now, users, accounts)
+        self._drafts(users, next(a for a in accounts if a.handle == "gz1z"))
+        self._operations(units, users, {a.handle: a for a in accounts})
+        return True
+
+    def _registry(self):
+        """Units, accounts (开设 filings), users, tier memberships and account grants."""
         # The actor of the initial registry filings: a superuser who cannot log in.
         system = User.objects.filter(username="system").first() or User.objects.create_superuser(
             "system", "", None, name="系统初始化")
@@ -97,13 +187,16 @@ class Command(BaseCommand):
             units[code] = content_services.org_create(actor=None, code=code, name=name, short_name=short, kind=kind,
                                                       parent=units.get(parent))
         accounts = []
-        for unit, name, platform, handle, extra in ACCOUNTS:
+        today = timezone.localdate()
+        for unit, name, platform, handle, opened_on, extra in ACCOUNTS:
+            org = units[unit]
+            leader, leader_title, leader_phone, ops, ops_title, ops_phone = CONTACTS[org.kind]
             accounts.append(content_services.account_open(
-                actor=system, org=units[unit], name=name, platform=platform, handle=handle,
-                certified_entity=units[unit].name, opened_on="2019-09-01", publishing_frequency="每周3次",
+                actor=system, org=org, name=name, platform=platform, handle=handle,
+                certified_entity=org.name, opened_on=opened_on or today.isoformat(), publishing_frequency="每周3次",
                 responsible_department="宣传部", owner_name="黄负责", owner_mobile="13800138000",
-                owner_wechat="wx_demo_owner", leader_name="林主管", leader_title="副厅长", leader_phone="020-12345678",
-                ops_name="马运维", ops_title="科长", ops_phone="020-87654321",
+                owner_wechat="wx_demo_owner", leader_name=leader, leader_title=leader_title, leader_phone=leader_phone,
+                ops_name=ops, ops_title=ops_title, ops_phone=ops_phone,
                 staff=[{"name": "工作人员一", "title": "干事", "phone": "020-11112222"}], **extra))
         users = {}
         for username, name, role, unit, tier in USERS:
@@ -114,13 +207,67 @@ class Command(BaseCommand):
                 reviewer_services.membership_grant(actor=system, user_id=users[username].pk, tier=tier,
                                                    org_id=units["GD"].pk)
         for account in accounts:
-            if account.org.path.startswith(units["GZ"].path):
-                content_services.account_permission_grant(actor=system, account_id=account.pk,
-                                                          user_id=users["editor"].pk, perm="draft_account")
-                content_services.account_permission_grant(actor=system, account_id=account.pk,
-                                                          user_id=users["publisher"].pk, perm="publish_account")
-        self._drafts(users, next(a for a in accounts if a.handle == "gz1z"))
-        return True
+            code, editor, publisher = self._writers_of(account, units)
+            content_services.account_permission_grant(actor=system, account_id=account.pk,
+                                                      user_id=users[editor].pk, perm="draft_account")
+            content_services.account_permission_grant(actor=system, account_id=account.pk,
+                                                      user_id=users[publisher].pk, perm="publish_account")
+        for name, title in DEMO_PERSON_TITLES:
+            # the names-and-titles table of the pre-check (it ships empty; a few rows for one school)
+            reviewer_services.person_title_create(actor=system, org_id=units["GZ01"].pk, name=name, title=title,
+                                                  unit=units["GZ01"].name, valid_from="2024-09-01")
+        return units, accounts, users
+
+    @staticmethod
+    def _writers_of(account, units):
+        """(unit code, editor, publisher) of the first WRITERS entry whose subtree holds the account."""
+        for code, editor, publisher in WRITERS:
+            if account.org.path.startswith(units[code].path):
+                return code, editor, publisher
+        raise ValueError(account)
+
+    def _history(self, now, users, accounts):
+        """Each account's publications of the last weeks, oldest first, each at
+        its own time through the whole workflow (draft, submit, three tiers,
+        publish); then the editors and publishers have read their
+        notifications of those weeks."""
+        units = {o.code: o for o in Organization.objects.filter(code__in=[u[0] for u in UNITS])}
+        by_handle = {a.handle: a for a in accounts}
+        events = []
+        for handle, (last, every) in HISTORY.items():
+            events += [(day, handle, False) for day in range(last, HISTORY_DAYS + 1, every)]
+        events += [(day, handle, True) for handle, day in RETRACTED_ONLY.items()]
+        reviewers = [users["reviewer1"], users["reviewer2"], users["reviewer3"]]
+        cursor = now - dt.timedelta(days=REGISTERED_DAYS_AGO)
+        for n, (day, handle, retract) in enumerate(sorted(events, key=lambda e: (-e[0], e[1]))):
+            account = by_handle[handle]
+            _code, editor, publisher = self._writers_of(account, units)
+            # Early on that local calendar day (the dormant watch counts local days), after the previous
+            # publication's steps so that the log stays in time order; today's, if the day has only just
+            # begun, a little before now.
+            moment = max(min(_local_day_start(now, day) + dt.timedelta(minutes=30), now - dt.timedelta(hours=2)),
+                         cursor + dt.timedelta(minutes=10))
+            cursor = moment + dt.timedelta(hours=3 if retract else 1, minutes=20)
+            topic = TOPICS[n % len(TOPICS)]
+            with _clock(moment):
+                draft = content_services.draft_create(
+                    actor=users[editor], account_id=account.pk, title=f"{account.name}：{topic}",
+                    body=f"<p>{topic}，相关工作按计划有序开展。</p>")
+                sub = workflow_services.submission_submit(actor=users[editor], draft_id=draft.pk)
+            for i, reviewer in enumerate(reviewers, start=1):
+                with _clock(moment + dt.timedelta(minutes=20 * i)):
+                    sub = workflow_services.submission_decide(actor=reviewer, submission_id=sub.pk, verdicts=PASS,
+                                                              comments={})
+            with _clock(moment + dt.timedelta(minutes=80)):
+                sub = workflow_services.submission_publish(actor=users[publisher], submission_id=sub.pk)
+            if retract:
+                with _clock(moment + dt.timedelta(hours=3)):
+                    workflow_services.publication_retract(actor=users[publisher], publication_id=sub.publication_id,
+                                                          reason="内容需核实，暂时撤稿")
+        with _clock(now - dt.timedelta(minutes=30)):
+            for _code, editor, publisher in WRITERS:
+                workflow_services.notifications_mark_all_read(actor=users[editor])
+                workflow_services.notifications_mark_all_read(actor=users[publisher])
 
     def _ensure_passwords(self):
         for username, *_rest in USERS:
@@ -172,6 +319,61 @@ class Command(BaseCommand):
         workflow_services.publication_retract(actor=publisher, publication_id=sub.publication_id,
                                               reason="考试时间有误，已更正后另行发布")
 
+    def _operations(self, units, users, accounts):
+        """广州市教育局's month: the roster from two weeks ago to two weeks ahead (two days next week left
+        open), signed logs for the past days but yesterday's, one swap; a weekly patrol plan; patrols with and without problems; a problem
+        rectified and confirmed, one open; a counterfeit report."""
+        today = timezone.localdate()
+        manager, editor, publisher = users["manager"], users["editor"], users["publisher"]
+        auditor = users["auditor"]
+        first, last = today - dt.timedelta(days=14), today + dt.timedelta(days=16)
+        people = [editor, publisher, manager]
+        gaps = {today + dt.timedelta(days=4), today + dt.timedelta(days=5)}  # the administrators hear of them
+        assignments = {}
+        day = first
+        while day <= last:
+            if day not in gaps:
+                person = people[(day - first).days % len(people)]
+                assignments[day] = ops_services.duty_assign(actor=manager, org_id=units["GZ"].pk, day=day,
+                                                            person_id=person.pk)
+            day += dt.timedelta(days=1)
+        for day, assignment in assignments.items():
+            if day < today - dt.timedelta(days=1):
+                ops_services.duty_log_save(actor=assignment.person, assignment_id=assignment.pk,
+                                           events="巡查本单位各账号，运行正常。", items_checked="微信、抖音、网站留言",
+                                           opinion_signs="" if day.day % 5 else "家长群关于放假时间的讨论，已报宣传部",
+                                           handover="无", sign=True)
+        later = [a for d, a in sorted(assignments.items()) if d > today]
+        if len(later) >= 2 and later[0].person_id != later[1].person_id:
+            ops_services.duty_swap(actor=later[0].person, first_id=later[0].pk, second_id=later[1].pk,
+                                   note="外出培训，调换班次")
+        ops_services.patrol_plan_create(actor=manager, org_id=units["GZ"].pk, every_days=7,
+                                        inspector_id=manager.pk)
+        week_ago = today - dt.timedelta(days=7)
+        ops_services.patrol_record(actor=manager, account_id=accounts["gzjy"].pk, period_from=week_ago,
+                                   period_to=today, checks=["content", "interaction", "profile"])
+        ops_services.patrol_record(
+            actor=manager, account_id=accounts["gz1z-toutiao"].pk, period_from=week_ago, period_to=today,
+            checks=["content", "profile"], problem_kinds=["not_updated"], notes="近两周没有发布信息。",
+            deadline=today + dt.timedelta(days=7), responsible_id=editor.pk)
+        weak = ops_services.patrol_record(
+            actor=auditor, account_id=accounts["cn.gzsx.app"].pk, period_from=week_ago, period_to=today,
+            checks=["content", "interaction"], problem_kinds=["slow_response"], notes="家长留言三天未回复。",
+            links=["https://example.org/evidence/gzsx-reply.png"], deadline=today + dt.timedelta(days=3),
+            responsible_id=editor.pk)
+        fixed = weak.problems.get()
+        ops_services.problem_rectify(actor=editor, problem_id=fixed.pk, note="已逐条回复，并安排专人每日查看留言。")
+        ops_services.problem_confirm(actor=manager, problem_id=fixed.pk)
+        fake = ops_services.counterfeit_report(
+            actor=manager, org_id=units["GZ"].pk, platform="抖音", name="广州教育发布（假冒）",
+            link="https://www.douyin.com/user/demo-fake", evidence="头像、简介仿冒广州教育，发布招生广告。",
+            found_on=today - dt.timedelta(days=5), reported_cac_on=today - dt.timedelta(days=4),
+            cac_reference="网信举报-2026-0001", reported_police_on=today - dt.timedelta(days=4),
+            police_reference="公安备案-88", outcome="closed_by_platform")
+        # its evidence: a (placeholder) screenshot of the counterfeit account's page, stored like any upload
+        ops_services.evidence_upload(actor=manager, kind="counterfeit", record_id=fake.pk,
+                                     file=ContentFile(_demo_png(320, 180), name="假冒账号主页截图.png"))
+
     # ------------------------------------------------------------------ report
 
     def _report(self):
@@ -209,3 +411,15 @@ class Command(BaseCommand):
             ids = {m.account_id for m in memberships if m.account_id}
             return [a.pk for a in accounts if a.pk in ids or any(a.org.path.startswith(p) for p in paths)]
         return [a.pk for a in accounts if a.org.path.startswith(user.org.path)]
+
+
+def _demo_png(width, height):
+    """A plain grey PNG with a darker band (a stand-in screenshot for the demo's evidence)."""
+    rows = b"".join(b"\x00" + (b"\x60\x60\x60" if 20 <= y < 50 else b"\xd0\xd0\xd0") * width for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))

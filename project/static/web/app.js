@@ -2,24 +2,28 @@
    elements with data attributes and this file binds them. */
 (function () {
   "use strict";
-  // The header's unread-notification badge: one more unread notification.
-  // Used by the live sockets (notify.js on every page, queue.js on the queue).
-  function bumpNotificationBadge() {
+  // The header's unread-notification badge (notify.js keeps it live).
+  function setNotificationBadge(count) {
     var bell = document.querySelector(".site-header .bell");
     if (!bell) { return; }
     var badge = bell.querySelector(".badge");
-    if (!badge) {
+    if (count > 0 && !badge) {
       badge = document.createElement("span");
       badge.className = "badge";
       badge.setAttribute("data-unread-count", "");
-      badge.textContent = "0";
       bell.appendChild(badge);
     }
-    var count = (parseInt(badge.textContent, 10) || 0) + 1;
-    badge.textContent = String(count);
+    if (badge) {
+      if (count > 0) { badge.textContent = String(count); } else { badge.parentNode.removeChild(badge); }
+    }
     bell.setAttribute("aria-label", "通知，未读 " + count + " 条");
   }
-  window.webApp = { bumpNotificationBadge: bumpNotificationBadge };
+
+  function bumpNotificationBadge() {
+    var badge = document.querySelector(".site-header .bell .badge");
+    setNotificationBadge((badge ? parseInt(badge.textContent, 10) || 0 : 0) + 1);
+  }
+  window.webApp = { bumpNotificationBadge: bumpNotificationBadge, setNotificationBadge: setNotificationBadge };
 
   // <button data-print> prints the page (e.g. the 附件3 filing form).
   document.querySelectorAll("[data-print]").forEach(function (button) {

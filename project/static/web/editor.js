@@ -28,7 +28,9 @@
   area.setAttribute("role", "textbox");
   area.setAttribute("aria-multiline", "true");
   area.setAttribute("aria-labelledby", "body-label");
-  area.setAttribute("aria-describedby", "body-help");
+  // The rich area stands for the textarea: the same help and error texts, the same invalid state.
+  area.setAttribute("aria-describedby", textarea.getAttribute("aria-describedby") || "id_body_helptext");
+  if (textarea.getAttribute("aria-invalid") === "true") { area.setAttribute("aria-invalid", "true"); }
   area.setAttribute("data-testid", "rich-area");
   area.spellcheck = true;
   // The textarea holds HTML already passed through the server's policy.
@@ -245,9 +247,14 @@
   var imageForm = document.getElementById("image-form");
   var imageError = document.getElementById("image-error");
 
-  function showImageError(text) {
+  // The message is the described-by text of the file and source inputs; the one at fault is marked invalid.
+  function showImageError(text, input) {
     imageError.textContent = text;
     imageError.hidden = !text;
+    ["image-file", "image-source"].forEach(function (id) {
+      var element = document.getElementById(id);
+      if (element === input) { element.setAttribute("aria-invalid", "true"); } else { element.removeAttribute("aria-invalid"); }
+    });
   }
 
   function currentAccount() {
@@ -295,8 +302,12 @@
       event.preventDefault();
       var file = document.getElementById("image-file").files[0];
       var source = document.getElementById("image-source").value.trim();
-      if (!file) { showImageError("请选择要上传的图片"); return; }
-      if (!source) { showImageError("请填写图片来源"); document.getElementById("image-source").focus(); return; }
+      if (!file) { showImageError("请选择要上传的图片", document.getElementById("image-file")); return; }
+      if (!source) {
+        showImageError("请填写图片来源", document.getElementById("image-source"));
+        document.getElementById("image-source").focus();
+        return;
+      }
       var data = new FormData();
       data.append("account", currentAccount());
       data.append("file", file);

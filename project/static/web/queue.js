@@ -1,27 +1,38 @@
-/* The reviewer queue, live: a websocket (/ws/queue/) tells the page that a
-   submission entered or left the queue of one of the user's tiers, or that a
-   colleague claimed or released it; the page then fetches its own table body
-   again (?fragment=1 with the current filters, so the server re-applies
-   permissions and filters) and swaps it in, highlighting new rows. Plain JS,
-   no library; reconnects with backoff. */
+/* The reviewer queue, live: a subscriber of the page's one socket (live.js,
+   topic "queue"). The server tells the page that a submission entered or left
+   the queue of one of the user's tiers, or that a colleague claimed or
+   released it; the page then fetches its own table body again (?fragment=1
+   with the current filters, so the server re-applies permissions and filters)
+   and swaps it in, highlighting new rows and announcing them in a polite live
+   region. After a reconnection it fetches once, for what it may have missed.
+   Plain JS, no library. */
 (function () {
   "use strict";
   var table = document.getElementById("queue-table");
-  if (!table || !window.WebSocket || !window.fetch) { return; }
+  if (!table || !window.webLive || !window.fetch) { return; }
   var statusEl = document.getElementById("live-status");
-  var wsPath = table.getAttribute("data-ws-path") || "/ws/queue/";
-  var socket = null;
-  var attempts = 0;
-  var everConnected = false;
+  var announcer = document.getElementById("queue-announcer");
   var refreshTimer = null;
   var inFlight = false;
   var again = false;
-  var pingTimer = null;
+  var STATES = {
+    connecting: "连接中…", open: "已连接", reconnecting: "重新连接中…", paused: "已暂停（页面在后台），回到页面时恢复",
+    offline: "网络已断开，恢复后自动重连", closed: "已断开，请刷新页面或重新登录"
+  };
 
-  function setStatus(text, state) {
-    if (!statusEl) { return; }
-    statusEl.textContent = "实时更新：" + text;
+  function setStatus(state) {
+    if (!statusEl || !STATES[state]) { return; }
+    statusEl.textContent = "实时更新：" + STATES[state];
     statusEl.setAttribute("data-state", state);
+  }
+
+  function announce(titles) {
+    if (!announcer || !titles.length) { return; }
+    var shown = titles.slice(0, 3).map(function (t) { return "《" + t + "》"; }).join("、");
+    var text = "新进入队列 " + titles.length + " 项：" + shown + (titles.length > 3 ? " 等" : "") + "。";
+    // Clear first, so that the same text twice is announced twice.
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 50);
   }
 
   function fragmentUrl() {
@@ -56,13 +67,19 @@
         var old = document.getElementById("queue-body");
         if (!fresh || !old) { return; }  // e.g. the session ended: the login page came back
         var before = rowIds(old);
-        var focusedId = document.activeElement && document.activeElement.closest &&
-          document.activeElement.closest("tr[data-submission]") ?
-          document.activeElement.closest("tr[data-submission]").getAttribute("data-submission") : null;
+        var focused = document.activeElement && document.activeElement.closest &&
+          document.activeElement.closest("tr[data-submission]");
+        var focusedId = focused ? focused.getAttribute("data-submission") : null;
         old.parentNode.replaceChild(fresh, old);
+        var added = [];
         fresh.querySelectorAll("tr[data-submission]").forEach(function (row) {
-          if (!before[row.getAttribute("data-submission")]) { row.classList.add("flash-new"); }
+          if (!before[row.getAttribute("data-submission")]) {
+            row.classList.add("flash-new");
+            var title = row.querySelector("[data-testid=queue-title]");
+            added.push(title ? title.textContent.trim() : "");
+          }
         });
+        announce(added);
         if (focusedId) {
           var target = fresh.querySelector('tr[data-submission="' + focusedId + '"] a, tr[data-submission="' + focusedId + '"] button');
           if (target) { target.focus(); }
@@ -70,7 +87,7 @@
         var total = document.querySelector("[data-queue-total]");
         if (total) { total.textContent = fresh.getAttribute("data-total") || "0"; }
       })
-      .catch(function () { /* the next event or reconnect tries again */ })
+      .catch(function () { /* the next event or reconnection tries again */ })
       .then(function () {
         inFlight = false;
         if (again) { again = false; refresh(); }
@@ -83,44 +100,9 @@
     refreshTimer = window.setTimeout(function () { refreshTimer = null; refresh(); }, 60);
   }
 
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    try {
-      socket = new WebSocket(scheme + window.location.host + wsPath);
-    } catch (e) {
-      retry();
-      return;
-    }
-    socket.onopen = function () {
-      var reconnected = everConnected;
-      attempts = 0;
-      everConnected = true;
-      setStatus("已连接", "open");
-      if (reconnected) { scheduleRefresh(); }  // events may have been missed while away
-      if (pingTimer) { window.clearInterval(pingTimer); }
-      pingTimer = window.setInterval(function () {
-        if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify({ type: "ping" })); }
-      }, 30000);
-    };
-    socket.onmessage = function (event) {
-      var message;
-      try { message = JSON.parse(event.data); } catch (e) { return; }
-      if (message.type === "queue") { scheduleRefresh(); }
-      else if (message.type === "notification") { window.webApp.bumpNotificationBadge(); }
-    };
-    socket.onclose = function () {
-      if (pingTimer) { window.clearInterval(pingTimer); pingTimer = null; }
-      retry();
-    };
-  }
-
-  function retry() {
-    setStatus("重新连接中…", "reconnecting");
-    var delay = Math.min(30000, 500 * Math.pow(2, attempts)) + Math.floor(Math.random() * 300);
-    attempts += 1;
-    window.setTimeout(connect, delay);
-  }
-
-  setStatus("连接中…", "connecting");
-  connect();
+  window.webLive.subscribe("queue");
+  window.webLive.on("state", setStatus);
+  window.webLive.on("queue", scheduleRefresh);
+  window.webLive.on("open", function (event) { if (event.reconnected) { scheduleRefresh(); } });
+  setStatus("connecting");
 }());

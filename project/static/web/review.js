@@ -1,8 +1,9 @@
-/* The review page: show or hide the pre-check marks of each dimension, and a
-   shortcut that marks all five dimensions "pass". Plain JS. */
+/* The review page: show or hide the pre-check marks of each dimension (in the
+   formatted content and in the plain text alike), and a shortcut that marks
+   all five dimensions "pass". Plain JS. */
 (function () {
   "use strict";
-  var content = document.getElementById("content-marked");
+  var content = document.getElementById("content-views");
   var toggles = document.querySelectorAll("[data-dim-toggle]");
   function applyToggles() {
     var shown = {};

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 
 from content import selectors as content_selectors
+from operations import selectors as operations_selectors
 from reviewers import checklist
 from reviewers import selectors as reviewer_selectors
 from reviewers.models import Decision
@@ -23,7 +24,7 @@ from workflow import states
 
 # Each returns {id: name} for the types of its app, None for any other type.
 NAME_SOURCES = (content_selectors.audit_target_names, reviewer_selectors.audit_target_names,
-                workflow_selectors.audit_target_names)
+                workflow_selectors.audit_target_names, operations_selectors.audit_target_names)
 TYPE_LABELS = {"audit.auditentry": "审计日志"}
 MISSING = "（已不存在）"
 

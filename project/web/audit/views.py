@@ -25,9 +25,10 @@ from audit import actions
 from audit import selectors as audit_selectors
 from content import permissions as content_permissions
 from content import selectors as content_selectors
-from content.errors import NotAllowed
+from content.errors import NotAllowed, ValidationFailed
 from content.models import MediaAccount, Organization
 from content.permissions import may_read_audit
+from project.converters import MAX_ID
 from project.shared import audit_log
 from project.shared import files as export
 from project.web.audit import display as audit_display
@@ -72,8 +73,8 @@ class AuditFilterForm(forms.Form):
     org = forms.ChoiceField(label="单位（含下级）", required=False)
     action = forms.ChoiceField(label="动作", required=False)
     actor = forms.CharField(label="操作人（用户名）", required=False, max_length=150)
-    account = forms.IntegerField(label="账号编号", required=False, min_value=1, max_value=2**63 - 1)
-    draft = forms.IntegerField(label="稿件编号", required=False, min_value=1, max_value=2**63 - 1)
+    account = forms.IntegerField(label="账号编号", required=False, min_value=1, max_value=MAX_ID)
+    draft = forms.IntegerField(label="稿件编号", required=False, min_value=1, max_value=MAX_ID)
     correlation = forms.CharField(label="关联编号", required=False, max_length=64)
     order = forms.ChoiceField(label="排序", required=False, choices=ORDER_CHOICES)
     date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -103,51 +104,19 @@ class AuditFilterForm(forms.Form):
             self.add_error("date_to", "截止日期不能早于起始日期")
         return data
 
-    @staticmethod
-    def _moment(day):
-        return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
-
-    def filters(self):
-        """(entry_list filters, the unit filtered on, the filter in the API's keys:
-        the "from" and "to" moments, "draft", "account", "actor" (a user id) and
-        "action", for the export's file name)."""
-        data = self.cleaned_data if self.is_bound else {}
-        org = self.orgs.get(data.get("org") or "")
-        start = self._moment(data["date_from"]) if data.get("date_from") else None
-        end = self._moment(data["date_to"] + dt.timedelta(days=1)) if data.get("date_to") else None
-        filters = {
-            "org_path": org.path if org else None,
-            "action": data.get("action") or None,
-            "actor_id": self.actor_user.pk if self.actor_user else None,
-            "account_id": data.get("account"),
-            "draft_id": data.get("draft"),
-            "correlation_id": data.get("correlation") or None,
-            "date_from": start,
-            "date_to": end,
-        }
-        named = {"from": start, "to": end, "draft": filters["draft_id"], "account": filters["account_id"],
-                 "actor": filters["actor_id"], "action": filters["action"]}
-        return filters, org, named
-
     def ordering(self):
         data = self.cleaned_data if self.is_bound else {}
         return data.get("order") or DEFAULT_ORDER
 
-    def described(self, org, moments):
-        """What the export's own audit entry keeps, in the API's keys."""
-        data = self.cleaned_data
-        described = {
-            "action": data.get("action") or None,
-            "actor": self.actor_user.pk if self.actor_user else None,
-            "actor_username": data.get("actor") or None,
-            "account": data.get("account"),
-            "draft": data.get("draft"),
-            "correlation_id": data.get("correlation") or None,
-            "from": moments["from"].isoformat() if moments["from"] else None,
-            "to": moments["to"].isoformat() if moments["to"] else None,
-            "org": org.code if org else None,
-        }
-        return {k: v for k, v in described.items() if v not in (None, "")}
+    def search(self):
+        """The search as project.shared.audit_log.entry_filters maps it (the API calls the same function)."""
+        data = self.cleaned_data if self.is_bound else {}
+        return audit_log.entry_filters(
+            org=self.orgs.get(data.get("org") or ""), action=data.get("action"),
+            actor=self.actor_user.pk if self.actor_user else None,
+            actor_username=(data.get("actor") or None) if self.actor_user else None,
+            account=data.get("account"), draft=data.get("draft"), correlation_id=data.get("correlation"),
+            date_from=data.get("date_from"), date_to=data.get("date_to"))
 
 
 @login_required
@@ -161,8 +130,7 @@ def audit_search(request):
     if form.is_bound and not form.is_valid():
         status = 400
     else:
-        filters, _org, _moments = form.filters()
-        entries = content_selectors.audit_entries_for(user, **filters, order=form.ordering())
+        entries = content_selectors.audit_entries_for(user, **form.search().filters, order=form.ordering())
         page = paginate(request, entries)
         page.object_list = audit_display.attach_targets(page.object_list)  # the names, one query per type
     query = query_without_page(request)
@@ -175,21 +143,26 @@ def audit_search(request):
 @login_required
 @require_GET
 def audit_export(request):
-    """The filtered trail as CSV or JSON Lines; the export is itself audited."""
+    """The filtered trail as CSV, JSON Lines or XLSX; the export is itself audited."""
     user = request.user
     _require_auditor(user)
     export_format = request.GET.get("format") or "csv"
     form = AuditFilterForm(request.GET, orgs=list(_scope_orgs(user)))
     if export_format not in export.CONTENT_TYPES:
         form.is_valid()
-        form.add_error(None, "导出格式只能是 CSV 或 JSON Lines")
+        form.add_error(None, "导出格式只能是 CSV、JSON Lines 或 Excel（XLSX）")
     if not form.is_valid():
         return render(request, "web/audit/search.html", {"form": form, "page": None,
                                                          "query": query_without_page(request)}, status=400)
-    filters, org, moments = form.filters()
-    _entry, rows = audit_log.audit_export(actor=user, filters=filters, export_format=export_format,
-                                             described_filters=form.described(org, moments), org=org)
-    name, ascii_name = export.export_filenames(user, org, moments, export_format)
+    search = form.search()
+    try:
+        _entry, rows = audit_log.audit_export(actor=user, filters=search.filters, export_format=export_format,
+                                              described_filters=search.described, org=search.org)
+    except ValidationFailed as exc:  # more rows than an XLSX sheet holds
+        form.add_error(None, exc.message)
+        return render(request, "web/audit/search.html", {"form": form, "page": None,
+                                                         "query": query_without_page(request)}, status=400)
+    name, ascii_name = export.export_filenames(user, search.org, search.named, export_format)
     return export.streaming_response(request, rows, export_format, filename=name, ascii_filename=ascii_name)
 
 
@@ -208,7 +181,7 @@ def security_for_home(user):
     if not may_read_audit(user):
         return None
     since = timezone.localdate() - dt.timedelta(days=HOME_SECURITY_DAYS - 1)
-    entries = content_selectors.audit_entries_for(user, date_from=AuditFilterForm._moment(since))
+    entries = content_selectors.audit_entries_for(user, **audit_log.entry_filters(date_from=since).filters)
     counts = audit_selectors.action_counts(entries, HOME_SECURITY_ACTIONS)
     base = reverse("web:audit")
 

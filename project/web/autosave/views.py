@@ -83,7 +83,7 @@ def form_fields(user, key):
             raise NotAllowed("没有权限访问该送审单")
         refusal = workflow_permissions.decide_refusal(user, submission)
         if refusal is not None:
-            raise NotAllowed(f"您现在不能审核此稿件：{refusal[1]}", code=refusal[0])
+            raise NotAllowed(f"您现在不能审核此稿件：{refusal.message}", code=refusal.code)
         return autosave.REVIEW_FIELDS, ()
     raise ValidationFailed("未知的表单，无法自动保存", code="wip_invalid_key", fields={"key": ["表单标识无效"]})
 

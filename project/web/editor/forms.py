@@ -95,3 +95,45 @@ class ImageUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account"].widget.choices = [("", "—— 请选择 ——")] + [
             (a.pk, f"{a.name}（{a.get_platform_display()}）") for a in accounts]
+
+
+class DraftSearchForm(forms.Form):
+    """我的稿件's filters: state of the latest submission, title text, account,
+    and the days of the last change (both included). An invalid field is left
+    out of the search (``filters``) and its message shown."""
+
+    state = forms.ChoiceField(label="送审状态", required=False,
+                              error_messages={"invalid_choice": "送审状态的取值无效"})
+    q = forms.CharField(label="标题包含", required=False, max_length=100,
+                        error_messages={"max_length": "标题关键词不能超过 100 个字符"})
+    account = forms.TypedChoiceField(label="账号", required=False, coerce=int, empty_value=None,
+                                     error_messages={"invalid_choice": "您没有为该账号撰写的稿件"})
+    date_from = forms.DateField(label="更新日期自", required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}),
+                                error_messages={"invalid": "日期格式应为 YYYY-MM-DD"})
+    date_to = forms.DateField(label="至（含当天）", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                              error_messages={"invalid": "日期格式应为 YYYY-MM-DD"})
+
+    def __init__(self, data=None, *, states=(), accounts=()):
+        super().__init__(data)
+        self.fields["state"].choices = list(states)
+        self.fields["account"].choices = [("", "全部账号")] + [
+            (a.pk, f"{a.name}（{a.get_platform_display()}）") for a in accounts]
+        self.fields["state"].widget.attrs.update({"id": "state-filter", "data-testid": "state-filter"})
+        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": "标题关键词",
+                                              "data-testid": "drafts-filter-q"})
+        self.fields["account"].widget.attrs["data-testid"] = "drafts-filter-account"
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "结束日期不能早于开始日期")
+        return data
+
+    def filters(self):
+        """The valid filters for workflow.selectors.drafts_of_author (and the state)."""
+        data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+        return {"state": data.get("state") or "", "text": (data.get("q") or "").strip(),
+                "account_id": data.get("account"), "updated_from": data.get("date_from"),
+                "updated_to": data.get("date_to")}

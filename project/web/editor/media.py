@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
 from content import permissions as content_permissions
+from content import roles
 from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import NotAllowed, NotFound
@@ -21,8 +22,7 @@ from project.errors import status_for
 from project.web.common import call_service
 from project.web.editor.forms import ImageUploadForm
 from project.web.editor.views import writable_accounts
-from reviewers.models import TierMembership
-from reviewers.permissions import memberships_covering
+from reviewers import permissions as reviewer_permissions
 
 FIGCAPTION_PREFIX = "图片来源："
 
@@ -30,12 +30,13 @@ FIGCAPTION_PREFIX = "图片来源："
 def can_view_image(user, image):
     """Whoever may view the account's drafts: the uploader, users who may view
     the account (content.permissions.can_view_account), and reviewers holding a
-    tier for it (as workflow.permissions.can_view_submission)."""
+    tier for it (reviewers.permissions.reviews_account, as
+    workflow.permissions.can_view_submission)."""
     if not content_permissions.is_active_user(user):
         return False
     if image.uploaded_by_id == user.pk or content_permissions.can_view_account(user, image.account):
         return True
-    return TierMembership.objects.filter(user=user).filter(memberships_covering(image.account)).exists()
+    return reviewer_permissions.reviews_account(user, image.account)
 
 
 def _image_payload(image):
@@ -51,7 +52,11 @@ def _image_payload(image):
 @require_http_methods(["GET", "POST"])
 def image_upload(request):
     """POST (multipart): account, file, source, alt. A fetch (Accept: JSON)
-    gets JSON; a plain form gets a page with the HTML to paste into the body."""
+    gets JSON; a plain form gets a page with the HTML to paste into the body.
+    Editors only (content.permissions.role_refusal, as the services ask)."""
+    refusal = content_permissions.role_refusal(request.user, roles.EDITOR)
+    if refusal:
+        refusal.raise_()
     accounts = writable_accounts(request.user)
     wants_json = "application/json" in request.headers.get("Accept", "")
     if request.method == "GET":

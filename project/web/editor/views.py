@@ -3,13 +3,15 @@ withdraw, returned reasons and the diff of two revisions.
 
 Every view is for logged-in users and checks the object with the project's
 permission functions; "not yours" and "does not exist" get the same 403
-(content.errors.NotAllowed, rendered by the middleware).
+(workflow.selectors.draft_visible_to, rendered by the middleware). The
+buttons come from the refusal functions the services raise from
+(content.permissions.revise_refusal, workflow.permissions.submit_refusal and
+allowed_actions).
 """
 from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,14 +22,14 @@ from content import permissions as content_permissions
 from content import roles
 from content import selectors as content_selectors
 from content import services as content_services
-from content.errors import DomainError, NotAllowed
 from content.models import MediaAccount
 from content.sanitize import clean_html
 from project.errors import status_for
 from project.web.autosave import progress as autosave
-from project.web.common import call_service, error_text, paginate, query_without_page
+from project.web.common import call_service, paginate, query_without_page
 from project.web.diff import diff_has_changes, diff_revisions
-from project.web.editor.forms import DraftForm, content_from_post
+from project.web.editor.forms import DraftForm, DraftSearchForm, content_from_post
+from project.web.review.notifications import mark_read_on_open
 from reviewers import selectors as reviewer_selectors
 from reviewers.checklist import DIMENSION_LABELS, DIMENSIONS, VERDICT_LABELS
 from reviewers.models import SEVERITY_LABELS
@@ -48,21 +50,24 @@ SEVERITIES = tuple(SEVERITY_LABELS)  # most serious first
 
 # ---------------------------------------------------------------- helpers
 
-def _viewable_draft(user, pk):
-    """The draft (with latest submission annotations) or NotAllowed."""
-    draft = workflow_selectors.draft_detail(pk)
-    if draft is None or not content_permissions.can_view_draft(user, draft):
-        raise NotAllowed("没有权限访问该稿件")
-    return draft
-
-
 def _editable_draft(user, pk):
-    draft = _viewable_draft(user, pk)
-    if not content_permissions.can_edit_draft(user, draft):
-        if draft.account.is_closed:
-            raise NotAllowed("该账号已注销，不能再修改稿件")
-        raise NotAllowed("只有作者本人（且有该账号撰稿授权）可以修改稿件")
+    draft = workflow_selectors.draft_visible_to(user, pk)
+    refusal = content_permissions.revise_refusal(user, draft)
+    if refusal:
+        refusal.raise_()
     return draft
+
+
+def _require_editor(user):
+    refusal = content_permissions.role_refusal(user, roles.EDITOR)
+    if refusal:
+        refusal.raise_()
+
+
+def _active_state(draft):
+    """The state of the draft's active submission: the latest one's, when it is active."""
+    state = draft.latest_submission_state
+    return state if state in states.ACTIVE_STATES else None
 
 
 def writable_accounts(user):
@@ -124,7 +129,7 @@ def precheck_view(*, findings, plain_text, title, gate=None):
 
 
 def precheck_of_content(content, account=None):
-    report = reviewer_selectors.precheck_run(**content)
+    report = reviewer_selectors.precheck_run(**content, org=account.org if account is not None else None)
     gate = workflow_selectors.effective_gate(account) if account is not None else None
     return precheck_view(findings=[f.as_dict() for f in report.findings], plain_text=report.plain_text,
                          title=report.title, gate=gate)
@@ -140,20 +145,29 @@ def precheck_of_revision(revision, account):
 
 @login_required
 def draft_list(request):
-    state = request.GET.get("state", "")
-    drafts = workflow_selectors.drafts_of_author(request.user)
+    """我的稿件: the user's drafts with the state of each one's latest
+    submission, searched by state, title, account and date of the last
+    change. A constant number of queries: the account choices, the count, the page."""
+    user = request.user
+    form = DraftSearchForm(request.GET or None, states=STATE_FILTERS,
+                           accounts=list(content_selectors.accounts_of_author_drafts(user)))
+    if form.is_bound and not form.is_valid():
+        problems = "；".join(e for errs in form.errors.values() for e in errs)
+        messages.error(request, f"筛选条件有误，已忽略无效的条件：{problems}")
+    filters = form.filters()
+    state = filters.pop("state")
+    drafts = workflow_selectors.drafts_of_author(user, **filters)
     if state == NOT_SUBMITTED:
         drafts = drafts.filter(latest_submission_state__isnull=True)
     elif state in states.STATE_LABELS:
         drafts = drafts.filter(latest_submission_state=state)
-    else:
-        state = ""
     page = paginate(request, drafts, per_page=DRAFTS_PER_PAGE)
     for draft in page.object_list:
         draft.state_label = state_label(draft.latest_submission_state)
+    searching = bool(state or any(filters.values()))
     return render(request, "web/drafts/list.html", {
-        "page": page, "state": state, "state_filters": STATE_FILTERS, "query": query_without_page(request),
-        "can_create": request.user.has_role(roles.EDITOR),
+        "page": page, "state": state, "form": form, "searching": searching, "query": query_without_page(request),
+        "can_create": content_permissions.holds_role(request.user, roles.EDITOR),
     })
 
 
@@ -177,6 +191,7 @@ def _editor_page(request, *, form, draft=None, precheck=None, status=200, restor
 @login_required
 @require_http_methods(["GET", "POST"])
 def draft_new(request):
+    _require_editor(request.user)
     accounts = writable_accounts(request.user)
     if request.method == "GET":
         initial = {"account": accounts[0].pk} if len(accounts) == 1 else {}
@@ -241,8 +256,8 @@ def draft_precheck(request, pk=None):
     findings fragment (or JSON); a plain form post gets the editor page back
     with the content kept and the findings shown."""
     draft = _editable_draft(request.user, pk) if pk is not None else None
-    if draft is None and not (request.user.has_role(roles.EDITOR) or request.user.is_superuser):
-        raise NotAllowed("只有编辑可以使用机审预检")
+    if draft is None:
+        _require_editor(request.user)
     data = _sanitised_post(request)
     content = content_from_post(data)
     account = draft.account if draft else None
@@ -298,6 +313,7 @@ def _detail_context(request, draft):
     last = rounds[-1] if rounds else None
     actions = workflow_permissions.allowed_actions(user, submission) if submission is not None else []
     can_edit = content_permissions.can_edit_draft(user, draft)
+    can_submit = workflow_permissions.submit_refusal(user, draft, active_state=_active_state(draft)) is None
     state = draft.latest_submission_state
     stored = None
     if draft.current_revision is not None and submission is not None:
@@ -311,26 +327,28 @@ def _detail_context(request, draft):
         entry = content_selectors.work_in_progress_for(user, autosave.draft_key(draft.pk))
         if entry is not None:
             pending = {"label": autosave.saved_label(entry.updated_at)}
+    no_decider = bool(state == states.IN_REVIEW and submission is not None
+                      and workflow_selectors.stranded_submissions(submission_ids=[submission.pk]))
     return {
         "draft": draft, "revision": draft.current_revision, "submission": submission,
         "state": state, "state_label": state_label(state),
         "revisions": revisions, "rounds": rounds, "last_round": last,
         "can_edit": can_edit,
-        # the service's own rule (submit and resubmit alike)
-        "can_submit": workflow_permissions.submit_refusal(
-            user, draft, active_state=state if state in states.ACTIVE_STATES else None) is None,
+        "can_submit": can_submit,
         "is_resubmit": state == states.RETURNED,
         "can_withdraw": "withdraw" in actions,
         "edit_supersedes": state in SUPERSEDING_STATES,
         "stored_precheck": stored,
         "diff_a": max(current_no - 1, 1), "diff_b": current_no,
         "unsaved_work": pending,  # autosaved changes not yet saved as a revision
+        "no_decider": no_decider,
     }
 
 
 @login_required
 def draft_detail(request, pk):
-    draft = _viewable_draft(request.user, pk)
+    draft = workflow_selectors.draft_visible_to(request.user, pk)
+    mark_read_on_open(request, draft_id=draft.pk)  # the notifications that link here are read now
     return render(request, "web/drafts/detail.html", _detail_context(request, draft))
 
 
@@ -339,34 +357,30 @@ def draft_detail(request, pk):
 @login_required
 @require_POST
 def draft_submit(request, pk):
-    draft = _viewable_draft(request.user, pk)
+    draft = workflow_selectors.draft_visible_to(request.user, pk)
     resubmit = draft.latest_submission_state == states.RETURNED
-    key = autosave.draft_key(draft.pk)
-    try:
-        with transaction.atomic():
-            submission = workflow_services.submission_submit(actor=request.user, draft_id=draft.pk)
-            # What was submitted is the saved revision: unsaved edits of the editor are dropped with it.
-            autosave.discard(request, key)
-    except DomainError as error:  # the service's transaction rolled back
-        if error.code != "precheck_blocked":
-            messages.error(request, error_text(error))
-            return redirect("web:draft_detail", pk=draft.pk)
-        # The message already names the findings; the page shows them in the text.
-        messages.error(request, error.message)
-        draft = _viewable_draft(request.user, pk)
+    detail = reverse("web:draft_detail", args=[draft.pk])
+    # What is submitted is the saved revision: unsaved edits of the editor are dropped with it.
+    submission, error = autosave.call_and_clear(request, autosave.draft_key(draft.pk),
+                                                workflow_services.submission_submit, draft_id=draft.pk,
+                                                on_conflict=detail)
+    if error is not None and error.code == "precheck_blocked":
+        # The message names the findings; the page shows them in the text.
+        draft = workflow_selectors.draft_visible_to(request.user, pk)
         context = _detail_context(request, draft)
         context["blocked_precheck"] = precheck_of_revision(draft.current_revision, draft.account)
         return render(request, "web/drafts/detail.html", context, status=400)
-    task = submission.current_task
-    messages.success(request, ("已重新提交审核" if resubmit else "已提交审核")
-                     + (f"，当前环节：{task.tier_name}。" if task is not None else "。"))
-    return redirect("web:draft_detail", pk=draft.pk)
+    if error is None:
+        task = submission.current_task
+        messages.success(request, ("已重新提交审核" if resubmit else "已提交审核")
+                         + (f"，当前环节：{task.tier_name}。" if task is not None else "。"))
+    return redirect(detail)
 
 
 @login_required
 @require_POST
 def draft_withdraw(request, pk):
-    draft = _viewable_draft(request.user, pk)
+    draft = workflow_selectors.draft_visible_to(request.user, pk)
     if not draft.latest_submission_id:
         messages.error(request, "该稿件尚未提交审核，无需撤回。")
         return redirect("web:draft_detail", pk=draft.pk)
@@ -389,7 +403,7 @@ def _revision_label(revision):
 
 @login_required
 def draft_diff(request, pk):
-    draft = _viewable_draft(request.user, pk)
+    draft = workflow_selectors.draft_visible_to(request.user, pk)
     revisions = list(content_selectors.draft_revisions(draft=draft))
     by_number = {r.number: r for r in revisions}
     current = draft.current_revision.number if draft.current_revision else (revisions[-1].number if revisions else 0)

@@ -1,30 +1,37 @@
 """The unit administrator's page (单位管理): a summary of his subtree — users
 with their roles, tier memberships, review policies with their tiers, account
-grants — with links to the admin pages that change each, and two changes
-made here directly: a user's roles (content.services.user_set_roles) and tier
-membership (reviewers.services.membership_grant / membership_revoke). Every
-change is audited by those services.
+grants, and the review-coverage check (open rounds whose current tier nobody
+may decide, tiers of the subtree's accounts that cannot be staffed) — with
+links to the admin pages that change each, and the changes made here
+directly: a user's roles (workflow.services.user_set_roles), tier membership
+(reviewers.services.membership_grant, workflow.services.membership_revoke)
+and review policies (project.web.manage.policies). Every change is audited by
+those services.
 """
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from content import permissions as content_permissions
 from content import roles
 from content import selectors as content_selectors
-from content import services as content_services
-from content.errors import Conflict, DomainError, NotAllowed
+from content.errors import NotAllowed
 from content.models import Organization
-from project.web.common import call_service, error_text, indented_unit_label
+from project.web.common import call_service, indented_unit_label
+from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from workflow import selectors as workflow_selectors
+from workflow import services as workflow_services
+from workflow.services.coverage import COVERAGE_GAP
 
 ADMIN_ONLY = "只有单位管理员可以访问此页面"
 SECTION_LIMIT = 200
+COVERAGE_LIMIT = 50
 
 
 def _require_unit_admin(user):
@@ -60,6 +67,22 @@ def _orgs_in_subtree(user):
     return content_selectors.org_subtree(org if org is not None else Organization(path="/"))
 
 
+def coverage_panel(org):
+    """The review-coverage check of a subtree, for the page: open rounds whose
+    current tier nobody may decide, and the subtree's accounts whose chain of
+    tiers cannot be staffed (hard gaps, then author warnings). A fixed number
+    of queries whatever the size of the subtree."""
+    stranded = workflow_selectors.stranded_submissions(org=org)
+    report = workflow_selectors.review_coverage(content_selectors.open_accounts_in_subtree(org))
+    gaps, warnings = report.gap_pairs(), report.warning_pairs()
+    return {
+        "stranded": stranded[:COVERAGE_LIMIT], "stranded_count": len(stranded),
+        "gaps": report.texts(gaps[:COVERAGE_LIMIT]), "gap_count": len(gaps),
+        "warnings": report.texts(warnings[:COVERAGE_LIMIT]), "warning_count": len(warnings),
+        "limit": COVERAGE_LIMIT,
+    }
+
+
 @login_required
 def manage(request):
     user = request.user
@@ -67,14 +90,11 @@ def manage(request):
     org = _scope_org(user)
     users, users_more = _first(content_selectors.users_in_subtree(org))
     memberships, memberships_more = _first(reviewer_selectors.memberships_in_subtree(org))
+    workflow_selectors.tier_names_for_memberships(memberships)
     policies, policies_more = _first(workflow_selectors.policies_in_subtree(org))
     grants, grants_more = _first(content_selectors.account_grants_in_subtree(org))
     for u in users:
         u.admin_url = _admin_url("content_user_change", u.pk)
-    for m in memberships:
-        m.admin_url = _admin_url("reviewers_tiermembership_delete", m.pk)
-    for p in policies:
-        p.admin_url = _admin_url("workflow_reviewpolicy_change", p.pk)
     for g in grants:
         g.admin_url = _admin_url("content_accountuserobjectpermission_delete", g.pk)
     return render(request, "web/manage/index.html", {
@@ -82,12 +102,10 @@ def manage(request):
         "memberships": memberships, "memberships_more": memberships_more,
         "policies": policies, "policies_more": policies_more,
         "grants": grants, "grants_more": grants_more,
+        "coverage": coverage_panel(org),
         "admin_links": {
             "users": _admin_url("content_user_changelist"), "user_add": _admin_url("content_user_add"),
             "memberships": _admin_url("reviewers_tiermembership_changelist"),
-            "membership_add": _admin_url("reviewers_tiermembership_add"),
-            "policies": _admin_url("workflow_reviewpolicy_changelist"),
-            "policy_add": _admin_url("workflow_reviewpolicy_add"),
             "grants": _admin_url("content_accountuserobjectpermission_changelist"),
             "grant_add": _admin_url("content_accountuserobjectpermission_add"),
             "orgs": _admin_url("content_organization_changelist"),
@@ -101,6 +119,7 @@ def manage(request):
 class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(label="角色", required=False, choices=roles.ROLE_CHOICES,
                                       widget=forms.CheckboxSelectMultiple)
+    confirm_gaps = forms.BooleanField(label="我已了解上述层级将无人审核，仍然保存", required=False)
 
 
 @login_required
@@ -112,34 +131,34 @@ def user_roles(request, pk):
     if target is None or not (actor.is_superuser or content_permissions.can_manage_users(actor, target.org)):
         raise NotAllowed("没有权限管理该用户")
     form = RolesForm(request.POST or None, initial={"roles": list(target.roles or [])})
+    ask_confirm = False
     if request.method == "POST" and form.is_valid():
-        _user, error = call_service(request, content_services.user_set_roles, form=form, user_id=target.pk,
-                                    roles_=form.cleaned_data["roles"])
+        _user, error = call_service(request, workflow_services.user_set_roles, form=form, user_id=target.pk,
+                                    roles_=form.cleaned_data["roles"],
+                                    confirm_gaps=form.cleaned_data["confirm_gaps"])
         if error is None:
             messages.success(request, f"已更新 {target.name or target.username} 的角色。")
             return redirect("web:manage")
-        if isinstance(error, NotAllowed):
-            raise error
+        ask_confirm = error.code == COVERAGE_GAP
     status = 400 if request.method == "POST" else 200
-    return render(request, "web/manage/roles.html", {"form": form, "target": target}, status=status)
+    return render(request, "web/manage/roles.html", {"form": form, "target": target, "ask_confirm": ask_confirm},
+                  status=status)
 
 
 # ---------------------------------------------------------------- tier membership
 
-class MembershipForm(forms.Form):
-    user = forms.ModelChoiceField(label="审核人", queryset=None, empty_label="请选择用户")
-    tier = forms.IntegerField(label="审核层级（序号）", min_value=1, max_value=32767,
-                              help_text="1 为初审，2 为复审，3 为终审，依策略而定")
+class MembershipScopeForm(forms.Form):
+    """Step one (GET): the scope, whose effective policy names the tiers."""
+
     org = forms.ModelChoiceField(label="适用单位（含下级）", queryset=None, required=False, empty_label="—")
     account = forms.ModelChoiceField(label="或适用账号", queryset=None, required=False, empty_label="—")
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = content_selectors.users_in_subtree(_scope_org(actor)).filter(is_active=True)
-        self.fields["user"].label_from_instance = lambda u: f"{u.name or u.username}（{u.username}）"
         self.fields["org"].queryset = _orgs_in_subtree(actor)
         self.fields["org"].label_from_instance = indented_unit_label
-        self.fields["account"].queryset = _accounts_in_subtree(actor)
+        self.fields["account"].queryset = _accounts_in_subtree(actor).filter(status="active")
+        self.fields["account"].label_from_instance = lambda a: f"{a.name}（{a.get_platform_display()}，{a.org.name}）"
 
     def clean(self):
         data = super().clean()
@@ -148,41 +167,106 @@ class MembershipForm(forms.Form):
         return data
 
 
+class MembershipForm(forms.Form):
+    """Step two (POST): the reviewer and the tier, picked by name from the
+    effective policy of the scope (workflow.selectors.tier_choices)."""
+
+    user = forms.ModelChoiceField(label="审核人", queryset=None, empty_label="请选择用户",
+                                  help_text="只列出持有“审核人”角色的在用账号")
+    tier = forms.TypedChoiceField(label="审核层级", coerce=int, choices=())
+    # (own ids: the scope form above it on the page has visible fields of the same names)
+    org = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput(attrs={"id": "grant_org"}))
+    account = forms.ModelChoiceField(queryset=None, required=False,
+                                     widget=forms.HiddenInput(attrs={"id": "grant_account"}))
+
+    def __init__(self, *args, actor, scope_org=None, scope_account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = list(content_selectors.users_in_subtree(_scope_org(actor)).filter(is_active=True))
+        reviewer_ids = [u.pk for u in users if u.is_superuser or roles.REVIEWER in (u.roles or [])]
+        self.fields["user"].queryset = content_selectors.users_in_subtree(_scope_org(actor)).filter(
+            pk__in=reviewer_ids)
+        self.fields["user"].label_from_instance = lambda u: f"{u.name or u.username}（{u.username}）"
+        self.fields["org"].queryset = _orgs_in_subtree(actor)
+        self.fields["account"].queryset = _accounts_in_subtree(actor)
+        self.fields["tier"].choices = [("", "请选择审核层级")] + workflow_selectors.tier_choices(
+            org=scope_org, account=scope_account)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("org")) == bool(data.get("account")):
+            raise forms.ValidationError("请指定一个单位或一个账号（二者选一）")
+        return data
+
+
+def _membership_scope(request, actor):
+    """The scope of the grant form: from the query string (step one) or the
+    posted hidden fields. Returns (scope form, org, account)."""
+    source = request.POST if request.method == "POST" else request.GET
+    bound = request.method == "POST" or "org" in source or "account" in source
+    scope_form = MembershipScopeForm(source if bound else None, actor=actor)
+    if scope_form.is_bound and scope_form.is_valid():
+        return scope_form, scope_form.cleaned_data.get("org"), scope_form.cleaned_data.get("account")
+    return scope_form, None, None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def membership_new(request):
     actor = request.user
     _require_unit_admin(actor)
-    form = MembershipForm(request.POST or None, actor=actor)
-    if request.method == "POST" and form.is_valid():
+    scope_form, scope_org, scope_account = _membership_scope(request, actor)
+    form = None
+    if scope_org is not None or scope_account is not None:
+        initial = {"org": scope_org, "account": scope_account, "user": request.GET.get("user") or None}
+        form = MembershipForm(request.POST or None, actor=actor, scope_org=scope_org, scope_account=scope_account,
+                              initial=initial)
+    if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
-        _membership, error = call_service(
+        membership, error = call_service(
             request, reviewer_services.membership_grant, form=form, user_id=data["user"].pk, tier=data["tier"],
             org_id=data["org"].pk if data.get("org") else None,
-            account_id=data["account"].pk if data.get("account") else None)
+            account_id=data["account"].pk if data.get("account") else None, on_conflict=reverse("web:manage"))
         if error is None:
-            messages.success(request, f"已授予 {data['user']} 第 {data['tier']} 级审核层级。")
-            return redirect("web:manage")
-        if isinstance(error, NotAllowed):
-            raise error
-        if isinstance(error, Conflict):
-            messages.error(request, error_text(error))
+            label = dict(form.fields["tier"].choices).get(data["tier"], f"第 {data['tier']} 级")
+            messages.success(request, f"已授予 {data['user']} {label}。")
             return redirect("web:manage")
     status = 400 if request.method == "POST" else 200
-    return render(request, "web/manage/membership_form.html", {"form": form}, status=status)
+    return render(request, "web/manage/membership_form.html", {
+        "scope_form": scope_form, "form": form, "scope_org": scope_org, "scope_account": scope_account,
+    }, status=status)
+
+
+def _revoke_context(membership):
+    gaps = workflow_selectors.membership_revoke_gaps(membership)
+    workflow_selectors.tier_names_for_memberships([membership])
+    return {"membership": membership, "gaps": gaps, "gap_count": len(gaps)}
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def membership_revoke(request, pk):
+    """Revoking asks first: the confirmation page names what the revocation
+    would leave without anyone (workflow.selectors.membership_revoke_impact);
+    the service checks again when it runs."""
     actor = request.user
     _require_unit_admin(actor)
-    try:
-        reviewer_services.membership_revoke(actor=actor, membership_id=pk)
-    except NotAllowed:
-        raise
-    except DomainError as error:  # already revoked by someone else: say so, show the current state
-        messages.error(request, "该审核层级已不存在（可能已被撤销）。" if error.code == "not_found" else error_text(error))
-    else:
+    membership = reviewer_selectors.membership_by_id(pk)
+    if membership is not None and not reviewer_permissions.can_manage_memberships(
+            actor, membership.account or membership.org):
+        raise NotAllowed("没有权限撤销该审核层级")
+    if membership is None:
+        if request.method == "POST":
+            messages.error(request, "该审核层级已不存在（可能已被撤销）。")
+            return redirect("web:manage")
+        raise Http404("该审核层级不存在")
+    if request.method == "POST" and request.POST.get("confirmed") == "1":
+        # already revoked by someone else meanwhile (NotFound): say so, and show the current state
+        _result, error = call_service(request, workflow_services.membership_revoke, membership_id=pk,
+                                      confirm_gaps=request.POST.get("confirm_gaps") == "1",
+                                      on_conflict=reverse("web:manage"),
+                                      conflict_message=lambda error: "该审核层级已不存在（可能已被撤销）。")
+        if error is not None:  # it would now leave a tier without anyone: the message says which
+            return render(request, "web/manage/membership_revoke.html", _revoke_context(membership), status=400)
         messages.success(request, "已撤销该审核层级。")
-    return redirect("web:manage")
+        return redirect("web:manage")
+    return render(request, "web/manage/membership_revoke.html", _revoke_context(membership))

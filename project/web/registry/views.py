@@ -4,7 +4,8 @@ filings — open (开设), change (变更), close (注销) — through content.s
 
 Personal data (content.models.PERSONAL_FIELDS) is shown only to those
 content.permissions.can_see_personal_data allows; an account that is not the
-user's answers 403 like one that does not exist, as the API does.
+user's answers 403 like one that does not exist, as the API does
+(workflow.selectors.account_visible_to).
 """
 import datetime as dt
 
@@ -24,7 +25,6 @@ from content.models import PERSONAL_FIELDS, REGISTRY_FIELDS, MediaAccount, Organ
 from project.web.common import call_service, indented_unit_label, paginate, query_without_page
 from workflow import selectors as workflow_selectors
 
-ACCOUNT_HIDDEN = "没有权限访问该账号"
 HIDDEN_TEXT = "（无权查看）"
 EMPTY_TEXT = "—"
 MAX_STAFF = content_services.MAX_STAFF
@@ -68,12 +68,6 @@ def display_value(field, value, org_names=None):
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def _hide_account(account, user):
-    if account is None or not content_permissions.can_view_account(user, account):
-        raise NotAllowed(ACCOUNT_HIDDEN)
-    return account
 
 
 def _may_open_accounts(user):
@@ -148,6 +142,27 @@ def registry_rows(account, user):
     return rows
 
 
+def change_rows(changes, *, visible, org_names=None):
+    """A change's {field: {"old", "new"}} as rows {field, label, old, new} for
+    a page, personal data hidden unless ``visible`` (the filings' rule)."""
+    if org_names is None:
+        ids = set()
+        change = (changes or {}).get("org")
+        if isinstance(change, dict):
+            ids.update(v for v in (change.get("old"), change.get("new")) if v is not None)
+        org_names = content_selectors.org_names(ids)
+    rows = []
+    for field, change in (changes or {}).items():
+        change = change if isinstance(change, dict) else {}
+        hidden = field in PERSONAL_FIELDS and not visible
+        rows.append({
+            "field": field, "label": field_label(field),
+            "old": HIDDEN_TEXT if hidden else display_value(field, change.get("old"), org_names),
+            "new": HIDDEN_TEXT if hidden else display_value(field, change.get("new"), org_names),
+        })
+    return rows
+
+
 def _filing_form_url(filing_id):
     """The printable filing form (附件3) when the statistics pages provide it."""
     try:
@@ -171,19 +186,10 @@ def filing_rows(account, user):
     has_form3 = _filing_form_url(0) is not None
     rows = []
     for filing in filings:
-        changes = []
-        for field, change in (filing.changes or {}).items():
-            change = change if isinstance(change, dict) else {}
-            hidden = field in PERSONAL_FIELDS and not visible
-            changes.append({
-                "field": field, "label": field_label(field),
-                "old": HIDDEN_TEXT if hidden else display_value(field, change.get("old"), names),
-                "new": HIDDEN_TEXT if hidden else display_value(field, change.get("new"), names),
-            })
         rows.append({
             "filing": filing, "kind": filing.kind, "kind_label": filing.get_kind_display(),
             "actor": filing.actor.name or filing.actor.username, "created_at": filing.created_at,
-            "note": filing.note, "changes": changes,
+            "note": filing.note, "changes": change_rows(filing.changes, visible=visible, org_names=names),
             "form3_url": _filing_form_url(filing.pk) if has_form3 else None,
         })
     return rows
@@ -192,7 +198,7 @@ def filing_rows(account, user):
 @login_required
 def account_detail(request, pk):
     user = request.user
-    account = _hide_account(workflow_selectors.account_registry_entry(pk), user)
+    account = workflow_selectors.account_visible_to(user, pk)
     return render(request, "web/registry/detail.html", {
         "account": account, "rows": registry_rows(account, user), "filings": filing_rows(account, user),
         "may_manage": content_permissions.can_manage_account(user, account),
@@ -203,7 +209,7 @@ def account_detail(request, pk):
 @login_required
 def account_filings(request, pk):
     user = request.user
-    account = _hide_account(content_selectors.account_by_id(pk), user)
+    account = workflow_selectors.account_visible_to(user, pk)
     return render(request, "web/registry/filings.html", {
         "account": account, "filings": filing_rows(account, user),
     })
@@ -312,40 +318,66 @@ def account_new(request):
         if error is None:
             messages.success(request, f"已登记账号“{account.name}”（备案：开设）。")
             return redirect("web:account_detail", account.pk)
-        if isinstance(error, NotAllowed):
-            raise error
     status = 400 if request.method == "POST" else 200
     return render(request, "web/registry/form.html", {"form": form, "account": None}, status=status)
 
 
 def _managed_account(request, pk):
-    account = _hide_account(content_selectors.account_by_id(pk), request.user)
-    if not content_permissions.can_manage_account(request.user, account):
-        raise NotAllowed("只有该账号所属单位的账号负责人或单位管理员可以办理备案")
+    account = workflow_selectors.account_visible_to(request.user, pk)
+    refusal = content_permissions.manage_refusal(request.user, account)
+    if refusal:
+        refusal.raise_()
     return account
+
+
+def _confirm_page(request, account, form, changed, *, status=200):
+    """Step 2 of a change: the fields that will be filed, old → new, with the
+    form's values carried as hidden inputs and the preview's digest."""
+    visible = content_permissions.can_see_personal_data(request.user, account)
+    return render(request, "web/registry/confirm.html", {
+        "form": form, "account": account, "changes": change_rows(changed, visible=visible),
+        "digest": content_services.changes_digest(changed), "note": form.cleaned_data.get("note", ""),
+    }, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_edit(request, pk):
+    """变更 in two steps: the form (step 1) posts to a confirmation page listing
+    each field old → new (step 2, nothing filed yet); its 确认提交 files the
+    change, refused if the record moved since the page was shown."""
     account = _managed_account(request, pk)
     if account.is_closed:
         messages.error(request, "该账号已注销，不能再变更登记内容。")
         return redirect("web:account_detail", account.pk)
     form = AccountForm(request.POST or None, instance=account, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    editing_again = request.method == "POST" and "back" in request.POST
+    if request.method == "POST" and not editing_again and form.is_valid():
         changes = form.changed_values(account)
-        result, error = call_service(request, content_services.account_change, form=form, account_id=account.pk,
-                                     changes=changes, note=form.cleaned_data.get("note", ""))
-        if error is None:
-            messages.success(request, f"已变更登记内容：{'、'.join(field_label(f) for f in changes)}（备案：变更）。")
-            return redirect("web:account_detail", result.pk)
-        if isinstance(error, NotAllowed):
-            raise error
+        note = form.cleaned_data.get("note", "")
+        if "confirm" in request.POST:
+            result, error = call_service(request, content_services.account_change, form=form, account_id=account.pk,
+                                         changes=changes, note=note, expected_digest=request.POST.get("digest", ""))
+            if error is None:
+                messages.success(request, f"已变更登记内容：{'、'.join(field_label(f) for f in changes)}（备案：变更）。")
+                return redirect("web:account_detail", result.pk)
+        else:
+            result, error = call_service(request, content_services.account_change_preview, form=form,
+                                         account_id=account.pk, changes=changes)
+            if error is None:
+                return _confirm_page(request, account, form, result)
+        if isinstance(error, Conflict) and error.code == "changes_differ":
+            # The record moved between the confirmation and the click: show the change as it now stands.
+            changed, again = call_service(request, content_services.account_change_preview, account_id=account.pk,
+                                          changes=changes)
+            if again is None:
+                messages.error(request, error.message)
+                return _confirm_page(request, account, form, changed, status=409)
+            error = again
         if isinstance(error, Conflict):
             messages.error(request, error.message)
             return redirect("web:account_detail", account.pk)
-    status = 400 if request.method == "POST" else 200
+    status = 400 if request.method == "POST" and not editing_again else 200
     return render(request, "web/registry/form.html", {"form": form, "account": account}, status=status)
 
 
@@ -364,14 +396,10 @@ def account_close(request, pk):
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         _result, error = call_service(request, content_services.account_close, form=form, account_id=account.pk,
-                                      reason=form.cleaned_data["reason"])
+                                      reason=form.cleaned_data["reason"],
+                                      on_conflict=reverse("web:account_detail", args=[account.pk]))
         if error is None:
             messages.success(request, f"已注销账号“{account.name}”（备案：注销）。")
-            return redirect("web:account_detail", account.pk)
-        if isinstance(error, NotAllowed):
-            raise error
-        if isinstance(error, Conflict):
-            messages.error(request, error.message)
             return redirect("web:account_detail", account.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "web/registry/close.html", {"form": form, "account": account}, status=status)

@@ -1,7 +1,13 @@
 """In-app notifications: the list (``web:notifications``; POST marks all read)
 and marking one read (``web:notification_read``). Notifications are written
 by the workflow services (workflow.notifications); each links to the page
-where its recipient acts on it, derived here from its kind."""
+where its recipient acts on it, derived here from its kind.
+
+A notification is read once its recipient acted on its item (the workflow
+services mark it in their transaction) or opened the page it links to
+(``mark_read_on_open``, called by the draft page and the publish page)."""
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -9,23 +15,35 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from operations import selectors as operations_selectors
 from project.web.common import call_service, paginate, query_without_page
 from workflow import selectors as workflow_selectors
 from workflow import services as workflow_services
-from workflow.models import Notification
+from workflow.models import Notification, Reminder
 
 HOME_NOTIFICATIONS = 5
 
 
 # Reminders of review tasks: the reviewer (or the one escalated to) acts on the review page.
 REVIEWER_KINDS = (Notification.Kind.DUE_SOON, Notification.Kind.OVERDUE, Notification.Kind.ESCALATED)
+# Reminders of the daily operations: their link comes from the reminder's subject.
+OPERATIONS_KINDS = (Notification.Kind.DUTY_GAP, Notification.Kind.PATROL_DUE, Notification.Kind.PROBLEM_DUE)
 
 
-def notification_link(notification):
+def notification_link(notification, subjects=None):
     """Where the recipient acts on it: the review page for a reminder of a
     review task, the dormant watch for a dormant account, the publish page for
-    a publisher's item, the draft page (else the submission's review page) for
-    an editor."""
+    a publisher's item, the coverage check of the unit administration page for
+    an administrator told of a tier nobody may decide, the duty calendar of the
+    unit and month of a duty gap, the unit's patrols for an overdue patrol, the
+    problem's page for a rectification deadline, the draft page (else the
+    submission's review page) for an editor. ``subjects``: the operations
+    reminders' subjects of a list of notifications (``with_links`` reads them
+    in one go); without it they are read for this one."""
+    if notification.kind in OPERATIONS_KINDS:
+        if subjects is None:
+            subjects = operations_selectors.reminder_subjects([notification.pk])
+        return _operations_link(subjects.get(notification.pk))
     submission_id = notification.submission_id
     if notification.kind == Notification.Kind.DORMANT:
         return reverse("web:dormant")
@@ -35,14 +53,54 @@ def notification_link(notification):
         return reverse("web:review", args=[submission_id])
     if notification.kind == Notification.Kind.TO_PUBLISH:
         return reverse("web:publish", args=[submission_id])
+    if notification.kind == Notification.Kind.NO_DECIDER_ADMIN:
+        try:
+            return reverse("web:manage") + "#coverage"
+        except NoReverseMatch:  # the administration pages are not mounted
+            return ""
     try:
         return reverse("web:draft_detail", args=[notification.submission.draft_id])
     except NoReverseMatch:  # the editor pages are not mounted
         return reverse("web:review", args=[submission_id])
 
 
+def mark_read_on_open(request, *, submission_ids=(), draft_id=None):
+    """The user opened this page: his unread notifications about these
+    submissions (or the submissions of this draft) that link here are read.
+    Two queries when he has such notifications, one otherwise."""
+    user = request.user
+    unread = workflow_selectors.notifications_of(user, unread_only=True)
+    if draft_id is not None:
+        unread = unread.filter(submission__draft_id=draft_id)
+    else:
+        unread = unread.filter(submission_id__in=list(submission_ids))
+    here = request.path
+    ids = [n.pk for n in unread if notification_link(n) == here]
+    if ids:
+        workflow_services.notifications_mark_read(actor=user, notification_ids=ids)
+    return len(ids)
+
+
+def _operations_link(subject):
+    if subject is None:  # its reminder is gone
+        return ""
+    try:
+        if subject.kind == Reminder.Kind.PROBLEM:
+            return reverse("web:problem_detail", args=[subject.subject_id])
+        query = {"org": subject.org_code} if subject.org_code else {}
+        if subject.kind == Reminder.Kind.DUTY_DAY:
+            if subject.day is not None:
+                query["month"] = subject.day.strftime("%Y-%m")
+            return reverse("web:duty") + (f"?{urlencode(query)}" if query else "")
+        return reverse("web:patrols") + (f"?{urlencode(query)}" if query else "")
+    except NoReverseMatch:  # the operations pages are not mounted
+        return ""
+
+
 def with_links(notifications):
-    return [{"n": n, "link": notification_link(n)} for n in notifications]
+    notifications = list(notifications)
+    subjects = operations_selectors.reminder_subjects(n.pk for n in notifications if n.kind in OPERATIONS_KINDS)
+    return [{"n": n, "link": notification_link(n, subjects)} for n in notifications]
 
 
 def home_panel(user):

@@ -11,15 +11,15 @@ from project.web.review import views as review_views
 urlpatterns = [
     # reviewer
     path("queue/", review_views.queue, name="queue"),
-    path("<int:pk>/", review_views.review, name="review"),
-    path("<int:pk>/claim/", review_views.task_claim, name="task_claim"),
-    path("<int:pk>/release/", review_views.task_release, name="task_release"),
-    path("<int:pk>/decide/", review_views.decide, name="decide"),
+    path("<id:pk>/", review_views.review, name="review"),
+    path("<id:pk>/claim/", review_views.task_claim, name="task_claim"),
+    path("<id:pk>/release/", review_views.task_release, name="task_release"),
+    path("<id:pk>/decide/", review_views.decide, name="decide"),
     # publisher
     path("publish/", publish_views.publish_list, name="publish_list"),
-    path("publish/<int:pk>/", publish_views.publish, name="publish"),
-    path("publications/<int:pk>/retract/", publish_views.retract, name="retract"),
+    path("publish/<id:pk>/", publish_views.publish, name="publish"),
+    path("publications/<id:pk>/retract/", publish_views.retract, name="retract"),
     # everyone
     path("notifications/", notify_views.notifications, name="notifications"),
-    path("notifications/<int:pk>/read/", notify_views.notification_read, name="notification_read"),
+    path("notifications/<id:pk>/read/", notify_views.notification_read, name="notification_read"),
 ]

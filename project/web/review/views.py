@@ -9,22 +9,22 @@ permissions and filters. The review page shows the revision with its
 pre-check findings, the diff against the previous round, the history and —
 when workflow.permissions.decide_refusal lets the user — the five-dimension
 decision form. A decision that lost a race (``Conflict``) comes back to the
-review page with a message naming the current state, never an error page.
+review page with a message naming the current state, never an error page
+(project.web.common.call_service's ``on_conflict``).
 """
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from content import roles
-from content.errors import Conflict, NotAllowed, ValidationFailed
 from project.middleware import mark_session_passive
 from project.web.autosave import progress as autosave
+from content.sanitize import display_html
 from project.web.common import call_service, paginate, query_without_page
 from project.web.diff import diff_has_changes, diff_revisions
 from reviewers import checklist
@@ -43,18 +43,10 @@ OUTCOME_PASS, OUTCOME_RETURN = "pass", "return"
 # ---------------------------------------------------------------- helpers
 
 def require_reviewer(user):
-    if not (user.is_superuser or user.has_role(roles.REVIEWER)):
-        raise NotAllowed("只有审核人可以使用审核队列")
-
-
-def visible_submission(user, pk, *, history=False):
-    """The submission if the user may see it; NotAllowed (403) for "not yours"
-    and "does not exist" alike."""
-    submission = (workflow_selectors.submission_with_history(pk) if history
-                  else workflow_selectors.submission_detail(pk))
-    if submission is None or not workflow_permissions.can_view_submission(user, submission):
-        raise NotAllowed("没有权限访问该送审单")
-    return submission
+    """The queue is the reviewers' (the API's /review-queue/ asks the same function)."""
+    refusal = workflow_permissions.queue_refusal(user)
+    if refusal:
+        refusal.raise_()
 
 
 def state_text(submission):
@@ -161,7 +153,7 @@ def queue(request):
 @login_required
 @require_POST
 def task_claim(request, pk):
-    visible_submission(request.user, pk)
+    workflow_selectors.submission_visible_to(request.user, pk)
     task, _error = call_service(request, workflow_services.submission_claim, submission_id=pk,
                                 task_id=request.POST.get("task") or None)
     if task is not None:
@@ -172,7 +164,7 @@ def task_claim(request, pk):
 @login_required
 @require_POST
 def task_release(request, pk):
-    visible_submission(request.user, pk)
+    workflow_selectors.submission_visible_to(request.user, pk)
     task, _error = call_service(request, workflow_services.submission_release, submission_id=pk,
                                 task_id=request.POST.get("task") or None)
     if task is not None:
@@ -314,6 +306,20 @@ def _diff_context(submission):
             "right_label": f"第 {rounds[current].number} 轮（版本 {submission.revision.number}）"}
 
 
+def _content_views(revision, report):
+    """The formatted content (images, tables, links with their targets) with
+    the findings marked in it, shown by default, and the plain text with the
+    same marks as the other view. ``formatted_marked`` is False when the
+    findings could only be placed in the plain text."""
+    if report is None:
+        return {"body_formatted": mark_safe(display_html(revision.body_html)), "body_marked": None,
+                "formatted_marked": False}
+    formatted = reviewer_selectors.precheck_marked_html(report, revision.body_html)
+    return {"body_formatted": formatted if formatted is not None else mark_safe(display_html(revision.body_html)),
+            "formatted_marked": formatted is not None,
+            "body_marked": reviewer_selectors.precheck_highlighted_html(report)}
+
+
 def render_review(request, submission, *, form=None, status=200):
     user = request.user
     revision = submission.revision
@@ -334,14 +340,14 @@ def render_review(request, submission, *, form=None, status=200):
         "task": task,
         "state_label": states.STATE_LABELS[submission.state],
         "report": report,
-        "body_marked": reviewer_selectors.precheck_highlighted_html(report) if report else None,
+        **_content_views(revision, report),
         "title_marked": (reviewer_selectors.precheck_highlighted_html(report, field="title", text=revision.title)
                          if report else None),
         "findings": _findings_by_dimension(report),
         "history": _history(submission),
         "diff": _diff_context(submission),
         "form": form if refusal is None else None,
-        "decide_refusal": refusal[1] if refusal else "",
+        "decide_refusal": refusal.message if refusal else "",
         "can_claim": task is not None and refusal is None and task.claimed_by_id is None,
         "can_release": task is not None and task.claimed_by_id == user.pk,
         "dimension_labels": [(d, checklist.DIMENSION_LABELS[d]) for d in DIMENSIONS],
@@ -351,7 +357,7 @@ def render_review(request, submission, *, form=None, status=200):
 
 @login_required
 def review(request, pk):
-    return render_review(request, visible_submission(request.user, pk, history=True))
+    return render_review(request, workflow_selectors.submission_visible_to(request.user, pk, history=True))
 
 
 def conflict_message(error, submission):
@@ -370,21 +376,17 @@ def conflict_message(error, submission):
 @require_POST
 def decide(request, pk):
     user = request.user
-    submission = visible_submission(user, pk, history=True)
+    submission = workflow_selectors.submission_visible_to(user, pk, history=True)
     form = DecisionForm(request.POST, override_required=_override_field_needed(submission))
     if not form.is_valid():
         return render_review(request, submission, form=form, status=400)
-    try:
-        with transaction.atomic():
-            result = workflow_services.submission_decide(actor=user, submission_id=submission.pk,
-                                                         **form.service_arguments())
-            # The decision is recorded: the autosaved draft of it is dropped in the same transaction.
-            autosave.discard(request, autosave.review_key(submission.pk))
-    except Conflict as error:
-        messages.error(request, conflict_message(error, workflow_selectors.submission_detail(submission.pk)))
-        return redirect("web:review", pk=submission.pk)
-    except ValidationFailed as error:
-        form.attach_service_error(error)
+    # The decision is recorded: the autosaved draft of it is dropped in the same transaction.
+    result, error = autosave.call_and_clear(
+        request, autosave.review_key(submission.pk), workflow_services.submission_decide, form=form,
+        submission_id=submission.pk, on_conflict=reverse("web:review", args=[submission.pk]),
+        conflict_message=lambda error: conflict_message(error, workflow_selectors.submission_detail(submission.pk)),
+        **form.service_arguments())
+    if error is not None:
         return render_review(request, submission, form=form, status=400)
     if result.state == states.RETURNED:
         messages.success(request, f"已退回修改：《{submission.revision.title}》，退回理由已通知编辑。")
@@ -393,4 +395,3 @@ def decide(request, pk):
     else:
         messages.success(request, f"本级审核通过：《{submission.revision.title}》已进入“{result.current_task.tier_name}”。")
     return redirect("web:queue")
-

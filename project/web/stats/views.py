@@ -11,6 +11,7 @@ through the audited services in workflow.services.
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from content import selectors as content_selectors
@@ -53,8 +54,12 @@ class StatsForm(forms.Form):
                               error_messages={"invalid": "日期格式应为 YYYY-MM-DD"},
                               widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, user, orgs, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user, orgs, **kwargs):
+        if data is not None and not any(data.get(name) for name in ("year", "date_from", "date_to")):
+            # No period asked for: this year, shown in the year box as in the heading.
+            data = data.copy()
+            data["year"] = str(timezone.localdate().year)
+        super().__init__(data, *args, **kwargs)
         self.user = user
         self.orgs = {o.code: o for o in orgs}
         self.fields["org"].choices = [("", "本单位")] + [

@@ -11,9 +11,9 @@ not); 1 for an unknown unit.
 """
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from content import selectors as content_selectors
+from content.cli import SUBTREE_HELP, unit_from_option
 from reporting import selectors
 
 
@@ -21,15 +21,11 @@ class Command(BaseCommand):
     help = "僵尸号监测：列出长期未发布的账号 / List accounts without recent publications"
 
     def add_arguments(self, parser):
-        parser.add_argument("--org", help="单位代码（含下级），不填为全部单位 / unit code (its subtree)")
+        parser.add_argument("--org", help=SUBTREE_HELP)
         parser.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
 
     def handle(self, *args, **options):
-        org = None
-        if options.get("org"):
-            org = content_selectors.org_by_code(options["org"])
-            if org is None:
-                raise CommandError(f"单位不存在：{options['org']}")
+        org = unit_from_option(options.get("org"))
         report = selectors.dormant_accounts(org=org)
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from content import selectors as content_selectors
+from content.cli import unit_from_option
 from content.errors import DomainError
 from content.errors import error_text
 from reporting import periods, services
@@ -37,9 +37,7 @@ class Command(BaseCommand):
             period = periods.year_period(options["year"])
         except DomainError as error:
             raise CommandError(error_text(error)) from None
-        org = content_selectors.org_by_code(options["org"])
-        if org is None:
-            raise CommandError(f"单位不存在：{options['org']}")
+        org = unit_from_option(options["org"])
         out = Path(options["out"])
         try:
             out.mkdir(parents=True, exist_ok=True)

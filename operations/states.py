@@ -1,0 +1,109 @@
+"""Problem kinds and states, duty shifts, patrol results (pure: no ORM).
+
+The kinds follow attachment 1's 问题排查情况 (content.models.InspectionFinding
+uses the same codes) and the notice's part three (duplicate accounts, 一事一端)."""
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+
+# ---------------------------------------------------------------- problems
+
+NOT_UPDATED = "not_updated"
+KIND_CHOICES = [
+    (NOT_UPDATED, _("无更新")),
+    ("review_weak", _("审核机制不健全")),
+    ("inaccurate", _("信息发布不准确")),
+    ("slow_response", _("互动回应不及时")),
+    ("irregular", _("运维管理不规范")),
+    ("identity_mismatch", _("内容与认证身份不符")),
+    ("duplicate", _("功能相近的重复账号")),
+    ("other", _("其他问题")),
+]
+KIND_LABELS = dict(KIND_CHOICES)
+KINDS = tuple(KIND_LABELS)
+
+OPEN = "open"
+RECTIFYING = "rectifying"
+RECTIFIED = "rectified"
+NOT_APPLICABLE = "not_applicable"
+STATE_CHOICES = [
+    (OPEN, _("待整改")),
+    (RECTIFYING, _("已整改，待确认")),
+    (RECTIFIED, _("已整改")),
+    (NOT_APPLICABLE, _("不适用（已关闭）")),
+]
+STATE_LABELS = dict(STATE_CHOICES)
+# Problems that count for the forms (a dismissed one was no problem).
+COUNTED_STATES = (OPEN, RECTIFYING, RECTIFIED)
+UNRESOLVED_STATES = (OPEN, RECTIFYING)
+
+SOURCE_PATROL = "patrol"
+SOURCE_DORMANT = "dormant"
+SOURCE_TECHNICAL = "technical"
+SOURCE_MANUAL = "manual"
+SOURCE_CHOICES = [
+    (SOURCE_PATROL, _("内容巡查")),
+    (SOURCE_DORMANT, _("僵尸号监测")),
+    (SOURCE_TECHNICAL, _("技术检测")),
+    (SOURCE_MANUAL, _("人工录入")),
+]
+
+# 附件1's 是否整改, from a period's counted problems.
+RECTIFIED_YES, RECTIFIED_NO, RECTIFIED_NONE = "yes", "no", "na"
+RECTIFIED_LABELS = {RECTIFIED_YES: "是", RECTIFIED_NO: "否", RECTIFIED_NONE: "-"}
+
+
+def form_rectified(states):
+    """是 when every counted problem is rectified, 否 when some are not, '-' when none."""
+    counted = [s for s in states if s in COUNTED_STATES]
+    if not counted:
+        return RECTIFIED_NONE
+    return RECTIFIED_YES if all(s == RECTIFIED for s in counted) else RECTIFIED_NO
+
+
+def form_finding(kinds):
+    """问题排查情况 from a period's counted problem kinds: their labels in the
+    fixed order, joined by 、; 无问题 when none."""
+    present = set(kinds)
+    labels = [str(KIND_LABELS[k]) for k in KINDS if k in present]
+    return "、".join(labels) if labels else "无问题"
+
+
+# ---------------------------------------------------------------- duty roster
+
+DAY, NIGHT = "day", "night"
+SHIFT_CHOICES = [(DAY, _("白班")), (NIGHT, _("夜班"))]
+SHIFT_LABELS = dict(SHIFT_CHOICES)
+MODE_DAY, MODE_DAY_NIGHT = "day", "day_night"
+MODE_CHOICES = [(MODE_DAY, _("仅白班")), (MODE_DAY_NIGHT, _("白班和夜班"))]
+MODE_SHIFTS = {MODE_DAY: (DAY,), MODE_DAY_NIGHT: (DAY, NIGHT)}
+# Local times: the day shift 08:00–18:00, the night shift 18:00–08:00 the next day.
+DAY_START, DAY_END = dt.time(8, 0), dt.time(18, 0)
+
+
+def shift_bounds(day, shift):
+    """(start, end) of a shift as naive local datetimes."""
+    if shift == DAY:
+        return dt.datetime.combine(day, DAY_START), dt.datetime.combine(day, DAY_END)
+    return dt.datetime.combine(day, DAY_END), dt.datetime.combine(day + dt.timedelta(days=1), DAY_START)
+
+
+# ---------------------------------------------------------------- patrols
+
+CHECK_CHOICES = [
+    ("content", _("平台已发布内容")),
+    ("interaction", _("互动回复")),
+    ("profile", _("账号资料与认证身份")),
+]
+CHECK_LABELS = dict(CHECK_CHOICES)
+CHECKS = tuple(CHECK_LABELS)
+
+# ---------------------------------------------------------------- counterfeit reports
+
+OUTCOME_CHOICES = [
+    ("pending", _("处理中")),
+    ("closed_by_platform", _("平台已关停")),
+    ("still_active", _("仍在运行")),
+    ("not_counterfeit", _("经核实非假冒")),
+]
+OUTCOME_LABELS = dict(OUTCOME_CHOICES)

@@ -1,0 +1,230 @@
+"""The permission-matrix rows of daily operations — the endpoints of
+project/api/operations.py and the pages of project/web/operations/ — added to
+tests/api/test_permission_matrix.py's API_CASES, WEB_CASES and PAIRS. The
+world is that file's: the account is the school's; the manager is the
+school's account manager, the auditor and the unit administrator the
+province's, the outsider another city's manager and auditor; the three
+role-less users (ex_publisher, ex_reviewer, member_only) read their subtree's
+records and may do nothing else here."""
+import datetime as dt
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from operations import services as ops_services
+from tests import factories
+from tests.operations.evidence_files import PNG
+
+LOGIN = "login"  # as test_permission_matrix.LOGIN: a page sends the anonymous to the login page
+# 403 codes the operations rules answer with (operations.permissions)
+REFUSAL_CODES = {"not_inspector", "not_responsible", "not_on_duty", "self_confirm"}
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _ids(world, **extra):
+    return {"account": world.account.pk, "editor": world.editor.pk, **extra}
+
+
+def _account(world):
+    return _ids(world)
+
+
+def _duty(world):
+    assignment = ops_services.duty_assign(actor=world.manager, org_id=world.school.pk,
+                                          day=_today() - dt.timedelta(days=1), person_id=world.editor.pk)
+    return _ids(world, duty=assignment.pk)
+
+
+def _two_duties(world):
+    ids = _duty(world)
+    other = ops_services.duty_assign(actor=world.manager, org_id=world.school.pk, day=_today() + dt.timedelta(days=1),
+                                     person_id=world.editor2.pk)
+    return {**ids, "duty2": other.pk}
+
+
+def _problem(world, *, rectified=False):
+    problem = ops_services.problem_open(actor=world.manager, account_id=world.account.pk, kind="inaccurate",
+                                        description="转载未注明来源", responsible_id=world.editor.pk)
+    if rectified:
+        ops_services.problem_rectify(actor=world.editor, problem_id=problem.pk, note="已补注来源")
+    return _ids(world, problem=problem.pk)
+
+
+def _rectified(world):
+    return _problem(world, rectified=True)
+
+
+def _patrol(world):
+    patrol = ops_services.patrol_record(actor=world.manager, account_id=world.account.pk, period_from=_today(),
+                                        period_to=_today(), checks=["content"])
+    return _ids(world, patrol=patrol.pk)
+
+
+def _report(world):
+    report = ops_services.counterfeit_report(actor=world.manager, org_id=world.school.pk, platform="抖音",
+                                             name="广州一中官方", found_on=_today())
+    return _ids(world, report=report.pk)
+
+
+def _twin(world):
+    twin = factories.account(world.school, name="广州一中发布", platform="wechat", handle="gz1z-fb")
+    return _ids(world, twin=twin.pk)
+
+
+def _evidence(world):
+    """A screenshot on a problem the editor is responsible for."""
+    ids = _problem(world)
+    evidence = ops_services.evidence_upload(actor=world.manager, kind="problem", record_id=ids["problem"],
+                                            file=SimpleUploadedFile("截图.png", PNG, content_type="image/png"))
+    return {**ids, "evidence": evidence.pk}
+
+
+class Upload:
+    """A multipart body with a file: a new file object for every request (test_permission_matrix._fill)."""
+
+    def __init__(self, data=PNG, name="截图.png"):
+        self.data, self.name = data, name
+
+    def fresh(self):
+        return {"file": SimpleUploadedFile(self.name, self.data, content_type="image/png")}
+
+
+def _everyone(status, anonymous=401):
+    return {"*": status, "anonymous": anonymous}
+
+
+def _only(*roles, status=200, anonymous=401):
+    table = {"*": 403, "anonymous": anonymous}
+    table.update({role: status for role in roles})
+    return table
+
+
+def _in_province(status=200, anonymous=401):
+    return {"*": status, "anonymous": anonymous, "outsider": 403}
+
+
+def _page(table):
+    return {**table, "anonymous": LOGIN}
+
+
+INSPECTORS = ("manager", "auditor", "unit_admin", "superuser")
+KEEPERS = ("manager", "unit_admin", "superuser")
+STATS_READERS = ("manager", "auditor", "unit_admin", "outsider", "superuser")
+
+API_CASES = [
+    ("duty-list", "get", "/duty/", _account, None, _everyone(200)),
+    ("duty-create", "post", "/duty/", _account,
+     {"org": "GZS1", "day": _today().isoformat(), "shift": "day", "person": "editor"}, _only(*KEEPERS, status=201)),
+    ("duty-log", "post", "/duty/{duty}/log/", _duty, {"events": "巡查各账号，无异常", "sign": True}, _only("editor")),
+    ("patrols-list", "get", "/patrols/", _account, None, _everyone(200)),
+    ("patrols-create", "post", "/patrols/", _account,
+     {"account": "{account}", "period_from": (_today() - dt.timedelta(days=7)).isoformat(),
+      "period_to": _today().isoformat(), "checks": ["content", "interaction", "profile"]},
+     _only(*INSPECTORS, status=201)),
+    ("problems-list", "get", "/problems/", _account, None, _everyone(200)),
+    ("problems-create", "post", "/problems/", _account,
+     {"account": "{account}", "kind": "inaccurate", "description": "转载未注明来源",
+      "deadline": (_today() + dt.timedelta(days=7)).isoformat(), "responsible": "editor"},
+     _only(*INSPECTORS, status=201)),
+    ("problem-kinds", "get", "/problems/kinds/", _account, None, _everyone(200)),
+    ("problem-get", "get", "/problems/{problem}/", _problem, None, _in_province()),
+    ("problem-rectify", "post", "/problems/{problem}/rectify/", _problem, {"note": "已补注来源"},
+     _only("editor", *KEEPERS)),
+    ("problem-confirm", "post", "/problems/{problem}/confirm/", _rectified, {}, _only(*INSPECTORS)),
+    ("problem-reopen", "post", "/problems/{problem}/reopen/", _rectified, {"reason": "仍未注明"}, _only(*INSPECTORS)),
+    ("problem-dismiss", "post", "/problems/{problem}/dismiss/", _problem, {"reason": "不属于本账号"},
+     _only(*INSPECTORS)),
+    ("counterfeits-list", "get", "/counterfeits/", _account, None, _everyone(200)),
+    ("counterfeits-create", "post", "/counterfeits/", _account,
+     {"org": "GZS1", "platform": "抖音", "name": "广州一中官方", "found_on": _today().isoformat()},
+     _only(*INSPECTORS, status=201)),
+    # evidence files: read by whoever may view the record, added and removed by whoever may change it
+    ("patrol-evidence-list", "get", "/patrols/{patrol}/evidence/", _patrol, None, _in_province()),
+    ("patrol-evidence-upload", "post", "/patrols/{patrol}/evidence/", _patrol, Upload(),
+     _only(*INSPECTORS, status=201)),
+    ("problem-evidence-list", "get", "/problems/{problem}/evidence/", _problem, None, _in_province()),
+    ("problem-evidence-upload", "post", "/problems/{problem}/evidence/", _problem, Upload(),
+     _only("editor", *INSPECTORS, status=201)),
+    ("counterfeit-evidence-list", "get", "/counterfeits/{report}/evidence/", _report, None, _in_province()),
+    ("counterfeit-evidence-upload", "post", "/counterfeits/{report}/evidence/", _report, Upload(),
+     _only(*INSPECTORS, status=201)),
+    ("evidence-download", "get", "/evidence/{evidence}/", _evidence, None, _in_province()),
+    ("evidence-remove", "delete", "/evidence/{evidence}/", _evidence, None, _only("editor", *INSPECTORS, status=204)),
+]
+
+# The lists default to the caller's own unit (the outsider sees his own city's); an object of the school,
+# or ?org=GZS1, is refused to him.
+WEB_CASES = [
+    ("ops-index", "get", "/operations/", _account, None, _page(_everyone(200))),
+    ("ops-duty", "get", "/operations/duty/", _account, None, _page(_everyone(200))),
+    ("ops-duty-assign", "post", "/operations/duty/assign/", _account,
+     {"org": "GZS1", "day": _today().isoformat(), "shift": "day", "person": "{editor}"},
+     _page(_only(*KEEPERS, status=302))),
+    ("ops-duty-log", "get", "/operations/duty/{duty}/", _duty, None, _page(_in_province())),
+    ("ops-duty-log-post", "post", "/operations/duty/{duty}/", _duty,
+     {"events": "巡查各账号，无异常", "items_checked": "", "opinion_signs": "", "handover": "", "sign": "1"},
+     _page(_only("editor", status=302))),
+    # a swap: the roster keepers or one of the two people on duty (editor here; editor2 has no row)
+    ("ops-duty-swap", "post", "/operations/duty/swap/", _two_duties, {"first": "{duty}", "second": "{duty2}"},
+     _page(_only("editor", *KEEPERS, status=302))),
+    ("ops-patrols", "get", "/operations/patrols/", _account, None, _page(_everyone(200))),
+    ("ops-patrol-plan-post", "post", "/operations/patrols/", _account, {"org": "GZS1", "every_days": "7"},
+     _page(_only(*KEEPERS, status=302))),
+    ("ops-patrol-new", "get", "/operations/patrols/new/", _account, None, _page(_only(*INSPECTORS, "outsider"))),
+    # the outsider's form offers only his own accounts: refused with the field's message (400), not 403
+    ("ops-patrol-new-post", "post", "/operations/patrols/new/", _account,
+     {"account": "{account}", "period_from": (_today() - dt.timedelta(days=7)).isoformat(),
+      "period_to": _today().isoformat(), "checks": ["content"]},
+     _page({**_only(*INSPECTORS, status=302), "outsider": 400})),
+    ("ops-patrol", "get", "/operations/patrols/{patrol}/", _patrol, None, _page(_in_province())),
+    ("ops-problems", "get", "/operations/problems/", _account, None, _page(_everyone(200))),
+    ("ops-problem-new", "get", "/operations/problems/new/", _account, None, _page(_only(*INSPECTORS, "outsider"))),
+    ("ops-problem-new-post", "post", "/operations/problems/new/", _account,
+     {"account": "{account}", "kind": "inaccurate", "description": "转载未注明来源", "responsible": "{editor}"},
+     _page({**_only(*INSPECTORS, status=302), "outsider": 400})),
+    ("ops-problem", "get", "/operations/problems/{problem}/", _problem, None, _page(_in_province())),
+    ("ops-problem-rectify", "post", "/operations/problems/{problem}/rectify/", _problem, {"note": "已补注来源"},
+     _page(_only("editor", *KEEPERS, status=302))),
+    ("ops-problem-confirm", "post", "/operations/problems/{problem}/confirm/", _rectified, {},
+     _page(_only(*INSPECTORS, status=302))),
+    ("ops-problem-reopen", "post", "/operations/problems/{problem}/reopen/", _rectified, {"reason": "仍未注明"},
+     _page(_only(*INSPECTORS, status=302))),
+    ("ops-problem-dismiss", "post", "/operations/problems/{problem}/dismiss/", _problem, {"reason": "不属于本账号"},
+     _page(_only(*INSPECTORS, status=302))),
+    ("ops-counterfeits", "get", "/operations/counterfeits/", _account, None, _page(_everyone(200))),
+    ("ops-counterfeits-post", "post", "/operations/counterfeits/?org=GZS1", _account,
+     {"org": "GZS1", "platform": "抖音", "name": "广州一中官方", "found_on": _today().isoformat()},
+     _page(_only(*INSPECTORS, status=302))),
+    ("ops-counterfeit", "get", "/operations/counterfeits/{report}/", _report, None, _page(_in_province())),
+    ("ops-counterfeit-post", "post", "/operations/counterfeits/{report}/", _report, {"outcome": "still_active"},
+     _page(_only(*INSPECTORS, status=302))),
+    ("ops-duplicates", "get", "/operations/duplicates/", _account, None, _page(_everyone(200))),
+    ("ops-duplicates-post", "post", "/operations/duplicates/?org=GZS1", _twin,
+     {"org": "GZS1", "keep": "{account}", "account": "{twin}"}, _page(_only(*INSPECTORS, status=302))),
+    ("ops-summary", "get", "/operations/summary/", _account, None, _page(_only(*STATS_READERS))),
+    ("ops-patrol-evidence", "post", "/operations/patrols/{patrol}/evidence/", _patrol, Upload(),
+     _page(_only(*INSPECTORS, status=302))),
+    ("ops-problem-evidence", "post", "/operations/problems/{problem}/evidence/", _problem, Upload(),
+     _page(_only("editor", *INSPECTORS, status=302))),
+    ("ops-counterfeit-evidence", "post", "/operations/counterfeits/{report}/evidence/", _report, Upload(),
+     _page(_only(*INSPECTORS, status=302))),
+    ("ops-evidence-file", "get", "/operations/evidence/{evidence}/", _evidence, None, _page(_in_province())),
+    ("ops-evidence-remove", "post", "/operations/evidence/{evidence}/remove/", _evidence, {},
+     _page(_only("editor", *INSPECTORS, status=302))),
+]
+
+PAIRS = [
+    ("ops-duty-assign", "duty-create"), ("ops-duty-log-post", "duty-log"), ("ops-patrols", "patrols-list"),
+    ("ops-patrol-new-post", "patrols-create"), ("ops-problems", "problems-list"),
+    ("ops-problem-new-post", "problems-create"), ("ops-problem", "problem-get"),
+    ("ops-problem-rectify", "problem-rectify"), ("ops-problem-confirm", "problem-confirm"),
+    ("ops-problem-reopen", "problem-reopen"), ("ops-problem-dismiss", "problem-dismiss"),
+    ("ops-counterfeits", "counterfeits-list"), ("ops-counterfeits-post", "counterfeits-create"),
+    ("ops-patrol-evidence", "patrol-evidence-upload"), ("ops-problem-evidence", "problem-evidence-upload"),
+    ("ops-counterfeit-evidence", "counterfeit-evidence-upload"), ("ops-evidence-file", "evidence-download"),
+    ("ops-evidence-remove", "evidence-remove"), ("ops-patrol", "patrol-evidence-list"),
+    ("ops-problem", "problem-evidence-list"), ("ops-counterfeit", "counterfeit-evidence-list"),
+]
