@@ -419,6 +419,16 @@ AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("AUDIT_RETENTION_DAYS", "180"
 # Where evidence packs built by the task are kept until downloaded.
 AUDIT_PACK_DIR = Path(os.environ.get("AUDIT_PACK_DIR", VAR_DIR / "packs"))
 
+# ---------------------------------------------------------------- encryption at rest (content.crypto)
+# Keys for personal data and channel secrets: id1:base64key,id2:base64key (16 bytes: SM4-GCM, 32 bytes:
+# AES-256-GCM). Old keys stay listed until rotate_pii_key has re-encrypted their values. Development derives
+# a fixed key from SECRET_KEY when it is unset; production refuses to encrypt without it.
+PII_KEYS = os.environ.get("PII_KEYS", "").strip()
+if not PII_KEYS and DEBUG:
+    PII_KEYS = "dev:" + base64.b64encode(hashlib.sha256(b"pii-dev-key\n" + SECRET_KEY.encode()).digest()).decode()
+# The key new values are written with (default: the first listed).
+PII_KEY_ID = os.environ.get("PII_KEY_ID", "").strip()
+
 # ---------------------------------------------------------------- daily operations (operations app)
 # The unit administrators hear of a day without anyone on duty this many days ahead.
 DUTY_GAP_NOTICE_DAYS = int(os.environ.get("DUTY_GAP_NOTICE_DAYS", "7"))
