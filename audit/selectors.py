@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Q, QuerySet
 
 from audit import merkle, notes
@@ -122,15 +123,67 @@ def _column_break_sql(vendor):
     return f"SELECT MIN(seq) FROM {TABLE} WHERE json_extract(payload, {paths}) IS NOT json_array({rendered})"
 
 
+def _entry_rows(*, after_seq: int | None = None, chunk_size: int = 5000) -> Iterator[tuple[int, str, str, bytes]]:
+    """``(seq, prev_hash, hash, payload as UTF-8 bytes)`` of every entry (or those after ``after_seq``), in order.
+
+    Only what verification needs, streamed in chunks: a server-side cursor on
+    PostgreSQL (the client never holds the log), ``fetchmany`` on SQLite. The
+    payload arrives as bytes (the database converts it), so the hot loop hashes
+    without decoding and encoding each row again.
+    """
+    as_bytes = "convert_to(payload, 'UTF8')" if connection.vendor == "postgresql" else "CAST(payload AS BLOB)"
+    with connection.chunked_cursor() as cursor:
+        where, params = ("", []) if after_seq is None else ("WHERE seq > %s", [after_seq])
+        cursor.execute(f"SELECT seq, prev_hash, hash, {as_bytes} FROM {TABLE} {where} ORDER BY seq", params)
+        while rows := cursor.fetchmany(chunk_size):
+            yield from rows
+
+
+def _first_column_break() -> int | None:
+    """The first entry whose searchable columns disagree with its payload, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(_column_break_sql(connection.vendor))
+        return cursor.fetchone()[0]
+
+
+class _InParallel:
+    """Run ``function`` on a connection of its own in a thread while the caller
+    goes on, when the caller is not inside a transaction (another connection
+    would not see its uncommitted rows); otherwise run it at ``result()``."""
+
+    def __init__(self, function: Callable[[], int | None]):
+        self._function, self._value, self._error, self._thread = function, None, None, None
+        if not connection.in_atomic_block:
+            self._thread = threading.Thread(target=self._run, name="audit-verify-columns", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._function()
+        except BaseException as exc:  # re-raised in the caller's thread
+            self._error = exc
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def result(self) -> int | None:
+        if self._thread is None:
+            return self._function()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def chain_verify(*, chunk_size: int = 5000) -> VerifyResult:
     """Recompute the whole chain; name the first entry where it breaks.
 
     One pass re-hashes every stored payload in sequence order (a gap:
     "missing"; a wrong link to the predecessor: "link"; a wrong hash: "hash");
     one SQL query finds the first entry whose searchable columns disagree with
-    its payload ("column"); the chain head row catches entries removed from
-    the end ("head"). Entries archived and removed (``AuditArchive.removed_at``)
-    are skipped: the chain is checked from the last removed entry's hash on.
+    its payload ("column"), on a second connection at the same time as the
+    pass when it can; the chain head row catches entries removed from the end
+    ("head"). Entries archived and removed (``AuditArchive.removed_at``) are
+    skipped: the chain is checked from the last removed entry's hash on.
     """
     prev_hash = GENESIS_HASH
     expected_seq = 1
@@ -147,28 +200,21 @@ def chain_verify(*, chunk_size: int = 5000) -> VerifyResult:
     else:
         def hexdigest(data, _digest=merkle.hash_function(algorithm)):
             return _digest(data).hex()
-    with connection.cursor() as cursor:
-        # The DB-API cursor underneath Django's wrapper: this loop is the hot path.
-        raw = cursor.cursor
-        raw.execute(f"SELECT seq, prev_hash, hash, payload FROM {TABLE} ORDER BY seq")
-        while broken is None:
-            rows = raw.fetchmany(chunk_size)
-            if not rows:
-                break
-            for seq, stored_prev, stored_hash, payload in rows:
-                if seq != expected_seq:
-                    broken = (expected_seq, "missing")
-                    break
-                if stored_prev != prev_hash:
-                    broken = (seq, "link")
-                    break
-                if hexdigest((prev_hash + payload).encode("utf-8")) != stored_hash:
-                    broken = (seq, "hash")
-                    break
-                prev_hash = stored_hash
-                expected_seq += 1
-        cursor.execute(_column_break_sql(connection.vendor))
-        column_broken = cursor.fetchone()[0]
+    columns = _InParallel(_first_column_break)
+    prev_bytes = prev_hash.encode("ascii")
+    for seq, stored_prev, stored_hash, payload in _entry_rows(chunk_size=chunk_size):
+        if seq != expected_seq:
+            broken = (expected_seq, "missing")
+            break
+        if stored_prev != prev_hash:
+            broken = (seq, "link")
+            break
+        if hexdigest(prev_bytes + payload) != stored_hash:
+            broken = (seq, "hash")
+            break
+        prev_hash, prev_bytes = stored_hash, stored_hash.encode("ascii")
+        expected_seq += 1
+    column_broken = columns.result()
     count = expected_seq - 1
     if column_broken is not None and (broken is None or column_broken < broken[0]):
         broken = (column_broken, "column")
@@ -234,22 +280,15 @@ def chain_verify_since(*, tree_size: int, root_hash: str, chunk_size: int = 5000
                 return fail(tree_size, "hash")
             prev_hash = stored_hash
     expected, checked = tree_size + 1, 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, prev_hash, hash, payload FROM {TABLE} WHERE seq > %s ORDER BY seq", [tree_size])
-        while True:
-            rows = cursor.fetchmany(chunk_size)
-            if not rows:
-                break
-            for seq, stored_prev, stored_hash, payload in rows:
-                if seq != expected:
-                    return fail(expected, "missing", checked)
-                if stored_prev != prev_hash:
-                    return fail(seq, "link", checked)
-                data = payload.encode("utf-8")
-                if digest(prev_hash.encode("utf-8") + data).hex() != stored_hash:
-                    return fail(seq, "hash", checked)
-                frontier, _created = merkle.frontier_append(hasher, frontier, seq - 1, hasher.leaf(data))
-                prev_hash, expected, checked = stored_hash, expected + 1, checked + 1
+    for seq, stored_prev, stored_hash, data in _entry_rows(after_seq=tree_size, chunk_size=chunk_size):
+        if seq != expected:
+            return fail(expected, "missing", checked)
+        if stored_prev != prev_hash:
+            return fail(seq, "link", checked)
+        if digest(prev_hash.encode("ascii") + data).hex() != stored_hash:
+            return fail(seq, "hash", checked)
+        frontier, _created = merkle.frontier_append(hasher, frontier, seq - 1, hasher.leaf(data))
+        prev_hash, expected, checked = stored_hash, expected + 1, checked + 1
     root = merkle.frontier_root(hasher, frontier)
     if expected - 1 != size:
         return fail(expected, "head", checked, root)

@@ -405,3 +405,24 @@ def test_concurrent_appenders_never_fork_the_chain(on_postgres):
     assert result.ok, result
     assert result.count == total
     assert result.head_hash == AuditEntry.objects.order_by("-seq").first().hash
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_column_check_runs_on_a_second_connection_and_still_finds_the_entry(on_postgres):
+    """chain_verify runs its column query on a connection of its own while it re-hashes (committed
+    data only, so only outside a transaction): a committed column change is still named."""
+    record(5, data={"n": 1})
+    assert chain_verify().ok
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_append_only")
+        cursor.execute("UPDATE audit_auditentry SET actor_label = %s WHERE seq = %s", ["forged", 4])
+        cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_entry_append_only")
+    assert not connection.in_atomic_block
+    result = chain_verify(chunk_size=2)
+    assert (result.ok, result.first_broken_seq, result.reason, result.count) == (False, 4, "column", 3)
+    # The check's own connection is closed again: only this test's connection is left.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND application_name = current_setting('application_name') AND pid <> pg_backend_pid() "
+                       "AND state = 'idle'")
+        assert cursor.fetchone()[0] == 0
