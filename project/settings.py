@@ -274,8 +274,12 @@ if REDIS_URL:
     # default read timeout is also 5 s, so an idle socket's read could time out first and
     # close the page's websocket. Reads therefore wait longer than the server-side block.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  # health_check_interval: a pooled connection idle that long is PINGed (and
+                                  # replaced) before use, so the first sockets after a Redis restart do not
+                                  # fail on a connection the server closed.
                                   "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
-                                                        "socket_connect_timeout": 5}]}}}
+                                                        "socket_connect_timeout": 5,
+                                                        "health_check_interval": 2}]}}}
     # Django's Redis cache, except that an unreachable Redis is a cache miss, not an error (project/cache.py).
     CACHES = {"default": {"BACKEND": "project.cache.ForgivingRedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "review"),
