@@ -85,6 +85,8 @@ class Simulator:
                    "articles": {}, "deleted": [], "calls": {}, "tokens_issued": 0, "events_sent": [],
                    "used": {}}
         account.update({k: v for k, v in spec.items() if k in DEFAULTS})
+        account["fail_next"].update(spec.get("fail_next") or {})
+        account["lose_next"].update(spec.get("lose_next") or {})
         self.accounts[app_id] = account
         return account
 

@@ -213,8 +213,19 @@ class Client:
                 raise Transient("draft/add 未返回 media_id", code="no_media_id")
             platform = {**platform, "media_id": media_id, "thumb_media_id": thumb.get("media_id", "")}
             note(platform)
+        retried = bool(platform.get("submit_tried"))
+        if not retried:
+            platform = {**platform, "submit_tried": True}
+            note(platform)
         used = self.usage("submit")
-        data = self.call("/cgi-bin/freepublish/submit", json={"media_id": media_id})
+        try:
+            data = self.call("/cgi-bin/freepublish/submit", json={"media_id": media_id})
+        except Rejected as exc:
+            if retried and exc.code == "40007":  # the draft left the draft box: the lost submit went through
+                raise Rejected("上一次提交的应答丢失，该草稿可能已经发表：请在公众号后台“发表记录”中核对；已发表的请改为"
+                               "人工发布并填写文章链接，未发表的请重新发送", code="submit_unknown",
+                               platform=exc.platform) from None
+            raise
         platform = {**platform, "publish_id": str(data.get("publish_id", "")),
                     "msg_data_id": str(data.get("msg_data_id", "")), "submits_today": used}
         note(platform)

@@ -377,8 +377,8 @@ def publication_retry(*, actor: User, publication_id: int) -> Publication:
     channel = content_selectors.channel_of(publication.account_id)
     if channel is None or channel.kind == ChannelKind.MANUAL:
         raise Conflict(_("该账号没有设置接口发布渠道，请改为人工发布"), code="no_channel")
-    if channel.kind != publication.channel:  # another platform: start afresh there
-        publication.platform = {}
+    if channel.kind != publication.channel or publication.error_code == "submit_unknown":
+        publication.platform = {}  # another platform, or a draft already gone: start afresh
     content_services.publication_mark_sending(publication=publication, channel=channel.kind)
     _audit_publication("workflow.publication.retried", actor=actor, publication=publication, data={})
     publication_deliver.enqueue(publication_id=publication.pk, delivery_id=publication.delivery_id)
