@@ -402,6 +402,10 @@ class Publication(models.Model):
         return f"{self.account.name}：{self.revision.title}"
 
 
+PUBLICATION_STATE_CHOICES = Publication.State.choices
+CHANNEL_KIND_CHOICES = ChannelKind.choices
+
+
 class AccountUserObjectPermission(UserObjectPermissionBase):
     """guardian: per-account permissions of a user (direct foreign key)."""
 

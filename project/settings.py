@@ -386,6 +386,9 @@ SPECTACULAR_SETTINGS = {
         "ProblemKindEnum": "operations.states.KIND_CHOICES",
         "ProblemStateEnum": "operations.states.STATE_CHOICES",
         "CounterfeitOutcomeEnum": "operations.states.OUTCOME_CHOICES",
+        "PublicationStateEnum": "content.models.PUBLICATION_STATE_CHOICES",
+        "ChannelKindEnum": "content.models.CHANNEL_KIND_CHOICES",
+        "ScheduleStateEnum": "workflow.models.SCHEDULE_STATE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

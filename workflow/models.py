@@ -309,3 +309,6 @@ class ScheduledPublication(models.Model):
 
     def __str__(self):
         return f"{self.submission_id}@{self.scheduled_for:%Y-%m-%d %H:%M}"
+
+
+SCHEDULE_STATE_CHOICES = ScheduledPublication.State.choices
