@@ -578,3 +578,10 @@ def account_schedules(account_id: int, *, pending_only: bool = True) -> QuerySet
 def pending_schedule_of(submission_id: int) -> ScheduledPublication | None:
     return ScheduledPublication.objects.filter(submission_id=submission_id,
                                                state=ScheduledPublication.State.SCHEDULED).first()
+
+
+def schedule_account_id(schedule_id: int | str) -> int | None:
+    """The account of a schedule (for the page to return to), None when unknown."""
+    if not str(schedule_id).isdigit():
+        return None
+    return ScheduledPublication.objects.filter(pk=schedule_id).values_list("account_id", flat=True).first()

@@ -138,15 +138,18 @@ def _failed_delivery(world):
 
 
 def _approved_with_time(world):
-    return {**_approved(world), "later": (timezone.now() + dt.timedelta(days=2)).isoformat()}
+    later = timezone.now() + dt.timedelta(days=2)
+    return {**_approved(world), "later": later.isoformat(),
+            "later_local": timezone.localtime(later).strftime("%Y-%m-%dT%H:%M")}
 
 
 def _scheduled(world):
     submission = approved(world)
     schedule = workflow_services.submission_schedule(actor=world.publisher, submission_id=submission.pk,
                                                      scheduled_for=timezone.now() + dt.timedelta(days=1))
+    later = timezone.now() + dt.timedelta(days=2)
     return {"schedule": schedule.pk, "submission": submission.pk, "account": world.account.pk,
-            "later": (timezone.now() + dt.timedelta(days=2)).isoformat()}
+            "later": later.isoformat(), "later_local": timezone.localtime(later).strftime("%Y-%m-%dT%H:%M")}
 
 
 def _checkpointed(world):
@@ -353,6 +356,22 @@ WEB_CASES = [
     ("retract-post", "post", "/review/publications/{publication}/retract/", _published,
      {"reason": "信息有误", "confirm": "on"},
      page(only(*RETRACTORS, status=302))),
+    # publishing through a channel, scheduled publishing (project/web/review/channels.py)
+    ("publication", "get", "/review/publications/{publication}/", _failed_delivery, None, page(in_province())),
+    ("publication-retry-post", "post", "/review/publications/{publication}/retry/", _failed_delivery, {},
+     page(only("publisher", status=302))),
+    ("publication-manual-post", "post", "/review/publications/{publication}/manual/", _failed_delivery,
+     {"external_url": "https://www.school.example/a.html"}, page(only("publisher", status=302))),
+    ("schedule-post", "post", "/review/publish/{submission}/schedule/", _approved_with_time,
+     {"scheduled_for": "{later_local}"}, page(only("publisher", status=302))),
+    ("schedules", "get", "/review/accounts/{account}/schedules/", _scheduled, None, page(only("publisher"))),
+    ("schedule-move-post", "post", "/review/schedules/{schedule}/move/", _scheduled,
+     {"scheduled_for": "{later_local}"}, page(only("publisher", status=302))),
+    ("schedule-cancel-post", "post", "/review/schedules/{schedule}/cancel/", _scheduled, {},
+     page(only("publisher", status=302))),
+    ("channel", "get", "/review/accounts/{account}/channel/", _account, None, page(only("unit_admin", "superuser"))),
+    ("channel-post", "post", "/review/accounts/{account}/channel/", _account, {"kind": "manual"},
+     page(only("unit_admin", "superuser", status=302))),
     ("notifications", "get", "/review/notifications/", _account, None, page(everyone(200))),
     ("notification-read", "post", "/review/notifications/{notification}/read/", _notification, {},
      page(only("editor", status=302))),
@@ -439,6 +458,10 @@ PAIRS = [
     ("claim", "submission-decide"),  # claiming asks the decision's rule
     ("publish", "submission-publish"), ("publish-post", "submission-publish"),
     ("retract", "publication-retract"), ("retract-post", "publication-retract"),
+    ("channel", "account-channel"), ("channel-post", "account-channel-put"), ("schedules", "account-schedules"),
+    ("publication-retry-post", "publication-retry"), ("publication-manual-post", "publication-manual"),
+    ("schedule-post", "submission-schedule"), ("schedule-move-post", "schedule-move"),
+    ("schedule-cancel-post", "schedule-cancel"),
     ("registry", "accounts-list"), ("account-new-post", "accounts-create"), ("account-detail", "account-get"),
     ("account-edit-post", "account-patch"), ("account-close-post", "account-close"),
     ("account-filings", "account-filings"),
