@@ -338,6 +338,10 @@ LOGGING = {
     "loggers": {
         "project.request": {"handlers": ["console"], "propagate": False,
                             "level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+        # httpx logs each request's URL at INFO, and WeChat's carry the access token in the query
+        # string: the platform connectors' calls are never logged with their credentials.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 # /readyz (project.health): whether a task worker's heartbeat is checked ("auto": when the

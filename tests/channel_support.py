@@ -94,8 +94,8 @@ class WebhookReceiver:
 
 
 class SimulatorServer:
-    def __init__(self, env=None):
-        self.port = free_port()
+    def __init__(self, env=None, port=None):
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
         self.proc = None

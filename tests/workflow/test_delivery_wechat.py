@@ -5,6 +5,7 @@ callback (the live server), a lost callback then polling, a replayed or
 forged callback, an expired token refreshed once, the token shared by
 workers, each documented error (45009, 48001, 40164, publish_status 2/3/4),
 a transient failure retried without publishing twice, deletion on retraction."""
+import logging
 import time
 import uuid
 
@@ -156,10 +157,12 @@ def test_a_replayed_or_forged_callback_changes_nothing(committed_world, simulato
     assert client.get(url, {"signature": signature, "timestamp": now, "nonce": "n2", "echostr": "hi"}).content == b"hi"
 
 
-def test_lost_callback_then_polling(world, simulator):
+def test_lost_callback_then_polling(world, simulator, caplog):
+    caplog.set_level(logging.DEBUG)
     app_id = wire(world, simulator)  # no callback URL: the event never arrives
     pub = publish(world)
     deliver()
+    assert SECRET not in caplog.text and "access_token=" not in caplog.text  # no credentials in the logs
     assert tasks_named("publication_poll", status="READY").count() == 1
     time.sleep(0.2)  # the simulator finishes the job
     poll_now()
