@@ -25,6 +25,7 @@ ACTIONS = {
     "content.account.closed": _("账号备案（注销）"),
     "content.account.permission_granted": _("授予账号权限"),
     "content.account.permission_revoked": _("撤销账号权限"),
+    "content.account.channel_changed": _("设置发布渠道"),
     # drafts
     "content.draft.created": _("创建稿件"),
     "content.draft.revised": _("修改稿件"),
@@ -58,6 +59,16 @@ ACTIONS = {
     "workflow.submission.superseded": _("修改后本轮审核作废"),
     "workflow.submission.published": _("发布"),
     "workflow.submission.retracted": _("撤稿"),
+    # publishing through a channel (workflow/services/delivery.py)
+    "workflow.publication.delivered": _("渠道发布成功"),
+    "workflow.publication.failed": _("渠道发布失败"),
+    "workflow.publication.retried": _("重新发送"),
+    "workflow.publication.manual": _("改为人工发布"),
+    "workflow.publication.deleted": _("平台删除已撤稿的文章"),
+    "workflow.publication.scheduled": _("定时发布"),
+    "workflow.publication.schedule_moved": _("修改定时发布时间"),
+    "workflow.publication.schedule_cancelled": _("取消定时发布"),
+    "workflow.publication.schedule_failed": _("定时发布未能执行"),
     # reminders of the periodic jobs: due times of review tasks (workflow/services/reminders.py)
     "workflow.reminder.due_soon": _("审核任务即将到期提醒"),
     "workflow.reminder.overdue": _("审核任务超时提醒"),
@@ -120,6 +131,7 @@ GROUPS = {
     "reviewers.person_title.": _("姓名职务表"),
     "workflow.policy.": _("审核策略"),
     "workflow.submission.": _("送审、审核与发布"),
+    "workflow.publication.": _("渠道发布与定时发布"),
     "workflow.reminder.": _("审核到期提醒与督办"),
     "workflow.stats.": _("统计报表导出"),
     "reporting.dormant.": _("僵尸号提醒"),

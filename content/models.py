@@ -289,8 +289,70 @@ class Revision(models.Model):
         return content_hash(self.hashed_fields())
 
 
+class ChannelKind(models.TextChoices):
+    MANUAL = "manual", _("人工发布（填写外部链接）")
+    WECHAT = "wechat", _("微信公众号（接口发布）")
+    WEBHOOK = "webhook", _("网站（签名 Webhook）")
+
+
+class PublishingChannel(models.Model):
+    """How an account is published to: by hand (the default without a row),
+    through the WeChat official-account API, or by a signed webhook to the
+    unit's CMS. The secret (AppSecret or the webhook's signing key) is stored
+    encrypted (content.crypto, bound to ``channel_secret:<account id>``) and
+    never shown again after entry."""
+
+    account = models.OneToOneField(MediaAccount, verbose_name=_("账号"), on_delete=models.CASCADE,
+                                   related_name="channel")
+    kind = models.CharField(_("发布渠道"), max_length=8, choices=ChannelKind.choices, default=ChannelKind.MANUAL)
+    app_id = models.CharField(_("AppID"), max_length=64, blank=True)
+    api_base = models.URLField(_("接口地址"), max_length=300, blank=True)
+    url = models.URLField(_("Webhook 地址"), max_length=500, blank=True)
+    secret = models.TextField(_("密钥（加密保存）"), blank=True, editable=False)
+    callback_token = models.CharField(_("回调令牌"), max_length=64, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("发布渠道")
+        verbose_name_plural = _("发布渠道")
+
+    def __str__(self):
+        return f"{self.account_id}:{self.kind}"
+
+    @property
+    def secret_context(self):
+        return f"channel_secret:{self.account_id}"
+
+
+class ChannelUsage(models.Model):
+    """Calls counted against a platform's daily quota, per account and local day."""
+
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("日期"))
+    kind = models.CharField(_("调用"), max_length=32)
+    count = models.PositiveIntegerField(_("次数"), default=0)
+
+    class Meta:
+        verbose_name = _("渠道调用计数")
+        verbose_name_plural = _("渠道调用计数")
+        constraints = [models.UniqueConstraint(fields=["account", "day", "kind"], name="channel_usage_unique")]
+
+
 class Publication(models.Model):
-    """Content put out on an account. Retracting keeps the record."""
+    """Content put out on an account. Retracting keeps the record.
+
+    Through a channel a publication starts *sending* and becomes *published*
+    (with the platform's URL and id) or *failed* (with its error); by hand it
+    is *published* at once. ``reached_published`` says it reached *published*
+    (``delivered_at`` when): the statistics count only those."""
+
+    class State(models.TextChoices):
+        SENDING = "sending", _("发送中")
+        PUBLISHED = "published", _("已发布")
+        FAILED = "failed", _("发送失败")
+        RETRACTED = "retracted", _("已撤稿")
 
     account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.PROTECT,
                                 related_name="publications")
@@ -308,6 +370,21 @@ class Publication(models.Model):
     retracted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("撤稿人"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     retract_reason = models.TextField(_("撤稿原因"), blank=True)
+    # The database defaults keep rows written without the ORM (bulk loads, benchmarks) what they were:
+    # published by hand, counted.
+    state = models.CharField(_("发布状态"), max_length=10, choices=State.choices, default=State.PUBLISHED,
+                             db_default=State.PUBLISHED, db_index=True)
+    channel = models.CharField(_("发布渠道"), max_length=8, choices=ChannelKind.choices, default=ChannelKind.MANUAL,
+                               db_default=ChannelKind.MANUAL)
+    reached_published = models.BooleanField(_("已成功发布过"), default=True, db_default=True)
+    delivery_id = models.CharField(_("投递编号"), max_length=64, blank=True, default="", db_default="",
+                                   db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("投递次数"), default=0, db_default=0)
+    error = models.TextField(_("平台返回的错误"), blank=True, default="", db_default="")
+    error_code = models.CharField(_("错误代码"), max_length=32, blank=True, default="", db_default="")
+    delivered_at = models.DateTimeField(_("发布成功时间"), null=True, blank=True)
+    platform = models.JSONField(_("平台数据"), default=dict, db_default={}, blank=True)
+    retract_result = models.TextField(_("平台删除结果"), blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("发布记录")
@@ -323,6 +400,10 @@ class Publication(models.Model):
 
     def __str__(self):
         return f"{self.account.name}：{self.revision.title}"
+
+
+PUBLICATION_STATE_CHOICES = Publication.State.choices
+CHANNEL_KIND_CHOICES = ChannelKind.choices
 
 
 class AccountUserObjectPermission(UserObjectPermissionBase):

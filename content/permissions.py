@@ -239,3 +239,21 @@ def can_run_scheduled_work(user):
     """Who may run the scheduled jobs' services (reminders, sweeps): the system
     actor, or a superuser by hand (``manage.py shell``)."""
     return is_active_user(user) and (is_system_actor(user) or user.is_superuser)
+
+
+def channel_refusal(user, account):
+    """The account's publishing channel (kind, AppID, webhook address, secrets)
+    is kept by the unit administrators of the account's subtree: why not, or None."""
+    if has_scoped_role(user, roles.UNIT_ADMIN, account.org):
+        return None
+    return Refusal("permission_denied", _("只有该账号所属单位的单位管理员可以设置发布渠道"))
+
+
+def can_manage_channel(user, account):
+    return channel_refusal(user, account) is None
+
+
+def can_read_feed(user, account):
+    """The account's pull feed of published items: whoever may view the account
+    (a CMS signs in with an API token of such a user)."""
+    return can_view_account(user, account)

@@ -13,9 +13,10 @@ from guardian.shortcuts import get_objects_for_user
 from audit import selectors as audit_selectors
 from audit.models import AuditEntry
 from content import permissions, roles
+from content.crypto import decrypt_text
 from content.models import (
-    AccountFiling, AccountGroupObjectPermission, AccountUserObjectPermission, Draft, Image, MediaAccount,
-    Organization, Publication, Revision, User, WorkInProgress,
+    AccountFiling, AccountGroupObjectPermission, AccountUserObjectPermission, ChannelUsage, Draft, Image,
+    MediaAccount, Organization, Publication, PublishingChannel, Revision, User, WorkInProgress,
 )
 
 
@@ -292,3 +293,38 @@ def user_labels(user_ids: Iterable[int | None]) -> dict[int, str]:
         return {}
     return {pk: f"{name or username}（{username}）"
             for pk, name, username in User.objects.filter(pk__in=ids).values_list("pk", "name", "username")}
+
+
+# ---------------------------------------------------------------- publishing channels
+
+def channel_of(account_id: int) -> PublishingChannel | None:
+    """The account's channel row, or None (publishing by hand)."""
+    return PublishingChannel.objects.filter(account_id=account_id).select_related("account").first()
+
+
+def channel_secret(channel: PublishingChannel) -> str:
+    """The decrypted AppSecret or signing key (for the connectors only; never shown)."""
+    return decrypt_text(channel.secret, context=channel.secret_context)
+
+
+def channel_usage(account_id: int, day: dt.date, kind: str) -> int:
+    return (ChannelUsage.objects.filter(account_id=account_id, day=day, kind=kind)
+            .values_list("count", flat=True).first() or 0)
+
+
+def publication_by_delivery(delivery_id: str) -> Publication | None:
+    return Publication.objects.filter(delivery_id=delivery_id).first() if delivery_id else None
+
+
+def publication_by_platform_id(account_id: int, key: str, value: str) -> Publication | None:
+    """The account's publication whose platform data holds ``key`` = ``value`` (WeChat's publish_id)."""
+    if not value:
+        return None
+    return Publication.objects.filter(account_id=account_id, **{f"platform__{key}": value}).first()
+
+
+def feed_publications(account_id: int, limit: int = 50) -> QuerySet[Publication]:
+    """The account's publications that reached *published* (retracted ones
+    included, marked), newest first, for the pull feed."""
+    return (Publication.objects.filter(account_id=account_id, reached_published=True)
+            .select_related("revision", "publisher", "account").order_by("-delivered_at", "-pk")[:limit])

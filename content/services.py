@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,12 +29,13 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record
 from content import permissions, roles, validation
+from content.crypto import encrypt_text
 from content.errors import AccountHidden, Conflict, NotAllowed, NotFound, Refusal, ValidationFailed
 from content.hashing import content_hash
 from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, read_upload, sniff_image_type
 from content.models import (
-    REGISTRY_FIELDS, AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
-    WorkInProgress,
+    REGISTRY_FIELDS, AccountFiling, ChannelKind, ChannelUsage, Draft, Image, MediaAccount, Organization,
+    Publication, PublishingChannel, Revision, User, WorkInProgress,
 )
 from content.sanitize import clean_html, clean_text, html_to_text
 from content.selectors import work_in_progress_cutoff
@@ -685,11 +686,17 @@ def image_upload(*, actor: User, account_id: int | str, file: File | None, sourc
 # ---------------------------------------------------------------- publications (building blocks)
 
 def publication_create(*, actor: User, draft: Draft, revision: Revision, external_url: str = "",
-                       external_id: str = "") -> Publication:
-    """Building block: record a publication of an approved revision."""
+                       external_id: str = "", channel: str = ChannelKind.MANUAL) -> Publication:
+    """Building block: record a publication of an approved revision: published
+    at once by hand, *sending* through a channel (with a fresh delivery id)."""
+    now = timezone.now()
+    manual = channel == ChannelKind.MANUAL
     return Publication.objects.create(
         account=draft.account, draft=draft, revision=revision, content_hash=revision.content_hash,
-        publisher=actor, published_at=timezone.now(), external_url=external_url, external_id=external_id,
+        publisher=actor, published_at=now, external_url=external_url, external_id=external_id,
+        channel=channel, state=Publication.State.PUBLISHED if manual else Publication.State.SENDING,
+        delivered_at=now if manual else None, reached_published=manual,
+        delivery_id="" if manual else uuid.uuid4().hex,
     )
 
 
@@ -699,8 +706,139 @@ def publication_mark_retracted(*, actor: User, publication: Publication, reason:
     publication.retracted_at = timezone.now()
     publication.retracted_by = actor
     publication.retract_reason = reason
-    publication.save(update_fields=["is_retracted", "retracted_at", "retracted_by", "retract_reason"])
+    publication.state = Publication.State.RETRACTED
+    publication.save(update_fields=["is_retracted", "retracted_at", "retracted_by", "retract_reason", "state"])
     return publication
+
+
+def publication_mark_delivered(*, publication: Publication, external_url: str, external_id: str = "",
+                               platform: dict[str, Any] | None = None) -> Publication:
+    """Building block: the platform published it (its URL and id)."""
+    publication.state = Publication.State.PUBLISHED
+    publication.reached_published = True
+    publication.external_url = external_url[:500]
+    publication.external_id = str(external_id or "")[:200]
+    publication.delivered_at = publication.published_at = timezone.now()
+    publication.error = publication.error_code = ""
+    publication.platform = {**publication.platform, **(platform or {})}
+    publication.save(update_fields=["state", "reached_published", "external_url", "external_id", "delivered_at",
+                                    "published_at", "error", "error_code", "platform"])
+    return publication
+
+
+def publication_mark_failed(*, publication: Publication, error: str, code: str = "",
+                            platform: dict[str, Any] | None = None) -> Publication:
+    """Building block: the delivery failed, with the platform's error in Chinese."""
+    publication.state = Publication.State.FAILED
+    publication.error = error[:2000]
+    publication.error_code = str(code)[:32]
+    publication.platform = {**publication.platform, **(platform or {})}
+    publication.save(update_fields=["state", "error", "error_code", "platform"])
+    return publication
+
+
+def publication_mark_sending(*, publication: Publication, channel: str,
+                             platform: dict[str, Any] | None = None) -> Publication:
+    """Building block: (again) on its way through ``channel``; counts the attempt."""
+    publication.state = Publication.State.SENDING
+    publication.channel = channel
+    publication.attempts += 1
+    if not publication.delivery_id:
+        publication.delivery_id = uuid.uuid4().hex
+    if platform is not None:
+        publication.platform = {**publication.platform, **platform}
+    publication.save(update_fields=["state", "channel", "attempts", "delivery_id", "platform"])
+    return publication
+
+
+def publication_note_platform(*, publication: Publication, platform: dict[str, Any],
+                              retract_result: str | None = None) -> Publication:
+    """Building block: remember what the platform answered (ids, the deletion's result)."""
+    publication.platform = {**publication.platform, **platform}
+    fields = ["platform"]
+    if retract_result is not None:
+        publication.retract_result = retract_result[:2000]
+        fields.append("retract_result")
+    publication.save(update_fields=fields)
+    return publication
+
+
+def channel_usage_bump(*, account_id: int, kind: str, day: dt.date | None = None) -> int:
+    """Building block: count one call against the account's daily quota; returns the day's count."""
+    day = day or timezone.localdate()
+    usage, _created = ChannelUsage.objects.get_or_create(account_id=account_id, day=day, kind=kind)
+    ChannelUsage.objects.filter(pk=usage.pk).update(count=models.F("count") + 1)
+    return usage.count + 1
+
+
+# ---------------------------------------------------------------- publishing channels
+
+def _channel_url(value, field):
+    value = str(value or "").strip()
+    if not value:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise ValidationFailed(fields={field: [_("地址格式不正确（http 或 https）")]}) from None
+    if len(value) > 500:
+        raise ValidationFailed(fields={field: [_("地址过长")]})
+    return value
+
+
+@transaction.atomic
+def channel_set(*, actor: User, account_id: int, kind: str, app_id: str = "", app_secret: str = "",
+                api_base: str = "", url: str = "", secret: str = "") -> PublishingChannel:
+    """Set the account's publishing channel (unit administrators). A secret
+    left empty keeps the stored one; the audit entry records which fields
+    changed and that a secret was replaced, never the secret."""
+    account = _lock_account(account_id)
+    if not permissions.can_view_account(actor, account) and not permissions.can_manage_channel(actor, account):
+        raise AccountHidden()
+    refusal = permissions.channel_refusal(actor, account)
+    if refusal:
+        refusal.raise_()
+    if kind not in ChannelKind.values:
+        raise ValidationFailed(fields={"kind": [_("发布渠道只能是 manual、wechat 或 webhook")]})
+    channel = PublishingChannel.objects.select_for_update().filter(account=account).first()
+    before = ({"kind": channel.kind, "app_id": channel.app_id, "api_base": channel.api_base, "url": channel.url}
+              if channel else {"kind": ChannelKind.MANUAL, "app_id": "", "api_base": "", "url": ""})
+    channel = channel or PublishingChannel(account=account)
+    new_secret = ""
+    if kind == ChannelKind.WECHAT:
+        app_id = str(app_id or "").strip()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{4,64}", app_id):
+            raise ValidationFailed(fields={"app_id": [_("请填写公众号的 AppID")]})
+        new_secret = str(app_secret or "").strip()
+        if not new_secret and not (channel.pk and channel.kind == kind and channel.secret):
+            raise ValidationFailed(fields={"app_secret": [_("请填写公众号的 AppSecret")]})
+        channel.app_id, channel.api_base, channel.url = app_id, _channel_url(api_base, "api_base"), ""
+    elif kind == ChannelKind.WEBHOOK:
+        channel.url = _channel_url(url, "url")
+        if not channel.url:
+            raise ValidationFailed(fields={"url": [_("请填写网站接收稿件的 Webhook 地址")]})
+        new_secret = str(secret or "").strip()
+        if new_secret and len(new_secret) < 16:
+            raise ValidationFailed(fields={"secret": [_("签名密钥至少 16 个字符")]})
+        if not new_secret and not (channel.pk and channel.kind == kind and channel.secret):
+            raise ValidationFailed(fields={"secret": [_("请填写签名密钥（至少 16 个字符）")]})
+        channel.app_id = channel.api_base = ""
+    else:
+        channel.app_id = channel.api_base = channel.url = ""
+        channel.secret = ""
+    if len(new_secret) > 500:
+        raise ValidationFailed(fields={"secret": [_("密钥过长")]})
+    if new_secret:
+        channel.secret = encrypt_text(new_secret, context=f"channel_secret:{account.pk}")
+    if kind == ChannelKind.WECHAT and not channel.callback_token:
+        channel.callback_token = uuid.uuid4().hex
+    channel.kind = kind
+    channel.updated_by = actor
+    channel.save()
+    after = {"kind": channel.kind, "app_id": channel.app_id, "api_base": channel.api_base, "url": channel.url}
+    _audit_account("content.account.channel_changed", actor=actor, account=account,
+                   data={"before": before, "after": after, "secret_replaced": bool(new_secret)})
+    return channel
 
 
 # ---------------------------------------------------------------- work in progress (autosave)

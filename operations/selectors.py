@@ -303,7 +303,8 @@ def dormant_problems_open() -> QuerySet[Problem]:
 
 def last_publications(account_ids: QuerySet | Iterable[int]) -> dict[int, dt.datetime]:
     """{account id: its last non-retracted publication}. One query."""
-    return dict(Publication.objects.filter(account__in=account_ids, is_retracted=False).values("account_id")
+    return dict(Publication.objects.filter(account__in=account_ids, is_retracted=False,
+                                           reached_published=True).values("account_id")
                 .annotate(last=Max("published_at")).values_list("account_id", "last").order_by())
 
 

@@ -342,6 +342,10 @@ LOGGING = {
     "loggers": {
         "project.request": {"handlers": ["console"], "propagate": False,
                             "level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+        # httpx logs each request's URL at INFO, and WeChat's carry the access token in the query
+        # string: the platform connectors' calls are never logged with their credentials.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 # /readyz (project.health): whether a task worker's heartbeat is checked ("auto": when the
@@ -390,6 +394,9 @@ SPECTACULAR_SETTINGS = {
         "ProblemKindEnum": "operations.states.KIND_CHOICES",
         "ProblemStateEnum": "operations.states.STATE_CHOICES",
         "CounterfeitOutcomeEnum": "operations.states.OUTCOME_CHOICES",
+        "PublicationStateEnum": "content.models.PUBLICATION_STATE_CHOICES",
+        "ChannelKindEnum": "content.models.CHANNEL_KIND_CHOICES",
+        "ScheduleStateEnum": "workflow.models.SCHEDULE_STATE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -462,3 +469,26 @@ TASK_ABANDONED_AFTER_MINUTES = int(os.environ.get("TASK_ABANDONED_AFTER_MINUTES"
 REVIEW_DUE_SOON_HOURS = int(os.environ.get("REVIEW_DUE_SOON_HOURS", "4"))
 # Where the file e-mail backend (django.core.mail.backends.filebased.EmailBackend) writes.
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+
+# ---------------------------------------------------------------- publishing channels (workflow.channels)
+# The WeChat official-account API's base address; a channel's own api_base overrides it (a
+# proxy, or the local simulator: simulators/wechat.py, which `make run` starts on port 8010).
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+# This site's public address, for the absolute image URLs sent to a website's CMS and the feed's links.
+PUBLISH_SITE_URL = os.environ.get("PUBLISH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The timeout of one call to a platform or a CMS, in seconds.
+CHANNEL_TIMEOUT_SECONDS = float(os.environ.get("CHANNEL_TIMEOUT_SECONDS", "10"))
+# Deliveries retried after a timeout or a 5xx: this many attempts in all, the first retry after
+# CHANNEL_RETRY_BASE_SECONDS, then twice as long each time.
+CHANNEL_MAX_ATTEMPTS = int(os.environ.get("CHANNEL_MAX_ATTEMPTS", "5"))
+CHANNEL_RETRY_BASE_SECONDS = float(os.environ.get("CHANNEL_RETRY_BASE_SECONDS", "30"))
+# WeChat's publication result is polled (freepublish/get) this many seconds after the submit when
+# no PUBLISHJOBFINISH event came, then with back-off, up to WECHAT_POLL_ATTEMPTS times.
+WECHAT_POLL_SECONDS = float(os.environ.get("WECHAT_POLL_SECONDS", "60"))
+WECHAT_POLL_ATTEMPTS = int(os.environ.get("WECHAT_POLL_ATTEMPTS", "8"))
+# A callback whose timestamp is further than this from now is refused (with the nonce check: no replays).
+WECHAT_CALLBACK_MAX_AGE_SECONDS = int(os.environ.get("WECHAT_CALLBACK_MAX_AGE_SECONDS", "300"))
+# The access tokens are shared by every worker through this cache: Redis when REDIS_URL is set,
+# else a table of the database (created by project migration 0002).
+CACHES["shared"] = (CACHES["default"] if REDIS_URL else
+                    {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"})

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from project.hooks import wechat_callback
 from project.web.views import favicon
 
 admin.site.site_header = "教育系统新媒体内容审核发布系统"
@@ -15,5 +16,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("project.api.urls")),
+    # what the platforms call (project/hooks.py): WeChat's message callback of a channel
+    path("hooks/wechat/<int:account_id>/", wechat_callback, name="hook-wechat"),
     path("", include("project.web.urls")),
 ]

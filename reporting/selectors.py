@@ -97,10 +97,11 @@ def accounts_for_period(org: Organization, period: Period) -> QuerySet[MediaAcco
 
 def publication_counts(accounts_qs: QuerySet[MediaAccount], period: Period) -> dict[int, tuple[int, int]]:
     """{account id: (published, retracted)} for ``period``, in one GROUP BY
-    query. ``published`` leaves retracted publications out."""
+    query. ``published`` leaves retracted publications out; only publications
+    that reached *published* count (not one still sending or failed)."""
     rows = (Publication.objects
             .filter(account__in=accounts_qs.values("pk"), published_at__gte=period.start,
-                    published_at__lt=period.end)
+                    published_at__lt=period.end, reached_published=True)
             .values("account_id")
             .annotate(published=Count("pk", filter=Q(is_retracted=False)),
                       retracted=Count("pk", filter=Q(is_retracted=True)))
@@ -121,7 +122,7 @@ def monthly_counts(accounts_qs: QuerySet[MediaAccount],
                   output_field=IntegerField())
     rows = (Publication.objects
             .filter(account__in=accounts_qs.values("pk"), published_at__gte=period.start,
-                    published_at__lt=period.end)
+                    published_at__lt=period.end, reached_published=True)
             .annotate(bucket=bucket)
             .values_list("account_id", "bucket", "is_retracted")
             .annotate(n=Count("pk")).order_by())
@@ -497,7 +498,7 @@ def dormant_accounts(*, org: Organization | None = None, today: dt.date | None =
     silence first. One query."""
     today = today or timezone.localdate()
     thresholds = dormant_thresholds()
-    last = (Publication.objects.filter(account=OuterRef("pk"), is_retracted=False)
+    last = (Publication.objects.filter(account=OuterRef("pk"), is_retracted=False, reached_published=True)
             .order_by("-published_at").values("published_at")[:1])
     retracted = Publication.objects.filter(account=OuterRef("pk"), is_retracted=True)
     qs = (MediaAccount.objects.filter(status=MediaAccount.Status.ACTIVE)

@@ -190,6 +190,9 @@ class Notification(models.Model):
         DUTY_GAP = "duty_gap", _("值班空缺")
         PATROL_DUE = "patrol_due", _("巡查逾期")
         PROBLEM_DUE = "problem_due", _("问题整改提醒")
+        # publishing through a channel and scheduled publishing (workflow.services.delivery, .scheduling)
+        DELIVERY_FAILED = "delivery_failed", _("渠道发布失败")
+        SCHEDULE_FAILED = "schedule_failed", _("定时发布未能执行")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
                                   related_name="notifications")
@@ -270,3 +273,42 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}{self.subject_id} · {self.get_threshold_display()} · {self.recipient_id}"
+
+
+class ScheduledPublication(models.Model):
+    """A publisher's order to publish an approved submission at a time. At the
+    time a task calls ``submission_publish`` as the publisher, which checks
+    every rule again; until then it can be moved or cancelled."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("待发布")
+        DONE = "done", _("已执行")
+        CANCELLED = "cancelled", _("已取消")
+        FAILED = "failed", _("未能执行")
+
+    submission = models.ForeignKey(Submission, verbose_name=_("送审单"), on_delete=models.CASCADE,
+                                   related_name="schedules")
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="+")
+    scheduled_for = models.DateTimeField(_("计划发布时间"), db_index=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.SCHEDULED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("安排人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    revision_hash = models.CharField(_("安排时的内容哈希"), max_length=64)
+    error = models.TextField(_("未能执行的原因"), blank=True)
+    created_at = models.DateTimeField(_("安排时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定时发布")
+        verbose_name_plural = _("定时发布")
+        ordering = ["scheduled_for", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission"], condition=Q(state="scheduled"),
+                                    name="schedule_one_pending_per_submission"),
+        ]
+
+    def __str__(self):
+        return f"{self.submission_id}@{self.scheduled_for:%Y-%m-%d %H:%M}"
+
+
+SCHEDULE_STATE_CHOICES = ScheduledPublication.State.choices

@@ -128,12 +128,28 @@ def approved(*, submission, actor):
     return rows
 
 
-def published(*, submission, actor, external_url=""):
+def published(*, submission, actor, external_url="", publisher_id=None):
+    """The editor hears of the publication; after a channel's delivery (the
+    system acting) the publisher who clicked does too."""
     message = _("已发布到“%(account)s”。") % {"account": submission.account.name}
     if external_url:
         message += "\n" + _("外部链接：%(url)s") % {"url": external_url}
-    return _notify(_editors(submission), kind=Kind.PUBLISHED, submission=submission, actor=actor, message=message,
-                   title=_("《%(title)s》已发布") % {"title": _name(submission)})
+    return _notify([*_editors(submission), publisher_id], kind=Kind.PUBLISHED, submission=submission, actor=actor,
+                   message=message, title=_("《%(title)s》已发布") % {"title": _name(submission)})
+
+
+def delivery_failed(*, submission, actor, publisher_id, error):
+    """The publisher and the editor hear the platform's error; the publisher may send again or publish by hand."""
+    return _notify([publisher_id, *_editors(submission)], kind=Kind.DELIVERY_FAILED, submission=submission,
+                   actor=actor, title=_("《%(title)s》发送到“%(account)s”失败") % {
+                       "title": _name(submission), "account": submission.account.name},
+                   message=_("平台返回：%(error)s\n授权发布人可以重新发送，或在平台上发布后改为人工发布。") % {"error": error})
+
+
+def schedule_failed(*, submission, actor, publisher_id, reason):
+    return _notify([publisher_id], kind=Kind.SCHEDULE_FAILED, submission=submission, actor=actor,
+                   title=_("《%(title)s》的定时发布未能执行") % {"title": _name(submission)},
+                   message=_("原因：%(reason)s") % {"reason": reason})
 
 
 def retracted(*, submission, actor, reason):

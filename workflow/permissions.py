@@ -116,6 +116,37 @@ def publish_refusal(user, submission, checker=None):
     return None
 
 
+def schedule_refusal(user, submission, checker=None):
+    """Move or cancel a scheduled publication, see the account's queue of
+    them: a publisher authorised for the account (role and grant)."""
+    refusal = content_permissions.role_refusal(user, roles.PUBLISHER)
+    if refusal:
+        return refusal
+    return content_permissions.publish_to_refusal(user, submission.account, checker)
+
+
+def schedule_queue_refusal(user, account):
+    """The page and API list of an account's scheduled publications: its publishers."""
+    refusal = content_permissions.role_refusal(user, roles.PUBLISHER)
+    if refusal:
+        return refusal
+    if not content_permissions.can_view_account(user, account):
+        return Refusal("not_publisher", _("您未获授权发布到该账号（授权发布）"))
+    return content_permissions.publish_to_refusal(user, account)
+
+
+def delivery_refusal(user, submission, checker=None):
+    """Send a failed delivery again, or complete it by hand: a publisher
+    authorised for the account, and the publication failed."""
+    refusal = content_permissions.role_refusal(user, roles.PUBLISHER)
+    if refusal:
+        return refusal
+    publication = submission.publication
+    if publication is None or publication.state != "failed":
+        return Refusal("wrong_state", _("只有发送失败的发布记录可以重新发送或改为人工发布"), CONFLICT)
+    return content_permissions.publish_to_refusal(user, submission.account, checker)
+
+
 def _retract_denied():
     return Refusal("not_publisher", _("只有该账号的授权发布人或账号负责人可以撤稿"))
 

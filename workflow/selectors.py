@@ -17,7 +17,7 @@ from reviewers import selectors as reviewer_selectors
 from reviewers.models import ReviewTask, TierMembership
 from workflow import coverage, live, permissions, states
 from workflow.errors import PublicationHidden, SubmissionHidden
-from workflow.models import Notification, ReviewPolicy, Submission
+from workflow.models import Notification, ReviewPolicy, ScheduledPublication, Submission
 
 
 def policy_for_account(account: MediaAccount) -> ReviewPolicy | None:
@@ -561,3 +561,27 @@ def tier_names_for_memberships(memberships: Iterable[TierMembership]) -> list[Ti
         tier = next((t for t in coverage_tiers(policy) if t["order"] == m.tier), None)
         m.tier_label = _tier_label(tier) if tier else f"第 {m.tier} 级（当前策略无此层级）"
     return memberships
+
+
+# ---------------------------------------------------------------- scheduled publishing
+
+def account_schedules(account_id: int, *, pending_only: bool = True) -> QuerySet[ScheduledPublication]:
+    """The account's scheduled publications, soonest first (pending ones only by
+    default), with what the queue shows. One query."""
+    qs = ScheduledPublication.objects.filter(account_id=account_id).select_related(
+        "submission", "submission__revision", "submission__draft", "created_by")
+    if pending_only:
+        qs = qs.filter(state=ScheduledPublication.State.SCHEDULED)
+    return qs.order_by("scheduled_for", "pk")
+
+
+def pending_schedule_of(submission_id: int) -> ScheduledPublication | None:
+    return ScheduledPublication.objects.filter(submission_id=submission_id,
+                                               state=ScheduledPublication.State.SCHEDULED).first()
+
+
+def schedule_account_id(schedule_id: int | str) -> int | None:
+    """The account of a schedule (for the page to return to), None when unknown."""
+    if not str(schedule_id).isdigit():
+        return None
+    return ScheduledPublication.objects.filter(pk=schedule_id).values_list("account_id", flat=True).first()

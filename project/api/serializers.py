@@ -11,7 +11,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit import actions as audit_actions
-from content.models import AccountFiling, InspectionFinding, MediaAccount, Platform, Rectified
+from content.models import (
+    CHANNEL_KIND_CHOICES, PUBLICATION_STATE_CHOICES, AccountFiling, InspectionFinding, MediaAccount, Platform, Rectified,
+)
 from content.permissions import can_see_personal_data
 from reviewers.checklist import DIMENSION_LABELS, DIMENSIONS, VERDICTS
 from reviewers.models import VERDICT_CHOICES, Decision, ReviewRound
@@ -411,6 +413,15 @@ class PublicationSerializer(serializers.Serializer):
     retracted_at = serializers.DateTimeField(allow_null=True)
     retracted_by = UserRefSerializer(allow_null=True)
     retract_reason = serializers.CharField()
+    state = serializers.ChoiceField(choices=PUBLICATION_STATE_CHOICES,
+                                    help_text="sending 发送中；published 已发布；failed 发送失败；retracted 已撤稿")
+    state_label = serializers.CharField(source="get_state_display")
+    channel = serializers.ChoiceField(choices=CHANNEL_KIND_CHOICES, help_text="发布渠道")
+    delivered_at = serializers.DateTimeField(allow_null=True, help_text="到达 published 的时间")
+    error = serializers.CharField(help_text="发送失败时平台返回的错误（中文）")
+    error_code = serializers.CharField()
+    attempts = serializers.IntegerField(help_text="投递次数")
+    retract_result = serializers.CharField(help_text="撤稿后平台删除的结果")
 
 
 class DraftRefSerializer(serializers.Serializer):
@@ -459,8 +470,9 @@ class DecideSerializer(StrictSerializer):
 
 
 class PublishSerializer(StrictSerializer):
-    external_url = _text(500, help_text="发布后的外部链接（http/https）")
+    external_url = _text(500, help_text="人工发布：发布后的外部链接（http/https）；账号设有接口渠道时不填则经渠道发送")
     external_id = _text(200, help_text="平台上的编号")
+    scheduled_for = serializers.DateTimeField(required=False, help_text="定时发布的时间（单位所在时区）；不填即刻发布")
 
 
 class PublicationEnvelopeSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import operations, stats, transparency, views
+from project.api import operations, publishing, stats, transparency, views
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -23,6 +23,14 @@ urlpatterns = [
     path("submissions/<id:pk>/withdraw/", views.SubmissionWithdrawView.as_view(), name="submission-withdraw"),
     path("submissions/<id:pk>/publish/", views.SubmissionPublishView.as_view(), name="submission-publish"),
     path("publications/<id:pk>/retract/", views.PublicationRetractView.as_view(), name="publication-retract"),
+    # publishing channels, deliveries, scheduled publishing, the pull feed (project/api/publishing.py)
+    path("accounts/<id:pk>/channel/", publishing.AccountChannelView.as_view(), name="account-channel"),
+    path("accounts/<id:pk>/schedules/", publishing.AccountScheduleListView.as_view(), name="account-schedules"),
+    path("accounts/<id:pk>/feed/", publishing.AccountFeedView.as_view(), name="account-feed"),
+    path("publications/<id:pk>/retry/", publishing.PublicationRetryView.as_view(), name="publication-retry"),
+    path("publications/<id:pk>/manual/", publishing.PublicationManualView.as_view(), name="publication-manual"),
+    path("schedules/<id:pk>/move/", publishing.ScheduleMoveView.as_view(), name="schedule-move"),
+    path("schedules/<id:pk>/cancel/", publishing.ScheduleCancelView.as_view(), name="schedule-cancel"),
     path("audit/entries/", views.AuditEntryListView.as_view(), name="audit-entries"),
     path("audit/verify/", views.AuditVerifyView.as_view(), name="audit-verify"),
     path("audit/export/", views.AuditExportView.as_view(), name="audit-export"),

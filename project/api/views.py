@@ -28,6 +28,7 @@ from workflow import permissions as workflow_permissions
 from workflow import selectors as workflow_selectors
 from workflow import services as workflow_services
 
+from project.api import publishing as publishing_api
 from project.api import serializers as s
 from project.api import services as api_services
 from project.shared import audit_log
@@ -355,14 +356,26 @@ class SubmissionWithdrawView(ApiView):
 
 class SubmissionPublishView(ApiView):
     @extend_schema(operation_id="submissions_publish", tags=["review"], summary="发布审核通过的内容（授权发布人）",
+                   description="账号设有接口渠道（微信公众号、网站 Webhook）且未填 external_url：经渠道发送，"
+                               "发布记录的 state 为 sending，平台确认后变为 published（带 external_url）或 failed。"
+                               "带 scheduled_for：安排定时发布（201，返回安排），到时重新检查全部规则后发布。",
                    parameters=[id_param("送审单编号"), *AUTH_HEADERS], request=s.PublishSerializer,
-                   examples=[body_example({"external_url": "https://mp.weixin.qq.com/s/example"})],
-                   responses={200: s.PublicationEnvelopeSerializer, **errors(*OBJECT_WRITE)})
+                   examples=[body_example({"external_url": "https://mp.weixin.qq.com/s/example"}, "人工发布"),
+                             body_example({}, "经渠道发布"),
+                             body_example({"scheduled_for": "2026-12-05T08:00:00+08:00"}, "定时发布")],
+                   responses={200: s.PublicationEnvelopeSerializer, 201: publishing_api.ScheduleEnvelopeSerializer,
+                              **errors(*OBJECT_WRITE)})
     def post(self, request, pk):
         body = s.PublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        submission = workflow_services.submission_publish(actor=request.user, submission_id=pk,
-                                                          **body.validated_data)
+        data = dict(body.validated_data)
+        scheduled_for = data.pop("scheduled_for", None)
+        if scheduled_for is not None:
+            schedule = workflow_services.submission_schedule(actor=request.user, submission_id=pk,
+                                                             scheduled_for=scheduled_for)
+            return Response({"schedule": publishing_api.ScheduleSerializer(schedule).data},
+                            status=status.HTTP_201_CREATED)
+        submission = workflow_services.submission_publish(actor=request.user, submission_id=pk, **data)
         return Response({"publication": s.PublicationSerializer(submission.publication).data,
                          "submission": s.SubmissionSerializer(submission).data})
 

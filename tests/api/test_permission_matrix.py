@@ -127,6 +127,31 @@ def _published(world):
     return {"publication": published(world).publication_id}
 
 
+def _failed_delivery(world):
+    """A publication whose delivery through the account's webhook failed."""
+    content_services.channel_set(actor=world.admin, account_id=world.account.pk, kind="webhook",
+                                 url="http://127.0.0.1:9/hook", secret="matrix-signing-key-0123")
+    publication = published(world).publication
+    workflow_services.publication_failed(actor=content_services.system_actor(), publication_id=publication.pk,
+                                         delivery_id=publication.delivery_id, error="HTTP 500", code="500")
+    return {"publication": publication.pk, "account": world.account.pk}
+
+
+def _approved_with_time(world):
+    later = timezone.now() + dt.timedelta(days=2)
+    return {**_approved(world), "later": later.isoformat(),
+            "later_local": timezone.localtime(later).strftime("%Y-%m-%dT%H:%M")}
+
+
+def _scheduled(world):
+    submission = approved(world)
+    schedule = workflow_services.submission_schedule(actor=world.publisher, submission_id=submission.pk,
+                                                     scheduled_for=timezone.now() + dt.timedelta(days=1))
+    later = timezone.now() + dt.timedelta(days=2)
+    return {"schedule": schedule.pk, "submission": submission.pk, "account": world.account.pk,
+            "later": later.isoformat(), "later_local": timezone.localtime(later).strftime("%Y-%m-%dT%H:%M")}
+
+
 def _checkpointed(world):
     entry = audit_record(action="audit.verify", org_path=world.school.path)
     checkpoint_sign()
@@ -253,6 +278,20 @@ API_CASES = [
     ("submission-publish", "post", "/submissions/{submission}/publish/", _approved, {}, only("publisher")),
     ("publication-retract", "post", "/publications/{publication}/retract/", _published, {"reason": "信息有误"},
      only(*RETRACTORS)),
+    # publishing channels (unit administrators), deliveries and schedules (the account's publishers), the feed
+    ("account-channel", "get", "/accounts/{account}/channel/", _account, None, only("unit_admin", "superuser")),
+    ("account-channel-put", "put", "/accounts/{account}/channel/", _account, {"kind": "manual"},
+     only("unit_admin", "superuser")),
+    ("account-schedules", "get", "/accounts/{account}/schedules/", _scheduled, None, only("publisher")),
+    ("account-feed", "get", "/accounts/{account}/feed/", _account, None, in_province()),
+    ("publication-retry", "post", "/publications/{publication}/retry/", _failed_delivery, None, only("publisher")),
+    ("publication-manual", "post", "/publications/{publication}/manual/", _failed_delivery,
+     {"external_url": "https://www.school.example/a.html"}, only("publisher")),
+    ("submission-schedule", "post", "/submissions/{submission}/publish/", _approved_with_time,
+     {"scheduled_for": "{later}"}, only("publisher", status=201)),
+    ("schedule-move", "post", "/schedules/{schedule}/move/", _scheduled, {"scheduled_for": "{later}"},
+     only("publisher")),
+    ("schedule-cancel", "post", "/schedules/{schedule}/cancel/", _scheduled, None, only("publisher")),
     ("audit-entries", "get", "/audit/entries/", _account, None, only(*AUDIT_READERS)),
     ("audit-verify", "get", "/audit/verify/", _account, None, only(*AUDIT_READERS)),
     ("audit-export", "get", "/audit/export/", _account, None, only(*AUDIT_READERS)),
@@ -317,6 +356,22 @@ WEB_CASES = [
     ("retract-post", "post", "/review/publications/{publication}/retract/", _published,
      {"reason": "信息有误", "confirm": "on"},
      page(only(*RETRACTORS, status=302))),
+    # publishing through a channel, scheduled publishing (project/web/review/channels.py)
+    ("publication", "get", "/review/publications/{publication}/", _failed_delivery, None, page(in_province())),
+    ("publication-retry-post", "post", "/review/publications/{publication}/retry/", _failed_delivery, {},
+     page(only("publisher", status=302))),
+    ("publication-manual-post", "post", "/review/publications/{publication}/manual/", _failed_delivery,
+     {"external_url": "https://www.school.example/a.html"}, page(only("publisher", status=302))),
+    ("schedule-post", "post", "/review/publish/{submission}/schedule/", _approved_with_time,
+     {"scheduled_for": "{later_local}"}, page(only("publisher", status=302))),
+    ("schedules", "get", "/review/accounts/{account}/schedules/", _scheduled, None, page(only("publisher"))),
+    ("schedule-move-post", "post", "/review/schedules/{schedule}/move/", _scheduled,
+     {"scheduled_for": "{later_local}"}, page(only("publisher", status=302))),
+    ("schedule-cancel-post", "post", "/review/schedules/{schedule}/cancel/", _scheduled, {},
+     page(only("publisher", status=302))),
+    ("channel", "get", "/review/accounts/{account}/channel/", _account, None, page(only("unit_admin", "superuser"))),
+    ("channel-post", "post", "/review/accounts/{account}/channel/", _account, {"kind": "manual"},
+     page(only("unit_admin", "superuser", status=302))),
     ("notifications", "get", "/review/notifications/", _account, None, page(everyone(200))),
     ("notification-read", "post", "/review/notifications/{notification}/read/", _notification, {},
      page(only("editor", status=302))),
@@ -403,6 +458,10 @@ PAIRS = [
     ("claim", "submission-decide"),  # claiming asks the decision's rule
     ("publish", "submission-publish"), ("publish-post", "submission-publish"),
     ("retract", "publication-retract"), ("retract-post", "publication-retract"),
+    ("channel", "account-channel"), ("channel-post", "account-channel-put"), ("schedules", "account-schedules"),
+    ("publication-retry-post", "publication-retry"), ("publication-manual-post", "publication-manual"),
+    ("schedule-post", "submission-schedule"), ("schedule-move-post", "schedule-move"),
+    ("schedule-cancel-post", "schedule-cancel"),
     ("registry", "accounts-list"), ("account-new-post", "accounts-create"), ("account-detail", "account-get"),
     ("account-edit-post", "account-patch"), ("account-close-post", "account-close"),
     ("account-filings", "account-filings"),
@@ -553,7 +612,8 @@ def _route_of(path):
 
     return resolve(path.split("?")[0].replace("{key}", "0" * 32 + ".png").format(
         account=1, draft=1, submission=1, publication=1, notification=1, filing=1, entry=1, user=1,
-        membership=1, policy=1, seq=1, size=1, pack=1, duty=1, problem=1, patrol=1, report=1, evidence=1)).route
+        membership=1, policy=1, seq=1, size=1, pack=1, duty=1, problem=1, patrol=1, report=1, evidence=1,
+        schedule=1)).route
 
 
 def test_the_matrix_covers_every_page_and_endpoint():

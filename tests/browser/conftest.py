@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.browser.helpers import CHROMIUM_ARGS, DESKTOP, PASSWORD, Guard, Server, chromium_executable
+from tests.browser.helpers import CHROMIUM_ARGS, DESKTOP, PASSWORD, Guard, Server, chromium_executable, free_port
 
 # ---------------------------------------------------------------- the server
 
@@ -71,6 +71,9 @@ def app_server(tmp_path_factory):
     else:
         env["DATABASE_URL"] = f"sqlite:///{var_dir / 'db.sqlite3'}"
     server = Server(env, var_dir)
+    # seed_demo wires the demo official account to the WeChat simulator on this port, with this site's callback
+    # (tests/browser/test_publish_wechat.py starts the simulator when it needs it)
+    env.update({"WECHAT_SIM_PORT": str(free_port()), "PUBLISH_SITE_URL": server.url})
     try:
         server.manage("migrate", "--noinput")
         server.manage("seed_demo")

@@ -10,7 +10,13 @@ from workflow.services.coverage import membership_revoke, stranded_rounds_notify
 from workflow.services.drafts import draft_revise
 from workflow.services.inbox import notification_mark_read, notifications_mark_all_read, notifications_mark_read
 from workflow.services.policies import policy_change, policy_create, policy_delete
-from workflow.services.publishing import publication_retract, submission_publish
+from workflow.services.delivery import (
+    publication_complete_manually, publication_delivered, publication_failed, publication_retry,
+    wechat_callback_receive,
+)
+from workflow.services.publishing import (
+    publication_retract, schedule_cancel, schedule_move, schedule_run, submission_publish, submission_schedule,
+)
 from workflow.services.reminders import reminders_record, review_reminders_send
 from workflow.services.review import submission_decide, submission_submit, submission_withdraw
 
@@ -20,6 +26,9 @@ __all__ = [
     "notification_mark_read", "notifications_mark_all_read", "notifications_mark_read",
     "policy_change", "policy_create", "policy_delete",
     "publication_retract", "submission_publish",
+    "publication_complete_manually", "publication_delivered", "publication_failed", "publication_retry",
+    "wechat_callback_receive",
+    "schedule_cancel", "schedule_move", "schedule_run", "submission_schedule",
     "reminders_record", "review_reminders_send",
     "submission_claim", "submission_release",
     "submission_decide", "submission_submit", "submission_withdraw",

@@ -16,16 +16,21 @@ made at the present time."""
 import contextlib
 import datetime as dt
 import json
+import os
 import struct
 import zlib
+from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.context import audit_context
 from content import roles
+from content import selectors as content_selectors
 from content import services as content_services
 from content.models import MediaAccount, Organization, User
 from content.permissions import has_account_perm
@@ -36,6 +41,10 @@ from workflow import services as workflow_services
 from workflow.models import Submission
 
 DEMO_PASSWORD = "Demo@2026"
+# The demo official account's credentials at the local WeChat simulator (not a real account).
+DEMO_WECHAT_APP_ID = "wxdemo0000000001"
+DEMO_WECHAT_SECRET = "demo-simulator-app-secret-0001"
+DEMO_WECHAT_PORT = int(os.environ.get("WECHAT_SIM_PORT", "8010"))
 
 UNITS = [
     # code, name, short name, kind, parent
@@ -151,15 +160,46 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with audit_context(source_ip="127.0.0.1"):
             created = self._seed()
+            wechat = self._wire_wechat_simulator()
         report = self._report()
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=1))
             return
         self.stdout.write("已创建演示数据。" if created else "演示数据已存在，未做修改。")
+        if wechat:
+            self.stdout.write(f"演示账号“{wechat.account.name}”经模拟的微信公众号接口发布（{wechat.api_base}，"
+                              "make run 启动模拟器）。")
         self.stdout.write(f"演示用户（密码均为 {DEMO_PASSWORD}）：")
         for u in report["users"]:
             tier = f" 第{u['tier']}级" if u["tier"] else ""
             self.stdout.write(f"  {u['username']:<10} {u['role']}{tier} @ {u['unit']}")
+
+    # ------------------------------------------------------------------ the WeChat simulator
+
+    def _wire_wechat_simulator(self):
+        """The demo school's official account publishes through the local WeChat
+        simulator (simulators/wechat.py, started by ``make run`` on
+        WECHAT_SIM_PORT, 8010): its channel is set once, and the simulator's
+        accounts file (var/wechat-simulator.json) names its AppID, AppSecret,
+        callback address and token, as the WeChat console would."""
+        account = MediaAccount.objects.filter(handle="gz1z").select_related("org").first()
+        if account is None:
+            return None
+        channel = content_selectors.channel_of(account.pk)
+        if channel is None:
+            system = User.objects.get(username="system")
+            channel = content_services.channel_set(
+                actor=system, account_id=account.pk, kind="wechat", app_id=DEMO_WECHAT_APP_ID,
+                app_secret=DEMO_WECHAT_SECRET, api_base=f"http://127.0.0.1:{DEMO_WECHAT_PORT}")
+        if channel.kind != "wechat":
+            return None
+        spec = [{"app_id": channel.app_id, "secret": content_selectors.channel_secret(channel),
+                 "callback_url": settings.PUBLISH_SITE_URL + reverse("hook-wechat", args=[account.pk]),
+                 "callback_token": channel.callback_token, "publish_delay": 2}]
+        path = Path(settings.VAR_DIR) / "wechat-simulator.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(spec, ensure_ascii=False, indent=1), encoding="utf-8")
+        return channel
 
     # ------------------------------------------------------------------ seeding
 

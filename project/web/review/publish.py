@@ -20,8 +20,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 from guardian.core import ObjectPermissionChecker
 
+from content import selectors as content_selectors
 from content.sanitize import display_html
 from project.web.common import call_service, paginate, query_without_page
+from project.web.review.channels import ScheduleForm
 from project.web.review.notifications import mark_read_on_open
 from project.web.review.views import state_text
 from reviewers import selectors as reviewer_selectors
@@ -55,6 +57,9 @@ def platform_reminder(submission, publication):
     """What the publisher must still do himself: delete the post on the platform
     (the connectors do not delete it yet)."""
     account = submission.account
+    if publication.channel != "manual" and publication.reached_published:
+        return (f"系统将请求{account.get_platform_display()}删除“{account.name}”上的这篇文章，"
+                "删除结果记录在发布记录中；删除失败时请到平台上手动删除。")
     where = f"“{account.name}”（{account.get_platform_display()}）"
     url = f"：{publication.external_url}" if publication.external_url else ""
     return f"请登录{where}删除已发布的文章{url}。本系统只标注撤稿，不会删除平台上的文章。"
@@ -97,7 +102,8 @@ def _publish_context(user, submission, form):
     return {"submission": submission, "revision": submission.revision, "state_label": state_text(submission),
             "body": mark_safe(display_html(submission.revision.body_html)),
             "signoffs": signoffs(submission) if submission.state in (states.APPROVED, states.PUBLISHED) else [],
-            "form": form if refusal is None else None, "refusal": refusal.message if refusal else ""}
+            "form": form if refusal is None else None, "refusal": refusal.message if refusal else "",
+            "channel": content_selectors.channel_of(submission.account_id), "schedule_form": ScheduleForm()}
 
 
 def _state_message(error, current):
@@ -121,6 +127,10 @@ def publish(request, pk):
             external_url=form.cleaned_data["external_url"], on_conflict=reverse("web:publish", args=[submission.pk]),
             conflict_message=lambda error: _state_message(error, workflow_selectors.submission_detail(submission.pk)))
         if result is not None:
+            if result.publication.state == "sending":
+                messages.success(request, f"正在发送：《{submission.revision.title}》（{submission.account.name}），"
+                                          "平台确认后将通知您")
+                return redirect("web:publication", pk=result.publication_id)
             messages.success(request, f"已发布：《{submission.revision.title}》（{submission.account.name}）")
             return redirect("web:publish_list")
     return render(request, "web/publish/publish.html", _publish_context(user, submission, form), status=400)

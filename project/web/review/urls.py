@@ -5,6 +5,7 @@ navigation's prefix match does not mark it active on /review/publish/."""
 from django.urls import path
 
 from project.web.review import notifications as notify_views
+from project.web.review import channels as channel_views
 from project.web.review import publish as publish_views
 from project.web.review import views as review_views
 
@@ -19,6 +20,15 @@ urlpatterns = [
     path("publish/", publish_views.publish_list, name="publish_list"),
     path("publish/<id:pk>/", publish_views.publish, name="publish"),
     path("publications/<id:pk>/retract/", publish_views.retract, name="retract"),
+    # publishing through a channel, scheduled publishing (project/web/review/channels.py)
+    path("publications/<id:pk>/", channel_views.publication, name="publication"),
+    path("publications/<id:pk>/retry/", channel_views.publication_retry, name="publication_retry"),
+    path("publications/<id:pk>/manual/", channel_views.publication_manual, name="publication_manual"),
+    path("publish/<id:pk>/schedule/", channel_views.schedule, name="schedule"),
+    path("accounts/<id:pk>/schedules/", channel_views.schedules, name="schedules"),
+    path("schedules/<id:pk>/move/", channel_views.schedule_move, name="schedule_move"),
+    path("schedules/<id:pk>/cancel/", channel_views.schedule_cancel, name="schedule_cancel"),
+    path("accounts/<id:pk>/channel/", channel_views.channel, name="channel"),
     # everyone
     path("notifications/", notify_views.notifications, name="notifications"),
     path("notifications/<id:pk>/read/", notify_views.notification_read, name="notification_read"),
