@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from django.contrib.auth.models import Group
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape, format_html_join
@@ -75,6 +76,41 @@ def tier_members(account: MediaAccount, tier: int) -> list[User]:
     decide a given task now is still workflow.permissions.decide_refusal's answer."""
     memberships = TierMembership.objects.filter(tier=tier).filter(memberships_covering(account))
     return list(User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by("pk"))
+
+
+def task_signatures(task_id: int) -> QuerySet[Decision]:
+    """The signatures (decisions) at one task, in the order they were given,
+    with reviewer and group (one query)."""
+    return Decision.objects.filter(task_id=task_id).select_related("reviewer", "group").order_by("created_at", "pk")
+
+
+def group_members(group_ids: Iterable[int]) -> dict[int, set[int]]:
+    """{group id: {user id}} of these auth groups (one query)."""
+    result = {int(g): set() for g in group_ids}
+    if not result:
+        return result
+    for group_id, user_id in User.groups.through.objects.filter(group_id__in=list(result)).values_list(
+            "group_id", "user_id"):
+        result[group_id].add(user_id)
+    return result
+
+
+def passed_groups_of_tasks(task_ids: Iterable[int]) -> dict[int, list[int | None]]:
+    """{task id: [group id or None, one per passing signature]} (one query; none without ids)."""
+    result = {}
+    ids = list(task_ids)
+    if not ids:
+        return result
+    for task_id, group_id in Decision.objects.filter(task_id__in=ids, outcome=Decision.Outcome.PASS).values_list(
+            "task_id", "group_id"):
+        result.setdefault(task_id, []).append(group_id)
+    return result
+
+
+def group_names(group_ids: Iterable[int]) -> dict[int, str]:
+    """{group id: name} (one query; none without ids)."""
+    ids = [int(g) for g in group_ids]
+    return dict(Group.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
 
 
 def signed_reviewer_ids(round_id: int) -> set[int]:

@@ -17,7 +17,7 @@ from content import permissions as content_permissions
 from content import roles
 from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from content.models import Draft, MediaAccount, Organization, Revision, User
-from reviewers import checklist, permissions, selectors
+from reviewers import checklist, countersign, permissions, selectors
 from reviewers.models import (
     SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PersonTitle, PrecheckReport, ReviewRound, ReviewTask,
     TierMembership,
@@ -158,9 +158,10 @@ def round_open(*, submission_id: int, number: int, draft: Draft, revision: Revis
 
 def task_open(*, review_round: ReviewRound, tier_def: dict[str, Any]) -> ReviewTask:
     now = timezone.now()
+    signatures, groups = countersign.clean_rule(tier_def.get("signatures", 1), tier_def.get("groups"))
     return ReviewTask.objects.create(
         round=review_round, tier=tier_def["order"], tier_name=tier_def["name"], account_id=review_round.account_id,
-        due_at=now + dt.timedelta(hours=tier_def.get("due_hours") or 24),
+        due_at=now + dt.timedelta(hours=tier_def.get("due_hours") or 24), signatures=signatures, groups=groups,
     )
 
 
@@ -174,21 +175,37 @@ def round_end(*, review_round: ReviewRound, outcome: str) -> None:
 
 
 def decision_record(*, task: ReviewTask, reviewer: User, revision: Revision, verdicts: dict[str, str],
-                    comments: dict[str, str], note: str, precheck_override: str = "") -> Decision:
-    """Record a validated decision and close its task. Returns the Decision."""
+                    comments: dict[str, str], note: str, precheck_override: str = "",
+                    group_id: int | None = None) -> Decision:
+    """Record one validated signature at an open task (the caller holds the
+    submission's lock). The task stays open: the caller closes it
+    (task_complete) when its countersign rule is met or the signature fails a
+    dimension. ``group_id``: the office the signature counts for."""
+    if task.status != ReviewTask.Status.OPEN:
+        raise Conflict(_("本层级已审核完毕，您的决定未保存"), code="already_decided")
     outcome = Decision.Outcome.PASS if checklist.all_passed(verdicts) else Decision.Outcome.RETURN
     try:
         with transaction.atomic():
             decision = Decision.objects.create(
                 task=task, round=task.round, tier=task.tier, tier_name=task.tier_name, reviewer=reviewer,
                 revision=revision, revision_hash=revision.content_hash, comments=comments, note=note,
-                precheck_override=precheck_override or "", outcome=outcome, **verdicts,
+                precheck_override=precheck_override or "", outcome=outcome, group_id=group_id, **verdicts,
             )
     except IntegrityError:
-        raise Conflict(_("本层级已有审核决定，或您已签署本轮的其他层级"), code="already_decided") from None
+        raise Conflict(_("您已签署本轮审核，或您所在部门已在本层级会签"), code="already_decided") from None
+    return decision
+
+
+def task_progress(task: ReviewTask) -> countersign.Progress:
+    """Where the task's countersign rule stands, from its passing signatures (one query)."""
+    signed = Decision.objects.filter(task=task, outcome=Decision.Outcome.PASS).values_list("group_id", flat=True)
+    return countersign.progress(task.signatures, task.groups, list(signed))
+
+
+def task_complete(*, task: ReviewTask) -> None:
+    """Close a task whose tier is decided (rule met, or a signature returned the draft)."""
     task.status = ReviewTask.Status.DONE
     task.save(update_fields=["status"])
-    return decision
 
 
 # ---------------------------------------------------------------- the pre-check lexicon

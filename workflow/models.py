@@ -53,7 +53,7 @@ class ReviewPolicy(models.Model):
         return self.name
 
     def tier_defs(self):
-        return [{"order": t.order, "name": t.name, "due_hours": t.due_hours} for t in self.tiers.all()]
+        return [t.as_def() for t in self.tiers.all()]
 
     def precheck_gate(self):
         return {"secrecy_blocks": self.precheck_secrecy_blocks,
@@ -67,6 +67,11 @@ class PolicyTier(models.Model):
     order = models.PositiveSmallIntegerField(_("序号"))
     name = models.CharField(_("层级名称"), max_length=50)
     due_hours = models.PositiveIntegerField(_("时限（小时）"), default=24)
+    # Countersign (会签): ``signatures`` distinct members must pass; with
+    # ``groups`` (auth group ids: offices), one member of each group signs
+    # (and ``signatures`` is the number of groups).
+    signatures = models.PositiveSmallIntegerField(_("须签署人数"), default=1)
+    groups = models.JSONField(_("会签部门"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("审核层级")
@@ -76,10 +81,21 @@ class PolicyTier(models.Model):
             models.UniqueConstraint(fields=["policy", "order"], name="policytier_unique_order"),
             models.CheckConstraint(condition=Q(order__gte=1), name="policytier_order_positive"),
             models.CheckConstraint(condition=Q(due_hours__gte=1), name="policytier_due_positive"),
+            models.CheckConstraint(condition=Q(signatures__gte=1), name="policytier_signatures_positive"),
         ]
 
     def __str__(self):
         return f"{self.order}. {self.name}"
+
+    def as_def(self):
+        """The tier as a round snapshots it (ReviewRound.tiers); the countersign
+        rule only when it is not the ordinary one signature."""
+        tier = {"order": self.order, "name": self.name, "due_hours": self.due_hours}
+        if self.groups:
+            tier["signatures"], tier["groups"] = len(self.groups), list(self.groups)
+        elif self.signatures > 1:
+            tier["signatures"] = self.signatures
+        return tier
 
 
 class Submission(ConcurrentTransitionMixin, models.Model):

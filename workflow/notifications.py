@@ -91,10 +91,25 @@ def _name(submission):
     return submission.revision.title or submission.draft.title
 
 
-def returned(*, submission, actor, tier_name, verdicts, comments, note):
+def _signature_lines(decision):
+    """One countersign signature's reasons: who, then each failed dimension and the note."""
+    who = str(decision.reviewer)
+    lines = [f"{checklist.DIMENSION_LABELS[dim]}（{who}）：{decision.comments.get(dim, '')}"
+             for dim in checklist.failed_dimensions(decision.verdicts)]
+    if decision.note:
+        lines.append(_("%(who)s的审核意见：%(note)s") % {"who": who, "note": decision.note})
+    return lines
+
+
+def returned(*, submission, actor, tier_name, verdicts, comments, note, other_signatures=()):
+    """The editor hears why: the returning signature's failed dimensions and
+    note, and at a countersign tier every other signer's reasons too."""
     reasons = [f"{checklist.DIMENSION_LABELS[dim]}：{comments.get(dim, '')}"
                for dim in checklist.failed_dimensions(verdicts)]
     message = "\n".join([_("退回理由："), *reasons] + ([_("审核意见：%(note)s") % {"note": note}] if note else []))
+    others = [line for d in other_signatures for line in _signature_lines(d)]
+    if others:
+        message += "\n" + "\n".join([_("其他会签人员意见："), *others])
     return _notify(_editors(submission), kind=Kind.RETURNED, submission=submission, actor=actor, message=message,
                    title=_("《%(title)s》被退回修改（%(tier)s）") % {"title": _name(submission), "tier": tier_name})
 

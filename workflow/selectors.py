@@ -13,6 +13,8 @@ from content.errors import AccountHidden, DraftHidden
 from content.models import Draft, MediaAccount, Organization, User
 from content import selectors as content_selectors
 from content.selectors import account_grant_exists, account_list, accounts_user_may
+from reviewers import countersign
+from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
 from reviewers.models import ReviewTask, TierMembership
 from workflow import coverage, live, permissions, states
@@ -420,9 +422,13 @@ def review_coverage(accounts: Iterable[MediaAccount], *, without_membership_ids:
     candidates = reviewer_selectors.tier_candidates(accounts, without_membership_ids=without_membership_ids,
                                                     without_user_ids=without_user_ids)
     editors = content_selectors.account_editor_ids([a.pk for a in accounts]) if accounts else {}
+    chains = {a.pk: coverage_tiers(policies[a.pk]) for a in accounts}
+    group_ids = {g for tiers in chains.values() for t in tiers for g in t.get("groups", ())}
+    groups = reviewer_selectors.group_members(group_ids)
+    labels = reviewer_selectors.group_names(group_ids)
     report = coverage.CoverageReport(accounts={
-        a.pk: coverage.account_coverage(a, policies[a.pk], coverage_tiers(policies[a.pk]), candidates[a.pk],
-                                        authors=editors.get(a.pk, ()))
+        a.pk: coverage.account_coverage(a, policies[a.pk], chains[a.pk], candidates[a.pk],
+                                        authors=editors.get(a.pk, ()), groups=groups, group_labels=labels)
         for a in accounts})
     report.names = content_selectors.user_labels(report.people())
     return report
@@ -483,11 +489,24 @@ def stranded_submissions(*, org: Organization | None = None,
     accounts = {s.account_id: s.account for s in submissions}
     candidates = reviewer_selectors.tier_candidates(accounts.values())
     signers = reviewer_selectors.signers_of_rounds({s.current_round_id for s in submissions})
+    countersigned = [s.current_task for s in submissions if reviewer_permissions.is_countersign(s.current_task)]
+    passed = reviewer_selectors.passed_groups_of_tasks([t.pk for t in countersigned])
+    group_ids = {g for t in countersigned for g in t.groups}
+    groups = reviewer_selectors.group_members(group_ids)
     stranded = []
     for s in submissions:
-        left = (candidates[s.account_id].get(s.current_task.tier, set()) - {s.draft.author_id}
+        task = s.current_task
+        left = (candidates[s.account_id].get(task.tier, set()) - {s.draft.author_id}
                 - signers.get(s.current_round_id, set()))
-        if not left:
+        if not reviewer_permissions.is_countersign(task):
+            if not left:
+                stranded.append(s)
+            continue
+        # a countersign tier: can the signatures still missing be given people of their own?
+        progress = countersign.progress(task.signatures, task.groups, passed.get(task.pk, []))
+        still = {"order": task.tier, "name": task.tier_name, "signatures": progress.remaining,
+                 "groups": list(progress.missing_groups)}
+        if progress.remaining and coverage.tier_gaps([still], {task.tier: left}, groups=groups):
             stranded.append(s)
     return stranded
 
