@@ -111,6 +111,58 @@ def review_queue(user: User) -> QuerySet[Submission]:
     )
 
 
+def current_signatures(user: User, submission: Submission) -> dict[str, Any] | None:
+    """The current tier's signatures and those it still needs (会签), as
+    ``user`` may see them; None when the submission is not in review.
+
+    {"task", "needed", "signed", "remaining", "groups": [{"id", "name",
+    "signed"}], "missing_groups": [{"id", "name"}], "signatures": [Decision],
+    "verdicts_visible"}: a member who may still sign sees who signed, not what
+    (reviewers.permissions.can_see_signatures). Four queries."""
+    task = submission.current_task if submission.state == states.IN_REVIEW else None
+    if task is None:
+        return None
+    decisions = list(reviewer_selectors.task_signatures(task.pk))
+    signed_ids = reviewer_selectors.signed_reviewer_ids(task.round_id)
+    progress = countersign.progress(task.signatures, task.groups,
+                                    [d.group_id for d in decisions if d.outcome == d.Outcome.PASS])
+    names = reviewer_selectors.group_names(task.groups)
+    groups = [{"id": g, "name": names.get(g, f"#{g}"), "signed": g not in progress.missing_groups}
+              for g in task.groups]
+    return {"task": task, "needed": progress.needed, "signed": progress.signed, "remaining": progress.remaining,
+            "groups": groups, "missing_groups": [g for g in groups if not g["signed"]], "signatures": decisions,
+            "verdicts_visible": reviewer_permissions.can_see_signatures(user, task, signed_reviewer_ids=signed_ids)}
+
+
+def waiting_signatures(tasks: Iterable[ReviewTask]) -> dict[int, dict[str, Any]]:
+    """{task id: {"needed", "signed", "remaining", "missing_groups": [name]}}
+    for the countersign tasks among ``tasks`` (the queue's "还需签署" column).
+    Two queries at most, whatever the number of tasks."""
+    tasks = [t for t in tasks if reviewer_permissions.is_countersign(t)]
+    if not tasks:
+        return {}
+    passed = reviewer_selectors.passed_groups_of_tasks([t.pk for t in tasks])
+    names = reviewer_selectors.group_names({g for t in tasks for g in t.groups})
+    result = {}
+    for t in tasks:
+        progress = countersign.progress(t.signatures, t.groups, passed.get(t.pk, []))
+        result[t.pk] = {"needed": progress.needed, "signed": progress.signed, "remaining": progress.remaining,
+                        "missing_groups": [names.get(g, f"#{g}") for g in progress.missing_groups]}
+    return result
+
+
+def hidden_signature_ids(user: User, submission: Submission) -> set[int]:
+    """The decisions of the open countersign tier whose verdicts ``user`` may
+    not see yet (he may still sign it): the history leaves them out."""
+    task = submission.current_task if submission.state == states.IN_REVIEW else None
+    if task is None or not reviewer_permissions.is_countersign(task):
+        return set()
+    signed_ids = reviewer_selectors.signed_reviewer_ids(task.round_id)
+    if reviewer_permissions.can_see_signatures(user, task, signed_reviewer_ids=signed_ids):
+        return set()
+    return set(reviewer_selectors.task_signatures(task.pk).values_list("pk", flat=True))
+
+
 def submissions_due_by(cutoff: dt.datetime) -> QuerySet[Submission]:
     """Submissions in review whose current task is open and due by ``cutoff``
     (the reminders' job), oldest due first, with what the reminders read."""

@@ -7,13 +7,11 @@ import pytest
 from django.contrib.auth.models import Group
 
 from audit.models import AuditEntry
-from content import roles
 from content.errors import Conflict, NotAllowed, ValidationFailed
 from reviewers import countersign
 from reviewers.models import Decision, ReviewTask
-from tests import factories
 from tests.factories import verdicts
-from tests.workflow.helpers import decide, new_draft, submit
+from tests.workflow.helpers import at_second_tier, countersign_policy, decide, with_offices, with_quorum
 from workflow import coverage, selectors, services, states
 from workflow.models import Notification
 
@@ -60,43 +58,18 @@ def test_coverage_counts_n_people_and_one_per_group():
 
 # ---------------------------------------------------------------- the service
 
-def _members(world, tier_no, count, *, prefix="cs"):
-    people = []
-    for i in range(count):
-        person = factories.user(f"{prefix}{tier_no}_{i}", org_=world.city, roles_=[roles.REVIEWER],
-                                name=f"会签{tier_no}-{i}")
-        factories.tier(person, tier_no, org_=world.city)
-        people.append(person)
-    return people
-
-
-def _policy(world, tiers):
-    return services.policy_create(actor=world.admin, name="会签策略", account_id=world.account.pk, tiers=tiers)
-
-
 @pytest.fixture
 def quorum(world):
-    """初审 (one) then 会签 needing two of three members."""
-    world.signers = _members(world, 2, 3)
-    _policy(world, [{"name": "初审", "due_hours": 24}, {"name": "会签", "due_hours": 24, "signatures": 2}])
-    return world
+    return with_quorum(world)
 
 
 @pytest.fixture
 def offices(world):
-    """初审 then 终审 signed by the propaganda office and the secrecy office."""
-    world.propaganda, world.secrecy = Group.objects.create(name="宣传部"), Group.objects.create(name="保密办")
-    world.p1, world.p2, world.s1, world.nobody = _members(world, 2, 4, prefix="of")
-    world.p1.groups.add(world.propaganda)
-    world.p2.groups.add(world.propaganda)
-    world.s1.groups.add(world.secrecy)
-    _policy(world, [{"name": "初审"}, {"name": "终审", "groups": [world.propaganda.pk, world.secrecy.pk]}])
-    return world
+    return with_offices(world)
 
 
-def _at_second_tier(world):
-    sub = submit(world, new_draft(world))
-    return decide(world.reviewers[0], sub)
+_at_second_tier = at_second_tier
+_policy = countersign_policy
 
 
 def test_a_quorum_tier_moves_on_at_the_second_distinct_signature(quorum):

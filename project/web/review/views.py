@@ -102,7 +102,7 @@ class QueueFilterForm(forms.Form):
                 "overdue_only": bool(data.get("overdue"))}
 
 
-def _queue_row(submission, user, now):
+def _queue_row(submission, user, now, waiting=None):
     task = submission.current_task
     summary = submission.precheck_summary if isinstance(submission.precheck_summary, dict) else None
     by_severity = (summary or {}).get("by_severity") or {}
@@ -114,6 +114,7 @@ def _queue_row(submission, user, now):
             "blockers": by_severity.get("blocker", 0), "warnings": by_severity.get("warning", 0),
             "infos": by_severity.get("info", 0), "total": summary.get("total", 0)},
         "claimed_by_me": task.claimed_by_id == user.pk,
+        "waiting": (waiting or {}).get(task.pk),
         "submitted_at": submission.current_round.started_at if submission.current_round_id else submission.created_at,
     }
 
@@ -135,8 +136,9 @@ def queue(request):
         messages.error(request, f"筛选条件有误，已忽略无效的条件：{problems}")
     now = timezone.now()
     page = paginate(request, workflow_selectors.review_queue_filtered(user, now=now, **form.filters()))
+    waiting = workflow_selectors.waiting_signatures(s.current_task for s in page.object_list)
     context = {
-        "rows": [_queue_row(s, user, now) for s in page.object_list],
+        "rows": [_queue_row(s, user, now, waiting) for s in page.object_list],
         "page": page,
         "form": form,
         "query": query_without_page(request),
@@ -277,11 +279,15 @@ def _findings_by_dimension(report):
     return out
 
 
-def _history(submission):
+def _history(submission, hidden=frozenset()):
+    """The rounds and their decisions; ``hidden``: the open countersign tier's
+    signatures the viewer may not see yet (workflow.selectors.hidden_signature_ids)."""
     rounds = []
     for review_round in submission.review_rounds:
         decisions = []
         for d in review_round.decisions.all():
+            if d.pk in hidden:
+                continue
             decisions.append({
                 "d": d,
                 "verdicts": [{"label": checklist.DIMENSION_LABELS[dim], "verdict": getattr(d, dim),
@@ -344,7 +350,8 @@ def render_review(request, submission, *, form=None, status=200):
         "title_marked": (reviewer_selectors.precheck_highlighted_html(report, field="title", text=revision.title)
                          if report else None),
         "findings": _findings_by_dimension(report),
-        "history": _history(submission),
+        "history": _history(submission, workflow_selectors.hidden_signature_ids(user, submission)),
+        "signing": workflow_selectors.current_signatures(user, submission),
         "diff": _diff_context(submission),
         "form": form if refusal is None else None,
         "decide_refusal": refusal.message if refusal else "",
