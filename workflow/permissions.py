@@ -40,6 +40,19 @@ def queue_refusal(user):
     return content_permissions.role_refusal(user, roles.REVIEWER)
 
 
+def review_admin_refusal(user):
+    """The unit administrators' pages and API (review policies, tier
+    memberships, users' roles): a superuser, or an administrator of his own
+    unit (the services then check the object's unit)."""
+    if not content_permissions.is_active_user(user):
+        return Refusal("permission_denied", _("请先登录"))
+    if user.is_superuser:
+        return None
+    if user.org_id is None or not content_permissions.can_manage_users(user, user.org):
+        return Refusal("permission_denied", _("只有单位管理员可以访问此页面"))
+    return None
+
+
 def publishing_refusal(user):
     """The publisher's pages: publishers only (the publish action asks publish_refusal)."""
     return content_permissions.role_refusal(user, roles.PUBLISHER)

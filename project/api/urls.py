@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import operations, stats, transparency, views
+from project.api import operations, review_admin, stats, transparency, views
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -52,6 +52,10 @@ urlpatterns = [
     path("counterfeits/", operations.CounterfeitListView.as_view(), name="counterfeits"),
     path("counterfeits/<id:pk>/evidence/", operations.CounterfeitEvidenceView.as_view(), name="counterfeit-evidence"),
     path("evidence/<id:pk>/", operations.EvidenceView.as_view(), name="evidence"),
+    # the unit administrators' review setup (project/api/review_admin.py)
+    path("policies/", review_admin.PolicyListView.as_view(), name="policies"),
+    path("policies/<id:pk>/", review_admin.PolicyDetailView.as_view(), name="policy"),
+    path("memberships/", review_admin.MembershipListView.as_view(), name="memberships"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from the static files (SWAGGER_UI_DIST = "SIDECAR"); the split view serves its start-up
     # script at docs/?script, so the page holds no inline script or style (a strict CSP allows it).

@@ -277,6 +277,16 @@ API_CASES = [
     ("schema", "get", "/schema/", _account, None, {"*": 200}),
     ("docs", "get", "/docs/", _account, None, {"*": 200}),
     *operations_matrix.API_CASES,  # daily operations (tests/api/operations_matrix.py)
+    # the unit administrators' review setup, as on /manage/ (project/api/review_admin.py)
+    ("policies-list", "get", "/policies/", _policy, None, only("unit_admin", "superuser")),
+    ("policies-create", "post", "/policies/", _account,
+     {"name": "校级三审", "org": "GZS1", "tiers": [{"name": "初审"}, {"name": "复审"}, {"name": "终审"}]},
+     only("unit_admin", "superuser", status=201)),
+    ("policy-patch", "patch", "/policies/{policy}/", _policy, {"name": "校级两审（改）"},
+     only("unit_admin", "superuser")),
+    ("memberships-list", "get", "/memberships/", _account, None, only("unit_admin", "superuser")),
+    ("memberships-create", "post", "/memberships/", _account, {"user": "reviewer2", "tier": 1, "account": "{account}"},
+     only("unit_admin", "superuser", status=201)),
 ]
 
 WEB_CASES = [
@@ -412,6 +422,8 @@ PAIRS = [
     ("audit-pack", "audit-pack"), ("audit-pack-download", "audit-pack-download"),
     ("stats", "stats-publications"), ("stats-download", "stats-forms"), ("dormant", "stats-dormant"),
     *operations_matrix.PAIRS,
+    ("manage-policies", "policies-list"), ("manage-policy-edit", "policy-patch"),
+    ("manage-tier-new", "memberships-create"),
 ]
 
 
