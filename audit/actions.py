@@ -33,6 +33,7 @@ ACTIONS = {
     "reviewers.membership.granted": _("授予审核层级"),
     "reviewers.membership.revoked": _("撤销审核层级"),
     "reviewers.task.claimed": _("认领审核任务"),
+    "reviewers.task.assigned": _("指派审核任务"),
     "reviewers.task.released": _("释放审核任务"),
     # the pre-check lexicon
     "reviewers.lexicon.created": _("新增机审词库条目"),

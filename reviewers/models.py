@@ -32,6 +32,9 @@ class TierMembership(models.Model):
                             on_delete=models.CASCADE, related_name="+")
     account = models.ForeignKey(MediaAccount, verbose_name=_("适用账号"), null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="+")
+    # The tier's lead (层级负责人): may assign the tier's items to its members.
+    is_lead = models.BooleanField(_("层级负责人"), default=False,
+                                  help_text=_("可将本层级的待审稿件指派给本层级的审核人"))
     created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 
     class Meta:
@@ -125,6 +128,11 @@ class ReviewTask(models.Model):
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("认领人"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    # Set when the claim was made by someone else (an assignment by the tier's
+    # lead, reviewers.services.task_assign), with his note; empty for a claim.
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("指派人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    assign_note = models.CharField(_("指派说明"), max_length=500, blank=True)
     # The tier's countersign rule (会签) as the policy defined it when the task
     # opened: ``signatures`` distinct members must pass, or, when ``groups``
     # (auth group ids: offices) is not empty, one member of each group.

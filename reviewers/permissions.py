@@ -69,12 +69,32 @@ def can_see_signatures(user, task, *, signed_reviewer_ids):
     return not holds_tier(user, task.account, task.tier)
 
 
-def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=None):
+def is_tier_lead(user, account, tier):
+    """The lead (层级负责人) of tier ``tier`` for ``account``: the reviewer role
+    and a lead membership of that tier covering the account."""
+    if not content_permissions.holds_role(user, roles.REVIEWER):
+        return False
+    return TierMembership.objects.filter(user=user, tier=tier, is_lead=True).filter(
+        memberships_covering(account)).exists()
+
+
+def assign_refusal(user, task):
+    """Who may assign (or take back) a task to a named member: the tier's lead,
+    or an administrator of the account's unit."""
+    if not content_permissions.is_active_user(user):
+        return Refusal("permission_denied", _("请先登录"))
+    if is_tier_lead(user, task.account, task.tier) or can_manage_memberships(user, task.account):
+        return None
+    return Refusal("not_tier_lead", _("只有“%(tier)s”层级负责人或单位管理员可以指派") % {"tier": task.tier_name})
+
+
+def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=None, ignore_claim=False):
     """Why ``user`` may not decide (or claim) ``task`` now, or None when he may.
 
     ``signed_reviewer_ids``: who already signed a tier of this round;
     ``signed_groups``: the groups already signed for at this task (asked when
-    needed and not given).
+    needed and not given); ``ignore_claim``: whether he could were the task
+    not claimed (an assignment replaces the claim).
     """
     refusal = content_permissions.role_refusal(user, roles.REVIEWER)
     if refusal:
@@ -88,7 +108,8 @@ def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=
     refusal = group_refusal(user, task, signed_groups=signed_groups)
     if refusal:
         return refusal
-    if task.claimed_by_id and task.claimed_by_id != user.pk and not is_countersign(task):
+    if (task.claimed_by_id and task.claimed_by_id != user.pk and not is_countersign(task)
+            and not ignore_claim):
         return Refusal("claimed_by_other", _("该任务已被其他审核人认领"), CONFLICT)
     return None
 

@@ -202,6 +202,7 @@ class Notification(models.Model):
         DORMANT = "dormant", _("账号长期未更新")
         NO_DECIDER = "no_decider", _("当前层级无可审核人员")
         NO_DECIDER_ADMIN = "no_decider_admin", _("审核层级缺少人员")
+        ASSIGNED = "assigned", _("指派审核")
         # daily operations (operations.services: duty gaps, overdue patrols, problem deadlines)
         DUTY_GAP = "duty_gap", _("值班空缺")
         PATROL_DUE = "patrol_due", _("巡查逾期")

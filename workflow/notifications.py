@@ -114,6 +114,16 @@ def returned(*, submission, actor, tier_name, verdicts, comments, note, other_si
                    title=_("《%(title)s》被退回修改（%(tier)s）") % {"title": _name(submission), "tier": tier_name})
 
 
+def assigned(*, submission, actor, assignee, tier_name, note=""):
+    """The assignee hears that the tier's lead gave him the item."""
+    message = _("%(who)s将《%(title)s》（%(tier)s）指派给您审核。") % {
+        "who": str(actor), "title": _name(submission), "tier": tier_name}
+    if note:
+        message += "\n" + _("指派说明：%(note)s") % {"note": note}
+    return _notify([assignee.pk], kind=Kind.ASSIGNED, submission=submission, actor=actor, message=message,
+                   title=_("《%(title)s》指派给您审核（%(tier)s）") % {"title": _name(submission), "tier": tier_name})
+
+
 def tier_passed(*, submission, actor, tier_name, next_tier_name, note=""):
     message = _("%(tier)s已通过，进入%(next)s。") % {"tier": tier_name, "next": next_tier_name}
     if note:

@@ -93,7 +93,8 @@ def submission_detail(submission_id: int | str) -> Submission | None:
     try:
         return Submission.objects.select_related(
             "draft", "account", "account__org", "revision", "current_round", "current_task",
-            "current_task__account", "current_task__account__org",
+            "current_task__account", "current_task__account__org", "current_task__claimed_by",
+            "current_task__assigned_by",
         ).get(pk=submission_id)
     except (Submission.DoesNotExist, ValueError, TypeError):
         return None
@@ -106,7 +107,7 @@ def review_queue(user: User) -> QuerySet[Submission]:
     return (
         Submission.objects.filter(state=states.IN_REVIEW, current_task__in=tasks.values("pk"))
         .select_related("draft", "draft__author", "account", "account__org", "revision", "current_task",
-                        "current_task__claimed_by", "submitted_by")
+                        "current_task__claimed_by", "current_task__assigned_by", "submitted_by")
         .order_by("current_task__due_at", "pk")
     )
 

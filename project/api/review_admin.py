@@ -1,7 +1,12 @@
-"""/api/v1/policies/ and /api/v1/memberships/: the unit administrators' review
+"""The review office's API beside the reviewer's own endpoints (views.py).
+
+/api/v1/policies/ and /api/v1/memberships/: the unit administrators' review
 setup, through the same services as their pages (/manage/policies/,
 /manage/tiers/new/): workflow.services.policy_create / policy_change and
-reviewers.services.membership_grant. Who may: workflow.permissions.review_admin_refusal."""
+reviewers.services.membership_grant. Who may: workflow.permissions.review_admin_refusal.
+
+/api/v1/submissions/{id}/assign/: the tier's lead assigns an item
+(workflow.services.submission_assign; reviewers.permissions.assign_refusal)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
@@ -14,7 +19,10 @@ from content.errors import NotFound, ValidationFailed
 from project.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictSerializer
 from project.api.operations import person_id
 from project.api.schema import AUTH_HEADERS, LIST, OBJECT_WRITE, WRITE, body_example, errors, id_param
-from project.api.serializers import AccountRefSerializer, OrgRefSerializer, TierDefSerializer, UserRefSerializer
+from project.api import serializers as s
+from project.api.serializers import (
+    AccountRefSerializer, OrgRefSerializer, TaskSerializer, TierDefSerializer, UserRefSerializer,
+)
 from project.api.views import ApiListView, ApiView, resolve_org
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
@@ -87,6 +95,7 @@ class MembershipSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     user = UserRefSerializer()
     tier = serializers.IntegerField(help_text="审核层级（序号）")
+    is_lead = serializers.BooleanField(help_text="层级负责人")
     org = OrgRefSerializer(allow_null=True)
     account = AccountRefSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -97,6 +106,7 @@ class MembershipCreateSerializer(StrictSerializer):
     tier = StrictIntegerField(min_value=1, max_value=99, help_text="审核层级（序号）")
     org = StrictCharField(max_length=64, required=False, help_text="适用单位（代码或编号，含下级）；与 account 二选一")
     account = StrictIntegerField(min_value=1, required=False, help_text="适用账号编号；与 org 二选一")
+    is_lead = StrictBooleanField(required=False, help_text="层级负责人：可指派本层级的待审稿件")
 
 
 def _tiers(rows):
@@ -196,6 +206,29 @@ class MembershipListView(ApiListView):
             raise ValidationFailed(fields={"account": [_("账号不存在")]})
         membership = reviewer_services.membership_grant(
             actor=request.user, user_id=user_id, tier=data["tier"], org_id=org.pk if org else None,
-            account_id=data.get("account"))
+            account_id=data.get("account"), is_lead=data.get("is_lead", False))
         row = reviewer_selectors.membership_by_id(membership.pk)
         return Response(MembershipSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+# ================================================================ assignment (the tier's lead)
+
+class AssignmentSerializer(serializers.Serializer):
+    task = TaskSerializer()
+
+
+class SubmissionAssignView(ApiView):
+    @extend_schema(operation_id="submissions_assign", tags=["review"], summary="指派审核人（层级负责人）",
+                   description="层级负责人或单位管理员将当前审核任务指派给本层级的一名审核人（相当于由他人代为认领），"
+                               "被指派人收到通知；再次指派即改派，均记入审计日志。释放见网页“释放”。",
+                   request=s.AssignSerializer, parameters=[id_param("送审单编号"), *AUTH_HEADERS],
+                   examples=[body_example({"user": "reviewer1", "note": "请今天下班前审完"})],
+                   responses={200: AssignmentSerializer, **errors(*OBJECT_WRITE)})
+    def post(self, request, pk):
+        body = s.AssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        task = workflow_services.submission_assign(
+            actor=request.user, submission_id=pk, assignee_id=person_id(data["user"], "user"),
+            note=data.get("note", ""), task_id=data.get("task"))
+        return Response({"task": TaskSerializer(task).data})

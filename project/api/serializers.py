@@ -297,6 +297,8 @@ class TaskSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
     overdue = serializers.SerializerMethodField()
     claimed_by = UserRefSerializer(allow_null=True)
+    assigned_by = UserRefSerializer(allow_null=True, help_text="指派人（层级负责人）；自行认领或未认领为 null")
+    assign_note = serializers.CharField(help_text="指派说明")
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_overdue(self, task):
@@ -518,6 +520,12 @@ class DecideSerializer(StrictSerializer):
     tier = StrictIntegerField(required=False, min_value=1, help_text="审核人看到的层级；已变化则 409")
     revision_hash = StrictCharField(required=False, max_length=64, help_text="审核人看到的内容哈希；已变化则 409")
     precheck_override = _text(2000, help_text="机审报告有阻断项而初审通过时的放行理由（记入审计日志）")
+
+
+class AssignSerializer(StrictSerializer):
+    user = StrictCharField(max_length=150, help_text="指派给的审核人（用户名）")
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, help_text="指派说明（可选）")
+    task = StrictIntegerField(min_value=1, required=False, help_text="所见的审核任务编号；已变化则 409")
 
 
 class PublishSerializer(StrictSerializer):

@@ -56,6 +56,7 @@ urlpatterns = [
     path("policies/", review_admin.PolicyListView.as_view(), name="policies"),
     path("policies/<id:pk>/", review_admin.PolicyDetailView.as_view(), name="policy"),
     path("memberships/", review_admin.MembershipListView.as_view(), name="memberships"),
+    path("submissions/<id:pk>/assign/", review_admin.SubmissionAssignView.as_view(), name="submission-assign"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from the static files (SWAGGER_UI_DIST = "SIDECAR"); the split view serves its start-up
     # script at docs/?script, so the page holds no inline script or style (a strict CSP allows it).

@@ -284,6 +284,9 @@ API_CASES = [
      only("unit_admin", "superuser", status=201)),
     ("policy-patch", "patch", "/policies/{policy}/", _policy, {"name": "校级两审（改）"},
      only("unit_admin", "superuser")),
+    # assigning an item: the tier's lead (none in this world) or a unit administrator
+    ("submission-assign", "post", "/submissions/{submission}/assign/", _in_review, {"user": "reviewer1b"},
+     only("unit_admin", "superuser")),
     ("memberships-list", "get", "/memberships/", _account, None, only("unit_admin", "superuser")),
     ("memberships-create", "post", "/memberships/", _account, {"user": "reviewer2", "tier": 1, "account": "{account}"},
      only("unit_admin", "superuser", status=201)),
@@ -315,6 +318,8 @@ WEB_CASES = [
     ("queue", "get", "/review/queue/", _account, None, page(only(*REVIEWERS))),
     ("review", "get", "/review/{submission}/", _in_review, None, page(in_province())),
     ("claim", "post", "/review/{submission}/claim/", _in_review, {}, page(only("reviewer1", status=302))),
+    ("assign", "post", "/review/{submission}/assign/", _in_review, {"user": "reviewer1b"},
+     page(only("unit_admin", "superuser", status=302))),
     ("release", "post", "/review/{submission}/release/", _claimed, {},
      page(only("reviewer1", "unit_admin", "superuser", status=302))),
     ("decide", "post", "/review/{submission}/decide/", _in_review, DECISION_FORM, page(only("reviewer1", status=302))),
@@ -423,7 +428,7 @@ PAIRS = [
     ("stats", "stats-publications"), ("stats-download", "stats-forms"), ("dormant", "stats-dormant"),
     *operations_matrix.PAIRS,
     ("manage-policies", "policies-list"), ("manage-policy-edit", "policy-patch"),
-    ("manage-tier-new", "memberships-create"),
+    ("manage-tier-new", "memberships-create"), ("assign", "submission-assign"),
 ]
 
 
@@ -472,7 +477,7 @@ def _ask_each_role(world, setup, sign_in, ask, expected):
 
 
 API_CODES = {"not_authenticated", "permission_denied", "not_author", "not_editor", "not_publisher", "not_reviewer",
-             "author_cannot_review", "not_tier_member", "author_cannot_publish", *operations_matrix.REFUSAL_CODES}
+             "author_cannot_review", "not_tier_member", "author_cannot_publish", "not_tier_lead", *operations_matrix.REFUSAL_CODES}
 
 
 @pytest.mark.parametrize("case", API_CASES, ids=[c[0] for c in API_CASES])

@@ -5,7 +5,7 @@ it, checks the rules through workflow.permissions, runs the state machine's
 transition, saves, and writes its audit entries before committing. Callers use
 ``from workflow import services`` and the names below.
 """
-from workflow.services.claims import submission_claim, submission_release
+from workflow.services.claims import submission_assign, submission_claim, submission_release
 from workflow.services.coverage import membership_revoke, stranded_rounds_notify, user_set_roles
 from workflow.services.drafts import draft_revise
 from workflow.services.inbox import notification_mark_read, notifications_mark_all_read, notifications_mark_read
@@ -21,6 +21,6 @@ __all__ = [
     "policy_change", "policy_create", "policy_delete",
     "publication_retract", "submission_publish",
     "reminders_record", "review_reminders_send",
-    "submission_claim", "submission_release",
+    "submission_assign", "submission_claim", "submission_release",
     "submission_decide", "submission_submit", "submission_withdraw",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<id:pk>/", review_views.review, name="review"),
     path("<id:pk>/claim/", review_views.task_claim, name="task_claim"),
     path("<id:pk>/release/", review_views.task_release, name="task_release"),
+    path("<id:pk>/assign/", review_views.task_assign, name="task_assign"),
     path("<id:pk>/decide/", review_views.decide, name="decide"),
     # publisher
     path("publish/", publish_views.publish_list, name="publish_list"),

@@ -27,7 +27,9 @@ from project.web.autosave import progress as autosave
 from content.sanitize import display_html
 from project.web.common import call_service, paginate, query_without_page
 from project.web.diff import diff_has_changes, diff_revisions
+from content import selectors as content_selectors
 from reviewers import checklist
+from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
 from reviewers.models import SEVERITY_LABELS
 from workflow import permissions as workflow_permissions
@@ -172,6 +174,23 @@ def task_release(request, pk):
     if task is not None:
         messages.success(request, f"已释放（{task.tier_name}），该稿件回到本层级的公共队列。")
     return redirect(_safe_next(request, reverse("web:queue")))
+
+
+@login_required
+@require_POST
+def task_assign(request, pk):
+    """The tier's lead assigns the current task to a member (the review page's form)."""
+    workflow_selectors.submission_visible_to(request.user, pk)
+    assignee = content_selectors.user_by_username((request.POST.get("user") or "").strip()[:150])
+    if assignee is None:
+        messages.error(request, "指派失败：用户不存在")
+        return redirect(_safe_next(request, reverse("web:review", args=[pk])))
+    task, _error = call_service(request, workflow_services.submission_assign, submission_id=pk,
+                                assignee_id=assignee.pk, note=request.POST.get("note", ""),
+                                task_id=request.POST.get("task") or None)
+    if task is not None:
+        messages.success(request, f"已指派给{assignee.get_full_name() or assignee.username}（{task.tier_name}）。")
+    return redirect(_safe_next(request, reverse("web:review", args=[pk])))
 
 
 # ---------------------------------------------------------------- the review page and the decision
@@ -356,7 +375,11 @@ def render_review(request, submission, *, form=None, status=200):
         "form": form if refusal is None else None,
         "decide_refusal": refusal.message if refusal else "",
         "can_claim": task is not None and refusal is None and task.claimed_by_id is None,
-        "can_release": task is not None and task.claimed_by_id == user.pk,
+        "can_release": task is not None and (task.claimed_by_id == user.pk or (
+            task.claimed_by_id is not None and reviewer_permissions.assign_refusal(user, task) is None)),
+        "can_assign": task is not None and reviewer_permissions.assign_refusal(user, task) is None,
+        "assignable": (reviewer_selectors.tier_members(task.account, task.tier)
+                       if task is not None and reviewer_permissions.assign_refusal(user, task) is None else []),
         "dimension_labels": [(d, checklist.DIMENSION_LABELS[d]) for d in DIMENSIONS],
     }
     return render(request, "web/review/review.html", context, status=status)
