@@ -72,6 +72,8 @@ class PolicyTier(models.Model):
     # (and ``signatures`` is the number of groups).
     signatures = models.PositiveSmallIntegerField(_("须签署人数"), default=1)
     groups = models.JSONField(_("会签部门"), default=list, blank=True)
+    bulk_pass = models.BooleanField(_("允许批量通过"), default=False,
+                                    help_text=_("机审无警告及以上问题的稿件可在队列中批量通过"))
 
     class Meta:
         verbose_name = _("审核层级")
@@ -95,6 +97,8 @@ class PolicyTier(models.Model):
             tier["signatures"], tier["groups"] = len(self.groups), list(self.groups)
         elif self.signatures > 1:
             tier["signatures"] = self.signatures
+        if self.bulk_pass:
+            tier["bulk_pass"] = True
         return tier
 
 

@@ -72,6 +72,31 @@ def decide_refusal(user, submission, *, signed_reviewer_ids=None):
                                                signed_reviewer_ids=signed_reviewer_ids)
 
 
+_UNREAD = object()
+
+
+def bulk_pass_refusal(submission, *, max_severity=_UNREAD):
+    """Why ``submission`` may not be passed in bulk from the queue (besides
+    the decision's own rules, decide_refusal), or None: its current tier's
+    policy allows bulk passing, and its round's pre-check found nothing of
+    warning or above. ``max_severity``: the round's report's, when the caller
+    read it already ("" without findings, None without a report)."""
+    if submission.state != states.IN_REVIEW or submission.current_task_id is None:
+        return Refusal("wrong_state", _("该稿件当前不在审核中"), CONFLICT)
+    review_round, task = submission.current_round, submission.current_task
+    tier = next((t for t in review_round.tiers if t["order"] == task.tier), {})
+    if not tier.get("bulk_pass"):
+        return Refusal("bulk_not_allowed", _("“%(tier)s”层级的审核策略不允许批量通过") % {"tier": task.tier_name})
+    if max_severity is _UNREAD:
+        max_severity = review_round.precheck.max_severity if review_round.precheck_id else None
+    if max_severity is None:
+        return Refusal("precheck_missing", _("该稿件没有机审报告，不能批量通过"))
+    severity = max_severity
+    if severity in ("blocker", "warning"):
+        return Refusal("precheck_findings", _("机审发现警告及以上的问题，请逐篇审核"))
+    return None
+
+
 def submit_refusal(user, draft, *, active_state=None):
     """Why ``user`` may not send ``draft`` into review now (first submission or
     resubmission after a return), or None. ``active_state``: the state of the

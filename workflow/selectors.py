@@ -209,7 +209,8 @@ def review_queue_filtered(user: User, *, account_id: int | None = None, tier: in
     round ({"total", "by_severity": {"blocker", "warning", "info"}, ...}, or
     None for a round without a report). Still a fixed number of queries."""
     qs = review_queue(user).select_related("current_round").annotate(
-        precheck_summary=F("current_round__precheck__summary"))
+        precheck_summary=F("current_round__precheck__summary"),
+        precheck_max_severity=F("current_round__precheck__max_severity"))
     if account_id:
         qs = qs.filter(account_id=account_id)
     if tier:

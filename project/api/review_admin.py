@@ -232,3 +232,37 @@ class SubmissionAssignView(ApiView):
             actor=request.user, submission_id=pk, assignee_id=person_id(data["user"], "user"),
             note=data.get("note", ""), task_id=data.get("task"))
         return Response({"task": TaskSerializer(task).data})
+
+
+# ================================================================ bulk pass (the queue)
+
+class BulkPassSerializer(StrictSerializer):
+    submissions = serializers.ListField(child=StrictIntegerField(min_value=1), min_length=1, max_length=100,
+                                        help_text="送审单编号（最多 100 个）")
+    comment = StrictCharField(max_length=4000, required=False, allow_blank=True, help_text="统一的审核意见")
+
+
+class BulkPassItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="送审单编号")
+    ok = serializers.BooleanField(help_text="是否已通过")
+    code = serializers.CharField(help_text="ok，或未通过的原因代码（如 precheck_findings、bulk_not_allowed、tier_moved）")
+    detail = serializers.CharField(help_text="未通过的中文原因；通过为空")
+
+
+class BulkPassView(ApiView):
+    @extend_schema(operation_id="review_queue_bulk_pass", tags=["review"], summary="批量通过（五个维度全部通过）",
+                   description="只允许机审无警告及以上问题、且当前层级的审核策略允许批量通过的稿件；"
+                               "每篇单独决定、单独记入审计日志，一篇失败不影响其他。返回每篇的结果。",
+                   request=BulkPassSerializer, parameters=AUTH_HEADERS,
+                   examples=[body_example({"submissions": [1, 2, 3], "comment": "例行通知，同意发布"})],
+                   responses={200: BulkPassItemSerializer(many=True), **errors(*WRITE)})
+    def post(self, request):
+        refusal = workflow_permissions.queue_refusal(request.user)
+        if refusal:
+            refusal.raise_()
+        body = BulkPassSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        results = workflow_services.submissions_bulk_pass(actor=request.user, submission_ids=data["submissions"],
+                                                          comment=data.get("comment", ""))
+        return Response(BulkPassItemSerializer(results, many=True).data)

@@ -287,6 +287,9 @@ API_CASES = [
     # assigning an item: the tier's lead (none in this world) or a unit administrator
     ("submission-assign", "post", "/submissions/{submission}/assign/", _in_review, {"user": "reviewer1b"},
      only("unit_admin", "superuser")),
+    # bulk pass: the queue's rule first, then each item's own answer in the results (200 for a reviewer)
+    ("review-queue-bulk-pass", "post", "/review-queue/bulk-pass/", _in_review, {"submissions": ["{submission}"]},
+     only(*REVIEWERS)),
     ("memberships-list", "get", "/memberships/", _account, None, only("unit_admin", "superuser")),
     ("memberships-create", "post", "/memberships/", _account, {"user": "reviewer2", "tier": 1, "account": "{account}"},
      only("unit_admin", "superuser", status=201)),
@@ -318,6 +321,8 @@ WEB_CASES = [
     ("queue", "get", "/review/queue/", _account, None, page(only(*REVIEWERS))),
     ("review", "get", "/review/{submission}/", _in_review, None, page(in_province())),
     ("claim", "post", "/review/{submission}/claim/", _in_review, {}, page(only("reviewer1", status=302))),
+    ("bulk-pass", "post", "/review/queue/bulk-pass/", _in_review, {"submissions": "{submission}"},
+     page(only(*REVIEWERS, status=302))),
     ("assign", "post", "/review/{submission}/assign/", _in_review, {"user": "reviewer1b"},
      page(only("unit_admin", "superuser", status=302))),
     ("release", "post", "/review/{submission}/release/", _claimed, {},
@@ -429,6 +434,7 @@ PAIRS = [
     *operations_matrix.PAIRS,
     ("manage-policies", "policies-list"), ("manage-policy-edit", "policy-patch"),
     ("manage-tier-new", "memberships-create"), ("assign", "submission-assign"),
+    ("bulk-pass", "review-queue-bulk-pass"),
 ]
 
 

@@ -5,6 +5,7 @@ it, checks the rules through workflow.permissions, runs the state machine's
 transition, saves, and writes its audit entries before committing. Callers use
 ``from workflow import services`` and the names below.
 """
+from workflow.services.bulk import submissions_bulk_pass
 from workflow.services.claims import submission_assign, submission_claim, submission_release
 from workflow.services.coverage import membership_revoke, stranded_rounds_notify, user_set_roles
 from workflow.services.drafts import draft_revise
@@ -23,4 +24,5 @@ __all__ = [
     "reminders_record", "review_reminders_send",
     "submission_assign", "submission_claim", "submission_release",
     "submission_decide", "submission_submit", "submission_withdraw",
+    "submissions_bulk_pass",
 ]

@@ -43,7 +43,7 @@ def _clean_tiers(tiers):
             raise ValidationFailed(fields={"tiers": [_("第 %(n)d 级的时限应为 1 到 2160 小时") % {"n": index}]})
         signatures, groups = _clean_countersign(index, tier.get("signatures", 1), tier.get("groups") or [])
         cleaned.append({"order": index, "name": name, "due_hours": due, "signatures": signatures,
-                        "groups": groups})
+                        "groups": groups, "bulk_pass": bool(tier.get("bulk_pass", False))})
     return cleaned
 
 

@@ -11,6 +11,7 @@ from project.web.review import views as review_views
 urlpatterns = [
     # reviewer
     path("queue/", review_views.queue, name="queue"),
+    path("queue/bulk-pass/", review_views.bulk_pass, name="bulk_pass"),
     path("<id:pk>/", review_views.review, name="review"),
     path("<id:pk>/claim/", review_views.task_claim, name="task_claim"),
     path("<id:pk>/release/", review_views.task_release, name="task_release"),

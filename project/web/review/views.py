@@ -117,6 +117,8 @@ def _queue_row(submission, user, now, waiting=None):
             "infos": by_severity.get("info", 0), "total": summary.get("total", 0)},
         "claimed_by_me": task.claimed_by_id == user.pk,
         "waiting": (waiting or {}).get(task.pk),
+        "bulk": workflow_permissions.bulk_pass_refusal(
+            submission, max_severity=getattr(submission, "precheck_max_severity", None)) is None,
         "submitted_at": submission.current_round.started_at if submission.current_round_id else submission.created_at,
     }
 
@@ -174,6 +176,25 @@ def task_release(request, pk):
     if task is not None:
         messages.success(request, f"已释放（{task.tier_name}），该稿件回到本层级的公共队列。")
     return redirect(_safe_next(request, reverse("web:queue")))
+
+
+@login_required
+@require_POST
+def bulk_pass(request):
+    """The queue's "批量通过" action: each selected item through
+    workflow.services.submissions_bulk_pass, the outcome of each told."""
+    require_reviewer(request.user)
+    ids = [int(v) for v in request.POST.getlist("submissions") if v.isascii() and v.isdigit()][:100]
+    results, _error = call_service(request, workflow_services.submissions_bulk_pass, submission_ids=ids,
+                                   comment=request.POST.get("comment", ""))
+    if results is not None:
+        passed = [r for r in results if r["ok"]]
+        failed = [r for r in results if not r["ok"]]
+        if passed:
+            messages.success(request, f"已批量通过 {len(passed)} 篇稿件。")
+        for r in failed:
+            messages.error(request, f"送审单 {r['id']} 未通过：{r['detail']}")
+    return redirect(reverse("web:queue"))
 
 
 @login_required
