@@ -107,6 +107,14 @@ def passed_groups_of_tasks(task_ids: Iterable[int]) -> dict[int, list[int | None
     return result
 
 
+def precheck_max_severity(review_round: ReviewRound) -> str | None:
+    """The most serious finding of a round's pre-check ("" for none), None
+    for a round without a report; one small query (not the findings)."""
+    if review_round.precheck_id is None:
+        return None
+    return PrecheckReport.objects.filter(pk=review_round.precheck_id).values_list("max_severity", flat=True).first()
+
+
 def group_names(group_ids: Iterable[int]) -> dict[int, str]:
     """{group id: name} (one query; none without ids)."""
     ids = [int(g) for g in group_ids]

@@ -13,7 +13,6 @@ from content import services as content_services
 from content.errors import DomainError, ValidationFailed
 from content.models import User
 from reviewers import checklist
-from workflow import permissions, selectors
 from workflow.services.review import submission_decide
 
 BULK_LIMIT = 100
@@ -21,12 +20,10 @@ ALL_PASS = {dim: checklist.PASS for dim in checklist.DIMENSIONS}
 
 
 def _one(actor, submission_id, comment):
-    submission = selectors.submission_visible_to(actor, submission_id)
-    refusal = permissions.bulk_pass_refusal(submission)
-    if refusal:
-        refusal.raise_()
-    submission_decide(actor=actor, submission_id=submission.pk, verdicts=dict(ALL_PASS), comments={}, note=comment,
-                      expected_tier=submission.current_task.tier, expected_hash=submission.revision.content_hash)
+    # visibility, the decision's rules and the bulk rule are all checked by
+    # submission_decide under the submission's lock
+    submission_decide(actor=actor, submission_id=submission_id, verdicts=dict(ALL_PASS), comments={}, note=comment,
+                      bulk=True)
 
 
 def submissions_bulk_pass(*, actor: User, submission_ids: list[int], comment: str = "") -> list[dict[str, Any]]:

@@ -148,7 +148,7 @@ def _open_round(*, actor, submission, revision, number, tiers, report, override_
 def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, Any],
                       comments: dict[str, Any] | None = None, note: str = "",
                       expected_tier: int | None = None, expected_hash: str | None = None,
-                      precheck_override: str = "") -> Submission:
+                      precheck_override: str = "", bulk: bool = False) -> Submission:
     """A reviewer's decision at the current tier, on all five dimensions.
 
     All pass: the next tier's task opens, or the submission is approved after
@@ -162,6 +162,10 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
     pre-check report has blockers, when the policy's gate asked for one
     (``ReviewRound.asks_override_at``); stored on the decision and audited
     (``workflow.submission.precheck_overridden``). Ignored elsewhere.
+
+    ``bulk``: a bulk pass from the queue (workflow.services.submissions_bulk_pass):
+    also refused unless workflow.permissions.bulk_pass_refusal allows it,
+    checked under the lock; the audit entry says so.
     """
     if expected_tier is None or expected_hash is None:
         seen = Submission.objects.filter(pk=submission_id).values_list(
@@ -177,6 +181,11 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
         refusal = permissions.decide_refusal(actor, submission)
         if refusal:
             refusal.raise_()
+        if bulk:
+            refusal = permissions.bulk_pass_refusal(
+                submission, max_severity=reviewer_selectors.precheck_max_severity(submission.current_round))
+            if refusal:
+                refusal.raise_()
         verdicts, comments, note, override = _clean_decision(submission, verdicts, comments, note, precheck_override)
         revision, task = submission.revision, submission.current_task
         if revision.recompute_hash() != revision.content_hash:
@@ -186,6 +195,7 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
         decision = reviewer_services.decision_record(task=task, reviewer=actor, revision=revision,
                                                      verdicts=verdicts, comments=comments, note=note,
                                                      precheck_override=override, group_id=group_id)
+        decision.bulk = bool(bulk)
         notifications.acted_on(submission=submission, actor=actor)
         if decision.outcome == decision.Outcome.RETURN:
             reviewer_services.task_complete(task=task)
@@ -263,6 +273,8 @@ def _decided(*, actor, submission, task, decision, **extra):
             "outcome": decision.outcome, "revision_hash": decision.revision_hash, **extra}
     if decision.group_id is not None:
         data["group_id"] = decision.group_id
+    if getattr(decision, "bulk", False):
+        data["bulk"] = True
     if decision.precheck_override:
         data["precheck_override"] = decision.precheck_override
     audit_submission("workflow.submission.decided", actor=actor, submission=submission, data=data)
