@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from django.contrib.auth.models import Group
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -128,10 +128,11 @@ def signed_reviewer_ids(round_id: int) -> set[int]:
 def rounds_with_decisions(submission_id: int) -> QuerySet[ReviewRound]:
     """A submission's rounds, oldest first, each with its revision and its
     decisions (reviewer and revision loaded): three queries in all."""
-    decisions = Decision.objects.select_related("reviewer", "revision").order_by("tier")
+    decisions = Decision.objects.select_related("reviewer", "revision", "group").order_by("tier", "created_at", "pk")
     return (
         ReviewRound.objects.filter(submission_id=submission_id)
         .select_related("revision")
+        .annotate(precheck_summary_row=F("precheck__summary"))
         .prefetch_related(Prefetch("decisions", queryset=decisions))
         .order_by("number")
     )

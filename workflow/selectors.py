@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,7 @@ from reviewers import countersign
 from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
 from reviewers.models import ReviewTask, TierMembership
+from reviewers import checklist
 from workflow import coverage, live, permissions, states
 from workflow.errors import PublicationHidden, SubmissionHidden
 from workflow.models import Notification, ReviewPolicy, Submission
@@ -133,6 +135,56 @@ def current_signatures(user: User, submission: Submission) -> dict[str, Any] | N
     return {"task": task, "needed": progress.needed, "signed": progress.signed, "remaining": progress.remaining,
             "groups": groups, "missing_groups": [g for g in groups if not g["signed"]], "signatures": decisions,
             "verdicts_visible": reviewer_permissions.can_see_signatures(user, task, signed_reviewer_ids=signed_ids)}
+
+
+def review_record(submission: Submission) -> dict[str, Any]:
+    """The review record (审稿单) of a submission, from its records: the item,
+    the account, the revision under review and its hash, per round and tier
+    each signature (reviewer, time, five verdicts with comments, note,
+    decision), the pre-check summary and any override reason, and the
+    publication. Plain data (strings), for the printable page and the PDF.
+    A fixed number of queries."""
+    rounds = []
+    for review_round in reviewer_selectors.rounds_with_decisions(submission.pk):
+        signatures = []
+        for d in review_round.decisions.all():
+            signatures.append({
+                "tier": d.tier, "tier_name": d.tier_name, "reviewer": str(d.reviewer),
+                "group": d.group.name if d.group_id else "", "time": timezone.localtime(d.created_at),
+                "verdicts": [(str(checklist.DIMENSION_LABELS[dim]), str(checklist.VERDICT_LABELS[getattr(d, dim)]),
+                              (d.comments or {}).get(dim, "")) for dim in checklist.DIMENSIONS],
+                "note": d.note, "outcome": d.get_outcome_display(), "precheck_override": d.precheck_override,
+                "revision": d.revision.number, "revision_hash": d.revision_hash})
+        rounds.append({"number": review_round.number, "revision": review_round.revision.number,
+                       "revision_hash": review_round.revision.content_hash,
+                       "outcome": review_round.get_outcome_display(),
+                       "started_at": timezone.localtime(review_round.started_at),
+                       "precheck": _precheck_brief(review_round.precheck_summary_row),
+                       "signatures": signatures})
+    publication = submission.publication
+    return {
+        "submission_id": submission.pk, "title": submission.revision.title, "account": submission.account.name,
+        "platform": submission.account.get_platform_display(), "org": submission.account.org.name,
+        "author": str(submission.draft.author), "state": states.STATE_LABELS[submission.state],
+        "revision": submission.revision.number, "revision_hash": submission.revision.content_hash,
+        "rounds": rounds,
+        "publication": None if publication is None else {
+            "publisher": str(publication.publisher), "time": timezone.localtime(publication.published_at),
+            "url": publication.external_url, "revision": publication.revision.number,
+            "hash": publication.content_hash, "retracted": publication.is_retracted},
+    }
+
+
+def _precheck_brief(summary):
+    if isinstance(summary, str):  # a JSON annotation comes back as text on some backends
+        summary = json.loads(summary)
+    if summary is None:
+        return "无机审报告"
+    by = (summary or {}).get("by_severity") or {}
+    total = (summary or {}).get("total", 0)
+    if not total:
+        return "机审未发现问题"
+    return f"机审发现 {total} 处：阻断 {by.get('blocker', 0)}、警告 {by.get('warning', 0)}、提示 {by.get('info', 0)}"
 
 
 def waiting_signatures(tasks: Iterable[ReviewTask]) -> dict[int, dict[str, Any]]:

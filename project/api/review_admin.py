@@ -9,8 +9,12 @@ reviewers.services.membership_grant. Who may: workflow.permissions.review_admin_
 (workflow.services.submission_assign; reviewers.permissions.assign_refusal)."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -18,12 +22,15 @@ from content import selectors as content_selectors
 from content.errors import NotFound, ValidationFailed
 from project.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictSerializer
 from project.api.operations import person_id
-from project.api.schema import AUTH_HEADERS, LIST, OBJECT_WRITE, WRITE, body_example, errors, id_param
+from project.api.schema import (
+    AUTH_HEADERS, LIST, OBJECT_READ, OBJECT_WRITE, WRITE, ErrorSerializer, body_example, errors, id_param,
+)
 from project.api import serializers as s
 from project.api.serializers import (
     AccountRefSerializer, OrgRefSerializer, TaskSerializer, TierDefSerializer, UserRefSerializer,
 )
 from project.api.views import ApiListView, ApiView, resolve_org
+from project.shared.record_pdf import render_record_pdf
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from workflow import permissions as workflow_permissions
@@ -266,3 +273,28 @@ class BulkPassView(ApiView):
         results = workflow_services.submissions_bulk_pass(actor=request.user, submission_ids=data["submissions"],
                                                           comment=data.get("comment", ""))
         return Response(BulkPassItemSerializer(results, many=True).data)
+
+
+# ================================================================ the review record (审稿单)
+
+def record_pdf_response(record, submission_id):
+    """The record as an attached PDF (shared by the API and the page's link)."""
+    body = render_record_pdf(record)
+    response = HttpResponse(body, content_type="application/pdf")
+    name = f"审稿单-{submission_id}.pdf"
+    response["Content-Disposition"] = f"attachment; filename=\"record-{submission_id}.pdf\"; filename*=UTF-8''{quote(name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class SubmissionRecordPdfView(ApiView):
+    @extend_schema(operation_id="submissions_record_pdf", tags=["review"], summary="审稿单（PDF，A4）",
+                   description="由审核记录生成：稿件、账号、送审版本及哈希、每轮每级的审核人、时间、五个维度的结论与意见、"
+                               "机审摘要与放行理由、发布情况。每次下载记入审计日志（workflow.submission.record_exported）。",
+                   parameters=[id_param("送审单编号"), *AUTH_HEADERS],
+                   responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+                              **{(code, "application/json"): OpenApiResponse(ErrorSerializer)
+                                 for code in OBJECT_READ}})
+    def get(self, request, pk):
+        record = workflow_services.submission_record_export(actor=request.user, submission_id=pk, fmt="pdf")
+        return record_pdf_response(record, record["submission_id"])

@@ -57,6 +57,7 @@ urlpatterns = [
     path("policies/<id:pk>/", review_admin.PolicyDetailView.as_view(), name="policy"),
     path("memberships/", review_admin.MembershipListView.as_view(), name="memberships"),
     path("submissions/<id:pk>/assign/", review_admin.SubmissionAssignView.as_view(), name="submission-assign"),
+    path("submissions/<id:pk>/record.pdf", review_admin.SubmissionRecordPdfView.as_view(), name="submission-record"),
     path("review-queue/bulk-pass/", review_admin.BulkPassView.as_view(), name="review-queue-bulk-pass"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from the static files (SWAGGER_UI_DIST = "SIDECAR"); the split view serves its start-up

@@ -290,6 +290,7 @@ API_CASES = [
     # bulk pass: the queue's rule first, then each item's own answer in the results (200 for a reviewer)
     ("review-queue-bulk-pass", "post", "/review-queue/bulk-pass/", _in_review, {"submissions": ["{submission}"]},
      only(*REVIEWERS)),
+    ("submission-record", "get", "/submissions/{submission}/record.pdf", _in_review, None, in_province()),
     ("memberships-list", "get", "/memberships/", _account, None, only("unit_admin", "superuser")),
     ("memberships-create", "post", "/memberships/", _account, {"user": "reviewer2", "tier": 1, "account": "{account}"},
      only("unit_admin", "superuser", status=201)),
@@ -321,6 +322,8 @@ WEB_CASES = [
     ("queue", "get", "/review/queue/", _account, None, page(only(*REVIEWERS))),
     ("review", "get", "/review/{submission}/", _in_review, None, page(in_province())),
     ("claim", "post", "/review/{submission}/claim/", _in_review, {}, page(only("reviewer1", status=302))),
+    ("review-record", "get", "/review/{submission}/record/", _in_review, None, page(in_province())),
+    ("review-record-pdf", "get", "/review/{submission}/record.pdf", _in_review, None, page(in_province())),
     ("bulk-pass", "post", "/review/queue/bulk-pass/", _in_review, {"submissions": "{submission}"},
      page(only(*REVIEWERS, status=302))),
     ("assign", "post", "/review/{submission}/assign/", _in_review, {"user": "reviewer1b"},
@@ -434,7 +437,8 @@ PAIRS = [
     *operations_matrix.PAIRS,
     ("manage-policies", "policies-list"), ("manage-policy-edit", "policy-patch"),
     ("manage-tier-new", "memberships-create"), ("assign", "submission-assign"),
-    ("bulk-pass", "review-queue-bulk-pass"),
+    ("bulk-pass", "review-queue-bulk-pass"), ("review-record", "submission-record"),
+    ("review-record-pdf", "submission-record"),
 ]
 
 

@@ -12,6 +12,7 @@ from workflow.services.drafts import draft_revise
 from workflow.services.inbox import notification_mark_read, notifications_mark_all_read, notifications_mark_read
 from workflow.services.policies import policy_change, policy_create, policy_delete
 from workflow.services.publishing import publication_retract, submission_publish
+from workflow.services.record import submission_record_export
 from workflow.services.reminders import reminders_record, review_reminders_send
 from workflow.services.review import submission_decide, submission_submit, submission_withdraw
 
@@ -24,5 +25,5 @@ __all__ = [
     "reminders_record", "review_reminders_send",
     "submission_assign", "submission_claim", "submission_release",
     "submission_decide", "submission_submit", "submission_withdraw",
-    "submissions_bulk_pass",
+    "submissions_bulk_pass", "submission_record_export",
 ]

@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from project.api.review_admin import record_pdf_response
 from project.middleware import mark_session_passive
 from project.web.autosave import progress as autosave
 from content.sanitize import display_html
@@ -212,6 +213,19 @@ def task_assign(request, pk):
     if task is not None:
         messages.success(request, f"已指派给{assignee.get_full_name() or assignee.username}（{task.tier_name}）。")
     return redirect(_safe_next(request, reverse("web:review", args=[pk])))
+
+
+@login_required
+def review_record(request, pk):
+    """The printable review record (审稿单), audited like the PDF."""
+    record = workflow_services.submission_record_export(actor=request.user, submission_id=pk, fmt="html")
+    return render(request, "web/review/record.html", {"record": record})
+
+
+@login_required
+def review_record_pdf(request, pk):
+    record = workflow_services.submission_record_export(actor=request.user, submission_id=pk, fmt="pdf")
+    return record_pdf_response(record, record["submission_id"])
 
 
 # ---------------------------------------------------------------- the review page and the decision
