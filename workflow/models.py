@@ -207,6 +207,7 @@ class Notification(models.Model):
         NO_DECIDER = "no_decider", _("当前层级无可审核人员")
         NO_DECIDER_ADMIN = "no_decider_admin", _("审核层级缺少人员")
         ASSIGNED = "assigned", _("指派审核")
+        MENTIONED = "mentioned", _("讨论中提到您")
         # daily operations (operations.services: duty gaps, overdue patrols, problem deadlines)
         DUTY_GAP = "duty_gap", _("值班空缺")
         PATROL_DUE = "patrol_due", _("巡查逾期")
@@ -291,3 +292,28 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}{self.subject_id} · {self.get_threshold_display()} · {self.recipient_id}"
+
+
+class DraftComment(models.Model):
+    """A comment in the discussion of a draft (讨论), optionally about one of
+    its revisions. It changes no state; it is kept with the draft's history
+    and audited (workflow.services.draft_comment_add). ``mentions``: the ids of
+    the users its @mentions notified."""
+
+    draft = models.ForeignKey(Draft, verbose_name=_("稿件"), on_delete=models.PROTECT, related_name="comments")
+    revision = models.ForeignKey(Revision, verbose_name=_("版本"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发表人"), on_delete=models.PROTECT,
+                               related_name="+")
+    body = models.TextField(_("内容"))
+    mentions = models.JSONField(_("提到的用户"), default=list, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("稿件讨论")
+        verbose_name_plural = _("稿件讨论")
+        ordering = ["draft_id", "created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="draftcomment_body_not_empty")]
+
+    def __str__(self):
+        return f"{self.draft_id} · {self.author_id} · {self.body[:20]}"

@@ -124,6 +124,14 @@ def assigned(*, submission, actor, assignee, tier_name, note=""):
                    title=_("《%(title)s》指派给您审核（%(tier)s）") % {"title": _name(submission), "tier": tier_name})
 
 
+def mentioned(*, draft, actor, recipients, body):
+    """Users @mentioned in a draft's discussion (who may see it) hear of it;
+    the notification points at the draft's latest submission, if any."""
+    submission = draft.submissions.order_by("-id").first()
+    return _notify(recipients, kind=Kind.MENTIONED, submission=submission, actor=actor, message=body[:500],
+                   title=_("%(who)s在《%(title)s》的讨论中提到您") % {"who": str(actor), "title": draft.title})
+
+
 def tier_passed(*, submission, actor, tier_name, next_tier_name, note=""):
     message = _("%(tier)s已通过，进入%(next)s。") % {"tier": tier_name, "next": next_tier_name}
     if note:

@@ -31,6 +31,15 @@ def can_view_submission(user, submission):
     return reviewer_permissions.reviews_account(user, submission.account)
 
 
+def can_discuss_draft(user, draft):
+    """The discussion of a draft (read and write): whoever may see the draft
+    (its editor and the account's viewers) and the reviewers covering its
+    account. A comment changes nothing else."""
+    if not content_permissions.is_active_user(user):
+        return False
+    return content_permissions.can_view_draft(user, draft) or reviewer_permissions.reviews_account(user, draft.account)
+
+
 def _is_author(user, submission):
     return user.pk in (submission.draft.author_id, submission.submitted_by_id)
 

@@ -21,7 +21,7 @@ from reviewers.models import ReviewTask, TierMembership
 from reviewers import checklist
 from workflow import coverage, live, permissions, states
 from workflow.errors import PublicationHidden, SubmissionHidden
-from workflow.models import Notification, ReviewPolicy, Submission
+from workflow.models import DraftComment, Notification, ReviewPolicy, Submission
 
 
 def policy_for_account(account: MediaAccount) -> ReviewPolicy | None:
@@ -135,6 +135,19 @@ def current_signatures(user: User, submission: Submission) -> dict[str, Any] | N
     return {"task": task, "needed": progress.needed, "signed": progress.signed, "remaining": progress.remaining,
             "groups": groups, "missing_groups": [g for g in groups if not g["signed"]], "signatures": decisions,
             "verdicts_visible": reviewer_permissions.can_see_signatures(user, task, signed_reviewer_ids=signed_ids)}
+
+
+def draft_discussable_by(user: User, draft_id: int | str) -> Draft:
+    """The draft if the user may take part in its discussion (permissions.can_discuss_draft)."""
+    draft = draft_detail(draft_id)
+    if draft is None or not permissions.can_discuss_draft(user, draft):
+        raise DraftHidden()
+    return draft
+
+
+def draft_comments(draft: Draft) -> QuerySet[DraftComment]:
+    """A draft's discussion, oldest first, with author and revision (one query)."""
+    return DraftComment.objects.filter(draft=draft).select_related("author", "revision").order_by("created_at", "pk")
 
 
 def review_record(submission: Submission) -> dict[str, Any]:

@@ -298,3 +298,45 @@ class SubmissionRecordPdfView(ApiView):
     def get(self, request, pk):
         record = workflow_services.submission_record_export(actor=request.user, submission_id=pk, fmt="pdf")
         return record_pdf_response(record, record["submission_id"])
+
+
+# ================================================================ the discussion of a draft
+
+class CommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = UserRefSerializer()
+    revision = serializers.IntegerField(source="revision.number", allow_null=True, help_text="所评论的版本号；针对稿件为 null")
+    body = serializers.CharField()
+    mentions = serializers.ListField(child=serializers.IntegerField(), help_text="已通知的被提到用户编号")
+    created_at = serializers.DateTimeField()
+
+
+class CommentCreateSerializer(StrictSerializer):
+    body = StrictCharField(max_length=4000, help_text="讨论内容；@用户名 提到可查看该稿件的用户（将通知他们）")
+    revision = StrictIntegerField(min_value=1, required=False, help_text="针对的版本编号（可选）")
+
+
+class DraftCommentListView(ApiListView):
+    serializer_class = CommentSerializer
+
+    def get_queryset(self):
+        draft = workflow_selectors.draft_discussable_by(self.request.user, self.kwargs["pk"])
+        return workflow_selectors.draft_comments(draft)
+
+    @extend_schema(operation_id="drafts_comments_list", tags=["drafts"], summary="稿件讨论（编辑与审核人可见）",
+                   parameters=[id_param("稿件编号"), *AUTH_HEADERS],
+                   responses={200: CommentSerializer(many=True), **errors(*LIST)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(operation_id="drafts_comments_create", tags=["drafts"], summary="发表讨论（不改变稿件状态）",
+                   request=CommentCreateSerializer, parameters=[id_param("稿件编号"), *AUTH_HEADERS],
+                   examples=[body_example({"body": "第二段的数据请 @reviewer1 再核实一下"})],
+                   responses={201: CommentSerializer, **errors(*OBJECT_WRITE)})
+    def post(self, request, pk):
+        body = CommentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        comment = workflow_services.draft_comment_add(actor=request.user, draft_id=pk, body=data["body"],
+                                                      revision_id=data.get("revision"))
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

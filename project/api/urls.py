@@ -58,6 +58,7 @@ urlpatterns = [
     path("memberships/", review_admin.MembershipListView.as_view(), name="memberships"),
     path("submissions/<id:pk>/assign/", review_admin.SubmissionAssignView.as_view(), name="submission-assign"),
     path("submissions/<id:pk>/record.pdf", review_admin.SubmissionRecordPdfView.as_view(), name="submission-record"),
+    path("drafts/<id:pk>/comments/", review_admin.DraftCommentListView.as_view(), name="draft-comments"),
     path("review-queue/bulk-pass/", review_admin.BulkPassView.as_view(), name="review-queue-bulk-pass"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from the static files (SWAGGER_UI_DIST = "SIDECAR"); the split view serves its start-up

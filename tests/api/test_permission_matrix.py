@@ -291,6 +291,10 @@ API_CASES = [
     ("review-queue-bulk-pass", "post", "/review-queue/bulk-pass/", _in_review, {"submissions": ["{submission}"]},
      only(*REVIEWERS)),
     ("submission-record", "get", "/submissions/{submission}/record.pdf", _in_review, None, in_province()),
+    # the discussion of a draft: whoever may see it (its editor, the account's viewers, its reviewers)
+    ("draft-comments", "get", "/drafts/{draft}/comments/", _draft, None, in_province()),
+    ("draft-comments-create", "post", "/drafts/{draft}/comments/", _draft, {"body": "请再核实第二段"},
+     in_province(status=201)),
     ("memberships-list", "get", "/memberships/", _account, None, only("unit_admin", "superuser")),
     ("memberships-create", "post", "/memberships/", _account, {"user": "reviewer2", "tier": 1, "account": "{account}"},
      only("unit_admin", "superuser", status=201)),
@@ -322,6 +326,8 @@ WEB_CASES = [
     ("queue", "get", "/review/queue/", _account, None, page(only(*REVIEWERS))),
     ("review", "get", "/review/{submission}/", _in_review, None, page(in_province())),
     ("claim", "post", "/review/{submission}/claim/", _in_review, {}, page(only("reviewer1", status=302))),
+    ("draft-comment", "post", "/drafts/{draft}/comments/", _draft, {"body": "请再核实第二段"},
+     page(in_province(status=302))),
     ("review-record", "get", "/review/{submission}/record/", _in_review, None, page(in_province())),
     ("review-record-pdf", "get", "/review/{submission}/record.pdf", _in_review, None, page(in_province())),
     ("bulk-pass", "post", "/review/queue/bulk-pass/", _in_review, {"submissions": "{submission}"},
@@ -438,7 +444,7 @@ PAIRS = [
     ("manage-policies", "policies-list"), ("manage-policy-edit", "policy-patch"),
     ("manage-tier-new", "memberships-create"), ("assign", "submission-assign"),
     ("bulk-pass", "review-queue-bulk-pass"), ("review-record", "submission-record"),
-    ("review-record-pdf", "submission-record"),
+    ("review-record-pdf", "submission-record"), ("draft-comment", "draft-comments-create"),
 ]
 
 

@@ -65,6 +65,7 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/submissions/{id}/assign/": {"post"},
         "/api/v1/review-queue/bulk-pass/": {"post"},
         "/api/v1/submissions/{id}/record.pdf": {"get"},
+        "/api/v1/drafts/{id}/comments/": {"get", "post"},
     }
     assert {path: set(ops) - {"parameters"} for path, ops in paths.items()} == expected
     for path, operations in paths.items():

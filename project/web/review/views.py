@@ -406,6 +406,8 @@ def render_review(request, submission, *, form=None, status=200):
         "findings": _findings_by_dimension(report),
         "history": _history(submission, workflow_selectors.hidden_signature_ids(user, submission)),
         "signing": workflow_selectors.current_signatures(user, submission),
+        "comments": workflow_selectors.draft_comments(submission.draft),
+        "discussion_draft": submission.draft,
         "diff": _diff_context(submission),
         "form": form if refusal is None else None,
         "decide_refusal": refusal.message if refusal else "",
