@@ -20,7 +20,7 @@ DEMO ?=
 PYTEST_WORKERS ?= auto
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: help install devenv browser migrate demo reset-demo run test test-postgres test-api-fuzz bench screenshots check-deps clean \
+.PHONY: help install devenv browser fonts migrate demo reset-demo run test test-postgres test-api-fuzz bench screenshots check-deps clean \
 	services services-stop run-prod bench-load
 
 help:
@@ -76,6 +76,15 @@ browser:
 		echo "installing Debian's packages for the browser tests: $(BROWSER_PACKAGES)"; \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); }
 
+# The Chinese font the review record's PDF is drawn in (project/shared/record_pdf.py): Debian's
+# fonts-wqy-microhei, the same package the browser tests need; nothing to do when it is there.
+FONT_PACKAGES := fonts-wqy-microhei
+fonts:
+	@test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
+		SUDO=; if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=sudo; fi; \
+		echo "installing Debian's font for the review record PDF: $(FONT_PACKAGES)"; \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(FONT_PACKAGES); }
+
 migrate: devenv
 	$(PY) manage.py migrate --noinput
 
@@ -90,11 +99,11 @@ reset-demo: devenv
 
 # The web server, one task worker (db_worker) and the periodic scheduler (run_periodic), in the
 # background beside it: bin/run-dev starts the three and stops them all on Ctrl-C.
-run: demo
+run: demo fonts
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/); Ctrl-C stops the server, worker and scheduler"
 	$(PY) bin/run-dev --host $(HOST) --port $(PORT)
 
-test: devenv browser
+test: devenv browser fonts
 	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-postgres: devenv browser

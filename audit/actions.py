@@ -34,6 +34,7 @@ ACTIONS = {
     "reviewers.membership.granted": _("授予审核层级"),
     "reviewers.membership.revoked": _("撤销审核层级"),
     "reviewers.task.claimed": _("认领审核任务"),
+    "reviewers.task.assigned": _("指派审核任务"),
     "reviewers.task.released": _("释放审核任务"),
     # the pre-check lexicon
     "reviewers.lexicon.created": _("新增机审词库条目"),
@@ -69,6 +70,8 @@ ACTIONS = {
     "workflow.publication.schedule_moved": _("修改定时发布时间"),
     "workflow.publication.schedule_cancelled": _("取消定时发布"),
     "workflow.publication.schedule_failed": _("定时发布未能执行"),
+    "workflow.submission.record_exported": _("导出审稿单"),
+    "workflow.draft.commented": _("发表稿件讨论"),
     # reminders of the periodic jobs: due times of review tasks (workflow/services/reminders.py)
     "workflow.reminder.due_soon": _("审核任务即将到期提醒"),
     "workflow.reminder.overdue": _("审核任务超时提醒"),

@@ -1,4 +1,4 @@
-"""Run every benchmark in bench/ (make bench). Each prints its own figures.
+"""Run every benchmark in bench/ (make bench): every bench_*.py (bench_bulk.py among them). Each prints its own figures.
 
 By default the benchmarks use a scratch SQLite database under var/; set
 DATABASE_URL to measure PostgreSQL instead.

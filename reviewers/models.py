@@ -1,6 +1,8 @@
 """Who sits on which review tier, review rounds, the tasks of a round (one per
-tier, the reviewer's queue items) and the decisions taken on them."""
+tier, the reviewer's queue items) and the decisions (signatures) taken on them:
+one at an ordinary tier, several at a countersign tier (会签)."""
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,9 @@ class TierMembership(models.Model):
                             on_delete=models.CASCADE, related_name="+")
     account = models.ForeignKey(MediaAccount, verbose_name=_("适用账号"), null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="+")
+    # The tier's lead (层级负责人): may assign the tier's items to its members.
+    is_lead = models.BooleanField(_("层级负责人"), default=False,
+                                  help_text=_("可将本层级的待审稿件指派给本层级的审核人"))
     created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 
     class Meta:
@@ -123,6 +128,16 @@ class ReviewTask(models.Model):
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("认领人"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    # Set when the claim was made by someone else (an assignment by the tier's
+    # lead, reviewers.services.task_assign), with his note; empty for a claim.
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("指派人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    assign_note = models.CharField(_("指派说明"), max_length=500, blank=True)
+    # The tier's countersign rule (会签) as the policy defined it when the task
+    # opened: ``signatures`` distinct members must pass, or, when ``groups``
+    # (auth group ids: offices) is not empty, one member of each group.
+    signatures = models.PositiveSmallIntegerField(_("须签署人数"), default=1)
+    groups = models.JSONField(_("会签部门"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("审核任务")
@@ -145,8 +160,8 @@ class Decision(models.Model):
         PASS = "pass", _("通过")
         RETURN = "return", _("退回修改")
 
-    task = models.OneToOneField(ReviewTask, verbose_name=_("审核任务"), on_delete=models.PROTECT,
-                                related_name="decision")
+    task = models.ForeignKey(ReviewTask, verbose_name=_("审核任务"), on_delete=models.PROTECT,
+                             related_name="decisions")
     round = models.ForeignKey(ReviewRound, verbose_name=_("轮次"), on_delete=models.PROTECT, related_name="decisions")
     tier = models.PositiveSmallIntegerField(_("审核层级（序号）"))
     tier_name = models.CharField(_("审核层级"), max_length=50)
@@ -165,15 +180,22 @@ class Decision(models.Model):
     # blockers (required by the policy's gate); empty otherwise.
     precheck_override = models.TextField(_("机审阻断项放行理由"), blank=True)
     outcome = models.CharField(_("结论"), max_length=8, choices=Outcome.choices)
+    # The office (auth group) this signature counts for, at a countersign tier
+    # with groups; None elsewhere.
+    group = models.ForeignKey(Group, verbose_name=_("会签部门"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
     created_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("审核决定")
         verbose_name_plural = _("审核决定")
-        ordering = ["round_id", "tier"]
+        ordering = ["round_id", "tier", "created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "tier"], name="decision_unique_round_tier"),
+            # one person, one signature per round (whatever the tier)
             models.UniqueConstraint(fields=["round", "reviewer"], name="decision_one_tier_per_person"),
+            # one signature per office and task at a countersign tier with groups
+            models.UniqueConstraint(fields=["task", "group"], condition=Q(group__isnull=False),
+                                    name="decision_one_per_group"),
         ]
 
     def __str__(self):

@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 from content import permissions as content_permissions
 from content import roles
 from content.errors import CONFLICT, Refusal
-from reviewers.models import TierMembership
+from reviewers import countersign
+from reviewers.models import Decision, TierMembership
 
 
 def memberships_covering(account):
@@ -29,10 +30,71 @@ def reviews_account(user, account):
     return TierMembership.objects.filter(user=user).filter(memberships_covering(account)).exists()
 
 
-def decide_refusal(user, task, *, author_id, signed_reviewer_ids):
+def is_countersign(task):
+    """A tier that needs more than one signature (会签): a claim does not keep
+    the other signers away."""
+    return bool(task.groups) or task.signatures > 1
+
+
+def task_signed_groups(task):
+    """The groups already signed for at ``task`` (one query)."""
+    return list(Decision.objects.filter(task=task).values_list("group_id", flat=True))
+
+
+def user_group_ids(user):
+    return set(user.groups.values_list("pk", flat=True))
+
+
+def group_refusal(user, task, *, signed_groups=None):
+    """At a countersign tier with groups: why ``user`` cannot sign for any of
+    the groups still missing, or None."""
+    if not task.groups:
+        return None
+    signed_groups = task_signed_groups(task) if signed_groups is None else signed_groups
+    mine = user_group_ids(user)
+    if countersign.signing_group(task.groups, signed_groups, mine) is not None:
+        return None
+    if mine & set(task.groups):
+        return Refusal("group_signed", _("您所在的部门已在本层级会签"), CONFLICT)
+    return Refusal("not_in_group", _("本层级须由指定部门会签，您不属于其中任何部门"))
+
+
+def can_see_signatures(user, task, *, signed_reviewer_ids):
+    """The verdicts of a tier's other signers: shown to whoever signed it (a
+    signer judges first, then sees the others), and to those who may not sign
+    it at all (editors, administrators, auditors); hidden from a member who
+    still may sign."""
+    if user.pk in signed_reviewer_ids:
+        return True
+    return not holds_tier(user, task.account, task.tier)
+
+
+def is_tier_lead(user, account, tier):
+    """The lead (层级负责人) of tier ``tier`` for ``account``: the reviewer role
+    and a lead membership of that tier covering the account."""
+    if not content_permissions.holds_role(user, roles.REVIEWER):
+        return False
+    return TierMembership.objects.filter(user=user, tier=tier, is_lead=True).filter(
+        memberships_covering(account)).exists()
+
+
+def assign_refusal(user, task):
+    """Who may assign (or take back) a task to a named member: the tier's lead,
+    or an administrator of the account's unit."""
+    if not content_permissions.is_active_user(user):
+        return Refusal("permission_denied", _("请先登录"))
+    if is_tier_lead(user, task.account, task.tier) or can_manage_memberships(user, task.account):
+        return None
+    return Refusal("not_tier_lead", _("只有“%(tier)s”层级负责人或单位管理员可以指派") % {"tier": task.tier_name})
+
+
+def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=None, ignore_claim=False):
     """Why ``user`` may not decide (or claim) ``task`` now, or None when he may.
 
-    ``signed_reviewer_ids``: who already decided a tier of this round.
+    ``signed_reviewer_ids``: who already signed a tier of this round;
+    ``signed_groups``: the groups already signed for at this task (asked when
+    needed and not given); ``ignore_claim``: whether he could were the task
+    not claimed (an assignment replaces the claim).
     """
     refusal = content_permissions.role_refusal(user, roles.REVIEWER)
     if refusal:
@@ -43,7 +105,11 @@ def decide_refusal(user, task, *, author_id, signed_reviewer_ids):
         return Refusal("one_tier_per_person", _("同一轮审核中，每人只能签署一个层级"))
     if not holds_tier(user, task.account, task.tier):
         return Refusal("not_tier_member", _("您不是该账号“%(tier)s”层级的审核人") % {"tier": task.tier_name})
-    if task.claimed_by_id and task.claimed_by_id != user.pk:
+    refusal = group_refusal(user, task, signed_groups=signed_groups)
+    if refusal:
+        return refusal
+    if (task.claimed_by_id and task.claimed_by_id != user.pk and not is_countersign(task)
+            and not ignore_claim):
         return Refusal("claimed_by_other", _("该任务已被其他审核人认领"), CONFLICT)
     return None
 

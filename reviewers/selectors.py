@@ -6,7 +6,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.auth.models import Group
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -77,6 +78,49 @@ def tier_members(account: MediaAccount, tier: int) -> list[User]:
     return list(User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by("pk"))
 
 
+def task_signatures(task_id: int) -> QuerySet[Decision]:
+    """The signatures (decisions) at one task, in the order they were given,
+    with reviewer and group (one query)."""
+    return Decision.objects.filter(task_id=task_id).select_related("reviewer", "group").order_by("created_at", "pk")
+
+
+def group_members(group_ids: Iterable[int]) -> dict[int, set[int]]:
+    """{group id: {user id}} of these auth groups (one query)."""
+    result = {int(g): set() for g in group_ids}
+    if not result:
+        return result
+    for group_id, user_id in User.groups.through.objects.filter(group_id__in=list(result)).values_list(
+            "group_id", "user_id"):
+        result[group_id].add(user_id)
+    return result
+
+
+def passed_groups_of_tasks(task_ids: Iterable[int]) -> dict[int, list[int | None]]:
+    """{task id: [group id or None, one per passing signature]} (one query; none without ids)."""
+    result = {}
+    ids = list(task_ids)
+    if not ids:
+        return result
+    for task_id, group_id in Decision.objects.filter(task_id__in=ids, outcome=Decision.Outcome.PASS).values_list(
+            "task_id", "group_id"):
+        result.setdefault(task_id, []).append(group_id)
+    return result
+
+
+def precheck_max_severity(review_round: ReviewRound) -> str | None:
+    """The most serious finding of a round's pre-check ("" for none), None
+    for a round without a report; one small query (not the findings)."""
+    if review_round.precheck_id is None:
+        return None
+    return PrecheckReport.objects.filter(pk=review_round.precheck_id).values_list("max_severity", flat=True).first()
+
+
+def group_names(group_ids: Iterable[int]) -> dict[int, str]:
+    """{group id: name} (one query; none without ids)."""
+    ids = [int(g) for g in group_ids]
+    return dict(Group.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
 def signed_reviewer_ids(round_id: int) -> set[int]:
     return set(Decision.objects.filter(round_id=round_id).values_list("reviewer_id", flat=True))
 
@@ -84,10 +128,11 @@ def signed_reviewer_ids(round_id: int) -> set[int]:
 def rounds_with_decisions(submission_id: int) -> QuerySet[ReviewRound]:
     """A submission's rounds, oldest first, each with its revision and its
     decisions (reviewer and revision loaded): three queries in all."""
-    decisions = Decision.objects.select_related("reviewer", "revision").order_by("tier")
+    decisions = Decision.objects.select_related("reviewer", "revision", "group").order_by("tier", "created_at", "pk")
     return (
         ReviewRound.objects.filter(submission_id=submission_id)
         .select_related("revision")
+        .annotate(precheck_summary_row=F("precheck__summary"))
         .prefetch_related(Prefetch("decisions", queryset=decisions))
         .order_by("number")
     )

@@ -17,7 +17,7 @@ from content import permissions as content_permissions
 from content import roles
 from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from content.models import Draft, MediaAccount, Organization, Revision, User
-from reviewers import checklist, permissions, selectors
+from reviewers import checklist, countersign, permissions, selectors
 from reviewers.models import (
     SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PersonTitle, PrecheckReport, ReviewRound, ReviewTask,
     TierMembership,
@@ -30,8 +30,9 @@ from reviewers.precheck.lexicon import normalize_term
 
 @transaction.atomic
 def membership_grant(*, actor: User, user_id: int, tier: int, org_id: int | None = None,
-                     account_id: int | None = None) -> TierMembership:
-    """Let a user decide at a tier for one account or a unit subtree."""
+                     account_id: int | None = None, is_lead: bool = False) -> TierMembership:
+    """Let a user decide at a tier for one account or a unit subtree
+    (``is_lead``: as the tier's lead, who may assign its items)."""
     if (org_id is None) == (account_id is None):
         raise ValidationFailed(_("请指定一个单位或一个账号（二者选一）"), code="scope_required")
     try:
@@ -54,14 +55,15 @@ def membership_grant(*, actor: User, user_id: int, tier: int, org_id: int | None
         raise ValidationFailed(refusal.message, code=refusal.code, fields={"user": [refusal.message]})
     try:
         with transaction.atomic():
-            membership = TierMembership.objects.create(user=user, tier=tier, org_id=org_id, account_id=account_id)
+            membership = TierMembership.objects.create(user=user, tier=tier, org_id=org_id, account_id=account_id,
+                                                       is_lead=bool(is_lead))
     except IntegrityError:
         raise Conflict(_("该用户已拥有此审核层级"), code="membership_exists") from None
     org_path = scope.org.path if account_id else scope.path
     audit_record(action="reviewers.membership.granted", actor=actor, target_type="reviewers.tiermembership",
                  target_id=membership.pk, org_path=org_path, account_id=account_id,
                  data={"user_id": user.pk, "username": user.username, "tier": tier, "org_id": org_id,
-                       "account_id": account_id})
+                       "account_id": account_id, "is_lead": bool(is_lead)})
     return membership
 
 
@@ -127,13 +129,51 @@ def task_release(*, actor: User, task_id: int) -> ReviewTask:
     task = _lock_task(task_id)
     if task.claimed_by_id is None:
         raise Conflict(_("该任务未被认领"), code="task_not_claimed")
-    if task.claimed_by_id != actor.pk and not permissions.can_manage_memberships(actor, task.account):
+    if task.claimed_by_id != actor.pk and permissions.assign_refusal(actor, task) is not None:
         raise NotAllowed(_("只能释放自己认领的任务"))
     previous = task.claimed_by_id
     task.claimed_by = None
     task.claimed_at = None
-    task.save(update_fields=["claimed_by", "claimed_at"])
+    task.assigned_by = None
+    task.assign_note = ""
+    task.save(update_fields=["claimed_by", "claimed_at", "assigned_by", "assign_note"])
     _audit_task("reviewers.task.released", actor=actor, task=task, data={"released_from": previous})
+    return task
+
+
+@transaction.atomic
+def task_assign(*, actor: User, task_id: int, assignee_id: int, note: str = "") -> ReviewTask:
+    """The tier's lead (or a unit administrator) gives an open task to a named
+    member: a claim made by someone else, with an optional note. Assigning a
+    claimed task again is a reassignment (recorded with whom it was taken
+    from). The assignee must be one who may decide the task."""
+    task = _lock_task(task_id)
+    if task.status != ReviewTask.Status.OPEN:
+        raise Conflict(_("该任务已处理完毕"), code="task_closed")
+    refusal = permissions.assign_refusal(actor, task)
+    if refusal:
+        refusal.raise_()
+    note = str(note or "").strip()
+    if len(note) > 500:
+        raise ValidationFailed(fields={"note": [_("指派说明不能超过 500 个字符")]})
+    assignee = User.objects.filter(pk=assignee_id, is_active=True).first() if str(assignee_id).isdigit() else None
+    if assignee is None:
+        raise ValidationFailed(fields={"user": [_("用户不存在")]})
+    refusal = permissions.decide_refusal(
+        assignee, task, author_id=task.round.draft.author_id,
+        signed_reviewer_ids=set(task.round.decisions.values_list("reviewer_id", flat=True)), ignore_claim=True)
+    if refusal:
+        raise ValidationFailed(_("不能指派给该用户：%(why)s") % {"why": refusal.message}, code="cannot_assign",
+                               fields={"user": [refusal.message]})
+    previous = task.claimed_by_id
+    task.claimed_by = assignee
+    task.claimed_at = timezone.now()
+    task.assigned_by = actor
+    task.assign_note = note
+    task.save(update_fields=["claimed_by", "claimed_at", "assigned_by", "assign_note"])
+    _audit_task("reviewers.task.assigned", actor=actor, task=task,
+                data={"assignee_id": assignee.pk, "assignee": assignee.username, "note": note,
+                      "reassigned_from": previous})
     return task
 
 
@@ -158,9 +198,10 @@ def round_open(*, submission_id: int, number: int, draft: Draft, revision: Revis
 
 def task_open(*, review_round: ReviewRound, tier_def: dict[str, Any]) -> ReviewTask:
     now = timezone.now()
+    signatures, groups = countersign.clean_rule(tier_def.get("signatures", 1), tier_def.get("groups"))
     return ReviewTask.objects.create(
         round=review_round, tier=tier_def["order"], tier_name=tier_def["name"], account_id=review_round.account_id,
-        due_at=now + dt.timedelta(hours=tier_def.get("due_hours") or 24),
+        due_at=now + dt.timedelta(hours=tier_def.get("due_hours") or 24), signatures=signatures, groups=groups,
     )
 
 
@@ -174,21 +215,37 @@ def round_end(*, review_round: ReviewRound, outcome: str) -> None:
 
 
 def decision_record(*, task: ReviewTask, reviewer: User, revision: Revision, verdicts: dict[str, str],
-                    comments: dict[str, str], note: str, precheck_override: str = "") -> Decision:
-    """Record a validated decision and close its task. Returns the Decision."""
+                    comments: dict[str, str], note: str, precheck_override: str = "",
+                    group_id: int | None = None) -> Decision:
+    """Record one validated signature at an open task (the caller holds the
+    submission's lock). The task stays open: the caller closes it
+    (task_complete) when its countersign rule is met or the signature fails a
+    dimension. ``group_id``: the office the signature counts for."""
+    if task.status != ReviewTask.Status.OPEN:
+        raise Conflict(_("本层级已审核完毕，您的决定未保存"), code="already_decided")
     outcome = Decision.Outcome.PASS if checklist.all_passed(verdicts) else Decision.Outcome.RETURN
     try:
         with transaction.atomic():
             decision = Decision.objects.create(
                 task=task, round=task.round, tier=task.tier, tier_name=task.tier_name, reviewer=reviewer,
                 revision=revision, revision_hash=revision.content_hash, comments=comments, note=note,
-                precheck_override=precheck_override or "", outcome=outcome, **verdicts,
+                precheck_override=precheck_override or "", outcome=outcome, group_id=group_id, **verdicts,
             )
     except IntegrityError:
-        raise Conflict(_("本层级已有审核决定，或您已签署本轮的其他层级"), code="already_decided") from None
+        raise Conflict(_("您已签署本轮审核，或您所在部门已在本层级会签"), code="already_decided") from None
+    return decision
+
+
+def task_progress(task: ReviewTask) -> countersign.Progress:
+    """Where the task's countersign rule stands, from its passing signatures (one query)."""
+    signed = Decision.objects.filter(task=task, outcome=Decision.Outcome.PASS).values_list("group_id", flat=True)
+    return countersign.progress(task.signatures, task.groups, list(signed))
+
+
+def task_complete(*, task: ReviewTask) -> None:
+    """Close a task whose tier is decided (rule met, or a signature returned the draft)."""
     task.status = ReviewTask.Status.DONE
     task.save(update_fields=["status"])
-    return decision
 
 
 # ---------------------------------------------------------------- the pre-check lexicon

@@ -45,6 +45,8 @@ PUBLIC_MODULES = frozenset({
     "cli",
     # content's ``images``: file types by content and the one upload reader (pure), for operations' evidence
     "images",
+    # reviewers' ``countersign``: a tier's countersign rule (会签), pure, for the workflow's decision and coverage
+    "countersign",
 })
 
 

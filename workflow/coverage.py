@@ -15,7 +15,14 @@ one reported) and describes each tier left without a person:
 * ``NOBODY``: no eligible person at all at that tier;
 * ``SHARED``: there are eligible people, but every one of them is needed at
   another tier (the tiers reached from the stranded one by alternating paths:
-  together they have fewer people than tiers, Hall's condition).
+  together they have fewer people than tiers, Hall's condition);
+* ``SHORT``: a countersign tier (会签, reviewers.countersign) needs more
+  distinct people than it has.
+
+A countersign tier needs several people at once: N members, or one member of
+each of its groups (offices). It takes part in the matching as that many
+"slots" (reviewers.countersign.slots), a group's slot open only to the group's
+members, so a tier is staffed when each of its slots gets a person of its own.
 
 ``author_gaps`` adds the author rule as a warning: an editor of the account
 who is himself eligible at some tier may leave a tier without anyone for his
@@ -24,8 +31,11 @@ own drafts (drafts by other editors are fine). The services refuse hard gaps
 """
 from dataclasses import dataclass, field
 
+from reviewers import countersign
+
 NOBODY = "nobody"
 SHARED = "shared"
+SHORT = "short"
 AUTHOR = "author"
 
 
@@ -39,6 +49,8 @@ class Gap:
     people: tuple = ()                 # SHARED: the few people the competing tiers share
     with_tiers: tuple = ()             # SHARED: the names of the other tiers competing for them
     author_id: int | None = None       # AUTHOR: whose drafts
+    group: str = ""                    # a countersign group (office) nobody of it may sign for
+    needed: int = 1                    # the people the tier needs at once
 
     def key(self):
         """What makes two gaps "the same" before and after a change."""
@@ -88,8 +100,8 @@ class CoverageReport:
 
 
 def _matching(orders, candidates):
-    """A maximum matching {order: person} by augmenting paths, tiers in order."""
-    owner = {}  # person -> order
+    """A maximum matching {slot: person} by augmenting paths, slots in order."""
+    owner = {}  # person -> slot
 
     def augment(order, seen):
         for person in sorted(candidates.get(order, ())):
@@ -106,61 +118,81 @@ def _matching(orders, candidates):
     return {order: person for person, order in owner.items()}
 
 
-def tier_gaps(tiers, candidates, *, excluded=()):
+def tier_gaps(tiers, candidates, *, excluded=(), groups=None, group_labels=None):
     """The tiers of ``tiers`` that cannot be given distinct people.
 
     ``candidates``: {tier order: set of person ids eligible there};
-    ``excluded``: people who may not sign any tier (e.g. the author).
-    Returns a list of Gap (NOBODY or SHARED), empty when every tier can be
+    ``excluded``: people who may not sign any tier (e.g. the author);
+    ``groups``: {group id: set of person ids} of the countersign groups the
+    tiers name, ``group_labels`` their names. Returns a list of Gap (NOBODY,
+    SHARED or SHORT), at most one per tier, empty when every tier can be
     staffed at once."""
     excluded = set(excluded)
-    orders = [t["order"] for t in tiers]
+    groups, group_labels = groups or {}, group_labels or {}
     names = {t["order"]: t["name"] for t in tiers}
-    cands = {o: set(candidates.get(o, ())) - excluded for o in orders}
-    match = _matching(orders, cands)
-    owner = {person: order for order, person in match.items()}
+    slot_groups, tier_slots, cands = {}, {}, {}
+    for t in tiers:
+        tier_slots[t["order"]] = []
+        for i, group in enumerate(countersign.slots(t)):
+            key = (t["order"], i)
+            people = set(candidates.get(t["order"], ())) - excluded
+            if group is not None:
+                people &= set(groups.get(group, ()))
+            slot_groups[key], cands[key] = group, people
+            tier_slots[t["order"]].append(key)
+    slot_order = [key for t in tiers for key in tier_slots[t["order"]]]
+    match = _matching(slot_order, cands)
+    owner = {person: slot for slot, person in match.items()}
     gaps = []
-    for order in orders:
-        if order in match:
+    for t in tiers:
+        order = t["order"]
+        open_slots = [key for key in tier_slots[order] if key not in match]
+        if not open_slots:
             continue
-        if not cands[order]:
-            gaps.append(Gap(order, names[order], NOBODY))
+        key, needed = open_slots[0], len(tier_slots[order])
+        group = slot_groups[key]
+        label = str(group_labels.get(group, f"#{group}")) if group is not None else ""
+        if not cands[key]:
+            gaps.append(Gap(order, names[order], NOBODY, group=label, needed=needed))
             continue
-        # Every eligible person is matched elsewhere; the tiers reached by
+        # Every eligible person is matched elsewhere; the slots reached by
         # alternating paths share too few people between them.
-        tiers_seen, people, todo = {order}, set(), [order]
+        seen, people, todo = {key}, set(), [key]
         while todo:
             for person in cands[todo.pop()]:
                 if person in people:
                     continue
                 people.add(person)
                 other = owner.get(person)
-                if other is not None and other not in tiers_seen:
-                    tiers_seen.add(other)
+                if other is not None and other not in seen:
+                    seen.add(other)
                     todo.append(other)
-        gaps.append(Gap(order, names[order], SHARED, people=tuple(sorted(people)),
-                        with_tiers=tuple(names[o] for o in orders if o in tiers_seen and o != order)))
+        others = {slot[0] for slot in seen} - {order}
+        reason = SHARED if others else SHORT
+        gaps.append(Gap(order, names[order], reason, people=tuple(sorted(people)),
+                        with_tiers=tuple(names[o] for o in names if o in others), group=label, needed=needed))
     return gaps
 
 
-def author_gaps(tiers, candidates, authors):
+def author_gaps(tiers, candidates, authors, *, groups=None, group_labels=None):
     """Warnings for the author rule: for each of ``authors`` (the editors of
     the account) who is eligible at some tier, the tiers his own drafts could
     not be given a person at, when the chain is otherwise decidable."""
     eligible = set().union(*(set(candidates.get(t["order"], ())) for t in tiers)) if tiers else set()
     warnings = []
     for author in sorted(set(authors) & eligible):
-        for gap in tier_gaps(tiers, candidates, excluded={author}):
+        for gap in tier_gaps(tiers, candidates, excluded={author}, groups=groups, group_labels=group_labels):
             warnings.append(Gap(gap.order, gap.name, AUTHOR, people=gap.people, with_tiers=gap.with_tiers,
-                                author_id=author))
+                                author_id=author, group=gap.group, needed=gap.needed))
     return warnings
 
 
-def account_coverage(account, policy, tiers, candidates, *, authors=()):
+def account_coverage(account, policy, tiers, candidates, *, authors=(), groups=None, group_labels=None):
     """AccountCoverage of one account: hard gaps, and author warnings when
-    there are none (a chain that cannot be staffed at all says so once)."""
-    gaps = tier_gaps(tiers, candidates)
-    warnings = [] if gaps else author_gaps(tiers, candidates, authors)
+    there are none (a chain that cannot be staffed at all says so once).
+    ``groups``/``group_labels``: the countersign groups' members and names."""
+    gaps = tier_gaps(tiers, candidates, groups=groups, group_labels=group_labels)
+    warnings = [] if gaps else author_gaps(tiers, candidates, authors, groups=groups, group_labels=group_labels)
     return AccountCoverage(account=account, policy=policy, tiers=list(tiers), gaps=gaps, warnings=warnings)
 
 
@@ -182,8 +214,13 @@ def _people(ids, names):
 def gap_text(account_label, gap, names):
     """The Chinese sentence for one gap. ``names``: {person id: label}."""
     tier = f"“{gap.name}”（第 {gap.order} 级）"
+    if gap.reason == NOBODY and gap.group:
+        return f"{account_label}：{tier}的会签部门“{gap.group}”没有可审核人员（需属于该部门、持有审核人角色并被授予该层级）"
     if gap.reason == NOBODY:
         return f"{account_label}：{tier}没有可审核人员（需持有审核人角色并被授予该层级）"
+    if gap.reason == SHORT:
+        return (f"{account_label}：{tier}须 {gap.needed} 人会签，可审核人员只有{_people(gap.people, names)}，"
+                f"人数不足")
     if gap.reason == SHARED:
         others = "、".join(f"“{n}”" for n in gap.with_tiers)
         return (f"{account_label}：{tier}的审核人员{_people(gap.people, names)}也是{others}仅有的审核人员，"

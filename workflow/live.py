@@ -31,7 +31,8 @@ ENTERED = "entered"
 LEFT = "left"
 CLAIMED = "claimed"
 RELEASED = "released"
-EVENTS = (ENTERED, LEFT, CLAIMED, RELEASED)
+SIGNED = "signed"                        # a countersign tier got one more signature
+EVENTS = (ENTERED, LEFT, CLAIMED, RELEASED, SIGNED)
 
 
 # ---------------------------------------------------------------- group names

@@ -53,7 +53,7 @@ class ReviewPolicy(models.Model):
         return self.name
 
     def tier_defs(self):
-        return [{"order": t.order, "name": t.name, "due_hours": t.due_hours} for t in self.tiers.all()]
+        return [t.as_def() for t in self.tiers.all()]
 
     def precheck_gate(self):
         return {"secrecy_blocks": self.precheck_secrecy_blocks,
@@ -67,6 +67,13 @@ class PolicyTier(models.Model):
     order = models.PositiveSmallIntegerField(_("序号"))
     name = models.CharField(_("层级名称"), max_length=50)
     due_hours = models.PositiveIntegerField(_("时限（小时）"), default=24)
+    # Countersign (会签): ``signatures`` distinct members must pass; with
+    # ``groups`` (auth group ids: offices), one member of each group signs
+    # (and ``signatures`` is the number of groups).
+    signatures = models.PositiveSmallIntegerField(_("须签署人数"), default=1)
+    groups = models.JSONField(_("会签部门"), default=list, blank=True)
+    bulk_pass = models.BooleanField(_("允许批量通过"), default=False,
+                                    help_text=_("机审无警告及以上问题的稿件可在队列中批量通过"))
 
     class Meta:
         verbose_name = _("审核层级")
@@ -76,10 +83,23 @@ class PolicyTier(models.Model):
             models.UniqueConstraint(fields=["policy", "order"], name="policytier_unique_order"),
             models.CheckConstraint(condition=Q(order__gte=1), name="policytier_order_positive"),
             models.CheckConstraint(condition=Q(due_hours__gte=1), name="policytier_due_positive"),
+            models.CheckConstraint(condition=Q(signatures__gte=1), name="policytier_signatures_positive"),
         ]
 
     def __str__(self):
         return f"{self.order}. {self.name}"
+
+    def as_def(self):
+        """The tier as a round snapshots it (ReviewRound.tiers); the countersign
+        rule only when it is not the ordinary one signature."""
+        tier = {"order": self.order, "name": self.name, "due_hours": self.due_hours}
+        if self.groups:
+            tier["signatures"], tier["groups"] = len(self.groups), list(self.groups)
+        elif self.signatures > 1:
+            tier["signatures"] = self.signatures
+        if self.bulk_pass:
+            tier["bulk_pass"] = True
+        return tier
 
 
 class Submission(ConcurrentTransitionMixin, models.Model):
@@ -186,6 +206,8 @@ class Notification(models.Model):
         DORMANT = "dormant", _("账号长期未更新")
         NO_DECIDER = "no_decider", _("当前层级无可审核人员")
         NO_DECIDER_ADMIN = "no_decider_admin", _("审核层级缺少人员")
+        ASSIGNED = "assigned", _("指派审核")
+        MENTIONED = "mentioned", _("讨论中提到您")
         # daily operations (operations.services: duty gaps, overdue patrols, problem deadlines)
         DUTY_GAP = "duty_gap", _("值班空缺")
         PATROL_DUE = "patrol_due", _("巡查逾期")
@@ -312,3 +334,26 @@ class ScheduledPublication(models.Model):
 
 
 SCHEDULE_STATE_CHOICES = ScheduledPublication.State.choices
+class DraftComment(models.Model):
+    """A comment in the discussion of a draft (讨论), optionally about one of
+    its revisions. It changes no state; it is kept with the draft's history
+    and audited (workflow.services.draft_comment_add). ``mentions``: the ids of
+    the users its @mentions notified."""
+
+    draft = models.ForeignKey(Draft, verbose_name=_("稿件"), on_delete=models.PROTECT, related_name="comments")
+    revision = models.ForeignKey(Revision, verbose_name=_("版本"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发表人"), on_delete=models.PROTECT,
+                               related_name="+")
+    body = models.TextField(_("内容"))
+    mentions = models.JSONField(_("提到的用户"), default=list, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("稿件讨论")
+        verbose_name_plural = _("稿件讨论")
+        ordering = ["draft_id", "created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="draftcomment_body_not_empty")]
+
+    def __str__(self):
+        return f"{self.draft_id} · {self.author_id} · {self.body[:20]}"

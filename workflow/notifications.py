@@ -91,12 +91,45 @@ def _name(submission):
     return submission.revision.title or submission.draft.title
 
 
-def returned(*, submission, actor, tier_name, verdicts, comments, note):
+def _signature_lines(decision):
+    """One countersign signature's reasons: who, then each failed dimension and the note."""
+    who = str(decision.reviewer)
+    lines = [f"{checklist.DIMENSION_LABELS[dim]}（{who}）：{decision.comments.get(dim, '')}"
+             for dim in checklist.failed_dimensions(decision.verdicts)]
+    if decision.note:
+        lines.append(_("%(who)s的审核意见：%(note)s") % {"who": who, "note": decision.note})
+    return lines
+
+
+def returned(*, submission, actor, tier_name, verdicts, comments, note, other_signatures=()):
+    """The editor hears why: the returning signature's failed dimensions and
+    note, and at a countersign tier every other signer's reasons too."""
     reasons = [f"{checklist.DIMENSION_LABELS[dim]}：{comments.get(dim, '')}"
                for dim in checklist.failed_dimensions(verdicts)]
     message = "\n".join([_("退回理由："), *reasons] + ([_("审核意见：%(note)s") % {"note": note}] if note else []))
+    others = [line for d in other_signatures for line in _signature_lines(d)]
+    if others:
+        message += "\n" + "\n".join([_("其他会签人员意见："), *others])
     return _notify(_editors(submission), kind=Kind.RETURNED, submission=submission, actor=actor, message=message,
                    title=_("《%(title)s》被退回修改（%(tier)s）") % {"title": _name(submission), "tier": tier_name})
+
+
+def assigned(*, submission, actor, assignee, tier_name, note=""):
+    """The assignee hears that the tier's lead gave him the item."""
+    message = _("%(who)s将《%(title)s》（%(tier)s）指派给您审核。") % {
+        "who": str(actor), "title": _name(submission), "tier": tier_name}
+    if note:
+        message += "\n" + _("指派说明：%(note)s") % {"note": note}
+    return _notify([assignee.pk], kind=Kind.ASSIGNED, submission=submission, actor=actor, message=message,
+                   title=_("《%(title)s》指派给您审核（%(tier)s）") % {"title": _name(submission), "tier": tier_name})
+
+
+def mentioned(*, draft, actor, recipients, body):
+    """Users @mentioned in a draft's discussion (who may see it) hear of it;
+    the notification points at the draft's latest submission, if any."""
+    submission = draft.submissions.order_by("-id").first()
+    return _notify(recipients, kind=Kind.MENTIONED, submission=submission, actor=actor, message=body[:500],
+                   title=_("%(who)s在《%(title)s》的讨论中提到您") % {"who": str(actor), "title": draft.title})
 
 
 def tier_passed(*, submission, actor, tier_name, next_tier_name, note=""):

@@ -31,6 +31,15 @@ def can_view_submission(user, submission):
     return reviewer_permissions.reviews_account(user, submission.account)
 
 
+def can_discuss_draft(user, draft):
+    """The discussion of a draft (read and write): whoever may see the draft
+    (its editor and the account's viewers) and the reviewers covering its
+    account. A comment changes nothing else."""
+    if not content_permissions.is_active_user(user):
+        return False
+    return content_permissions.can_view_draft(user, draft) or reviewer_permissions.reviews_account(user, draft.account)
+
+
 def _is_author(user, submission):
     return user.pk in (submission.draft.author_id, submission.submitted_by_id)
 
@@ -38,6 +47,19 @@ def _is_author(user, submission):
 def queue_refusal(user):
     """The review queue (page and API): reviewers only."""
     return content_permissions.role_refusal(user, roles.REVIEWER)
+
+
+def review_admin_refusal(user):
+    """The unit administrators' pages and API (review policies, tier
+    memberships, users' roles): a superuser, or an administrator of his own
+    unit (the services then check the object's unit)."""
+    if not content_permissions.is_active_user(user):
+        return Refusal("permission_denied", _("请先登录"))
+    if user.is_superuser:
+        return None
+    if user.org_id is None or not content_permissions.can_manage_users(user, user.org):
+        return Refusal("permission_denied", _("只有单位管理员可以访问此页面"))
+    return None
 
 
 def publishing_refusal(user):
@@ -57,6 +79,31 @@ def decide_refusal(user, submission, *, signed_reviewer_ids=None):
         signed_reviewer_ids = reviewer_selectors.signed_reviewer_ids(task.round_id)
     return reviewer_permissions.decide_refusal(user, task, author_id=submission.draft.author_id,
                                                signed_reviewer_ids=signed_reviewer_ids)
+
+
+_UNREAD = object()
+
+
+def bulk_pass_refusal(submission, *, max_severity=_UNREAD):
+    """Why ``submission`` may not be passed in bulk from the queue (besides
+    the decision's own rules, decide_refusal), or None: its current tier's
+    policy allows bulk passing, and its round's pre-check found nothing of
+    warning or above. ``max_severity``: the round's report's, when the caller
+    read it already ("" without findings, None without a report)."""
+    if submission.state != states.IN_REVIEW or submission.current_task_id is None:
+        return Refusal("wrong_state", _("该稿件当前不在审核中"), CONFLICT)
+    review_round, task = submission.current_round, submission.current_task
+    tier = next((t for t in review_round.tiers if t["order"] == task.tier), {})
+    if not tier.get("bulk_pass"):
+        return Refusal("bulk_not_allowed", _("“%(tier)s”层级的审核策略不允许批量通过") % {"tier": task.tier_name})
+    if max_severity is _UNREAD:
+        max_severity = review_round.precheck.max_severity if review_round.precheck_id else None
+    if max_severity is None:
+        return Refusal("precheck_missing", _("该稿件没有机审报告，不能批量通过"))
+    severity = max_severity
+    if severity in ("blocker", "warning"):
+        return Refusal("precheck_findings", _("机审发现警告及以上的问题，请逐篇审核"))
+    return None
 
 
 def submit_refusal(user, draft, *, active_state=None):

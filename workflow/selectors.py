@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,11 +14,14 @@ from content.errors import AccountHidden, DraftHidden
 from content.models import Draft, MediaAccount, Organization, User
 from content import selectors as content_selectors
 from content.selectors import account_grant_exists, account_list, accounts_user_may
+from reviewers import countersign
+from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
 from reviewers.models import ReviewTask, TierMembership
+from reviewers import checklist
 from workflow import coverage, live, permissions, states
 from workflow.errors import PublicationHidden, SubmissionHidden
-from workflow.models import Notification, ReviewPolicy, ScheduledPublication, Submission
+from workflow.models import DraftComment, Notification, ReviewPolicy, ScheduledPublication, Submission
 
 
 def policy_for_account(account: MediaAccount) -> ReviewPolicy | None:
@@ -91,7 +95,8 @@ def submission_detail(submission_id: int | str) -> Submission | None:
     try:
         return Submission.objects.select_related(
             "draft", "account", "account__org", "revision", "current_round", "current_task",
-            "current_task__account", "current_task__account__org",
+            "current_task__account", "current_task__account__org", "current_task__claimed_by",
+            "current_task__assigned_by",
         ).get(pk=submission_id)
     except (Submission.DoesNotExist, ValueError, TypeError):
         return None
@@ -104,9 +109,124 @@ def review_queue(user: User) -> QuerySet[Submission]:
     return (
         Submission.objects.filter(state=states.IN_REVIEW, current_task__in=tasks.values("pk"))
         .select_related("draft", "draft__author", "account", "account__org", "revision", "current_task",
-                        "current_task__claimed_by", "submitted_by")
+                        "current_task__claimed_by", "current_task__assigned_by", "submitted_by")
         .order_by("current_task__due_at", "pk")
     )
+
+
+def current_signatures(user: User, submission: Submission) -> dict[str, Any] | None:
+    """The current tier's signatures and those it still needs (会签), as
+    ``user`` may see them; None when the submission is not in review.
+
+    {"task", "needed", "signed", "remaining", "groups": [{"id", "name",
+    "signed"}], "missing_groups": [{"id", "name"}], "signatures": [Decision],
+    "verdicts_visible"}: a member who may still sign sees who signed, not what
+    (reviewers.permissions.can_see_signatures). Four queries."""
+    task = submission.current_task if submission.state == states.IN_REVIEW else None
+    if task is None:
+        return None
+    decisions = list(reviewer_selectors.task_signatures(task.pk))
+    signed_ids = reviewer_selectors.signed_reviewer_ids(task.round_id)
+    progress = countersign.progress(task.signatures, task.groups,
+                                    [d.group_id for d in decisions if d.outcome == d.Outcome.PASS])
+    names = reviewer_selectors.group_names(task.groups)
+    groups = [{"id": g, "name": names.get(g, f"#{g}"), "signed": g not in progress.missing_groups}
+              for g in task.groups]
+    return {"task": task, "needed": progress.needed, "signed": progress.signed, "remaining": progress.remaining,
+            "groups": groups, "missing_groups": [g for g in groups if not g["signed"]], "signatures": decisions,
+            "verdicts_visible": reviewer_permissions.can_see_signatures(user, task, signed_reviewer_ids=signed_ids)}
+
+
+def draft_discussable_by(user: User, draft_id: int | str) -> Draft:
+    """The draft if the user may take part in its discussion (permissions.can_discuss_draft)."""
+    draft = draft_detail(draft_id)
+    if draft is None or not permissions.can_discuss_draft(user, draft):
+        raise DraftHidden()
+    return draft
+
+
+def draft_comments(draft: Draft) -> QuerySet[DraftComment]:
+    """A draft's discussion, oldest first, with author and revision (one query)."""
+    return DraftComment.objects.filter(draft=draft).select_related("author", "revision").order_by("created_at", "pk")
+
+
+def review_record(submission: Submission) -> dict[str, Any]:
+    """The review record (审稿单) of a submission, from its records: the item,
+    the account, the revision under review and its hash, per round and tier
+    each signature (reviewer, time, five verdicts with comments, note,
+    decision), the pre-check summary and any override reason, and the
+    publication. Plain data (strings), for the printable page and the PDF.
+    A fixed number of queries."""
+    rounds = []
+    for review_round in reviewer_selectors.rounds_with_decisions(submission.pk):
+        signatures = []
+        for d in review_round.decisions.all():
+            signatures.append({
+                "tier": d.tier, "tier_name": d.tier_name, "reviewer": str(d.reviewer),
+                "group": d.group.name if d.group_id else "", "time": timezone.localtime(d.created_at),
+                "verdicts": [(str(checklist.DIMENSION_LABELS[dim]), str(checklist.VERDICT_LABELS[getattr(d, dim)]),
+                              (d.comments or {}).get(dim, "")) for dim in checklist.DIMENSIONS],
+                "note": d.note, "outcome": d.get_outcome_display(), "precheck_override": d.precheck_override,
+                "revision": d.revision.number, "revision_hash": d.revision_hash})
+        rounds.append({"number": review_round.number, "revision": review_round.revision.number,
+                       "revision_hash": review_round.revision.content_hash,
+                       "outcome": review_round.get_outcome_display(),
+                       "started_at": timezone.localtime(review_round.started_at),
+                       "precheck": _precheck_brief(review_round.precheck_summary_row),
+                       "signatures": signatures})
+    publication = submission.publication
+    return {
+        "submission_id": submission.pk, "title": submission.revision.title, "account": submission.account.name,
+        "platform": submission.account.get_platform_display(), "org": submission.account.org.name,
+        "author": str(submission.draft.author), "state": states.STATE_LABELS[submission.state],
+        "revision": submission.revision.number, "revision_hash": submission.revision.content_hash,
+        "rounds": rounds,
+        "publication": None if publication is None else {
+            "publisher": str(publication.publisher), "time": timezone.localtime(publication.published_at),
+            "url": publication.external_url, "revision": publication.revision.number,
+            "hash": publication.content_hash, "retracted": publication.is_retracted},
+    }
+
+
+def _precheck_brief(summary):
+    if isinstance(summary, str):  # a JSON annotation comes back as text on some backends
+        summary = json.loads(summary)
+    if summary is None:
+        return "无机审报告"
+    by = (summary or {}).get("by_severity") or {}
+    total = (summary or {}).get("total", 0)
+    if not total:
+        return "机审未发现问题"
+    return f"机审发现 {total} 处：阻断 {by.get('blocker', 0)}、警告 {by.get('warning', 0)}、提示 {by.get('info', 0)}"
+
+
+def waiting_signatures(tasks: Iterable[ReviewTask]) -> dict[int, dict[str, Any]]:
+    """{task id: {"needed", "signed", "remaining", "missing_groups": [name]}}
+    for the countersign tasks among ``tasks`` (the queue's "还需签署" column).
+    Two queries at most, whatever the number of tasks."""
+    tasks = [t for t in tasks if reviewer_permissions.is_countersign(t)]
+    if not tasks:
+        return {}
+    passed = reviewer_selectors.passed_groups_of_tasks([t.pk for t in tasks])
+    names = reviewer_selectors.group_names({g for t in tasks for g in t.groups})
+    result = {}
+    for t in tasks:
+        progress = countersign.progress(t.signatures, t.groups, passed.get(t.pk, []))
+        result[t.pk] = {"needed": progress.needed, "signed": progress.signed, "remaining": progress.remaining,
+                        "missing_groups": [names.get(g, f"#{g}") for g in progress.missing_groups]}
+    return result
+
+
+def hidden_signature_ids(user: User, submission: Submission) -> set[int]:
+    """The decisions of the open countersign tier whose verdicts ``user`` may
+    not see yet (he may still sign it): the history leaves them out."""
+    task = submission.current_task if submission.state == states.IN_REVIEW else None
+    if task is None or not reviewer_permissions.is_countersign(task):
+        return set()
+    signed_ids = reviewer_selectors.signed_reviewer_ids(task.round_id)
+    if reviewer_permissions.can_see_signatures(user, task, signed_reviewer_ids=signed_ids):
+        return set()
+    return set(reviewer_selectors.task_signatures(task.pk).values_list("pk", flat=True))
 
 
 def submissions_due_by(cutoff: dt.datetime) -> QuerySet[Submission]:
@@ -154,7 +274,8 @@ def review_queue_filtered(user: User, *, account_id: int | None = None, tier: in
     round ({"total", "by_severity": {"blocker", "warning", "info"}, ...}, or
     None for a round without a report). Still a fixed number of queries."""
     qs = review_queue(user).select_related("current_round").annotate(
-        precheck_summary=F("current_round__precheck__summary"))
+        precheck_summary=F("current_round__precheck__summary"),
+        precheck_max_severity=F("current_round__precheck__max_severity"))
     if account_id:
         qs = qs.filter(account_id=account_id)
     if tier:
@@ -420,9 +541,13 @@ def review_coverage(accounts: Iterable[MediaAccount], *, without_membership_ids:
     candidates = reviewer_selectors.tier_candidates(accounts, without_membership_ids=without_membership_ids,
                                                     without_user_ids=without_user_ids)
     editors = content_selectors.account_editor_ids([a.pk for a in accounts]) if accounts else {}
+    chains = {a.pk: coverage_tiers(policies[a.pk]) for a in accounts}
+    group_ids = {g for tiers in chains.values() for t in tiers for g in t.get("groups", ())}
+    groups = reviewer_selectors.group_members(group_ids)
+    labels = reviewer_selectors.group_names(group_ids)
     report = coverage.CoverageReport(accounts={
-        a.pk: coverage.account_coverage(a, policies[a.pk], coverage_tiers(policies[a.pk]), candidates[a.pk],
-                                        authors=editors.get(a.pk, ()))
+        a.pk: coverage.account_coverage(a, policies[a.pk], chains[a.pk], candidates[a.pk],
+                                        authors=editors.get(a.pk, ()), groups=groups, group_labels=labels)
         for a in accounts})
     report.names = content_selectors.user_labels(report.people())
     return report
@@ -483,11 +608,24 @@ def stranded_submissions(*, org: Organization | None = None,
     accounts = {s.account_id: s.account for s in submissions}
     candidates = reviewer_selectors.tier_candidates(accounts.values())
     signers = reviewer_selectors.signers_of_rounds({s.current_round_id for s in submissions})
+    countersigned = [s.current_task for s in submissions if reviewer_permissions.is_countersign(s.current_task)]
+    passed = reviewer_selectors.passed_groups_of_tasks([t.pk for t in countersigned])
+    group_ids = {g for t in countersigned for g in t.groups}
+    groups = reviewer_selectors.group_members(group_ids)
     stranded = []
     for s in submissions:
-        left = (candidates[s.account_id].get(s.current_task.tier, set()) - {s.draft.author_id}
+        task = s.current_task
+        left = (candidates[s.account_id].get(task.tier, set()) - {s.draft.author_id}
                 - signers.get(s.current_round_id, set()))
-        if not left:
+        if not reviewer_permissions.is_countersign(task):
+            if not left:
+                stranded.append(s)
+            continue
+        # a countersign tier: can the signatures still missing be given people of their own?
+        progress = countersign.progress(task.signatures, task.groups, passed.get(task.pk, []))
+        still = {"order": task.tier, "name": task.tier_name, "signatures": progress.remaining,
+                 "groups": list(progress.missing_groups)}
+        if progress.remaining and coverage.tier_gaps([still], {task.tier: left}, groups=groups):
             stranded.append(s)
     return stranded
 

@@ -299,6 +299,8 @@ class TaskSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
     overdue = serializers.SerializerMethodField()
     claimed_by = UserRefSerializer(allow_null=True)
+    assigned_by = UserRefSerializer(allow_null=True, help_text="指派人（层级负责人）；自行认领或未认领为 null")
+    assign_note = serializers.CharField(help_text="指派说明")
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_overdue(self, task):
@@ -380,6 +382,56 @@ class TierDefSerializer(serializers.Serializer):
     order = serializers.IntegerField()
     name = serializers.CharField()
     due_hours = serializers.IntegerField()
+    signatures = serializers.IntegerField(default=1, help_text="须签署人数（会签）；默认 1")
+    groups = serializers.ListField(child=serializers.IntegerField(), default=list,
+                                   help_text="会签部门（用户组编号）：每个部门须有一人签署")
+
+
+class GroupRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SignatureGroupSerializer(GroupRefSerializer):
+    signed = serializers.BooleanField(help_text="该部门是否已签署")
+
+
+class SignatureSerializer(serializers.Serializer):
+    """One signature at the current tier; verdicts, comments and note are null
+    for a member who may still sign (he sees them once he has signed)."""
+
+    id = serializers.IntegerField()
+    reviewer = UserRefSerializer()
+    group = GroupRefSerializer(allow_null=True, help_text="代表的会签部门；无为 null")
+    outcome = serializers.CharField(help_text="pass（通过）或 return（退回修改）")
+    revision_hash = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    verdicts = serializers.DictField(child=serializers.CharField(), allow_null=True)
+    comments = serializers.DictField(child=serializers.CharField(), allow_null=True)
+    note = serializers.CharField(allow_null=True)
+
+
+class CurrentSignaturesSerializer(serializers.Serializer):
+    """The current tier's countersign state (会签)."""
+
+    tier = serializers.IntegerField(source="task.tier")
+    tier_name = serializers.CharField(source="task.tier_name")
+    needed = serializers.IntegerField(help_text="须签署（通过）的人数")
+    signed = serializers.IntegerField(help_text="已通过的签署数")
+    remaining = serializers.IntegerField(help_text="还需的签署数")
+    groups = SignatureGroupSerializer(many=True, help_text="会签部门及其是否已签署")
+    missing_groups = GroupRefSerializer(many=True, help_text="尚未签署的部门")
+    verdicts_visible = serializers.BooleanField(help_text="调用者能否看到他人的审核意见（签署后可见）")
+    signatures = serializers.SerializerMethodField()
+
+    @extend_schema_field(SignatureSerializer(many=True))
+    def get_signatures(self, data):
+        visible = data["verdicts_visible"]
+        return [{"id": d.pk, "reviewer": UserRefSerializer(d.reviewer).data,
+                 "group": {"id": d.group.pk, "name": d.group.name} if d.group_id else None,
+                 "outcome": d.outcome, "revision_hash": d.revision_hash, "created_at": d.created_at.isoformat(),
+                 "verdicts": d.verdicts if visible else None, "comments": d.comments if visible else None,
+                 "note": d.note if visible else None} for d in data["signatures"]]
 
 
 class RoundSerializer(serializers.Serializer):
@@ -392,7 +444,12 @@ class RoundSerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField(allow_null=True)
     precheck_override_required = serializers.SerializerMethodField(
         help_text="机审报告有阻断项：初审通过须填写放行理由（precheck_override）")
-    decisions = DecisionSerializer(many=True, source="decisions.all")
+    decisions = serializers.SerializerMethodField()
+
+    @extend_schema_field(DecisionSerializer(many=True))
+    def get_decisions(self, review_round):
+        hidden = self.context.get("hidden_signatures") or set()
+        return DecisionSerializer([d for d in review_round.decisions.all() if d.pk not in hidden], many=True).data
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_precheck_override_required(self, review_round):
@@ -438,10 +495,17 @@ class SubmissionDetailSerializer(SubmissionSerializer):
     rounds = RoundSerializer(many=True, source="review_rounds", help_text="各轮审核及其每级决定（审稿单）")
     publication = PublicationSerializer(allow_null=True)
     allowed_actions = serializers.SerializerMethodField(help_text="调用者现在可以执行的操作")
+    signatures = serializers.SerializerMethodField(
+        help_text="当前层级的签署情况（会签：已签署与尚需的签署）；不在审核中为 null")
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(ACTION_CHECKS))))
     def get_allowed_actions(self, submission):
         return self.context["allowed_actions"]
+
+    @extend_schema_field(CurrentSignaturesSerializer(allow_null=True))
+    def get_signatures(self, submission):
+        data = self.context.get("signatures")
+        return CurrentSignaturesSerializer(data).data if data else None
 
 
 class VerdictsSerializer(StrictSerializer):
@@ -467,6 +531,12 @@ class DecideSerializer(StrictSerializer):
     tier = StrictIntegerField(required=False, min_value=1, help_text="审核人看到的层级；已变化则 409")
     revision_hash = StrictCharField(required=False, max_length=64, help_text="审核人看到的内容哈希；已变化则 409")
     precheck_override = _text(2000, help_text="机审报告有阻断项而初审通过时的放行理由（记入审计日志）")
+
+
+class AssignSerializer(StrictSerializer):
+    user = StrictCharField(max_length=150, help_text="指派给的审核人（用户名）")
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, help_text="指派说明（可选）")
+    task = StrictIntegerField(min_value=1, required=False, help_text="所见的审核任务编号；已变化则 409")
 
 
 class PublishSerializer(StrictSerializer):

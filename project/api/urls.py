@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import operations, publishing, stats, transparency, views
+from project.api import operations, publishing, review_admin, stats, transparency, views
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -60,6 +60,14 @@ urlpatterns = [
     path("counterfeits/", operations.CounterfeitListView.as_view(), name="counterfeits"),
     path("counterfeits/<id:pk>/evidence/", operations.CounterfeitEvidenceView.as_view(), name="counterfeit-evidence"),
     path("evidence/<id:pk>/", operations.EvidenceView.as_view(), name="evidence"),
+    # the unit administrators' review setup (project/api/review_admin.py)
+    path("policies/", review_admin.PolicyListView.as_view(), name="policies"),
+    path("policies/<id:pk>/", review_admin.PolicyDetailView.as_view(), name="policy"),
+    path("memberships/", review_admin.MembershipListView.as_view(), name="memberships"),
+    path("submissions/<id:pk>/assign/", review_admin.SubmissionAssignView.as_view(), name="submission-assign"),
+    path("submissions/<id:pk>/record.pdf", review_admin.SubmissionRecordPdfView.as_view(), name="submission-record"),
+    path("drafts/<id:pk>/comments/", review_admin.DraftCommentListView.as_view(), name="draft-comments"),
+    path("review-queue/bulk-pass/", review_admin.BulkPassView.as_view(), name="review-queue-bulk-pass"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from the static files (SWAGGER_UI_DIST = "SIDECAR"); the split view serves its start-up
     # script at docs/?script, so the page holds no inline script or style (a strict CSP allows it).

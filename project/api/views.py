@@ -320,7 +320,10 @@ class SubmissionDetailView(ApiView):
     def get(self, request, pk):
         submission = workflow_selectors.submission_visible_to(request.user, pk, history=True)
         allowed = workflow_permissions.allowed_actions(request.user, submission)
-        return Response(s.SubmissionDetailSerializer(submission, context=self.context(allowed_actions=allowed)).data)
+        context = self.context(allowed_actions=allowed,
+                               signatures=workflow_selectors.current_signatures(request.user, submission),
+                               hidden_signatures=workflow_selectors.hidden_signature_ids(request.user, submission))
+        return Response(s.SubmissionDetailSerializer(submission, context=context).data)
 
 
 class SubmissionDecideView(ApiView):

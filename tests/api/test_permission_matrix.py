@@ -316,6 +316,27 @@ API_CASES = [
     ("schema", "get", "/schema/", _account, None, {"*": 200}),
     ("docs", "get", "/docs/", _account, None, {"*": 200}),
     *operations_matrix.API_CASES,  # daily operations (tests/api/operations_matrix.py)
+    # the unit administrators' review setup, as on /manage/ (project/api/review_admin.py)
+    ("policies-list", "get", "/policies/", _policy, None, only("unit_admin", "superuser")),
+    ("policies-create", "post", "/policies/", _account,
+     {"name": "校级三审", "org": "GZS1", "tiers": [{"name": "初审"}, {"name": "复审"}, {"name": "终审"}]},
+     only("unit_admin", "superuser", status=201)),
+    ("policy-patch", "patch", "/policies/{policy}/", _policy, {"name": "校级两审（改）"},
+     only("unit_admin", "superuser")),
+    # assigning an item: the tier's lead (none in this world) or a unit administrator
+    ("submission-assign", "post", "/submissions/{submission}/assign/", _in_review, {"user": "reviewer1b"},
+     only("unit_admin", "superuser")),
+    # bulk pass: the queue's rule first, then each item's own answer in the results (200 for a reviewer)
+    ("review-queue-bulk-pass", "post", "/review-queue/bulk-pass/", _in_review, {"submissions": ["{submission}"]},
+     only(*REVIEWERS)),
+    ("submission-record", "get", "/submissions/{submission}/record.pdf", _in_review, None, in_province()),
+    # the discussion of a draft: whoever may see it (its editor, the account's viewers, its reviewers)
+    ("draft-comments", "get", "/drafts/{draft}/comments/", _draft, None, in_province()),
+    ("draft-comments-create", "post", "/drafts/{draft}/comments/", _draft, {"body": "请再核实第二段"},
+     in_province(status=201)),
+    ("memberships-list", "get", "/memberships/", _account, None, only("unit_admin", "superuser")),
+    ("memberships-create", "post", "/memberships/", _account, {"user": "reviewer2", "tier": 1, "account": "{account}"},
+     only("unit_admin", "superuser", status=201)),
 ]
 
 WEB_CASES = [
@@ -344,6 +365,14 @@ WEB_CASES = [
     ("queue", "get", "/review/queue/", _account, None, page(only(*REVIEWERS))),
     ("review", "get", "/review/{submission}/", _in_review, None, page(in_province())),
     ("claim", "post", "/review/{submission}/claim/", _in_review, {}, page(only("reviewer1", status=302))),
+    ("draft-comment", "post", "/drafts/{draft}/comments/", _draft, {"body": "请再核实第二段"},
+     page(in_province(status=302))),
+    ("review-record", "get", "/review/{submission}/record/", _in_review, None, page(in_province())),
+    ("review-record-pdf", "get", "/review/{submission}/record.pdf", _in_review, None, page(in_province())),
+    ("bulk-pass", "post", "/review/queue/bulk-pass/", _in_review, {"submissions": "{submission}"},
+     page(only(*REVIEWERS, status=302))),
+    ("assign", "post", "/review/{submission}/assign/", _in_review, {"user": "reviewer1b"},
+     page(only("unit_admin", "superuser", status=302))),
     ("release", "post", "/review/{submission}/release/", _claimed, {},
      page(only("reviewer1", "unit_admin", "superuser", status=302))),
     ("decide", "post", "/review/{submission}/decide/", _in_review, DECISION_FORM, page(only("reviewer1", status=302))),
@@ -471,6 +500,10 @@ PAIRS = [
     ("audit-pack", "audit-pack"), ("audit-pack-download", "audit-pack-download"),
     ("stats", "stats-publications"), ("stats-download", "stats-forms"), ("dormant", "stats-dormant"),
     *operations_matrix.PAIRS,
+    ("manage-policies", "policies-list"), ("manage-policy-edit", "policy-patch"),
+    ("manage-tier-new", "memberships-create"), ("assign", "submission-assign"),
+    ("bulk-pass", "review-queue-bulk-pass"), ("review-record", "submission-record"),
+    ("review-record-pdf", "submission-record"), ("draft-comment", "draft-comments-create"),
 ]
 
 
@@ -519,7 +552,7 @@ def _ask_each_role(world, setup, sign_in, ask, expected):
 
 
 API_CODES = {"not_authenticated", "permission_denied", "not_author", "not_editor", "not_publisher", "not_reviewer",
-             "author_cannot_review", "not_tier_member", "author_cannot_publish", *operations_matrix.REFUSAL_CODES}
+             "author_cannot_review", "not_tier_member", "author_cannot_publish", "not_tier_lead", *operations_matrix.REFUSAL_CODES}
 
 
 @pytest.mark.parametrize("case", API_CASES, ids=[c[0] for c in API_CASES])

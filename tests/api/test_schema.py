@@ -66,6 +66,13 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/problems/{id}/evidence/": {"get", "post"},
         "/api/v1/counterfeits/{id}/evidence/": {"get", "post"},
         "/api/v1/evidence/{id}/": {"get", "delete"},
+        "/api/v1/policies/": {"get", "post"},
+        "/api/v1/policies/{id}/": {"patch"},
+        "/api/v1/memberships/": {"get", "post"},
+        "/api/v1/submissions/{id}/assign/": {"post"},
+        "/api/v1/review-queue/bulk-pass/": {"post"},
+        "/api/v1/submissions/{id}/record.pdf": {"get"},
+        "/api/v1/drafts/{id}/comments/": {"get", "post"},
     }
     assert {path: set(ops) - {"parameters"} for path, ops in paths.items()} == expected
     for path, operations in paths.items():

@@ -5,8 +5,10 @@ it, checks the rules through workflow.permissions, runs the state machine's
 transition, saves, and writes its audit entries before committing. Callers use
 ``from workflow import services`` and the names below.
 """
-from workflow.services.claims import submission_claim, submission_release
+from workflow.services.bulk import submissions_bulk_pass
+from workflow.services.claims import submission_assign, submission_claim, submission_release
 from workflow.services.coverage import membership_revoke, stranded_rounds_notify, user_set_roles
+from workflow.services.discussion import draft_comment_add
 from workflow.services.drafts import draft_revise
 from workflow.services.inbox import notification_mark_read, notifications_mark_all_read, notifications_mark_read
 from workflow.services.policies import policy_change, policy_create, policy_delete
@@ -17,11 +19,12 @@ from workflow.services.delivery import (
 from workflow.services.publishing import (
     publication_retract, schedule_cancel, schedule_move, schedule_run, submission_publish, submission_schedule,
 )
+from workflow.services.record import submission_record_export
 from workflow.services.reminders import reminders_record, review_reminders_send
 from workflow.services.review import submission_decide, submission_submit, submission_withdraw
 
 __all__ = [
-    "draft_revise",
+    "draft_comment_add", "draft_revise",
     "membership_revoke", "stranded_rounds_notify", "user_set_roles",
     "notification_mark_read", "notifications_mark_all_read", "notifications_mark_read",
     "policy_change", "policy_create", "policy_delete",
@@ -30,6 +33,7 @@ __all__ = [
     "wechat_callback_receive",
     "schedule_cancel", "schedule_move", "schedule_run", "submission_schedule",
     "reminders_record", "review_reminders_send",
-    "submission_claim", "submission_release",
+    "submission_assign", "submission_claim", "submission_release",
     "submission_decide", "submission_submit", "submission_withdraw",
+    "submissions_bulk_pass", "submission_record_export",
 ]

@@ -9,7 +9,7 @@ from content.errors import Conflict
 from content.models import User
 from reviewers import services as reviewer_services
 from reviewers.models import ReviewTask
-from workflow import live, selectors, states
+from workflow import live, notifications, selectors, states
 
 
 def _current_task_submission(actor, submission_id, task_id):
@@ -44,4 +44,20 @@ def submission_release(*, actor: User, submission_id: int, task_id: int | str | 
     submission = _current_task_submission(actor, submission_id, task_id)
     task = reviewer_services.task_release(actor=actor, task_id=submission.current_task_id)
     live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.RELEASED)
+    return task
+
+
+@transaction.atomic
+def submission_assign(*, actor: User, submission_id: int, assignee_id: int, note: str = "",
+                      task_id: int | str | None = None) -> ReviewTask:
+    """The tier's lead assigns the submission's current task to a named member
+    (reviewers.services.task_assign); the assignee is notified, and the item is
+    his in the queue (claimed by him), announced live."""
+    content_services.actor_reload(actor)
+    submission = _current_task_submission(actor, submission_id, task_id)
+    task = reviewer_services.task_assign(actor=actor, task_id=submission.current_task_id, assignee_id=assignee_id,
+                                         note=note)
+    notifications.assigned(submission=submission, actor=actor, assignee=task.claimed_by,
+                           tier_name=task.tier_name, note=task.assign_note)
+    live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.CLAIMED)
     return task

@@ -18,6 +18,8 @@ from content import permissions as content_permissions
 from content import selectors as content_selectors
 from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from content.models import User
+from reviewers import countersign
+from reviewers import selectors as reviewer_selectors
 from workflow import selectors
 from workflow.models import PolicyTier, ReviewPolicy
 from workflow.services.coverage import refuse_new_gaps
@@ -39,8 +41,32 @@ def _clean_tiers(tiers):
             raise ValidationFailed(fields={"tiers": [_("第 %(n)d 级的名称不能为空且不超过 50 字") % {"n": index}]})
         if due < 1 or due > 24 * 90:
             raise ValidationFailed(fields={"tiers": [_("第 %(n)d 级的时限应为 1 到 2160 小时") % {"n": index}]})
-        cleaned.append({"order": index, "name": name, "due_hours": due})
+        signatures, groups = _clean_countersign(index, tier.get("signatures", 1), tier.get("groups") or [])
+        cleaned.append({"order": index, "name": name, "due_hours": due, "signatures": signatures,
+                        "groups": groups, "bulk_pass": bool(tier.get("bulk_pass", False))})
     return cleaned
+
+
+def _clean_countersign(index, signatures, groups):
+    """A tier's countersign rule (reviewers.countersign): N signatures (1 to
+    9), or a list of existing groups (offices), at most 9."""
+    try:
+        signatures = int(signatures if signatures not in (None, "") else 1)
+    except (TypeError, ValueError):
+        signatures = 0
+    if signatures < 1 or signatures > 9:
+        raise ValidationFailed(fields={"tiers": [_("第 %(n)d 级的会签人数应为 1 到 9") % {"n": index}]})
+    if not isinstance(groups, (list, tuple)) or len(groups) > 9 or not all(
+            str(g).isdigit() for g in groups):
+        raise ValidationFailed(fields={"tiers": [_("第 %(n)d 级的会签部门应为不超过 9 个部门编号的列表") % {
+            "n": index}]})
+    if groups:
+        found = reviewer_selectors.group_names(groups)
+        missing = [str(g) for g in groups if int(g) not in found]
+        if missing:
+            raise ValidationFailed(fields={"tiers": [_("第 %(n)d 级的会签部门不存在：%(ids)s") % {
+                "n": index, "ids": "、".join(missing)}]})
+    return countersign.clean_rule(signatures, groups)
 
 
 def _policy_scope(org_id, account_id):

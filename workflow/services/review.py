@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from content import services as content_services
 from content.errors import Conflict, ValidationFailed
 from content.models import User
-from reviewers import checklist
+from reviewers import checklist, countersign
+from reviewers import permissions as reviewer_permissions
+from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from reviewers.models import ReviewRound
 from workflow import live, notifications, permissions, selectors, states
@@ -146,7 +148,7 @@ def _open_round(*, actor, submission, revision, number, tiers, report, override_
 def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, Any],
                       comments: dict[str, Any] | None = None, note: str = "",
                       expected_tier: int | None = None, expected_hash: str | None = None,
-                      precheck_override: str = "") -> Submission:
+                      precheck_override: str = "", bulk: bool = False) -> Submission:
     """A reviewer's decision at the current tier, on all five dimensions.
 
     All pass: the next tier's task opens, or the submission is approved after
@@ -160,6 +162,10 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
     pre-check report has blockers, when the policy's gate asked for one
     (``ReviewRound.asks_override_at``); stored on the decision and audited
     (``workflow.submission.precheck_overridden``). Ignored elsewhere.
+
+    ``bulk``: a bulk pass from the queue (workflow.services.submissions_bulk_pass):
+    also refused unless workflow.permissions.bulk_pass_refusal allows it,
+    checked under the lock; the audit entry says so.
     """
     if expected_tier is None or expected_hash is None:
         seen = Submission.objects.filter(pk=submission_id).values_list(
@@ -175,23 +181,55 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
         refusal = permissions.decide_refusal(actor, submission)
         if refusal:
             refusal.raise_()
+        if bulk:
+            refusal = permissions.bulk_pass_refusal(
+                submission, max_severity=reviewer_selectors.precheck_max_severity(submission.current_round))
+            if refusal:
+                refusal.raise_()
         verdicts, comments, note, override = _clean_decision(submission, verdicts, comments, note, precheck_override)
         revision, task = submission.revision, submission.current_task
         if revision.recompute_hash() != revision.content_hash:
             raise Conflict(_("稿件内容与其哈希不符，已拒绝审核"), code="hash_mismatch")
+        group_id = countersign.signing_group(task.groups, reviewer_permissions.task_signed_groups(task),
+                                             reviewer_permissions.user_group_ids(actor)) if task.groups else None
         decision = reviewer_services.decision_record(task=task, reviewer=actor, revision=revision,
                                                      verdicts=verdicts, comments=comments, note=note,
-                                                     precheck_override=override)
-        live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
-                           event=live.LEFT)
+                                                     precheck_override=override, group_id=group_id)
+        decision.bulk = bool(bulk)
         notifications.acted_on(submission=submission, actor=actor)
         if decision.outcome == decision.Outcome.RETURN:
+            reviewer_services.task_complete(task=task)
+            live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
+                               event=live.LEFT)
             return _decided_return(actor=actor, submission=submission, task=task, decision=decision)
+        progress = reviewer_services.task_progress(task)
+        if not progress.met:
+            return _decided_signed(actor=actor, submission=submission, task=task, decision=decision,
+                                   progress=progress)
+        reviewer_services.task_complete(task=task)
+        live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
+                           event=live.LEFT)
         later = [t for t in submission.current_round.tiers if t["order"] > task.tier]
         if later:
             return _decided_next_tier(actor=actor, submission=submission, task=task, decision=decision,
                                       next_tier=later[0])
         return _decided_approve(actor=actor, submission=submission, task=task, decision=decision)
+
+
+def _progress_data(progress):
+    return {"signatures_needed": progress.needed, "signatures_passed": progress.signed,
+            "signatures_remaining": progress.remaining, "groups_missing": list(progress.missing_groups)}
+
+
+def _decided_signed(*, actor, submission, task, decision, progress):
+    """A passing signature at a countersign tier whose rule is not met yet:
+    recorded and audited; the round stays at the tier."""
+    save_submission(submission)  # bumps updated_at: the queue and the page see the change
+    _decided(actor=actor, submission=submission, task=task, decision=decision, **_progress_data(progress))
+    _audit_override(actor=actor, submission=submission, review_round=submission.current_round, decision=decision)
+    live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
+                       event=live.SIGNED)
+    return submission
 
 
 def _check_still_current(submission, *, expected_tier, expected_hash):
@@ -232,7 +270,11 @@ def _decided(*, actor, submission, task, decision, **extra):
     """The entry every decision writes, whatever its outcome."""
     data = {"decision_id": decision.pk, "tier": task.tier, "tier_name": task.tier_name,
             "verdicts": decision.verdicts, "comments": decision.comments, "note": decision.note,
-            "outcome": decision.outcome, **extra}
+            "outcome": decision.outcome, "revision_hash": decision.revision_hash, **extra}
+    if decision.group_id is not None:
+        data["group_id"] = decision.group_id
+    if getattr(decision, "bulk", False):
+        data["bulk"] = True
     if decision.precheck_override:
         data["precheck_override"] = decision.precheck_override
     audit_submission("workflow.submission.decided", actor=actor, submission=submission, data=data)
@@ -247,9 +289,12 @@ def _decided_return(*, actor, submission, task, decision):
     verdicts = decision.verdicts
     audit_submission("workflow.submission.returned", actor=actor, submission=submission,
                      data={"tier": task.tier, "failed": checklist.failed_dimensions(verdicts),
-                           "comments": decision.comments})
+                           "comments": decision.comments,
+                           "signatures": [d.pk for d in reviewer_selectors.task_signatures(task.pk)]})
+    others = list(reviewer_selectors.task_signatures(task.pk).exclude(pk=decision.pk))
     notifications.returned(submission=submission, actor=actor, tier_name=task.tier_name,
-                           verdicts=verdicts, comments=decision.comments, note=decision.note)
+                           verdicts=verdicts, comments=decision.comments, note=decision.note,
+                           other_signatures=others)
     return submission
 
 

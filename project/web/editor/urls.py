@@ -15,6 +15,7 @@ urlpatterns = [
     path("<id:pk>/diff/", editor_views.draft_diff, name="draft_diff"),
     path("<id:pk>/submit/", editor_views.draft_submit, name="draft_submit"),
     path("<id:pk>/withdraw/", editor_views.draft_withdraw, name="draft_withdraw"),
+    path("<id:pk>/comments/", editor_views.draft_comment, name="draft_comment"),
     path("<id:pk>/precheck/", editor_views.draft_precheck, name="draft_precheck"),
     path("images/upload/", media_views.image_upload, name="image_upload"),
     re_path(r"^images/(?P<key>[0-9a-f]{32}\.(?:png|jpg|gif|webp))$", media_views.media_image, name="media_image"),

@@ -300,6 +300,7 @@ def _decision_rows(decision):
 
 def _detail_context(request, draft):
     user = request.user
+    discussion = {"comments": workflow_selectors.draft_comments(draft), "discussion_draft": draft}
     submission = None
     if draft.latest_submission_id:
         submission = workflow_selectors.submission_with_history(draft.latest_submission_id)
@@ -330,6 +331,7 @@ def _detail_context(request, draft):
     no_decider = bool(state == states.IN_REVIEW and submission is not None
                       and workflow_selectors.stranded_submissions(submission_ids=[submission.pk]))
     return {
+        **discussion,
         "draft": draft, "revision": draft.current_revision, "submission": submission,
         "state": state, "state_label": state_label(state),
         "revisions": revisions, "rounds": rounds, "last_round": last,
@@ -350,6 +352,19 @@ def draft_detail(request, pk):
     draft = workflow_selectors.draft_visible_to(request.user, pk)
     mark_read_on_open(request, draft_id=draft.pk)  # the notifications that link here are read now
     return render(request, "web/drafts/detail.html", _detail_context(request, draft))
+
+
+@login_required
+@require_POST
+def draft_comment(request, pk):
+    """Post a comment to the draft's discussion (workflow.services.draft_comment_add), back to the page."""
+    comment, _error = call_service(request, workflow_services.draft_comment_add, draft_id=pk,
+                                   body=request.POST.get("body", ""))
+    if comment is not None:
+        messages.success(request, "已发表讨论。")
+    nxt = request.POST.get("next") or ""
+    target = nxt if nxt.startswith("/") and not nxt.startswith("//") else reverse("web:draft_detail", args=[pk])
+    return redirect(target)
 
 
 # ---------------------------------------------------------------- submit and withdraw

@@ -11,6 +11,7 @@ adds buttons to move rows and to add rows beyond the blank ones.
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -80,11 +81,16 @@ class PolicyForm(forms.Form):
 class TierForm(forms.Form):
     name = forms.CharField(label="层级名称", max_length=50, required=False)
     due_hours = forms.IntegerField(label="时限（小时）", min_value=1, max_value=24 * 90, required=False, initial=24)
+    # countersign (会签, reviewers.countersign): N members, or one member of each selected office
+    signatures = forms.IntegerField(label="会签人数", min_value=1, max_value=9, required=False, initial=1)
+    groups = forms.ModelMultipleChoiceField(label="会签部门", queryset=Group.objects.order_by("name"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs.update({"placeholder": "如：初审", "data-tier-name": ""})
         self.fields["due_hours"].widget.attrs.update({"inputmode": "numeric", "class": "short"})
+        self.fields["signatures"].widget.attrs.update({"inputmode": "numeric", "class": "short"})
+        self.fields["groups"].widget.attrs.update({"size": 2})
 
 
 class BaseTierFormSet(forms.BaseFormSet):
@@ -113,7 +119,9 @@ class BaseTierFormSet(forms.BaseFormSet):
         for form in self.ordered_forms:
             name = (form.cleaned_data.get("name") or "").strip()
             if name:
-                rows.append({"name": name, "due_hours": form.cleaned_data.get("due_hours") or 24})
+                rows.append({"name": name, "due_hours": form.cleaned_data.get("due_hours") or 24,
+                             "signatures": form.cleaned_data.get("signatures") or 1,
+                             "groups": [g.pk for g in form.cleaned_data.get("groups") or []]})
         return rows
 
 
@@ -122,7 +130,8 @@ TierFormSet = forms.formset_factory(TierForm, formset=BaseTierFormSet, extra=BLA
 
 
 def _tier_formset(data=None, tiers=()):
-    initial = [{"name": t["name"], "due_hours": t["due_hours"], "ORDER": i}
+    initial = [{"name": t["name"], "due_hours": t["due_hours"], "ORDER": i, "signatures": t.get("signatures", 1),
+                "groups": t.get("groups", [])}
                for i, t in enumerate(tiers, start=1)]
     return TierFormSet(data, initial=initial, prefix="tiers")
 

@@ -25,6 +25,7 @@ from project.web.common import call_service, indented_unit_label
 from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
+from workflow import permissions as workflow_permissions
 from workflow import selectors as workflow_selectors
 from workflow import services as workflow_services
 from workflow.services.coverage import COVERAGE_GAP
@@ -35,9 +36,7 @@ COVERAGE_LIMIT = 50
 
 
 def _require_unit_admin(user):
-    if user.is_superuser:
-        return
-    if user.org_id is None or not content_permissions.can_manage_users(user, user.org):
+    if workflow_permissions.review_admin_refusal(user) is not None:
         raise NotAllowed(ADMIN_ONLY)
 
 

@@ -12,9 +12,13 @@ from project.web.review import views as review_views
 urlpatterns = [
     # reviewer
     path("queue/", review_views.queue, name="queue"),
+    path("queue/bulk-pass/", review_views.bulk_pass, name="bulk_pass"),
     path("<id:pk>/", review_views.review, name="review"),
     path("<id:pk>/claim/", review_views.task_claim, name="task_claim"),
     path("<id:pk>/release/", review_views.task_release, name="task_release"),
+    path("<id:pk>/assign/", review_views.task_assign, name="task_assign"),
+    path("<id:pk>/record/", review_views.review_record, name="review_record"),
+    path("<id:pk>/record.pdf", review_views.review_record_pdf, name="review_record_pdf"),
     path("<id:pk>/decide/", review_views.decide, name="decide"),
     # publisher
     path("publish/", publish_views.publish_list, name="publish_list"),

@@ -22,12 +22,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from project.api.review_admin import record_pdf_response
 from project.middleware import mark_session_passive
 from project.web.autosave import progress as autosave
 from content.sanitize import display_html
 from project.web.common import call_service, paginate, query_without_page
 from project.web.diff import diff_has_changes, diff_revisions
+from content import selectors as content_selectors
 from reviewers import checklist
+from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
 from reviewers.models import SEVERITY_LABELS
 from workflow import permissions as workflow_permissions
@@ -102,7 +105,7 @@ class QueueFilterForm(forms.Form):
                 "overdue_only": bool(data.get("overdue"))}
 
 
-def _queue_row(submission, user, now):
+def _queue_row(submission, user, now, waiting=None):
     task = submission.current_task
     summary = submission.precheck_summary if isinstance(submission.precheck_summary, dict) else None
     by_severity = (summary or {}).get("by_severity") or {}
@@ -114,6 +117,9 @@ def _queue_row(submission, user, now):
             "blockers": by_severity.get("blocker", 0), "warnings": by_severity.get("warning", 0),
             "infos": by_severity.get("info", 0), "total": summary.get("total", 0)},
         "claimed_by_me": task.claimed_by_id == user.pk,
+        "waiting": (waiting or {}).get(task.pk),
+        "bulk": workflow_permissions.bulk_pass_refusal(
+            submission, max_severity=getattr(submission, "precheck_max_severity", None)) is None,
         "submitted_at": submission.current_round.started_at if submission.current_round_id else submission.created_at,
     }
 
@@ -135,8 +141,9 @@ def queue(request):
         messages.error(request, f"筛选条件有误，已忽略无效的条件：{problems}")
     now = timezone.now()
     page = paginate(request, workflow_selectors.review_queue_filtered(user, now=now, **form.filters()))
+    waiting = workflow_selectors.waiting_signatures(s.current_task for s in page.object_list)
     context = {
-        "rows": [_queue_row(s, user, now) for s in page.object_list],
+        "rows": [_queue_row(s, user, now, waiting) for s in page.object_list],
         "page": page,
         "form": form,
         "query": query_without_page(request),
@@ -170,6 +177,55 @@ def task_release(request, pk):
     if task is not None:
         messages.success(request, f"已释放（{task.tier_name}），该稿件回到本层级的公共队列。")
     return redirect(_safe_next(request, reverse("web:queue")))
+
+
+@login_required
+@require_POST
+def bulk_pass(request):
+    """The queue's "批量通过" action: each selected item through
+    workflow.services.submissions_bulk_pass, the outcome of each told."""
+    require_reviewer(request.user)
+    ids = [int(v) for v in request.POST.getlist("submissions") if v.isascii() and v.isdigit()][:100]
+    results, _error = call_service(request, workflow_services.submissions_bulk_pass, submission_ids=ids,
+                                   comment=request.POST.get("comment", ""))
+    if results is not None:
+        passed = [r for r in results if r["ok"]]
+        failed = [r for r in results if not r["ok"]]
+        if passed:
+            messages.success(request, f"已批量通过 {len(passed)} 篇稿件。")
+        for r in failed:
+            messages.error(request, f"送审单 {r['id']} 未通过：{r['detail']}")
+    return redirect(reverse("web:queue"))
+
+
+@login_required
+@require_POST
+def task_assign(request, pk):
+    """The tier's lead assigns the current task to a member (the review page's form)."""
+    workflow_selectors.submission_visible_to(request.user, pk)
+    assignee = content_selectors.user_by_username((request.POST.get("user") or "").strip()[:150])
+    if assignee is None:
+        messages.error(request, "指派失败：用户不存在")
+        return redirect(_safe_next(request, reverse("web:review", args=[pk])))
+    task, _error = call_service(request, workflow_services.submission_assign, submission_id=pk,
+                                assignee_id=assignee.pk, note=request.POST.get("note", ""),
+                                task_id=request.POST.get("task") or None)
+    if task is not None:
+        messages.success(request, f"已指派给{assignee.get_full_name() or assignee.username}（{task.tier_name}）。")
+    return redirect(_safe_next(request, reverse("web:review", args=[pk])))
+
+
+@login_required
+def review_record(request, pk):
+    """The printable review record (审稿单), audited like the PDF."""
+    record = workflow_services.submission_record_export(actor=request.user, submission_id=pk, fmt="html")
+    return render(request, "web/review/record.html", {"record": record})
+
+
+@login_required
+def review_record_pdf(request, pk):
+    record = workflow_services.submission_record_export(actor=request.user, submission_id=pk, fmt="pdf")
+    return record_pdf_response(record, record["submission_id"])
 
 
 # ---------------------------------------------------------------- the review page and the decision
@@ -277,11 +333,15 @@ def _findings_by_dimension(report):
     return out
 
 
-def _history(submission):
+def _history(submission, hidden=frozenset()):
+    """The rounds and their decisions; ``hidden``: the open countersign tier's
+    signatures the viewer may not see yet (workflow.selectors.hidden_signature_ids)."""
     rounds = []
     for review_round in submission.review_rounds:
         decisions = []
         for d in review_round.decisions.all():
+            if d.pk in hidden:
+                continue
             decisions.append({
                 "d": d,
                 "verdicts": [{"label": checklist.DIMENSION_LABELS[dim], "verdict": getattr(d, dim),
@@ -344,12 +404,19 @@ def render_review(request, submission, *, form=None, status=200):
         "title_marked": (reviewer_selectors.precheck_highlighted_html(report, field="title", text=revision.title)
                          if report else None),
         "findings": _findings_by_dimension(report),
-        "history": _history(submission),
+        "history": _history(submission, workflow_selectors.hidden_signature_ids(user, submission)),
+        "signing": workflow_selectors.current_signatures(user, submission),
+        "comments": workflow_selectors.draft_comments(submission.draft),
+        "discussion_draft": submission.draft,
         "diff": _diff_context(submission),
         "form": form if refusal is None else None,
         "decide_refusal": refusal.message if refusal else "",
         "can_claim": task is not None and refusal is None and task.claimed_by_id is None,
-        "can_release": task is not None and task.claimed_by_id == user.pk,
+        "can_release": task is not None and (task.claimed_by_id == user.pk or (
+            task.claimed_by_id is not None and reviewer_permissions.assign_refusal(user, task) is None)),
+        "can_assign": task is not None and reviewer_permissions.assign_refusal(user, task) is None,
+        "assignable": (reviewer_selectors.tier_members(task.account, task.tier)
+                       if task is not None and reviewer_permissions.assign_refusal(user, task) is None else []),
         "dimension_labels": [(d, checklist.DIMENSION_LABELS[d]) for d in DIMENSIONS],
     }
     return render(request, "web/review/review.html", context, status=status)
