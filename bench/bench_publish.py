@@ -27,18 +27,32 @@ sys.path.insert(0, str(ROOT))
 from tests.channel_support import SimulatorServer, free_port  # noqa: E402
 
 
+def _admin(url):
+    """The server's maintenance database ``postgres``, autocommit (CREATE/DROP DATABASE)."""
+    import psycopg
+
+    split = urlsplit(url)
+    return psycopg.connect(urlunsplit(split._replace(scheme="postgresql", path="/postgres")), autocommit=True)
+
+
 def scratch_database_url(var_dir):
+    """(the scratch database's URL, a function dropping it)."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
         name = f"bench_publish_{os.getpid()}"
-        split = urlsplit(url)
-        with psycopg.connect(urlunsplit(split._replace(scheme="postgresql")), autocommit=True) as conn:
+        with _admin(url) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
-        return urlunsplit(split._replace(path=f"/{name}"))
-    return f"sqlite:///{var_dir / 'bench.sqlite3'}"
+
+        def drop():
+            from django.db import connections
+
+            connections.close_all()
+            with _admin(url) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        return urlunsplit(urlsplit(url)._replace(path=f"/{name}")), drop
+    return f"sqlite:///{var_dir / 'bench.sqlite3'}", lambda: None
 
 
 def percentile(values, p):
@@ -145,7 +159,7 @@ def main():
     env = {**os.environ, "VAR_DIR": str(var_dir), "DJANGO_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "project.settings",
            "LOG_LEVEL": "WARNING", "NOTIFY_EMAIL": "0", "WECHAT_POLL_SECONDS": "0.5",
            "PUBLISH_SITE_URL": f"http://127.0.0.1:{web_port}", "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}
-    env["DATABASE_URL"] = scratch_database_url(var_dir)
+    env["DATABASE_URL"], drop_database = scratch_database_url(var_dir)
     os.environ.update(env)
     log = open(var_dir / "processes.log", "w")
     subprocess.check_call([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env)
@@ -185,6 +199,7 @@ def main():
         web.stop()
         sim.stop()
         log.close()
+        drop_database()
 
 
 if __name__ == "__main__":

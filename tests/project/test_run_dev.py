@@ -72,12 +72,13 @@ def run_dev(tmp_path):
     def start():
         port = free_port()
         log = open(tmp_path / "run-dev.log", "w")  # noqa: SIM115 - closed below
+        # the WeChat simulator (the fourth process) on a port of its own
         proc = subprocess.Popen([sys.executable, "bin/run-dev", "--port", str(port)], cwd=ROOT,
-                                env={**_scratch_env(tmp_path), "DJANGO_DEBUG": "1"}, stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                env={**_scratch_env(tmp_path), "DJANGO_DEBUG": "1", "WECHAT_SIM_PORT": str(free_port())},
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         started.append((proc, log))
-        kids = wait_for(lambda: children_of(proc.pid) if len(children_of(proc.pid)) == 3 else None, 60,
-                        "the three processes")
+        kids = wait_for(lambda: children_of(proc.pid) if len(children_of(proc.pid)) == 4 else None, 60,
+                        "the four processes")
         pgid = os.getpgid(min(kids))
         return proc, port, pgid, tmp_path
 
@@ -98,6 +99,7 @@ def test_ctrl_c_stops_the_server_the_worker_and_the_scheduler(run_dev):
     wait_for(lambda: _http_ok(f"http://127.0.0.1:{port}/login/"), 120, "the web server")
     commands = " | ".join(group_members(pgid).values())
     assert "runserver" in commands and "db_worker" in commands and "run_periodic" in commands
+    assert "simulators.wechat:app" in commands
 
     def periodic_jobs_ran():
         with sqlite3.connect(var / "db.sqlite3", timeout=5) as db:
