@@ -317,3 +317,36 @@ class DraftComment(models.Model):
 
     def __str__(self):
         return f"{self.draft_id} · {self.author_id} · {self.body[:20]}"
+
+
+class DigestPreference(models.Model):
+    """A user's choice of the daily digest e-mail (每日待办摘要): off unless he
+    turns it on (workflow.services.digest_preference_set)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+                                related_name="digest_preference")
+    daily = models.BooleanField(_("每日待办摘要邮件"), default=False)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("摘要邮件设置")
+        verbose_name_plural = _("摘要邮件设置")
+
+    def __str__(self):
+        return f"{self.user} · {'开' if self.daily else '关'}"
+
+
+class DigestSent(models.Model):
+    """That one user's digest of one day went out: at most one row, so at most
+    one e-mail a day (written in the transaction that sends it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+                             related_name="+")
+    day = models.DateField(_("日期"))
+    counts = models.JSONField(_("内容统计"), default=dict)
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("摘要邮件记录")
+        verbose_name_plural = _("摘要邮件记录")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_user_day")]

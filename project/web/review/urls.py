@@ -25,5 +25,6 @@ urlpatterns = [
     path("publications/<id:pk>/retract/", publish_views.retract, name="retract"),
     # everyone
     path("notifications/", notify_views.notifications, name="notifications"),
+    path("notifications/digest/", notify_views.digest_preference, name="digest_preference"),
     path("notifications/<id:pk>/read/", notify_views.notification_read, name="notification_read"),
 ]
