@@ -33,6 +33,9 @@ class ReviewPolicy(models.Model):
     precheck_extra_tier = models.CharField(
         _("机审加审层级"), max_length=50, blank=True,
         help_text=_("例如“保密审查”：机审报告有政治或保密类阻断项时，在最后一级之后增加此审核层级（序号为最后一级加一，由持有该序号审核层级的人员审核）；留空则不增加"))
+    auto_assign = models.BooleanField(
+        _("自动轮流指派"), default=False,
+        help_text=_("稿件进入某一层级时，轮流指派给该层级当日在岗、可以审核的人员"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -53,7 +56,11 @@ class ReviewPolicy(models.Model):
         return self.name
 
     def tier_defs(self):
-        return [t.as_def() for t in self.tiers.all()]
+        tiers = [t.as_def() for t in self.tiers.all()]
+        if self.auto_assign:  # snapshotted with the round's tiers, like the countersign rule
+            for tier in tiers:
+                tier["auto_assign"] = True
+        return tiers
 
     def precheck_gate(self):
         return {"secrecy_blocks": self.precheck_secrecy_blocks,
