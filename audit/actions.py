@@ -72,6 +72,7 @@ ACTIONS = {
     "workflow.publication.schedule_failed": _("定时发布未能执行"),
     "workflow.submission.record_exported": _("导出审稿单"),
     "workflow.draft.commented": _("发表稿件讨论"),
+    "workflow.digest.preference_changed": _("修改每日摘要邮件设置"),
     # reminders of the periodic jobs: due times of review tasks (workflow/services/reminders.py)
     "workflow.reminder.due_soon": _("审核任务即将到期提醒"),
     "workflow.reminder.overdue": _("审核任务超时提醒"),

@@ -57,6 +57,27 @@ class TierMembership(models.Model):
         return f"{self.user} · 第{self.tier}级 · {scope}"
 
 
+class Absence(models.Model):
+    """A reviewer's absence (请假、出差): from ``starts_on`` to ``ends_on``
+    (both included) round-robin assignment passes him over."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.CASCADE,
+                             related_name="absences")
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("不在岗日期")
+        verbose_name_plural = _("不在岗日期")
+        ordering = ["user_id", "starts_on"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
+                                              name="absence_valid_range")]
+
+    def __str__(self):
+        return f"{self.user} {self.starts_on}–{self.ends_on}"
+
+
 class ReviewRound(models.Model):
     """One pass of one revision through the tiers. A return, a withdrawal or a
     new revision ends the round; resubmitting opens the next one."""

@@ -1,6 +1,7 @@
 """Reads: the reviewer's queue, rounds and decisions."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ from content.models import MediaAccount, Organization, Revision, User
 from content.sanitize import Element, clean_html, clean_text, display_html, iter_text_nodes, parse_fragment
 from reviewers.permissions import memberships_covering
 from reviewers.models import (
-    SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PersonTitle, PrecheckReport, ReviewRound, ReviewTask,
+    SEVERITY_LABELS, Absence, Decision, LexiconEntry, LexiconState, PersonTitle, PrecheckReport, ReviewRound, ReviewTask,
     TierMembership,
 )
 from reviewers.precheck import Lexicon, LexiconError, PersonRecord, Report, load_shipped_lexicon, run_precheck
@@ -119,6 +120,21 @@ def group_names(group_ids: Iterable[int]) -> dict[int, str]:
     """{group id: name} (one query; none without ids)."""
     ids = [int(g) for g in group_ids]
     return dict(Group.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
+def absent_user_ids(user_ids: Iterable[int], day: dt.date) -> set[int]:
+    """Who of ``user_ids`` is absent on ``day`` (the absence calendar; one query)."""
+    return set(Absence.objects.filter(user_id__in=list(user_ids), starts_on__lte=day, ends_on__gte=day)
+               .values_list("user_id", flat=True))
+
+
+def assignment_counts(account: MediaAccount, tier: int, user_ids: Iterable[int]) -> dict[int, int]:
+    """{user id: tasks of this account and tier auto-assigned or assigned to him so far} (one query)."""
+    counts = {int(u): 0 for u in user_ids}
+    for user_id in ReviewTask.objects.filter(account=account, tier=tier, assigned_by__isnull=False,
+                                             claimed_by_id__in=list(counts)).values_list("claimed_by_id", flat=True):
+        counts[user_id] += 1
+    return counts
 
 
 def signed_reviewer_ids(round_id: int) -> set[int]:

@@ -177,6 +177,30 @@ def task_assign(*, actor: User, task_id: int, assignee_id: int, note: str = "") 
     return task
 
 
+def task_auto_assign(*, actor: User, task: ReviewTask, author_id: int) -> ReviewTask | None:
+    """Round-robin (轮流指派) for a task that just opened at a tier whose
+    policy asks for it: among the tier's members who may decide it and are
+    not absent today, the one assigned the fewest of this account's tasks at
+    this tier so far (ties: the lowest id). None when nobody is there; the
+    task then waits in the tier's queue as usual. Audited like an assignment."""
+    members = [u for u in selectors.tier_members(task.account, task.tier)]
+    signed = set(task.round.decisions.values_list("reviewer_id", flat=True))
+    absent = selectors.absent_user_ids([u.pk for u in members], timezone.localdate())
+    eligible = [u for u in members if u.pk not in absent and permissions.decide_refusal(
+        u, task, author_id=author_id, signed_reviewer_ids=signed, ignore_claim=True) is None]
+    if not eligible:
+        return None
+    counts = selectors.assignment_counts(task.account, task.tier, [u.pk for u in eligible])
+    assignee = min(eligible, key=lambda u: (counts[u.pk], u.pk))
+    task.claimed_by, task.claimed_at, task.assigned_by = assignee, timezone.now(), actor
+    task.assign_note = _("轮流指派")
+    task.save(update_fields=["claimed_by", "claimed_at", "assigned_by", "assign_note"])
+    _audit_task("reviewers.task.assigned", actor=actor, task=task,
+                data={"assignee_id": assignee.pk, "assignee": assignee.username, "note": task.assign_note,
+                      "reassigned_from": None, "auto": True, "skipped_absent": sorted(absent)})
+    return assignee
+
+
 # ---------------------------------------------------------------- building blocks for workflow
 
 def round_open(*, submission_id: int, number: int, draft: Draft, revision: Revision,

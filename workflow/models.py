@@ -33,6 +33,9 @@ class ReviewPolicy(models.Model):
     precheck_extra_tier = models.CharField(
         _("机审加审层级"), max_length=50, blank=True,
         help_text=_("例如“保密审查”：机审报告有政治或保密类阻断项时，在最后一级之后增加此审核层级（序号为最后一级加一，由持有该序号审核层级的人员审核）；留空则不增加"))
+    auto_assign = models.BooleanField(
+        _("自动轮流指派"), default=False,
+        help_text=_("稿件进入某一层级时，轮流指派给该层级当日在岗、可以审核的人员"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -53,7 +56,11 @@ class ReviewPolicy(models.Model):
         return self.name
 
     def tier_defs(self):
-        return [t.as_def() for t in self.tiers.all()]
+        tiers = [t.as_def() for t in self.tiers.all()]
+        if self.auto_assign:  # snapshotted with the round's tiers, like the countersign rule
+            for tier in tiers:
+                tier["auto_assign"] = True
+        return tiers
 
     def precheck_gate(self):
         return {"secrecy_blocks": self.precheck_secrecy_blocks,
@@ -357,3 +364,36 @@ class DraftComment(models.Model):
 
     def __str__(self):
         return f"{self.draft_id} · {self.author_id} · {self.body[:20]}"
+
+
+class DigestPreference(models.Model):
+    """A user's choice of the daily digest e-mail (每日待办摘要): off unless he
+    turns it on (workflow.services.digest_preference_set)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+                                related_name="digest_preference")
+    daily = models.BooleanField(_("每日待办摘要邮件"), default=False)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("摘要邮件设置")
+        verbose_name_plural = _("摘要邮件设置")
+
+    def __str__(self):
+        return f"{self.user} · {'开' if self.daily else '关'}"
+
+
+class DigestSent(models.Model):
+    """That one user's digest of one day went out: at most one row, so at most
+    one e-mail a day (written in the transaction that sends it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+                             related_name="+")
+    day = models.DateField(_("日期"))
+    counts = models.JSONField(_("内容统计"), default=dict)
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("摘要邮件记录")
+        verbose_name_plural = _("摘要邮件记录")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_user_day")]

@@ -21,7 +21,7 @@ from reviewers.models import ReviewTask, TierMembership
 from reviewers import checklist
 from workflow import coverage, live, permissions, states
 from workflow.errors import PublicationHidden, SubmissionHidden
-from workflow.models import DraftComment, Notification, ReviewPolicy, ScheduledPublication, Submission
+from workflow.models import DigestPreference, DraftComment, Notification, ReviewPolicy, ScheduledPublication, Submission
 
 
 def policy_for_account(account: MediaAccount) -> ReviewPolicy | None:
@@ -239,6 +239,17 @@ def submissions_due_by(cutoff: dt.datetime) -> QuerySet[Submission]:
                         "current_task__account", "current_task__account__org", "current_task__claimed_by")
         .order_by("current_task__due_at", "pk")
     )
+
+
+def digest_enabled(user: User) -> bool:
+    """Whether the user turned the daily digest e-mail on (off by default)."""
+    return DigestPreference.objects.filter(user=user, daily=True).exists()
+
+
+def returned_submissions_of(user: User) -> QuerySet[Submission]:
+    """Submissions returned for changes on the user's own drafts (the digest)."""
+    return (Submission.objects.filter(state=states.RETURNED, draft__author=user)
+            .select_related("draft", "account").order_by("updated_at", "pk"))
 
 
 def submissions_awaiting_publication(user: User) -> QuerySet[Submission]:

@@ -21,3 +21,10 @@ def review_coverage_check(*, period=""):
     (workflow.services.stranded_rounds_notify; ``manage.py check_review_coverage`` by hand)."""
     found, notified = services.stranded_rounds_notify(actor=content_services.system_actor())
     return {"period": period, "stranded": len(found), "notified": len(notified)}
+
+
+@background_task
+def daily_digest(*, period=""):
+    """The daily job: the digest e-mail of each user who turned it on
+    (workflow.services.digests_send), once per user and day."""
+    return {"period": period, **services.digests_send(actor=content_services.system_actor())}

@@ -63,6 +63,7 @@ class PolicySerializer(serializers.Serializer):
     precheck_secrecy_blocks = serializers.BooleanField()
     precheck_blockers_need_override = serializers.BooleanField()
     precheck_extra_tier = serializers.CharField()
+    auto_assign = serializers.BooleanField(help_text="稿件进入层级时轮流指派给当日在岗的成员")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -84,6 +85,7 @@ class _PolicyFields(StrictSerializer):
     precheck_blockers_need_override = StrictBooleanField(required=False)
     precheck_extra_tier = StrictCharField(max_length=50, required=False, allow_blank=True)
     confirm_gaps = StrictBooleanField(required=False, help_text="确认保存会留下无人可审核的层级")
+    auto_assign = StrictBooleanField(required=False, help_text="自动轮流指派（跳过不在岗的成员）")
 
 
 class PolicyCreateSerializer(_PolicyFields):
@@ -127,7 +129,7 @@ def _policy_out(request, pk):
     return PolicySerializer(policy).data
 
 
-_GATE = ("allow_author_publish", "precheck_secrecy_blocks", "precheck_blockers_need_override", "precheck_extra_tier")
+_GATE = ("auto_assign", "allow_author_publish", "precheck_secrecy_blocks", "precheck_blockers_need_override", "precheck_extra_tier")
 
 
 # ================================================================ views

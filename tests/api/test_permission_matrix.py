@@ -367,6 +367,8 @@ WEB_CASES = [
     ("claim", "post", "/review/{submission}/claim/", _in_review, {}, page(only("reviewer1", status=302))),
     ("draft-comment", "post", "/drafts/{draft}/comments/", _draft, {"body": "请再核实第二段"},
      page(in_province(status=302))),
+    ("digest-preference", "post", "/review/notifications/digest/", _account, {"daily": "1"},
+     page(everyone(302))),
     ("review-record", "get", "/review/{submission}/record/", _in_review, None, page(in_province())),
     ("review-record-pdf", "get", "/review/{submission}/record.pdf", _in_review, None, page(in_province())),
     ("bulk-pass", "post", "/review/queue/bulk-pass/", _in_review, {"submissions": "{submission}"},

@@ -57,7 +57,7 @@ def test_seed_demo_is_idempotent_and_json_is_stable(db):
     assert first == second
     assert AuditEntry.objects.count() == entries  # nothing new was created
     assert {u["role"] for u in first["users"]} == ROLES
-    assert sorted(u["tier"] for u in first["users"] if u["role"] == "reviewer") == [1, 2, 3]
+    assert sorted(u["tier"] for u in first["users"] if u["role"] == "reviewer") == [1, 1, 2, 2, 3, 3]
     assert all(u["tier"] is None for u in first["users"] if u["role"] != "reviewer")
     units = {u["code"]: u for u in first["units"]}
     assert all(set(u) >= {"code", "name", "short_name", "parent"} for u in first["units"])
@@ -125,3 +125,17 @@ def test_seed_demo_dormant_watch_shows_a_realistic_mix(db, settings, monkeypatch
     entries = list(AuditEntry.objects.order_by("seq").values_list("created_at", flat=True))
     assert entries == sorted(entries), "the audit log's times are not in sequence order"
 
+
+
+def test_seed_demo_gives_every_tier_of_the_guangzhou_accounts_two_members_and_two_offices(db):
+    report = json.loads(run("--json"))
+    gz = [a for a in report["accounts"] if a["unit"].startswith("GZ")]
+    rows = [r for r in report["tier_members"]]
+    assert {r["account"] for r in rows} == {a["id"] for a in gz}
+    assert all(len(r["members"]) >= 2 for r in rows), rows
+    by_tier = {r["tier"]: set(r["members"]) for r in rows}
+    assert {"reviewer1", "reviewer1b"} <= by_tier[1] and {"reviewer3", "reviewer3b"} <= by_tier[3]
+    offices = {g["name"]: g for g in report["groups"]}
+    assert offices["宣传部审核组"]["members"] == ["reviewer3"] and offices["保密办审核组"]["members"] == ["reviewer3b"]
+    lead = next(u for u in report["users"] if u["username"] == "reviewer1")
+    assert lead["lead"] is True and lead["tier"] == 1

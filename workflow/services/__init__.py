@@ -8,6 +8,7 @@ transition, saves, and writes its audit entries before committing. Callers use
 from workflow.services.bulk import submissions_bulk_pass
 from workflow.services.claims import submission_assign, submission_claim, submission_release
 from workflow.services.coverage import membership_revoke, stranded_rounds_notify, user_set_roles
+from workflow.services.digest import digest_preference_set, digests_send
 from workflow.services.discussion import draft_comment_add
 from workflow.services.drafts import draft_revise
 from workflow.services.inbox import notification_mark_read, notifications_mark_all_read, notifications_mark_read
@@ -24,7 +25,7 @@ from workflow.services.reminders import reminders_record, review_reminders_send
 from workflow.services.review import submission_decide, submission_submit, submission_withdraw
 
 __all__ = [
-    "draft_comment_add", "draft_revise",
+    "digest_preference_set", "digests_send", "draft_comment_add", "draft_revise",
     "membership_revoke", "stranded_rounds_notify", "user_set_roles",
     "notification_mark_read", "notifications_mark_all_read", "notifications_mark_read",
     "policy_change", "policy_create", "policy_delete",

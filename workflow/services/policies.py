@@ -113,7 +113,8 @@ def _clean_extra_tier(value):
 def policy_create(*, actor: User, name: str, tiers: Sequence[dict[str, Any]], org_id: int | None = None,
                   account_id: int | None = None, allow_author_publish: bool = False,
                   precheck_secrecy_blocks: bool = True, precheck_blockers_need_override: bool = True,
-                  precheck_extra_tier: str = "", confirm_gaps: bool = False) -> ReviewPolicy:
+                  precheck_extra_tier: str = "", confirm_gaps: bool = False,
+                  auto_assign: bool = False) -> ReviewPolicy:
     """Create the review policy of a unit subtree or an account: its tiers and
     its pre-check gate (see _precheck_gate). Refused with ``coverage_gap`` when
     a tier of an account it applies to could not be decided by anyone, unless
@@ -135,7 +136,7 @@ def policy_create(*, actor: User, name: str, tiers: Sequence[dict[str, Any]], or
                                                  precheck_secrecy_blocks=bool(precheck_secrecy_blocks),
                                                  precheck_blockers_need_override=bool(
                                                      precheck_blockers_need_override),
-                                                 precheck_extra_tier=extra_tier)
+                                                 precheck_extra_tier=extra_tier, auto_assign=bool(auto_assign))
     except IntegrityError:
         raise Conflict(_("该单位或账号已有审核策略，请修改现有策略"), code="policy_exists") from None
     PolicyTier.objects.bulk_create([PolicyTier(policy=policy, **t) for t in cleaned])
@@ -150,7 +151,7 @@ def policy_change(*, actor: User, policy_id: int, name: str | None = None,
                   tiers: Sequence[dict[str, Any]] | None = None, allow_author_publish: bool | None = None,
                   precheck_secrecy_blocks: bool | None = None, precheck_blockers_need_override: bool | None = None,
                   precheck_extra_tier: str | None = None,
-                  confirm_gaps: bool = False) -> ReviewPolicy:
+                  confirm_gaps: bool = False, auto_assign: bool | None = None) -> ReviewPolicy:
     """Change a policy (None: unchanged). Rounds already open keep the tiers
     and the pre-check gate they started with. Refused with ``coverage_gap``
     when the change leaves a tier of one of its accounts that nobody may
@@ -178,6 +179,8 @@ def policy_change(*, actor: User, policy_id: int, name: str | None = None,
         policy.precheck_blockers_need_override = bool(precheck_blockers_need_override)
     if precheck_extra_tier is not None:
         policy.precheck_extra_tier = _clean_extra_tier(precheck_extra_tier)
+    if auto_assign is not None:
+        policy.auto_assign = bool(auto_assign)
     policy.save()
     if tiers is not None:
         cleaned = _clean_tiers(tiers)

@@ -135,6 +135,7 @@ def _open_round(*, actor, submission, revision, number, tiers, report, override_
                                                       precheck=report, precheck_override_required=override_required)
     move(review_round, task)
     save_submission(submission)
+    _auto_assign(submission, task)
     audit_submission(action, actor=actor, submission=submission,
                      data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers,
                            "precheck": _precheck_audit_data(report, override_required, extra_tier)})
@@ -214,6 +215,19 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
             return _decided_next_tier(actor=actor, submission=submission, task=task, decision=decision,
                                       next_tier=later[0])
         return _decided_approve(actor=actor, submission=submission, task=task, decision=decision)
+
+
+def _auto_assign(submission, task):
+    """A tier whose policy asks for round-robin assignment gives the new task
+    to a member at once (reviewers.services.task_auto_assign) and tells him."""
+    tier = next((t for t in submission.current_round.tiers if t["order"] == task.tier), {})
+    if not tier.get("auto_assign"):
+        return
+    system = content_services.system_actor()
+    assignee = reviewer_services.task_auto_assign(actor=system, task=task, author_id=submission.draft.author_id)
+    if assignee is not None:
+        notifications.assigned(submission=submission, actor=system, assignee=assignee, tier_name=task.tier_name,
+                               note=task.assign_note)
 
 
 def _progress_data(progress):
@@ -303,6 +317,7 @@ def _decided_next_tier(*, actor, submission, task, decision, next_tier):
     next_task = reviewer_services.task_open(review_round=review_round, tier_def=next_tier)
     submission.pass_tier(next_task=next_task)
     save_submission(submission)
+    _auto_assign(submission, next_task)
     _decided(actor=actor, submission=submission, task=task, decision=decision, next_tier=next_task.tier)
     _audit_override(actor=actor, submission=submission, review_round=review_round, decision=decision)
     live.queue_changed(account=submission.account, tier=next_task.tier, submission_id=submission.pk,

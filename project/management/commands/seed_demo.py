@@ -22,6 +22,7 @@ import zlib
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -35,6 +36,7 @@ from content import services as content_services
 from content.models import MediaAccount, Organization, User
 from content.permissions import has_account_perm
 from operations import services as ops_services
+from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from reviewers.models import TierMembership
 from workflow import services as workflow_services
@@ -99,6 +101,10 @@ USERS = [
     ("reviewer1", "李初审", roles.REVIEWER, "GD", 1),
     ("reviewer2", "王复审", roles.REVIEWER, "GD", 2),
     ("reviewer3", "张终审", roles.REVIEWER, "GD", 3),
+    # a second member of each tier for Guangzhou's accounts, so that a countersign tier (会签) can be tried at once
+    ("reviewer1b", "黄初审", roles.REVIEWER, "GZ", 1),
+    ("reviewer2b", "林复审", roles.REVIEWER, "GZ", 2),
+    ("reviewer3b", "何终审", roles.REVIEWER, "GZ", 3),
     ("publisher", "赵发布", roles.PUBLISHER, "GZ", None),
     ("manager", "刘负责", roles.ACCOUNT_MANAGER, "GZ", None),
     ("auditor", "周审计", roles.AUDITOR, "GD", None),
@@ -109,6 +115,10 @@ USERS = [
     ("editor_sz", "郑编辑", roles.EDITOR, "SZ", None),
     ("publisher_sz", "冯发布", roles.PUBLISHER, "SZ", None),
 ]
+# The tiers' leads (层级负责人: may assign items) and the offices (auth groups) for a countersign tier:
+# 宣传部 and 保密办 each have a member at tier 3, so "终审" with groups [宣传部, 保密办] can be decided.
+LEADS = {"reviewer1"}
+OFFICES = {"宣传部审核组": ("reviewer3",), "保密办审核组": ("reviewer3b",)}
 # Which editor and publisher work for the accounts of a unit subtree.
 WRITERS = (("GZ", "editor", "publisher"), ("SZ", "editor_sz", "publisher_sz"), ("GD", "editor_gd", "publisher_gd"))
 
@@ -245,7 +255,10 @@ class Command(BaseCommand):
                 is_staff=role in (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR))
             if tier:
                 reviewer_services.membership_grant(actor=system, user_id=users[username].pk, tier=tier,
-                                                   org_id=units["GD"].pk)
+                                                   org_id=units[unit].pk, is_lead=username in LEADS)
+        for office, members in OFFICES.items():
+            group, _created = Group.objects.get_or_create(name=office)
+            group.user_set.add(*[users[m] for m in members])
         for account in accounts:
             code, editor, publisher = self._writers_of(account, units)
             content_services.account_permission_grant(actor=system, account_id=account.pk,
@@ -435,7 +448,21 @@ class Command(BaseCommand):
             out_users.append({"username": username, "password": DEMO_PASSWORD, "name": name, "role": role,
                               "tier": tier, "unit": unit,
                               "accounts": self._accounts_of(user, role, accounts, memberships.get(user.pk, []))})
+        groups = {g.name: {"id": g.pk, "members": sorted(g.user_set.values_list("username", flat=True))}
+                  for g in Group.objects.filter(name__in=list(OFFICES))}
+        for u in out_users:
+            u["lead"] = u["username"] in LEADS
+            u["groups"] = sorted(name for name, g in groups.items() if u["username"] in g["members"])
+        gz = [a for a in accounts if a.org.path.startswith(units["GZ"].path)] if "GZ" in units else []
+        candidates = reviewer_selectors.tier_candidates(gz)
+        names = dict(User.objects.filter(pk__in={i for c in candidates.values() for m in c.values() for i in m})
+                     .values_list("pk", "username"))
+        tier_members = [{"account": a.pk, "name": a.name, "platform": a.platform, "tier": tier,
+                         "members": sorted(names[i] for i in candidates[a.pk].get(tier, ()))}
+                        for a in gz for tier in (1, 2, 3)]
         return {"units": out_units, "accounts": out_accounts, "users": out_users,
+                "groups": [{"name": name, **g} for name, g in sorted(groups.items())],
+                "tier_members": tier_members,
                 "submissions": [{"id": s.pk, "draft": s.draft_id, "title": s.draft.title, "state": s.state}
                                 for s in Submission.objects.filter(account__in=accounts).select_related("draft")
                                 .order_by("pk")]}

@@ -122,8 +122,19 @@ def notifications(request):
     page = paginate(request, workflow_selectors.notifications_of(user, unread_only=unread_only))
     return render(request, "web/notifications/list.html", {
         "page": page, "items": with_links(page.object_list), "unread_only": unread_only,
-        "query": query_without_page(request),
+        "query": query_without_page(request), "digest_on": workflow_selectors.digest_enabled(user),
     })
+
+
+@login_required
+@require_POST
+def digest_preference(request):
+    """Turn the daily digest e-mail on or off (the notifications page's switch)."""
+    preference, _error = call_service(request, workflow_services.digest_preference_set,
+                                      daily=request.POST.get("daily") == "1")
+    if preference is not None:
+        messages.success(request, "已开启每日待办摘要邮件。" if preference.daily else "已关闭每日待办摘要邮件。")
+    return redirect("web:notifications")
 
 
 @login_required

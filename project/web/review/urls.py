@@ -35,5 +35,6 @@ urlpatterns = [
     path("accounts/<id:pk>/channel/", channel_views.channel, name="channel"),
     # everyone
     path("notifications/", notify_views.notifications, name="notifications"),
+    path("notifications/digest/", notify_views.digest_preference, name="digest_preference"),
     path("notifications/<id:pk>/read/", notify_views.notification_read, name="notification_read"),
 ]
