@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from content.models import MediaAccount, Organization, Publication, User
 from operations import permissions, states
+from operations.discovery.crawler import PatrolConfig
 from operations.models import (
     CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem,
 )
+from reviewers import selectors as reviewers_selectors
 from workflow.models import Reminder, Submission
 
 
@@ -612,3 +616,35 @@ def _episode_day(episode: str) -> dt.date | None:
         return dt.date.fromisoformat(episode.split(":", 1)[0])
     except ValueError:
         return None
+
+
+# ---------------------------------------------------------------- technical discovery: the website patrol
+
+def account_web_address(account: MediaAccount) -> str:
+    """The address a patrol starts at: the account's 账号ID/网址 when it is an
+    http(s) address, or a bare host name of a website (www.example.edu.cn →
+    http://www.example.edu.cn/); "" when the account has no web address."""
+    handle = (account.handle or "").strip()
+    if handle.lower().startswith(("http://", "https://")):
+        return handle
+    if account.platform == "website" and handle and " " not in handle and "." in handle:
+        return "http://" + handle.rstrip("/") + "/"
+    return ""
+
+
+def patrol_config(*, today: dt.date | None = None) -> PatrolConfig:
+    """The crawler's budget, limits and thresholds from the settings."""
+    return PatrolConfig(
+        max_pages=settings.PATROL_MAX_PAGES, max_depth=settings.PATROL_MAX_DEPTH,
+        max_external=settings.PATROL_MAX_EXTERNAL, host_interval=settings.PATROL_HOST_INTERVAL_MS / 1000,
+        timeout=settings.PATROL_TIMEOUT_SECONDS, slow_seconds=settings.PATROL_SLOW_SECONDS,
+        user_agent=f"EduNewMediaPatrol/1.0 (+mailto:{settings.PATROL_CONTACT})",
+        news_stale_days=settings.PATROL_NEWS_STALE_DAYS, notice_stale_days=settings.PATROL_NOTICE_STALE_DAYS,
+        today=today or timezone.localdate())
+
+
+def patrol_precheck(account: MediaAccount) -> Callable[[str, str], Any]:
+    """The reviewers' pre-check as the crawler runs it on each page: the
+    lexicon in force (the version the reviewers use) and the names table of
+    the account's unit, read once for the whole run."""
+    return reviewers_selectors.precheck_checker(account.org)

@@ -91,6 +91,18 @@ def clean_links(value: Any, *, field: str = "links") -> list[str]:
     return out
 
 
+def patrol_url_clean(value: Any, *, field: str = "url") -> str:
+    """A patrol's start address: an http(s) URL of at most 500 characters."""
+    link = value.strip() if isinstance(value, str) else ""
+    try:
+        if not link or len(link) > 500:
+            raise ValidationError("bad")
+        _url(link)
+    except ValidationError:
+        raise ValidationFailed(fields={field: [_("巡查地址应为 http:// 或 https:// 开头的网址")]}) from None
+    return link
+
+
 def _date(value: Any, *, field: str, required: bool = True) -> dt.date | None:
     if value in (None, ""):
         if required:

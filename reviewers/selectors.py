@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -183,6 +183,20 @@ def precheck_run(*, title: str = "", body_html: str = "", is_repost: bool = Fals
         original_title=clean_text(original_title or ""),
         lexicon=current_lexicon() if lexicon is None else lexicon,
         people=person_titles_for(org), today=timezone.localdate())
+
+
+def precheck_checker(org: Organization | None, *, lexicon: Lexicon | None = None) -> Callable[[str, str], Report]:
+    """The pre-check of many texts of one unit's account (the website patrol's
+    pages, a re-check): ``check(title, body_html) -> Report`` with the lexicon
+    in force (or ``lexicon``) and the unit's names table, both read once."""
+    lexicon = current_lexicon() if lexicon is None else lexicon
+    people = tuple(person_titles_for(org))
+    today = timezone.localdate()
+
+    def check(title: str, body_html: str) -> Report:
+        return run_precheck(title=title or "", body_html=body_html or "", lexicon=lexicon, people=people, today=today)
+
+    return check
 
 
 def precheck_run_revision(revision: Revision, *, lexicon: Lexicon | None = None) -> Report:
