@@ -168,3 +168,21 @@ def can_change_evidence(user, kind, record):
 def can_view_evidence(user, record):
     """List and download a record's evidence: whoever may view the record."""
     return can_view_operations(user, record_org(record))
+
+
+# ---------------------------------------------------------------- technical discovery: website patrols
+
+def can_run_site_patrol(user, account):
+    """Start a website patrol of an account now, or set its schedule: the
+    account's inspectors (its managers, unit administrators, auditors)."""
+    return can_inspect(user, account.org)
+
+
+def site_finding_decide_refusal(user, finding):
+    """Confirm or dismiss a patrol finding (人工核实): an inspector of its
+    account, while it awaits confirmation. (code, message) or None."""
+    if not can_inspect(user, finding.account.org):
+        return "not_inspector", "只有检查人员（账号负责人、单位管理员、审计人员）可以核实巡查发现"
+    if finding.status != states.FINDING_PENDING:
+        return "invalid_state", "该发现已核实或已排除"
+    return None

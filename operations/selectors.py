@@ -16,7 +16,8 @@ from content.models import MediaAccount, Organization, Publication, User
 from operations import permissions, states
 from operations.discovery.crawler import PatrolConfig
 from operations.models import (
-    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem,
+    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem, SiteFinding,
+    SitePatrolRun, SitePatrolSchedule,
 )
 from reviewers import selectors as reviewers_selectors
 from workflow.models import Reminder, Submission
@@ -648,3 +649,68 @@ def patrol_precheck(account: MediaAccount) -> Callable[[str, str], Any]:
     lexicon in force (the version the reviewers use) and the names table of
     the account's unit, read once for the whole run."""
     return reviewers_selectors.precheck_checker(account.org)
+
+
+def site_patrol_active(account_id: int) -> bool:
+    return SitePatrolRun.objects.filter(account_id=account_id, state__in=states.RUN_ACTIVE_STATES).exists()
+
+
+def site_findings_dismissed(account_id: int, fingerprints: Iterable[str]) -> set[str]:
+    """Of ``fingerprints``, those a person dismissed before for this account."""
+    return set(SiteFinding.objects.filter(account_id=account_id, fingerprint__in=list(fingerprints),
+                                          status=states.FINDING_DISMISSED).values_list("fingerprint", flat=True))
+
+
+def site_findings_with_open_problem(account_id: int, fingerprints: Iterable[str]) -> dict[str, Problem]:
+    """Of ``fingerprints``, those an earlier run already opened an unresolved problem for: fingerprint → problem."""
+    rows = (SiteFinding.objects.filter(account_id=account_id, fingerprint__in=list(fingerprints),
+                                       problem__state__in=states.UNRESOLVED_STATES)
+            .select_related("problem").order_by("id"))
+    return {row.fingerprint: row.problem for row in rows}
+
+
+def site_patrol_schedules_due(*, now: dt.datetime | None = None) -> list[SitePatrolSchedule]:
+    """Active schedules whose account's last patrol was requested at least N days ago (or never)."""
+    now = now or timezone.now()
+    last = (SitePatrolRun.objects.filter(account_id=OuterRef("account_id")).order_by("-requested_at")
+            .values("requested_at")[:1])
+    out = []
+    rows = (SitePatrolSchedule.objects.filter(active=True, account__status=MediaAccount.Status.ACTIVE)
+            .annotate(last=Subquery(last)).select_related("account").order_by("account_id"))
+    for schedule in rows:
+        if schedule.last is None or schedule.last <= now - dt.timedelta(days=schedule.every_days) + dt.timedelta(hours=1):
+            out.append(schedule)
+    return out
+
+
+def site_patrol_runs(account: MediaAccount, *, limit: int = 20) -> list[SitePatrolRun]:
+    """An account's latest patrols, newest first (the report's trend)."""
+    return list(SitePatrolRun.objects.filter(account=account).select_related("requested_by")
+                .order_by("-requested_at", "-id")[:limit])
+
+
+def site_patrol_run_visible_to(user: User, run_id: int | str) -> SitePatrolRun | None:
+    if not str(run_id).isdigit():
+        return None
+    run = SitePatrolRun.objects.select_related("account__org", "requested_by").filter(pk=run_id).first()
+    if run is None or not permissions.can_view_operations(user, run.account.org):
+        return None
+    return run
+
+
+def site_findings_of(run: SitePatrolRun) -> list[SiteFinding]:
+    return list(SiteFinding.objects.filter(run=run).select_related("decided_by", "problem")
+                .order_by("kind", "id"))
+
+
+def site_finding_visible_to(user: User, finding_id: int | str) -> SiteFinding | None:
+    if not str(finding_id).isdigit():
+        return None
+    finding = SiteFinding.objects.select_related("account__org", "run", "problem").filter(pk=finding_id).first()
+    if finding is None or not permissions.can_view_operations(user, finding.account.org):
+        return None
+    return finding
+
+
+def site_patrol_schedule(account: MediaAccount) -> SitePatrolSchedule | None:
+    return SitePatrolSchedule.objects.filter(account=account).first()

@@ -18,7 +18,7 @@ import html
 import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import nh3
@@ -41,8 +41,10 @@ from content.images import EVIDENCE_TYPE_LABEL, EVIDENCE_TYPES, read_upload, sni
 from content.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from content.models import MediaAccount, Organization, User
 from operations import permissions, selectors, states
+from operations.discovery.crawler import patrol as crawler_patrol
 from operations.models import (
-    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem,
+    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem, SiteFinding,
+    SitePatrolRun, SitePatrolSchedule,
 )
 from workflow import services as workflow_services
 from workflow.models import Notification, Reminder
@@ -828,3 +830,203 @@ def operations_reminders_send(*, actor: User, today: dt.date | None = None) -> d
                                    data={"deadline": problem.deadline.isoformat(), "recipients": reminded})
                     counts[f"problem_{threshold}"] += len(reminded)
     return counts
+
+
+# ---------------------------------------------------------------- technical discovery: website patrols
+
+def _run_audit(action: str, *, actor: User, run: SitePatrolRun, data: dict[str, Any] | None = None,
+               outcome: str = "success") -> None:
+    audit_record(action=action, actor=actor, target_type="operations.sitepatrolrun", target_id=run.pk,
+                 org_path=run.account.org.path, account_id=run.account_id, outcome=outcome,
+                 data={"url": run.url, "trigger": run.trigger, **(data or {})})
+
+
+def finding_fingerprint(account_id: int, kind: str, url: str, text: str) -> str:
+    """The same finding on the same page and text, run after run (a dismissal's memory)."""
+    return hashlib.sha256(f"{account_id}\n{kind}\n{url}\n{text}".encode()).hexdigest()
+
+
+def site_patrol_request(*, actor: User, account_id: int | str, url: str | None = None,
+                        trigger: str = "manual", enqueue: bool = True) -> SitePatrolRun:
+    """Ask for a patrol of an account's website (on demand, by the schedule
+    or by the command): one queued or running patrol per account; the task
+    is enqueued in the same transaction (``enqueue=False``: the caller runs
+    it now, ``site_patrol_execute``)."""
+    account = _account(actor, account_id)
+    if not (permissions.can_run_site_patrol(actor, account) or content_permissions.can_run_scheduled_work(actor)):
+        raise NotAllowed(_("没有权限巡查该账号的网站"))
+    if trigger not in states.RUN_TRIGGERS:
+        raise ValidationFailed(fields={"trigger": [_("发起方式无效")]})
+    address = url or selectors.account_web_address(account)
+    if not address:
+        raise ValidationFailed(fields={"url": [_("该账号没有登记网址")]}, code="no_address")
+    address = patrol_url_clean(address)
+    with transaction.atomic():
+        MediaAccount.objects.select_for_update().filter(pk=account.pk).first()
+        if selectors.site_patrol_active(account.pk):
+            raise Conflict(_("该账号的网站巡查正在进行，请等待完成"), code="patrol_running")
+        run = SitePatrolRun.objects.create(account=account, url=address, trigger=trigger, requested_by=actor)
+        _run_audit("operations.site_patrol.requested", actor=actor, run=run)
+        if enqueue:
+            from operations import tasks  # late import: breaks the cycle operations.services ↔ operations.tasks
+            tasks.site_patrol_run.enqueue(run_id=run.pk)
+    return run
+
+
+def _record_findings(run: SitePatrolRun, findings: list, *, actor: User) -> tuple[dict[str, int], int, int]:
+    """Store a run's findings, leaving out those dismissed before for the
+    same page and text, and open a problem (技术检测, 待人工核实) for each one
+    at or above PATROL_PROBLEM_SEVERITY that has no unresolved problem yet.
+    Returns (counts by kind, suppressed, problems opened)."""
+    threshold = states.FINDING_SEVERITY_RANK.get(settings.PATROL_PROBLEM_SEVERITY, 1)
+    fingerprints = {finding_fingerprint(run.account_id, f.kind, f.url[:1000], f.text[:500]): f for f in findings}
+    dismissed = selectors.site_findings_dismissed(run.account_id, fingerprints)
+    earlier = selectors.site_findings_with_open_problem(run.account_id, fingerprints)
+    counts: dict[str, int] = {}
+    suppressed = opened = 0
+    deadline = timezone.localdate() + dt.timedelta(days=int(settings.PROBLEM_DEFAULT_DEADLINE_DAYS))
+    for fingerprint, f in fingerprints.items():
+        if fingerprint in dismissed:
+            suppressed += 1
+            continue
+        counts[f.kind] = counts.get(f.kind, 0) + 1
+        problem = earlier.get(fingerprint)
+        if problem is None and states.FINDING_SEVERITY_RANK[f.severity] <= threshold:
+            label = states.FINDING_KIND_LABELS[f.kind]
+            description = _("【技术发现·待人工核实】%(label)s：%(text)s\n%(detail)s\n页面：%(url)s") % {
+                "label": label, "text": f.text, "detail": f.detail, "url": f.url}
+            problem = Problem.objects.create(
+                account=run.account, kind=states.FINDING_PROBLEM_KIND[f.kind], source=states.SOURCE_TECHNICAL,
+                description=description[:MAX_TEXT], links=[f.url] if len(f.url) <= 500 else [],
+                deadline=deadline, found_at=timezone.now(), opened_by=actor)
+            _audit_problem("operations.problem.opened", actor=actor, problem=problem,
+                           data={"source": states.SOURCE_TECHNICAL, "run": run.pk, "finding_kind": f.kind})
+            opened += 1
+        SiteFinding.objects.create(run=run, account=run.account, kind=f.kind, url=f.url[:1000], text=f.text[:500],
+                                   detail=f.detail, severity=f.severity, dimension=f.dimension, rule=f.rule,
+                                   fingerprint=fingerprint, problem=problem)
+    return counts, suppressed, opened
+
+
+def site_patrol_execute(*, actor: User, run_id: int | str, crawl: Callable[..., Any] | None = None) -> SitePatrolRun:
+    """Run a queued patrol (the task, or the command): mark it running,
+    crawl outside any transaction, then record the findings, the problems
+    and the outcome in one. Idempotent: a run that is not queued is returned
+    as it is. ``crawl(url, config, precheck)``: the crawler (default
+    ``operations.discovery.crawler.patrol``)."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    with transaction.atomic():
+        run = SitePatrolRun.objects.select_for_update().select_related("account__org").filter(pk=run_id).first()
+        if run is None:
+            raise NotFound(_("巡查记录不存在"))
+        if run.state != states.RUN_QUEUED:
+            return run
+        run.state, run.started_at = states.RUN_RUNNING, timezone.now()
+        run.save(update_fields=["state", "started_at"])
+    check = selectors.patrol_precheck(run.account)
+    version = getattr(check, "lexicon_version", "")
+    try:
+        result = (crawl or crawler_patrol)(run.url, config=selectors.patrol_config(), precheck=check)
+    except Exception as exc:  # the crawler stops on something unforeseen: the run is failed, not stuck
+        with transaction.atomic():
+            run = SitePatrolRun.objects.select_for_update().select_related("account__org").get(pk=run.pk)
+            run.state, run.finished_at, run.error = states.RUN_FAILED, timezone.now(), f"{type(exc).__name__}: {exc}"[:2000]
+            run.save(update_fields=["state", "finished_at", "error"])
+            _run_audit("operations.site_patrol.failed", actor=actor, run=run, outcome="failure",
+                       data={"error": run.error})
+        return run
+    with transaction.atomic():
+        run = SitePatrolRun.objects.select_for_update().select_related("account__org").get(pk=run.pk)
+        counts, suppressed, opened = _record_findings(run, result.findings, actor=actor)
+        run.state, run.finished_at = states.RUN_DONE, timezone.now()
+        run.pages, run.requests, run.seconds = result.pages, result.requests, round(result.seconds, 3)
+        run.home_seconds = round(result.home_seconds, 3) if result.home_seconds is not None else None
+        run.counts, run.suppressed, run.lexicon_version = counts, suppressed, version
+        run.save()
+        _run_audit("operations.site_patrol.finished", actor=actor, run=run,
+                   data={"pages": run.pages, "counts": counts, "suppressed": suppressed, "problems": opened,
+                         "lexicon_version": version})
+    return run
+
+
+def site_patrol_schedule_set(*, actor: User, account_id: int | str, every_days: Any,
+                             active: bool = True) -> SitePatrolSchedule:
+    """Patrol an account's website every N days (1–366), or stop."""
+    account = _account(actor, account_id)
+    if not permissions.can_run_site_patrol(actor, account):
+        raise NotAllowed(_("没有权限设置该账号的网站巡查计划"))
+    try:
+        every_days = int(every_days)
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"every_days": [_("巡查周期应为 1 至 366 天")]}) from None
+    if not 1 <= every_days <= 366:
+        raise ValidationFailed(fields={"every_days": [_("巡查周期应为 1 至 366 天")]})
+    if active and not selectors.account_web_address(account):
+        raise ValidationFailed(fields={"every_days": [_("该账号没有登记网址，不能定期巡查")]}, code="no_address")
+    with transaction.atomic():
+        schedule, created = SitePatrolSchedule.objects.select_for_update().get_or_create(
+            account=account, defaults={"every_days": every_days, "active": bool(active), "created_by": actor})
+        before = None if created else {"every_days": schedule.every_days, "active": schedule.active}
+        schedule.every_days, schedule.active, schedule.created_by = every_days, bool(active), actor
+        schedule.save()
+        _audit("operations.site_patrol.scheduled", actor=actor, target_type="operations.sitepatrolschedule",
+               target_id=schedule.pk, org=account.org, account_id=account.pk,
+               data={"before": before, "after": {"every_days": every_days, "active": bool(active)}})
+    return schedule
+
+
+def site_patrols_due_request(*, actor: User) -> list[int]:
+    """Building block of the daily job: a patrol for each active schedule
+    whose last patrol was requested N days ago or more. Returns the runs' ids."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    out = []
+    for schedule in selectors.site_patrol_schedules_due():
+        try:
+            out.append(site_patrol_request(actor=actor, account_id=schedule.account_id, trigger="schedule").pk)
+        except (Conflict, ValidationFailed):
+            continue  # one running already, or the address was removed since
+    return out
+
+
+def _decide(*, actor: User, finding_id: int | str, note: str, status: str) -> SiteFinding:
+    note = clean_note(note, field="note", required=status == states.FINDING_DISMISSED, max_length=1000)
+    with transaction.atomic():
+        finding = (SiteFinding.objects.select_for_update().select_related("account__org")
+                   .filter(pk=finding_id if str(finding_id).isdigit() else None).first())
+        if finding is None or not permissions.can_view_operations(actor, finding.account.org):
+            raise NotAllowed(_("没有权限访问该巡查发现"), code="not_found")
+        refusal = permissions.site_finding_decide_refusal(actor, finding)
+        if refusal is not None:
+            code, message = refusal
+            raise (Conflict if code == "invalid_state" else NotAllowed)(message, code=code)
+        finding.status, finding.decided_by, finding.decided_at, finding.note = status, actor, timezone.now(), note
+        finding.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        if status == states.FINDING_DISMISSED and finding.problem_id:
+            problem = selectors.problem_for_update(finding.problem_id)
+            if problem is not None and problem.state in states.UNRESOLVED_STATES:
+                before = problem.state
+                problem.dismiss(reason=_("技术发现经人工核实排除：%(note)s") % {"note": note}, by=actor,
+                                at=timezone.now())
+                _save(problem)
+                _audit_problem("operations.problem.dismissed", actor=actor, problem=problem,
+                               data={"before": before, "finding": finding.pk})
+        action = ("operations.site_finding.confirmed" if status == states.FINDING_CONFIRMED
+                  else "operations.site_finding.dismissed")
+        _audit(action, actor=actor, target_type="operations.sitefinding", target_id=finding.pk,
+               org=finding.account.org, account_id=finding.account_id,
+               data={"kind": finding.kind, "url": finding.url, "text": finding.text, "note": note,
+                     "problem": finding.problem_id})
+    return finding
+
+
+def site_finding_confirm(*, actor: User, finding_id: int | str, note: str = "") -> SiteFinding:
+    """A person confirms a patrol finding (人工核实): its problem stays for rectification."""
+    return _decide(actor=actor, finding_id=finding_id, note=note, status=states.FINDING_CONFIRMED)
+
+
+def site_finding_dismiss(*, actor: User, finding_id: int | str, note: str) -> SiteFinding:
+    """A person dismisses a patrol finding with a reason: its problem is
+    closed as not applicable, and the same page and text is not reported again."""
+    return _decide(actor=actor, finding_id=finding_id, note=note, status=states.FINDING_DISMISSED)

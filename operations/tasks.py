@@ -9,3 +9,16 @@ def operations_reminders(*, period=""):
     """The daily job (project/periodic.py): duty gaps a week ahead, overdue
     patrols, problem deadlines and their escalation."""
     return {"period": period, **services.operations_reminders_send(actor=content_services.system_actor())}
+
+
+@background_task
+def site_patrol_run(*, run_id):
+    """One website patrol asked for (idempotent: a run already started or done is left as it is)."""
+    run = services.site_patrol_execute(actor=content_services.system_actor(), run_id=run_id)
+    return {"run": run.pk, "state": run.state, "pages": run.pages}
+
+
+@background_task
+def site_patrols_due(*, period=""):
+    """The daily job (project/periodic.py): a patrol of each website whose schedule is due."""
+    return {"period": period, "runs": services.site_patrols_due_request(actor=content_services.system_actor())}

@@ -452,6 +452,8 @@ PATROL_CONTACT = os.environ.get("PATROL_CONTACT", "webmaster@localhost").strip()
 # Columns are stale when their newest item is older: news columns, notices and policy columns.
 PATROL_NEWS_STALE_DAYS = int(os.environ.get("PATROL_NEWS_STALE_DAYS", "14"))
 PATROL_NOTICE_STALE_DAYS = int(os.environ.get("PATROL_NOTICE_STALE_DAYS", "183"))
+# Findings this severe or more (blocker, warning, info) open a problem (技术检测, 待人工核实).
+PATROL_PROBLEM_SEVERITY = os.environ.get("PATROL_PROBLEM_SEVERITY", "warning").strip().lower()
 
 # ---------------------------------------------------------------- background tasks and periodic jobs
 # Django's Tasks API with the database backend of django-tasks-db: a task enqueued inside a

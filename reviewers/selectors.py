@@ -188,7 +188,8 @@ def precheck_run(*, title: str = "", body_html: str = "", is_repost: bool = Fals
 def precheck_checker(org: Organization | None, *, lexicon: Lexicon | None = None) -> Callable[[str, str], Report]:
     """The pre-check of many texts of one unit's account (the website patrol's
     pages, a re-check): ``check(title, body_html) -> Report`` with the lexicon
-    in force (or ``lexicon``) and the unit's names table, both read once."""
+    in force (or ``lexicon``) and the unit's names table, both read once;
+    ``check.lexicon_version`` names the version."""
     lexicon = current_lexicon() if lexicon is None else lexicon
     people = tuple(person_titles_for(org))
     today = timezone.localdate()
@@ -196,6 +197,7 @@ def precheck_checker(org: Organization | None, *, lexicon: Lexicon | None = None
     def check(title: str, body_html: str) -> Report:
         return run_precheck(title=title or "", body_html=body_html or "", lexicon=lexicon, people=people, today=today)
 
+    check.lexicon_version = lexicon.version
     return check
 
 
