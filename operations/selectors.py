@@ -714,3 +714,12 @@ def site_finding_visible_to(user: User, finding_id: int | str) -> SiteFinding | 
 
 def site_patrol_schedule(account: MediaAccount) -> SitePatrolSchedule | None:
     return SitePatrolSchedule.objects.filter(account=account).first()
+
+
+def site_patrol_runs_visible(*, user: User, org: Organization | None = None,
+                             account: MediaAccount | None = None) -> QuerySet:
+    """Website patrols of the user's subtree (of ``org``'s, of one account), newest first."""
+    qs = SitePatrolRun.objects.select_related("account__org", "requested_by").order_by("-requested_at", "-id")
+    if account is not None:
+        qs = qs.filter(account=account)
+    return _scope(qs, user, org, "account__org__path")

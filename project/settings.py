@@ -386,6 +386,9 @@ SPECTACULAR_SETTINGS = {
         "ProblemKindEnum": "operations.states.KIND_CHOICES",
         "ProblemStateEnum": "operations.states.STATE_CHOICES",
         "CounterfeitOutcomeEnum": "operations.states.OUTCOME_CHOICES",
+        "SitePatrolStateEnum": "operations.states.RUN_STATE_CHOICES",
+        "SiteFindingStatusEnum": "operations.states.FINDING_STATUS_CHOICES",
+        "StatusEnum": "content.models.MediaAccount.Status",  # the account's status keeps its name beside the above
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import operations, stats, transparency, views
+from project.api import operations, site_patrols, stats, transparency, views
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -52,6 +52,11 @@ urlpatterns = [
     path("counterfeits/", operations.CounterfeitListView.as_view(), name="counterfeits"),
     path("counterfeits/<id:pk>/evidence/", operations.CounterfeitEvidenceView.as_view(), name="counterfeit-evidence"),
     path("evidence/<id:pk>/", operations.EvidenceView.as_view(), name="evidence"),
+    # technical discovery: website patrols (project/api/site_patrols.py)
+    path("site-patrols/", site_patrols.SitePatrolListView.as_view(), name="site-patrols"),
+    path("site-patrols/<id:pk>/", site_patrols.SitePatrolDetailView.as_view(), name="site-patrol"),
+    path("site-findings/<id:pk>/confirm/", site_patrols.SiteFindingConfirmView.as_view(), name="site-finding-confirm"),
+    path("site-findings/<id:pk>/dismiss/", site_patrols.SiteFindingDismissView.as_view(), name="site-finding-dismiss"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from the static files (SWAGGER_UI_DIST = "SIDECAR"); the split view serves its start-up
     # script at docs/?script, so the page holds no inline script or style (a strict CSP allows it).

@@ -59,6 +59,10 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/problems/{id}/evidence/": {"get", "post"},
         "/api/v1/counterfeits/{id}/evidence/": {"get", "post"},
         "/api/v1/evidence/{id}/": {"get", "delete"},
+        "/api/v1/site-patrols/": {"get", "post"},
+        "/api/v1/site-patrols/{id}/": {"get"},
+        "/api/v1/site-findings/{id}/confirm/": {"post"},
+        "/api/v1/site-findings/{id}/dismiss/": {"post"},
     }
     assert {path: set(ops) - {"parameters"} for path, ops in paths.items()} == expected
     for path, operations in paths.items():
