@@ -100,6 +100,8 @@ ACTIONS = {
     "operations.site_patrol.scheduled": _("设置网站自动巡查计划"),
     "operations.site_finding.confirmed": _("核实网站巡查发现"),
     "operations.site_finding.dismissed": _("排除网站巡查发现"),
+    "operations.recheck.requested": _("发起已发布内容复查"),
+    "operations.recheck.finished": _("已发布内容复查完成"),
     # statistics and the notice's forms (reporting/services.py)
     "workflow.stats.exported": _("导出新媒体统计报表"),
     "workflow.stats.filing_exported": _("导出备案登记表"),
@@ -136,6 +138,7 @@ GROUPS = {
     "operations.counterfeit.": _("假冒账号"),
     "operations.reminder.": _("日常运维提醒"),
     "operations.site_": _("网站自动巡查"),
+    "operations.recheck.": _("已发布内容复查"),
     "reporting.operations.": _("日常运维汇总导出"),
     "audit.": _("审计日志"),
 }

@@ -393,3 +393,57 @@ class SiteFinding(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.url}"
+
+
+class RecheckRun(models.Model):
+    """A re-check (复查) of published revisions with the lexicon in force: after
+    a lexicon change (the whole year, every account) or on demand for an
+    account or a unit's subtree and a period."""
+
+    trigger = models.CharField(_("发起方式"), max_length=16, choices=states.RECHECK_TRIGGER_CHOICES)
+    org = models.ForeignKey(Organization, verbose_name=_("单位（含下级）"), null=True, blank=True,
+                            on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    period_from = models.DateField(_("发布日期起"))
+    period_to = models.DateField(_("发布日期止"))
+    lexicon_version = models.CharField(_("词库版本"), max_length=64, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=states.RUN_STATE_CHOICES, default=states.RUN_QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    checked = models.PositiveIntegerField(_("复查篇数"), default=0)
+    flagged = models.PositiveIntegerField(_("有问题篇数"), default=0)
+    seconds = models.FloatField(_("用时（秒）"), default=0)
+
+    class Meta:
+        verbose_name = _("已发布内容复查")
+        verbose_name_plural = _("已发布内容复查")
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(period_from__lte=models.F("period_to")),
+                                              name="recheck_period_order")]
+
+    def __str__(self):
+        return f"复查 {self.period_from}—{self.period_to} · {self.lexicon_version}"
+
+
+class RecheckItem(models.Model):
+    """A published revision that has findings under the re-check's lexicon."""
+
+    run = models.ForeignKey(RecheckRun, verbose_name=_("复查"), on_delete=models.CASCADE, related_name="items")
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="+")
+    publication = models.ForeignKey("content.Publication", verbose_name=_("发布记录"), on_delete=models.PROTECT,
+                                    related_name="+")
+    title = models.CharField(_("标题"), max_length=300)
+    findings = models.JSONField(_("发现的问题"), default=list)
+    new_count = models.PositiveIntegerField(_("新增问题数"), default=0)
+    max_severity = models.CharField(_("最高严重程度"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("复查发现")
+        verbose_name_plural = _("复查发现")
+        ordering = ["run", "account_id", "id"]
+
+    def __str__(self):
+        return self.title

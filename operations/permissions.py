@@ -186,3 +186,9 @@ def site_finding_decide_refusal(user, finding):
     if finding.status != states.FINDING_PENDING:
         return "invalid_state", "该发现已核实或已排除"
     return None
+
+
+def can_run_recheck(user, org):
+    """Re-check a unit's (or one of its accounts') published content with the
+    lexicon in force: its inspectors."""
+    return can_inspect(user, org)

@@ -16,8 +16,8 @@ from content.models import MediaAccount, Organization, Publication, User
 from operations import permissions, states
 from operations.discovery.crawler import PatrolConfig
 from operations.models import (
-    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem, SiteFinding,
-    SitePatrolRun, SitePatrolSchedule,
+    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem, RecheckItem,
+    RecheckRun, SiteFinding, SitePatrolRun, SitePatrolSchedule,
 )
 from reviewers import selectors as reviewers_selectors
 from workflow.models import Reminder, Submission
@@ -723,3 +723,54 @@ def site_patrol_runs_visible(*, user: User, org: Organization | None = None,
     if account is not None:
         qs = qs.filter(account=account)
     return _scope(qs, user, org, "account__org__path")
+
+
+# ---------------------------------------------------------------- technical discovery: re-checks of published content
+
+def publications_for_recheck(*, org: Organization | None, account: MediaAccount | None, date_from: dt.date,
+                             date_to: dt.date) -> QuerySet:
+    """Published (not retracted) revisions of the period, with what the pre-check needs, in a stable order."""
+    start = timezone.make_aware(dt.datetime.combine(date_from, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
+    qs = (Publication.objects.filter(is_retracted=False, published_at__gte=start, published_at__lt=end)
+          .select_related("revision", "account__org").order_by("account__org_id", "id"))
+    if account is not None:
+        qs = qs.filter(account=account)
+    elif org is not None:
+        qs = qs.filter(account__org__path__startswith=org.path)
+    return qs
+
+
+def recheck_last_lexicon_version() -> str | None:
+    """The lexicon version of the latest re-check after a lexicon change (None: never)."""
+    return (RecheckRun.objects.filter(trigger="lexicon").order_by("-requested_at", "-id")
+            .values_list("lexicon_version", flat=True).first())
+
+
+def recheck_runs_visible(*, user: User) -> QuerySet:
+    qs = RecheckRun.objects.select_related("org", "account__org", "requested_by").order_by("-requested_at", "-id")
+    if user.is_superuser:
+        return qs
+    if user.org_id is None:
+        return qs.none()
+    path = user.org.path
+    return qs.filter(Q(account__org__path__startswith=path) | Q(org__path__startswith=path)
+                     | Q(org__isnull=True, account__isnull=True))
+
+
+def recheck_run_visible_to(user: User, run_id: int | str) -> RecheckRun | None:
+    if not str(run_id).isdigit():
+        return None
+    return recheck_runs_visible(user=user).filter(pk=run_id).first()
+
+
+def recheck_items_by_account(run: RecheckRun, *, user: User) -> list[dict[str, Any]]:
+    """The run's flagged items the user may see, grouped per account: [{account, items}]."""
+    items = RecheckItem.objects.filter(run=run).select_related("account__org", "publication").order_by(
+        "account__org__path", "account_id", "-new_count", "id")
+    if not user.is_superuser:
+        items = items.filter(account__org__path__startswith=user.org.path) if user.org_id else items.none()
+    groups: dict[int, dict[str, Any]] = {}
+    for item in items:
+        groups.setdefault(item.account_id, {"account": item.account, "items": []})["items"].append(item)
+    return list(groups.values())

@@ -43,9 +43,10 @@ from content.models import MediaAccount, Organization, User
 from operations import permissions, selectors, states
 from operations.discovery.crawler import patrol as crawler_patrol
 from operations.models import (
-    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem, SiteFinding,
-    SitePatrolRun, SitePatrolSchedule,
+    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem, RecheckItem,
+    RecheckRun, SiteFinding, SitePatrolRun, SitePatrolSchedule,
 )
+from reviewers import selectors as reviewers_selectors
 from workflow import services as workflow_services
 from workflow.models import Notification, Reminder
 
@@ -1030,3 +1031,131 @@ def site_finding_dismiss(*, actor: User, finding_id: int | str, note: str) -> Si
     """A person dismisses a patrol finding with a reason: its problem is
     closed as not applicable, and the same page and text is not reported again."""
     return _decide(actor=actor, finding_id=finding_id, note=note, status=states.FINDING_DISMISSED)
+
+
+# ---------------------------------------------------------------- technical discovery: re-checks of published content
+
+RECHECK_BATCH = 500
+
+
+def recheck_request(*, actor: User, date_from: Any, date_to: Any, org_id: int | str | None = None,
+                    account_id: int | str | None = None, trigger: str = "manual",
+                    enqueue: bool = True) -> RecheckRun:
+    """Ask for a re-check of the published revisions of a period (of an
+    account, or of a unit's subtree; a lexicon change: everything) with the
+    lexicon in force. The task is enqueued in the same transaction."""
+    if trigger not in states.RECHECK_TRIGGERS:
+        raise ValidationFailed(fields={"trigger": [_("发起方式无效")]})
+    account = _account(actor, account_id) if account_id not in (None, "") else None
+    org = account.org if account is not None else (_org(org_id) if org_id not in (None, "") else None)
+    scheduled = content_permissions.can_run_scheduled_work(actor)
+    if org is None and not scheduled:
+        raise ValidationFailed(fields={"org": [_("请选择单位或账号")]})
+    if org is not None and not (permissions.can_run_recheck(actor, org) or scheduled):
+        raise NotAllowed(_("没有权限复查该单位的已发布内容"))
+    date_from, date_to = _date(date_from, field="date_from"), _date(date_to, field="date_to")
+    if date_from > date_to:
+        raise ValidationFailed(fields={"date_to": [_("截止日期不能早于起始日期")]})
+    if (date_to - date_from).days > 400:
+        raise ValidationFailed(fields={"date_to": [_("复查期间不能超过一年")]})
+    with transaction.atomic():
+        run = RecheckRun.objects.create(trigger=trigger, org=None if account else org, account=account,
+                                        period_from=date_from, period_to=date_to, requested_by=actor)
+        audit_record(action="operations.recheck.requested", actor=actor, target_type="operations.recheckrun",
+                     target_id=run.pk, org_path=org.path if org else "", account_id=account.pk if account else None,
+                     data={"trigger": trigger, "from": date_from.isoformat(), "to": date_to.isoformat(),
+                           "org": org.code if org else None})
+        if enqueue:
+            from operations import tasks  # late import: breaks the cycle operations.services ↔ operations.tasks
+            tasks.recheck_run.enqueue(run_id=run.pk)
+    return run
+
+
+def recheck_execute(*, actor: User, run_id: int | str) -> RecheckRun:
+    """Run a queued re-check (the task): the pre-check with the lexicon in
+    force over each published revision, one names table per unit; an item
+    with findings of warning or worse is listed, with how many of them the
+    revision's stored report did not have. Idempotent."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    with transaction.atomic():
+        run = RecheckRun.objects.select_for_update().select_related("org", "account__org").filter(pk=run_id).first()
+        if run is None:
+            raise NotFound(_("复查记录不存在"))
+        if run.state != states.RUN_QUEUED:
+            return run
+        run.state = states.RUN_RUNNING
+        run.save(update_fields=["state"])
+    started = timezone.now()
+    lexicon = reviewers_selectors.current_lexicon()
+    checkers: dict[int, Callable[..., Any]] = {}
+    checked = 0
+    items: list[RecheckItem] = []
+    publications = selectors.publications_for_recheck(org=run.org, account=run.account, date_from=run.period_from,
+                                                      date_to=run.period_to)
+    batch: list = []
+
+    def flush(batch):
+        stored = reviewers_selectors.precheck_stored_keys([p.revision_id for p in batch])
+        for publication in batch:
+            revision = publication.revision
+            org = publication.account.org
+            check = checkers.get(org.pk)
+            if check is None:
+                check = checkers[org.pk] = reviewers_selectors.precheck_checker(org, lexicon=lexicon)
+            report = check(revision.title, revision.body_html, is_repost=revision.is_repost,
+                           source_name=revision.source_name, source_url=revision.source_url,
+                           original_title=revision.original_title)
+            serious = [f for f in report.findings if f.severity in states.RECHECK_SEVERITIES]
+            if not serious:
+                continue
+            before = stored.get(revision.pk, set())
+            rows = [{"rule": f.rule, "dimension": f.dimension, "severity": f.severity, "text": f.text,
+                     "message": f.message, "suggestion": f.suggestion, "new": (f.rule, f.text) not in before}
+                    for f in serious]
+            items.append(RecheckItem(run=run, account_id=publication.account_id, publication=publication,
+                                     title=revision.title[:300], findings=rows,
+                                     new_count=sum(1 for r in rows if r["new"]),
+                                     max_severity=min((f.severity for f in serious), key=states.FINDING_SEVERITY_RANK.get)))
+
+    for publication in publications.iterator(chunk_size=RECHECK_BATCH):
+        batch.append(publication)
+        checked += 1
+        if len(batch) >= RECHECK_BATCH:
+            flush(batch)
+            batch = []
+    if batch:
+        flush(batch)
+    with transaction.atomic():
+        run = RecheckRun.objects.select_for_update().select_related("org", "account__org").get(pk=run.pk)
+        RecheckItem.objects.bulk_create(items, batch_size=RECHECK_BATCH)
+        run.state, run.finished_at = states.RUN_DONE, timezone.now()
+        run.checked, run.flagged, run.lexicon_version = checked, len(items), lexicon.version
+        run.seconds = round((run.finished_at - started).total_seconds(), 3)
+        run.save()
+        org = run.account.org if run.account else run.org
+        audit_record(action="operations.recheck.finished", actor=actor, target_type="operations.recheckrun",
+                     target_id=run.pk, org_path=org.path if org else "", account_id=run.account_id,
+                     data={"checked": checked, "flagged": len(items), "lexicon_version": lexicon.version,
+                           "new": sum(i.new_count for i in items)})
+    return run
+
+
+def recheck_after_lexicon_change(*, actor: User, today: dt.date | None = None) -> RecheckRun | None:
+    """Building block of the hourly job: when the lexicon in force is not the
+    one the last lexicon re-check used, re-check this year's publications."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    version = reviewers_selectors.current_lexicon().version
+    last = selectors.recheck_last_lexicon_version()
+    if last == version:
+        return None
+    if last is None and not RecheckRun.objects.exists() and not selectors.publications_for_recheck(
+            org=None, account=None, date_from=dt.date(2000, 1, 1), date_to=dt.date(2100, 1, 1)).exists():
+        return None  # nothing was ever published: nothing to re-check
+    today = today or timezone.localdate()
+    if RecheckRun.objects.filter(trigger="lexicon", state__in=states.RUN_ACTIVE_STATES).exists():
+        return None  # one is on its way; it reads the lexicon in force when it runs
+    run = recheck_request(actor=actor, date_from=today.replace(month=1, day=1), date_to=today, trigger="lexicon")
+    RecheckRun.objects.filter(pk=run.pk).update(lexicon_version=version)
+    return run

@@ -142,3 +142,10 @@ FINDING_PROBLEM_KIND = {
     "stale_column": NOT_UPDATED, "blank_column": NOT_UPDATED,
     "precheck": "inaccurate", "date_conflict": "inaccurate",
 }
+
+# ---------------------------------------------------------------- technical discovery: re-checks of published content
+
+RECHECK_TRIGGER_CHOICES = [("lexicon", _("词库变更后自动复查")), ("manual", _("手动复查"))]
+RECHECK_TRIGGERS = tuple(dict(RECHECK_TRIGGER_CHOICES))
+# A re-check lists items with findings this severe or more.
+RECHECK_SEVERITIES = ("blocker", "warning")

@@ -22,3 +22,17 @@ def site_patrol_run(*, run_id):
 def site_patrols_due(*, period=""):
     """The daily job (project/periodic.py): a patrol of each website whose schedule is due."""
     return {"period": period, "runs": services.site_patrols_due_request(actor=content_services.system_actor())}
+
+
+@background_task
+def recheck_run(*, run_id):
+    """One re-check of published content asked for (idempotent)."""
+    run = services.recheck_execute(actor=content_services.system_actor(), run_id=run_id)
+    return {"run": run.pk, "checked": run.checked, "flagged": run.flagged}
+
+
+@background_task
+def lexicon_recheck(*, period=""):
+    """The hourly job (project/periodic.py): after a lexicon change, a re-check of the year's publications."""
+    run = services.recheck_after_lexicon_change(actor=content_services.system_actor())
+    return {"period": period, "run": run.pk if run else None}

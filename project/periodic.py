@@ -67,6 +67,8 @@ JOBS = (
         label="日常运维提醒：一周内的值班空缺、逾期巡查、整改到期与逾期督办"),
     Job("site_patrols", operations_tasks.site_patrols_due, DAILY, dt.time(2, 0),
         label="网站自动巡查：按各账号的巡查计划发起到期的巡查"),
+    Job("lexicon_recheck", operations_tasks.lexicon_recheck, HOURLY,
+        label="词库变更后复查本年度已发布内容"),
     Job("purge_work_in_progress", content_tasks.purge_work_in_progress, DAILY, dt.time(3, 0),
         label="删除过期的自动保存内容"),
     Job("prune_task_results", project_tasks.prune_task_results, DAILY, dt.time(3, 30),

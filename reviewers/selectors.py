@@ -194,8 +194,11 @@ def precheck_checker(org: Organization | None, *, lexicon: Lexicon | None = None
     people = tuple(person_titles_for(org))
     today = timezone.localdate()
 
-    def check(title: str, body_html: str) -> Report:
-        return run_precheck(title=title or "", body_html=body_html or "", lexicon=lexicon, people=people, today=today)
+    def check(title: str, body_html: str, *, is_repost: bool = False, source_name: str = "", source_url: str = "",
+              original_title: str = "") -> Report:
+        return run_precheck(title=title or "", body_html=body_html or "", is_repost=is_repost,
+                            source_name=source_name, source_url=source_url, original_title=original_title,
+                            lexicon=lexicon, people=people, today=today)
 
     check.lexicon_version = lexicon.version
     return check
@@ -416,3 +419,17 @@ def membership_by_id(membership_id: int | str) -> TierMembership | None:
         return None
     return (TierMembership.objects.select_related("user", "org", "account", "account__org")
             .filter(pk=membership_id).first())
+
+
+def precheck_stored_keys(revision_ids: Iterable[int]) -> dict[int, set[tuple[str, str]]]:
+    """For each revision, the (rule, text) of the findings of its latest
+    stored pre-check report (one query): what the reviewers saw, so that a
+    re-check can tell the findings a lexicon change added."""
+    out: dict[int, set[tuple[str, str]]] = {}
+    rows = (PrecheckReport.objects.filter(revision_id__in=list(revision_ids))
+            .order_by("revision_id", "-created_at", "-id").values_list("revision_id", "findings"))
+    for revision_id, findings in rows:
+        if revision_id in out:
+            continue
+        out[revision_id] = {(f.get("rule", ""), f.get("text", "")) for f in findings or ()}
+    return out

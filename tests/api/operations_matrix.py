@@ -102,6 +102,12 @@ def _site_run(world):
     return {**ids, "run": run.pk, "finding": SiteFinding.objects.get(run_id=run.pk).pk}
 
 
+def _recheck(world):
+    run = ops_services.recheck_request(actor=world.manager, account_id=world.account.pk, date_from=_today(),
+                                       date_to=_today(), enqueue=False)
+    return _ids(world, recheck=run.pk)
+
+
 class Upload:
     """A multipart body with a file: a new file object for every request (test_permission_matrix._fill)."""
 
@@ -243,6 +249,11 @@ WEB_CASES = [
     ("ops-evidence-file", "get", "/operations/evidence/{evidence}/", _evidence, None, _page(_in_province())),
     ("ops-evidence-remove", "post", "/operations/evidence/{evidence}/remove/", _evidence, {},
      _page(_only("editor", *INSPECTORS, status=302))),
+    ("ops-rechecks", "get", "/operations/rechecks/", _account, None, _page(_everyone(200))),
+    ("ops-rechecks-post", "post", "/operations/rechecks/", _account,
+     {"account": "{account}", "date_from": _today().isoformat(), "date_to": _today().isoformat()},
+     _page(_only(*INSPECTORS, status=302))),
+    ("ops-recheck", "get", "/operations/rechecks/{recheck}/", _recheck, None, _page(_in_province())),
     ("ops-site-report", "get", "/operations/sites/{account}/", _site_run, None, _page(_in_province())),
     ("ops-site-run", "post", "/operations/sites/{account}/run/", _website, {}, _page(_only(*INSPECTORS, status=302))),
     ("ops-site-schedule", "post", "/operations/sites/{account}/schedule/", _website,

@@ -2,7 +2,7 @@
 project.web.urls under the "web" namespace."""
 from django.urls import path
 
-from project.web.operations import sites, views
+from project.web.operations import rechecks, sites, views
 
 urlpatterns = [
     path("", views.index, name="operations"),
@@ -34,6 +34,9 @@ urlpatterns = [
          name="site_finding_confirm"),
     path("site-findings/<id:pk>/dismiss/", sites.site_finding_decide, {"decision": "dismiss"},
          name="site_finding_dismiss"),
+    # re-checks of published content with the lexicon in force
+    path("rechecks/", rechecks.recheck_list, name="rechecks"),
+    path("rechecks/<id:pk>/", rechecks.recheck_detail, name="recheck_detail"),
     # an evidence file, served only through this checked view (never from /media/)
     path("evidence/<id:pk>/", views.evidence_file, name="evidence_file"),
     path("evidence/<id:pk>/remove/", views.evidence_remove, name="evidence_remove"),
