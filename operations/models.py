@@ -447,3 +447,32 @@ class RecheckItem(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class RepostAssignment(models.Model):
+    """重要信息转载: a unit asks accounts (named, or all of a unit's subtree)
+    to repost an item by a deadline. Completion is found, not declared: a
+    publication of a repost whose source URL matches ``url_key``."""
+
+    org = models.ForeignKey(Organization, verbose_name=_("布置单位"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("标题"), max_length=300)
+    source_name = models.CharField(_("来源"), max_length=200)
+    original_url = models.CharField(_("原文链接"), max_length=500)
+    url_key = models.CharField(_("链接比对键"), max_length=500, db_index=True)
+    original_title = models.CharField(_("原标题"), max_length=300, blank=True)
+    deadline = models.DateField(_("转载期限"))
+    note = models.TextField(_("说明"), blank=True)
+    target_org = models.ForeignKey(Organization, verbose_name=_("转载单位（含下级）"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    accounts = models.ManyToManyField(MediaAccount, verbose_name=_("须转载的账号"), related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("布置人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("布置时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("转载任务")
+        verbose_name_plural = _("转载任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title

@@ -192,3 +192,29 @@ def can_run_recheck(user, org):
     """Re-check a unit's (or one of its accounts') published content with the
     lexicon in force: its inspectors."""
     return can_inspect(user, org)
+
+
+# ---------------------------------------------------------------- repost assignments (重要信息转载)
+
+def can_assign_repost(user, org):
+    """Assign an item to be reposted by accounts of ``org``'s subtree: its unit administrators and account managers."""
+    return any(has_scoped_role(user, role, org) for role in KEEPER_ROLES)
+
+
+def can_view_repost_assignment(user, assignment):
+    """See an assignment and who has reposted: the assigning unit and the
+    units above it, and the units (above or below) of the accounts that
+    must carry it."""
+    if not is_active_user(user):
+        return False
+    if user.is_superuser:
+        return True
+    if user.org_id is None:
+        return False
+    own = user.org.path
+    if assignment.org.path.startswith(own):
+        return True
+    if not own.startswith(assignment.org.path):
+        return False
+    return any(path.startswith(own) or own.startswith(path)
+               for path in assignment.accounts.values_list("org__path", flat=True))

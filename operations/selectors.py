@@ -15,9 +15,10 @@ from django.utils import timezone
 from content.models import MediaAccount, Organization, Publication, User
 from operations import permissions, states
 from operations.discovery.crawler import PatrolConfig
+from operations.discovery.urls import source_key
 from operations.models import (
     CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem, RecheckItem,
-    RecheckRun, SiteFinding, SitePatrolRun, SitePatrolSchedule,
+    RecheckRun, RepostAssignment, SiteFinding, SitePatrolRun, SitePatrolSchedule,
 )
 from reviewers import selectors as reviewers_selectors
 from workflow.models import Reminder, Submission
@@ -774,3 +775,58 @@ def recheck_items_by_account(run: RecheckRun, *, user: User) -> list[dict[str, A
     for item in items:
         groups.setdefault(item.account_id, {"account": item.account, "items": []})["items"].append(item)
     return list(groups.values())
+
+
+# ---------------------------------------------------------------- repost assignments (重要信息转载)
+
+@dataclass
+class RepostRow:
+    account: MediaAccount
+    publication: Publication | None
+
+    @property
+    def done(self) -> bool:
+        return self.publication is not None
+
+
+def repost_assignments_visible(*, user: User) -> list[RepostAssignment]:
+    """Assignments of the units above and below the user's own, newest first."""
+    qs = RepostAssignment.objects.select_related("org", "target_org", "created_by").order_by("-created_at", "-id")
+    if user.is_superuser:
+        return list(qs[:200])
+    if user.org_id is None:
+        return []
+    candidates = qs.filter(Q(org__path__startswith=user.org.path) | Q(org__path__in=user.org.ancestor_paths))[:200]
+    return [a for a in candidates if permissions.can_view_repost_assignment(user, a)]
+
+
+def repost_assignment_visible_to(user: User, assignment_id: int | str) -> RepostAssignment | None:
+    if not str(assignment_id).isdigit():
+        return None
+    assignment = RepostAssignment.objects.select_related("org", "target_org", "created_by").filter(
+        pk=assignment_id).first()
+    if assignment is None or not permissions.can_view_repost_assignment(user, assignment):
+        return None
+    return assignment
+
+
+def repost_status(assignment: RepostAssignment) -> list[RepostRow]:
+    """Per account that must carry it: its first publication of a repost whose
+    source URL matches the assignment's (after normalisation), or None. Two queries."""
+    accounts = list(assignment.accounts.select_related("org").order_by("org__path", "name"))
+    first: dict[int, Publication] = {}
+    rows = (Publication.objects.filter(account__in=accounts, is_retracted=False, revision__is_repost=True,
+                                       published_at__gte=assignment.created_at - dt.timedelta(days=30))
+            .select_related("revision").order_by("published_at", "id"))
+    for publication in rows:
+        if publication.account_id in first:
+            continue
+        if source_key(publication.revision.source_url) == assignment.url_key:
+            first[publication.account_id] = publication
+    return [RepostRow(account, first.get(account.pk)) for account in accounts]
+
+
+def repost_assignments_due(*, today: dt.date, days: int) -> list[RepostAssignment]:
+    """Assignments whose deadline is within ``days`` from ``today`` (not past)."""
+    return list(RepostAssignment.objects.filter(deadline__gte=today, deadline__lte=today + dt.timedelta(days=days))
+                .select_related("org").order_by("deadline", "id"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import io
 import os
 import re
 import uuid
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import nh3
+import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -44,8 +46,9 @@ from operations import permissions, selectors, states
 from operations.discovery.crawler import patrol as crawler_patrol
 from operations.models import (
     CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem, RecheckItem,
-    RecheckRun, SiteFinding, SitePatrolRun, SitePatrolSchedule,
+    RecheckRun, RepostAssignment, SiteFinding, SitePatrolRun, SitePatrolSchedule,
 )
+from operations.discovery.urls import source_key
 from reviewers import selectors as reviewers_selectors
 from workflow import services as workflow_services
 from workflow.models import Notification, Reminder
@@ -1159,3 +1162,113 @@ def recheck_after_lexicon_change(*, actor: User, today: dt.date | None = None) -
     run = recheck_request(actor=actor, date_from=today.replace(month=1, day=1), date_to=today, trigger="lexicon")
     RecheckRun.objects.filter(pk=run.pk).update(lexicon_version=version)
     return run
+
+
+# ---------------------------------------------------------------- repost assignments (重要信息转载)
+
+def repost_assign(*, actor: User, org_id: int | str, title: str, source_name: str, original_url: str,
+                  deadline: Any, account_ids: Iterable[int | str] = (), target_org_id: int | str | None = None,
+                  original_title: str = "", note: str = "") -> RepostAssignment:
+    """A unit assigns an item to be reposted by named accounts or by every
+    open account of a unit's subtree (both within its own subtree), by a deadline."""
+    org = _org(org_id)
+    if not permissions.can_assign_repost(actor, org):
+        raise NotAllowed(_("没有权限为该单位布置转载任务"))
+    title = clean_note(title, field="title", required=True, max_length=300)
+    source_name = clean_note(source_name, field="source_name", required=True, max_length=200)
+    original_title = clean_note(original_title, field="original_title", max_length=300)
+    note = clean_note(note, field="note", max_length=2000)
+    original_url = patrol_url_clean(original_url, field="original_url")
+    deadline = _date(deadline, field="deadline")
+    if deadline < timezone.localdate():
+        raise ValidationFailed(fields={"deadline": [_("转载期限不能早于今天")]})
+    target = _org(target_org_id) if target_org_id not in (None, "") else None
+    if target is not None and not target.path.startswith(org.path):
+        raise ValidationFailed(fields={"target_org": [_("只能布置给本单位及下级单位")]})
+    accounts = []
+    for value in account_ids or ():
+        account = _account(actor, value)
+        if not account.org.path.startswith(org.path):
+            raise ValidationFailed(fields={"accounts": [_("账号“%(n)s”不属于本单位及下级单位") % {"n": account.name}]})
+        accounts.append(account)
+    if target is not None:
+        accounts += list(content_selectors.open_accounts_in_subtree(target))
+    accounts = list({a.pk: a for a in accounts if a.status == MediaAccount.Status.ACTIVE}.values())
+    if not accounts:
+        raise ValidationFailed(fields={"accounts": [_("请选择须转载的账号或单位")]})
+    with transaction.atomic():
+        assignment = RepostAssignment.objects.create(
+            org=org, title=title, source_name=source_name, original_url=original_url,
+            url_key=source_key(original_url), original_title=original_title, deadline=deadline, note=note,
+            target_org=target, created_by=actor)
+        assignment.accounts.set(accounts)
+        _audit("operations.repost.assigned", actor=actor, target_type="operations.repostassignment",
+               target_id=assignment.pk, org=org,
+               data={"title": title, "url": original_url, "deadline": deadline.isoformat(),
+                     "accounts": sorted(a.pk for a in accounts), "target_org": target.code if target else None})
+    return assignment
+
+
+def repost_reminders_send(*, actor: User, today: dt.date | None = None) -> int:
+    """The daily job: the account managers of each account that has not yet
+    reposted an assignment due within REPOST_REMIND_DAYS are told, once per
+    assignment and account. Returns how many were told."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    today = today or timezone.localdate()
+    told = 0
+    for assignment in selectors.repost_assignments_due(today=today, days=int(settings.REPOST_REMIND_DAYS)):
+        for row in selectors.repost_status(assignment):
+            if row.done:
+                continue
+            account = row.account
+            with transaction.atomic():
+                recipients = [u.pk for u in content_selectors.nearest_role_holders(account.org, roles.ACCOUNT_MANAGER)]
+                reminded = workflow_services.reminders_record(
+                    kind=Reminder.Kind.REPOST, subject_id=assignment.pk, threshold=Reminder.Threshold.DUE_SOON,
+                    episode=str(account.pk), recipient_ids=recipients, notification_kind=Notification.Kind.REPOST_DUE,
+                    title=_("【转载提醒】请于 %(d)s 前转载“%(t)s”") % {"d": assignment.deadline.isoformat(),
+                                                             "t": assignment.title[:60]},
+                    message=_("%(org)s布置的转载任务“%(t)s”（来源：%(s)s，原文 %(u)s），账号“%(a)s”尚未转载。") % {
+                        "org": assignment.org.name, "t": assignment.title, "s": assignment.source_name,
+                        "u": assignment.original_url, "a": account.name})
+                if reminded:
+                    _audit("operations.reminder.repost_due", actor=actor, target_type="operations.repostassignment",
+                           target_id=assignment.pk, org=account.org, account_id=account.pk,
+                           data={"recipients": reminded, "deadline": assignment.deadline.isoformat()})
+                    told += len(reminded)
+    return told
+
+
+def repost_export(*, actor: User, assignment_id: int | str) -> tuple[str, bytes]:
+    """The who-has-reposted list of an assignment as .xlsx (file name, bytes); audited."""
+    assignment = selectors.repost_assignment_visible_to(actor, assignment_id)
+    if assignment is None:
+        raise NotAllowed(_("没有权限访问该转载任务"))
+    rows = selectors.repost_status(assignment)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "转载情况"
+    sheet.append(["转载任务", assignment.title])
+    sheet.append(["来源", assignment.source_name])
+    sheet.append(["原文链接", assignment.original_url])
+    sheet.append(["转载期限", assignment.deadline.isoformat()])
+    sheet.append([])
+    sheet.append(["单位", "账号", "平台", "是否已转载", "转载时间", "转载链接"])
+    for row in rows:
+        p = row.publication
+        sheet.append([row.account.org.name, row.account.name, str(row.account.get_platform_display()),
+                      "是" if p else "否",
+                      timezone.localtime(p.published_at).strftime("%Y-%m-%d %H:%M") if p else "",
+                      p.external_url if p else ""])
+    for cells in sheet.iter_rows():
+        for cell in cells:  # text, never a formula
+            if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+                cell.value = "'" + cell.value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with transaction.atomic():
+        _audit("operations.repost.exported", actor=actor, target_type="operations.repostassignment",
+               target_id=assignment.pk, org=assignment.org,
+               data={"rows": len(rows), "done": sum(1 for r in rows if r.done)})
+    return f"转载情况-{assignment.pk}.xlsx", buffer.getvalue()

@@ -36,3 +36,9 @@ def lexicon_recheck(*, period=""):
     """The hourly job (project/periodic.py): after a lexicon change, a re-check of the year's publications."""
     run = services.recheck_after_lexicon_change(actor=content_services.system_actor())
     return {"period": period, "run": run.pk if run else None}
+
+
+@background_task
+def repost_reminders(*, period=""):
+    """The daily job (project/periodic.py): repost assignments due soon, to the accounts that have not reposted."""
+    return {"period": period, "told": services.repost_reminders_send(actor=content_services.system_actor())}

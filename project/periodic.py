@@ -69,6 +69,8 @@ JOBS = (
         label="网站自动巡查：按各账号的巡查计划发起到期的巡查"),
     Job("lexicon_recheck", operations_tasks.lexicon_recheck, HOURLY,
         label="词库变更后复查本年度已发布内容"),
+    Job("repost_reminders", operations_tasks.repost_reminders, DAILY, dt.time(9, 0),
+        label="转载任务到期提醒：尚未转载的账号告知账号负责人"),
     Job("purge_work_in_progress", content_tasks.purge_work_in_progress, DAILY, dt.time(3, 0),
         label="删除过期的自动保存内容"),
     Job("prune_task_results", project_tasks.prune_task_results, DAILY, dt.time(3, 30),

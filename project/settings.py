@@ -457,6 +457,9 @@ PATROL_NEWS_STALE_DAYS = int(os.environ.get("PATROL_NEWS_STALE_DAYS", "14"))
 PATROL_NOTICE_STALE_DAYS = int(os.environ.get("PATROL_NOTICE_STALE_DAYS", "183"))
 # Findings this severe or more (blocker, warning, info) open a problem (技术检测, 待人工核实).
 PATROL_PROBLEM_SEVERITY = os.environ.get("PATROL_PROBLEM_SEVERITY", "warning").strip().lower()
+# Repost assignments (重要信息转载): the account managers of an account that has not reposted yet are
+# reminded this many days before the deadline.
+REPOST_REMIND_DAYS = int(os.environ.get("REPOST_REMIND_DAYS", "2"))
 
 # ---------------------------------------------------------------- background tasks and periodic jobs
 # Django's Tasks API with the database backend of django-tasks-db: a task enqueued inside a

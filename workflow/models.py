@@ -190,6 +190,7 @@ class Notification(models.Model):
         DUTY_GAP = "duty_gap", _("值班空缺")
         PATROL_DUE = "patrol_due", _("巡查逾期")
         PROBLEM_DUE = "problem_due", _("问题整改提醒")
+        REPOST_DUE = "repost_due", _("转载任务提醒")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
                                   related_name="notifications")
@@ -240,6 +241,7 @@ class Reminder(models.Model):
         DUTY_DAY = "duty_day", _("值班日期")
         PATROL = "patrol", _("巡查计划")
         PROBLEM = "problem", _("问题整改")
+        REPOST = "repost", _("转载任务")
 
     class Threshold(models.TextChoices):
         DUE_SOON = "due_soon", _("即将到期")

@@ -108,6 +108,14 @@ def _recheck(world):
     return _ids(world, recheck=run.pk)
 
 
+def _repost(world):
+    assignment = ops_services.repost_assign(
+        actor=world.admin, org_id=world.province.pk, title="教育部：做好寒假安全工作", source_name="教育部",
+        original_url="https://www.moe.gov.cn/a.html", deadline=_today() + dt.timedelta(days=3),
+        target_org_id=world.school.pk)
+    return _ids(world, repost=assignment.pk)
+
+
 class Upload:
     """A multipart body with a file: a new file object for every request (test_permission_matrix._fill)."""
 
@@ -254,6 +262,14 @@ WEB_CASES = [
      {"account": "{account}", "date_from": _today().isoformat(), "date_to": _today().isoformat()},
      _page(_only(*INSPECTORS, status=302))),
     ("ops-recheck", "get", "/operations/rechecks/{recheck}/", _recheck, None, _page(_in_province())),
+    ("ops-reposts", "get", "/operations/reposts/", _account, None, _page(_everyone(200))),
+    # the form assigns for the caller's own unit: the outsider's city does not hold the school (400 with a message)
+    ("ops-reposts-post", "post", "/operations/reposts/", _account,
+     {"title": "教育部：做好寒假安全工作", "source_name": "教育部", "original_url": "https://www.moe.gov.cn/a.html",
+      "deadline": (_today() + dt.timedelta(days=3)).isoformat(), "target_org": "{org}"},
+     _page({**_only("manager", "unit_admin", status=302), "outsider": 400})),
+    ("ops-repost", "get", "/operations/reposts/{repost}/", _repost, None, _page(_in_province())),
+    ("ops-repost-export", "get", "/operations/reposts/{repost}/export/", _repost, None, _page(_in_province())),
     ("ops-site-report", "get", "/operations/sites/{account}/", _site_run, None, _page(_in_province())),
     ("ops-site-run", "post", "/operations/sites/{account}/run/", _website, {}, _page(_only(*INSPECTORS, status=302))),
     ("ops-site-schedule", "post", "/operations/sites/{account}/schedule/", _website,

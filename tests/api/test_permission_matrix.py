@@ -554,7 +554,7 @@ def _route_of(path):
     return resolve(path.split("?")[0].replace("{key}", "0" * 32 + ".png").format(
         account=1, draft=1, submission=1, publication=1, notification=1, filing=1, entry=1, user=1,
         membership=1, policy=1, seq=1, size=1, pack=1, duty=1, problem=1, patrol=1, report=1, evidence=1,
-        run=1, finding=1, recheck=1)).route
+        run=1, finding=1, recheck=1, repost=1)).route
 
 
 def test_the_matrix_covers_every_page_and_endpoint():

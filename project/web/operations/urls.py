@@ -2,7 +2,7 @@
 project.web.urls under the "web" namespace."""
 from django.urls import path
 
-from project.web.operations import rechecks, sites, views
+from project.web.operations import rechecks, reposts, sites, views
 
 urlpatterns = [
     path("", views.index, name="operations"),
@@ -37,6 +37,10 @@ urlpatterns = [
     # re-checks of published content with the lexicon in force
     path("rechecks/", rechecks.recheck_list, name="rechecks"),
     path("rechecks/<id:pk>/", rechecks.recheck_detail, name="recheck_detail"),
+    # repost assignments (重要信息转载)
+    path("reposts/", reposts.repost_list, name="reposts"),
+    path("reposts/<id:pk>/", reposts.repost_detail, name="repost_detail"),
+    path("reposts/<id:pk>/export/", reposts.repost_export, name="repost_export"),
     # an evidence file, served only through this checked view (never from /media/)
     path("evidence/<id:pk>/", views.evidence_file, name="evidence_file"),
     path("evidence/<id:pk>/remove/", views.evidence_remove, name="evidence_remove"),
