@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import operations, site_patrols, stats, transparency, views
+from project.api import operations, site_patrols, stats, timeliness, transparency, views
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -36,6 +36,7 @@ urlpatterns = [
     path("stats/publications/", stats.PublicationStatsView.as_view(), name="stats-publications"),
     path("stats/forms/", stats.StatsFormsView.as_view(), name="stats-forms"),
     path("stats/dormant/", stats.DormantView.as_view(), name="stats-dormant"),
+    path("stats/timeliness/", timeliness.TimelinessView.as_view(), name="stats-timeliness"),
     # daily operations (project/api/operations.py)
     path("duty/", operations.DutyListView.as_view(), name="duty"),
     path("duty/<id:pk>/log/", operations.DutyLogView.as_view(), name="duty-log"),

@@ -272,6 +272,7 @@ API_CASES = [
     ("stats-publications", "get", "/stats/publications/", _account, None, only(*STATS_READERS)),
     ("stats-forms", "get", "/stats/forms/", _account, None, only(*STATS_READERS)),
     ("stats-dormant", "get", "/stats/dormant/", _account, None, only(*STATS_READERS)),
+    ("stats-timeliness", "get", "/stats/timeliness/", _account, None, only(*STATS_READERS)),
     # (POST /auth/token/, throttled per address, is tested in test_auth.py)
     ("token-revoke", "delete", "/auth/token/", _account, None, {"*": 204, "anonymous": 401}),
     ("schema", "get", "/schema/", _account, None, {"*": 200}),

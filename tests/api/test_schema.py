@@ -44,6 +44,7 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/stats/publications/": {"get"},
         "/api/v1/stats/forms/": {"get"},
         "/api/v1/stats/dormant/": {"get"},
+        "/api/v1/stats/timeliness/": {"get"},
         "/api/v1/duty/": {"get", "post"},
         "/api/v1/duty/{id}/log/": {"post"},
         "/api/v1/patrols/": {"get", "post"},
