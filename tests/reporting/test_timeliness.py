@@ -56,3 +56,11 @@ def test_the_api(world):
     row = next(a for a in response.data["accounts"] if a["id"] == world.account.pk)
     assert row["publications"] == 1 and row["days_since_last"] == 0
     assert api.get("/api/v1/stats/timeliness/?from=2026-13-01&to=2026-12-01").status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_statistics_page(client, world):
+    publish(world)
+    client.force_login(world.manager)
+    page = client.get("/stats/").content.decode()
+    assert "发布及时性" in page and f'data-testid="timeliness-row" data-account="{world.account.pk}"' in page
