@@ -590,7 +590,7 @@ def reminder_subjects(notification_ids: Iterable[int]) -> dict[int, ReminderSubj
     ids = list(notification_ids)
     if not ids:
         return {}
-    kinds = (Reminder.Kind.DUTY_DAY, Reminder.Kind.PATROL, Reminder.Kind.PROBLEM)
+    kinds = (Reminder.Kind.DUTY_DAY, Reminder.Kind.PATROL, Reminder.Kind.PROBLEM, Reminder.Kind.REPOST)
     reminders = list(Reminder.objects.filter(notification_id__in=ids, kind__in=kinds)
                      .only("kind", "subject_id", "episode", "notification_id"))
     duty_units = {r.subject_id for r in reminders if r.kind == Reminder.Kind.DUTY_DAY}

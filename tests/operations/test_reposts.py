@@ -16,6 +16,7 @@ from operations import selectors, services
 from operations.discovery.urls import source_key
 from tests import factories
 from tests.tasks_support import run_tasks
+from project.web.review.notifications import notification_link
 from workflow import services as workflow_services
 from workflow.models import Notification
 
@@ -92,6 +93,7 @@ def test_reminders_before_the_deadline_once(world, assignment):
     notes = Notification.objects.filter(kind=Notification.Kind.REPOST_DUE)
     assert notes.exists() and all("广州一中头条" in n.message for n in notes)
     assert services.repost_reminders_send(actor=system) == 0   # once per assignment and account
+    assert notification_link(notes.first()) == f"/operations/reposts/{a.pk}/"
 
 
 def test_pages_export_and_prefilled_draft(client, world, assignment):
