@@ -108,6 +108,18 @@ ACTIONS = {
     "operations.reminder.problem_due_soon": _("整改即将到期提醒"),
     "operations.reminder.problem_overdue": _("整改逾期提醒"),
     "operations.reminder.problem_escalated": _("整改逾期督办"),
+    # technical discovery: website patrols (operations/services.py)
+    "operations.site_patrol.requested": _("发起网站自动巡查"),
+    "operations.site_patrol.finished": _("网站自动巡查完成"),
+    "operations.site_patrol.failed": _("网站自动巡查失败"),
+    "operations.site_patrol.scheduled": _("设置网站自动巡查计划"),
+    "operations.site_finding.confirmed": _("核实网站巡查发现"),
+    "operations.site_finding.dismissed": _("排除网站巡查发现"),
+    "operations.recheck.requested": _("发起已发布内容复查"),
+    "operations.recheck.finished": _("已发布内容复查完成"),
+    "operations.repost.assigned": _("布置转载任务"),
+    "operations.repost.exported": _("导出转载任务完成情况"),
+    "operations.reminder.repost_due": _("转载任务到期提醒"),
     # statistics and the notice's forms (reporting/services.py)
     "workflow.stats.exported": _("导出新媒体统计报表"),
     "workflow.stats.filing_exported": _("导出备案登记表"),
@@ -144,6 +156,9 @@ GROUPS = {
     "operations.problem.": _("问题与整改"),
     "operations.counterfeit.": _("假冒账号"),
     "operations.reminder.": _("日常运维提醒"),
+    "operations.site_": _("网站自动巡查"),
+    "operations.recheck.": _("已发布内容复查"),
+    "operations.repost.": _("重要信息转载"),
     "reporting.operations.": _("日常运维汇总导出"),
     "audit.": _("审计日志"),
 }

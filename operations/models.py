@@ -303,3 +303,176 @@ class Evidence(models.Model):
         if self.patrol_id:
             return "patrol"
         return "problem" if self.problem_id else "counterfeit"
+
+
+class SitePatrolSchedule(models.Model):
+    """Patrol an account's website automatically every N days (技术发现)."""
+
+    account = models.OneToOneField(MediaAccount, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="+")
+    every_days = models.PositiveSmallIntegerField(_("巡查周期（天）"), default=7)
+    active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("设置人"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("网站自动巡查计划")
+        verbose_name_plural = _("网站自动巡查计划")
+        constraints = [models.CheckConstraint(condition=Q(every_days__gte=1) & Q(every_days__lte=366),
+                                              name="site_patrol_every_days_range")]
+
+    def __str__(self):
+        return f"{self.account} · 每 {self.every_days} 天"
+
+
+class SitePatrolRun(models.Model):
+    """One automatic patrol of a website: queued → running → done | failed."""
+
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="+")
+    url = models.CharField(_("巡查地址"), max_length=500)
+    trigger = models.CharField(_("发起方式"), max_length=16, choices=states.RUN_TRIGGER_CHOICES)
+    state = models.CharField(_("状态"), max_length=16, choices=states.RUN_STATE_CHOICES, default=states.RUN_QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    pages = models.PositiveIntegerField(_("页面数"), default=0)
+    requests = models.PositiveIntegerField(_("请求数"), default=0)
+    seconds = models.FloatField(_("用时（秒）"), default=0)
+    home_seconds = models.FloatField(_("首页响应（秒）"), null=True, blank=True)
+    lexicon_version = models.CharField(_("词库版本"), max_length=64, blank=True)
+    counts = models.JSONField(_("各类问题数"), default=dict, blank=True)
+    suppressed = models.PositiveIntegerField(_("已排除的重复发现"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("网站巡查记录")
+        verbose_name_plural = _("网站巡查记录")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["account", "requested_at"], name="site_run_account_time")]
+        constraints = [
+            models.UniqueConstraint(fields=["account"], condition=Q(state__in=states.RUN_ACTIVE_STATES),
+                                    name="site_run_one_active_per_account"),
+        ]
+
+    def __str__(self):
+        return f"{self.account} · {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class SiteFinding(models.Model):
+    """A finding of a website patrol, awaiting a person (待人工核实) until
+    confirmed or dismissed; a dismissed one is not reported again for the same
+    page and text (``fingerprint``)."""
+
+    run = models.ForeignKey(SitePatrolRun, verbose_name=_("巡查记录"), on_delete=models.CASCADE,
+                            related_name="findings")
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("类别"), max_length=16, choices=states.FINDING_KIND_CHOICES)
+    url = models.CharField(_("页面"), max_length=1000)
+    text = models.CharField(_("内容"), max_length=500, blank=True)
+    detail = models.TextField(_("说明"), blank=True)
+    severity = models.CharField(_("严重程度"), max_length=8, choices=states.FINDING_SEVERITY_CHOICES)
+    dimension = models.CharField(_("审核维度"), max_length=16, blank=True)
+    rule = models.CharField(_("规则"), max_length=64, blank=True)
+    fingerprint = models.CharField(_("指纹"), max_length=64, db_index=True)
+    status = models.CharField(_("核实状态"), max_length=16, choices=states.FINDING_STATUS_CHOICES,
+                              default=states.FINDING_PENDING)
+    problem = models.ForeignKey(Problem, verbose_name=_("问题"), null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核实人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    note = models.TextField(_("核实说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("网站巡查发现")
+        verbose_name_plural = _("网站巡查发现")
+        ordering = ["run", "id"]
+        indexes = [models.Index(fields=["account", "fingerprint", "status"], name="site_finding_dismissed")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.url}"
+
+
+class RecheckRun(models.Model):
+    """A re-check (复查) of published revisions with the lexicon in force: after
+    a lexicon change (the whole year, every account) or on demand for an
+    account or a unit's subtree and a period."""
+
+    trigger = models.CharField(_("发起方式"), max_length=16, choices=states.RECHECK_TRIGGER_CHOICES)
+    org = models.ForeignKey(Organization, verbose_name=_("单位（含下级）"), null=True, blank=True,
+                            on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    period_from = models.DateField(_("发布日期起"))
+    period_to = models.DateField(_("发布日期止"))
+    lexicon_version = models.CharField(_("词库版本"), max_length=64, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=states.RUN_STATE_CHOICES, default=states.RUN_QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    checked = models.PositiveIntegerField(_("复查篇数"), default=0)
+    flagged = models.PositiveIntegerField(_("有问题篇数"), default=0)
+    seconds = models.FloatField(_("用时（秒）"), default=0)
+
+    class Meta:
+        verbose_name = _("已发布内容复查")
+        verbose_name_plural = _("已发布内容复查")
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(period_from__lte=models.F("period_to")),
+                                              name="recheck_period_order")]
+
+    def __str__(self):
+        return f"复查 {self.period_from}—{self.period_to} · {self.lexicon_version}"
+
+
+class RecheckItem(models.Model):
+    """A published revision that has findings under the re-check's lexicon."""
+
+    run = models.ForeignKey(RecheckRun, verbose_name=_("复查"), on_delete=models.CASCADE, related_name="items")
+    account = models.ForeignKey(MediaAccount, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="+")
+    publication = models.ForeignKey("content.Publication", verbose_name=_("发布记录"), on_delete=models.PROTECT,
+                                    related_name="+")
+    title = models.CharField(_("标题"), max_length=300)
+    findings = models.JSONField(_("发现的问题"), default=list)
+    new_count = models.PositiveIntegerField(_("新增问题数"), default=0)
+    max_severity = models.CharField(_("最高严重程度"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("复查发现")
+        verbose_name_plural = _("复查发现")
+        ordering = ["run", "account_id", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class RepostAssignment(models.Model):
+    """重要信息转载: a unit asks accounts (named, or all of a unit's subtree)
+    to repost an item by a deadline. Completion is found, not declared: a
+    publication of a repost whose source URL matches ``url_key``."""
+
+    org = models.ForeignKey(Organization, verbose_name=_("布置单位"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("标题"), max_length=300)
+    source_name = models.CharField(_("来源"), max_length=200)
+    original_url = models.CharField(_("原文链接"), max_length=500)
+    url_key = models.CharField(_("链接比对键"), max_length=500, db_index=True)
+    original_title = models.CharField(_("原标题"), max_length=300, blank=True)
+    deadline = models.DateField(_("转载期限"))
+    note = models.TextField(_("说明"), blank=True)
+    target_org = models.ForeignKey(Organization, verbose_name=_("转载单位（含下级）"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    accounts = models.ManyToManyField(MediaAccount, verbose_name=_("须转载的账号"), related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("布置人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("布置时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("转载任务")
+        verbose_name_plural = _("转载任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title

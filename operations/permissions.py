@@ -168,3 +168,53 @@ def can_change_evidence(user, kind, record):
 def can_view_evidence(user, record):
     """List and download a record's evidence: whoever may view the record."""
     return can_view_operations(user, record_org(record))
+
+
+# ---------------------------------------------------------------- technical discovery: website patrols
+
+def can_run_site_patrol(user, account):
+    """Start a website patrol of an account now, or set its schedule: the
+    account's inspectors (its managers, unit administrators, auditors)."""
+    return can_inspect(user, account.org)
+
+
+def site_finding_decide_refusal(user, finding):
+    """Confirm or dismiss a patrol finding (人工核实): an inspector of its
+    account, while it awaits confirmation. (code, message) or None."""
+    if not can_inspect(user, finding.account.org):
+        return "not_inspector", "只有检查人员（账号负责人、单位管理员、审计人员）可以核实巡查发现"
+    if finding.status != states.FINDING_PENDING:
+        return "invalid_state", "该发现已核实或已排除"
+    return None
+
+
+def can_run_recheck(user, org):
+    """Re-check a unit's (or one of its accounts') published content with the
+    lexicon in force: its inspectors."""
+    return can_inspect(user, org)
+
+
+# ---------------------------------------------------------------- repost assignments (重要信息转载)
+
+def can_assign_repost(user, org):
+    """Assign an item to be reposted by accounts of ``org``'s subtree: its unit administrators and account managers."""
+    return any(has_scoped_role(user, role, org) for role in KEEPER_ROLES)
+
+
+def can_view_repost_assignment(user, assignment):
+    """See an assignment and who has reposted: the assigning unit and the
+    units above it, and the units (above or below) of the accounts that
+    must carry it."""
+    if not is_active_user(user):
+        return False
+    if user.is_superuser:
+        return True
+    if user.org_id is None:
+        return False
+    own = user.org.path
+    if assignment.org.path.startswith(own):
+        return True
+    if not own.startswith(assignment.org.path):
+        return False
+    return any(path.startswith(own) or own.startswith(path)
+               for path in assignment.accounts.values_list("org__path", flat=True))

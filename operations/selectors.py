@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from content.models import MediaAccount, Organization, Publication, User
 from operations import permissions, states
+from operations.discovery.crawler import PatrolConfig
+from operations.discovery.urls import source_key
 from operations.models import (
-    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem,
+    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem, RecheckItem,
+    RecheckRun, RepostAssignment, SiteFinding, SitePatrolRun, SitePatrolSchedule,
 )
+from reviewers import selectors as reviewers_selectors
 from workflow.models import Reminder, Submission
 
 
@@ -585,7 +591,7 @@ def reminder_subjects(notification_ids: Iterable[int]) -> dict[int, ReminderSubj
     ids = list(notification_ids)
     if not ids:
         return {}
-    kinds = (Reminder.Kind.DUTY_DAY, Reminder.Kind.PATROL, Reminder.Kind.PROBLEM)
+    kinds = (Reminder.Kind.DUTY_DAY, Reminder.Kind.PATROL, Reminder.Kind.PROBLEM, Reminder.Kind.REPOST)
     reminders = list(Reminder.objects.filter(notification_id__in=ids, kind__in=kinds)
                      .only("kind", "subject_id", "episode", "notification_id"))
     duty_units = {r.subject_id for r in reminders if r.kind == Reminder.Kind.DUTY_DAY}
@@ -613,3 +619,215 @@ def _episode_day(episode: str) -> dt.date | None:
         return dt.date.fromisoformat(episode.split(":", 1)[0])
     except ValueError:
         return None
+
+
+# ---------------------------------------------------------------- technical discovery: the website patrol
+
+def account_web_address(account: MediaAccount) -> str:
+    """The address a patrol starts at: the account's 账号ID/网址 when it is an
+    http(s) address, or a bare host name of a website (www.example.edu.cn →
+    http://www.example.edu.cn/); "" when the account has no web address."""
+    handle = (account.handle or "").strip()
+    if handle.lower().startswith(("http://", "https://")):
+        return handle
+    if account.platform == "website" and handle and " " not in handle and "." in handle:
+        return "http://" + handle.rstrip("/") + "/"
+    return ""
+
+
+def patrol_config(*, today: dt.date | None = None) -> PatrolConfig:
+    """The crawler's budget, limits and thresholds from the settings."""
+    return PatrolConfig(
+        max_pages=settings.PATROL_MAX_PAGES, max_depth=settings.PATROL_MAX_DEPTH,
+        max_external=settings.PATROL_MAX_EXTERNAL, host_interval=settings.PATROL_HOST_INTERVAL_MS / 1000,
+        timeout=settings.PATROL_TIMEOUT_SECONDS, slow_seconds=settings.PATROL_SLOW_SECONDS,
+        user_agent=f"EduNewMediaPatrol/1.0 (+mailto:{settings.PATROL_CONTACT})",
+        news_stale_days=settings.PATROL_NEWS_STALE_DAYS, notice_stale_days=settings.PATROL_NOTICE_STALE_DAYS,
+        today=today or timezone.localdate())
+
+
+def patrol_precheck(account: MediaAccount) -> Callable[[str, str], Any]:
+    """The reviewers' pre-check as the crawler runs it on each page: the
+    lexicon in force (the version the reviewers use) and the names table of
+    the account's unit, read once for the whole run."""
+    return reviewers_selectors.precheck_checker(account.org)
+
+
+def site_patrol_active(account_id: int) -> bool:
+    return SitePatrolRun.objects.filter(account_id=account_id, state__in=states.RUN_ACTIVE_STATES).exists()
+
+
+def site_findings_dismissed(account_id: int, fingerprints: Iterable[str]) -> set[str]:
+    """Of ``fingerprints``, those a person dismissed before for this account."""
+    return set(SiteFinding.objects.filter(account_id=account_id, fingerprint__in=list(fingerprints),
+                                          status=states.FINDING_DISMISSED).values_list("fingerprint", flat=True))
+
+
+def site_findings_with_open_problem(account_id: int, fingerprints: Iterable[str]) -> dict[str, Problem]:
+    """Of ``fingerprints``, those an earlier run already opened an unresolved problem for: fingerprint → problem."""
+    rows = (SiteFinding.objects.filter(account_id=account_id, fingerprint__in=list(fingerprints),
+                                       problem__state__in=states.UNRESOLVED_STATES)
+            .select_related("problem").order_by("id"))
+    return {row.fingerprint: row.problem for row in rows}
+
+
+def site_patrol_schedules_due(*, now: dt.datetime | None = None) -> list[SitePatrolSchedule]:
+    """Active schedules whose account's last patrol was requested at least N days ago (or never)."""
+    now = now or timezone.now()
+    last = (SitePatrolRun.objects.filter(account_id=OuterRef("account_id")).order_by("-requested_at")
+            .values("requested_at")[:1])
+    out = []
+    rows = (SitePatrolSchedule.objects.filter(active=True, account__status=MediaAccount.Status.ACTIVE)
+            .annotate(last=Subquery(last)).select_related("account").order_by("account_id"))
+    for schedule in rows:
+        if schedule.last is None or schedule.last <= now - dt.timedelta(days=schedule.every_days) + dt.timedelta(hours=1):
+            out.append(schedule)
+    return out
+
+
+def site_patrol_runs(account: MediaAccount, *, limit: int = 20) -> list[SitePatrolRun]:
+    """An account's latest patrols, newest first (the report's trend)."""
+    return list(SitePatrolRun.objects.filter(account=account).select_related("requested_by")
+                .order_by("-requested_at", "-id")[:limit])
+
+
+def site_patrol_run_visible_to(user: User, run_id: int | str) -> SitePatrolRun | None:
+    if not str(run_id).isdigit():
+        return None
+    run = SitePatrolRun.objects.select_related("account__org", "requested_by").filter(pk=run_id).first()
+    if run is None or not permissions.can_view_operations(user, run.account.org):
+        return None
+    return run
+
+
+def site_findings_of(run: SitePatrolRun) -> list[SiteFinding]:
+    return list(SiteFinding.objects.filter(run=run).select_related("decided_by", "problem")
+                .order_by("kind", "id"))
+
+
+def site_finding_visible_to(user: User, finding_id: int | str) -> SiteFinding | None:
+    if not str(finding_id).isdigit():
+        return None
+    finding = SiteFinding.objects.select_related("account__org", "run", "problem").filter(pk=finding_id).first()
+    if finding is None or not permissions.can_view_operations(user, finding.account.org):
+        return None
+    return finding
+
+
+def site_patrol_schedule(account: MediaAccount) -> SitePatrolSchedule | None:
+    return SitePatrolSchedule.objects.filter(account=account).first()
+
+
+def site_patrol_runs_visible(*, user: User, org: Organization | None = None,
+                             account: MediaAccount | None = None) -> QuerySet:
+    """Website patrols of the user's subtree (of ``org``'s, of one account), newest first."""
+    qs = SitePatrolRun.objects.select_related("account__org", "requested_by").order_by("-requested_at", "-id")
+    if account is not None:
+        qs = qs.filter(account=account)
+    return _scope(qs, user, org, "account__org__path")
+
+
+# ---------------------------------------------------------------- technical discovery: re-checks of published content
+
+def publications_for_recheck(*, org: Organization | None, account: MediaAccount | None, date_from: dt.date,
+                             date_to: dt.date) -> QuerySet:
+    """Published (not retracted) revisions of the period, with what the pre-check needs, in a stable order."""
+    start = timezone.make_aware(dt.datetime.combine(date_from, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
+    qs = (Publication.objects.filter(is_retracted=False, published_at__gte=start, published_at__lt=end)
+          .select_related("revision", "account__org").order_by("account__org_id", "id"))
+    if account is not None:
+        qs = qs.filter(account=account)
+    elif org is not None:
+        qs = qs.filter(account__org__path__startswith=org.path)
+    return qs
+
+
+def recheck_last_lexicon_version() -> str | None:
+    """The lexicon version of the latest re-check after a lexicon change (None: never)."""
+    return (RecheckRun.objects.filter(trigger="lexicon").order_by("-requested_at", "-id")
+            .values_list("lexicon_version", flat=True).first())
+
+
+def recheck_runs_visible(*, user: User) -> QuerySet:
+    qs = RecheckRun.objects.select_related("org", "account__org", "requested_by").order_by("-requested_at", "-id")
+    if user.is_superuser:
+        return qs
+    if user.org_id is None:
+        return qs.none()
+    path = user.org.path
+    return qs.filter(Q(account__org__path__startswith=path) | Q(org__path__startswith=path)
+                     | Q(org__isnull=True, account__isnull=True))
+
+
+def recheck_run_visible_to(user: User, run_id: int | str) -> RecheckRun | None:
+    if not str(run_id).isdigit():
+        return None
+    return recheck_runs_visible(user=user).filter(pk=run_id).first()
+
+
+def recheck_items_by_account(run: RecheckRun, *, user: User) -> list[dict[str, Any]]:
+    """The run's flagged items the user may see, grouped per account: [{account, items}]."""
+    items = RecheckItem.objects.filter(run=run).select_related("account__org", "publication").order_by(
+        "account__org__path", "account_id", "-new_count", "id")
+    if not user.is_superuser:
+        items = items.filter(account__org__path__startswith=user.org.path) if user.org_id else items.none()
+    groups: dict[int, dict[str, Any]] = {}
+    for item in items:
+        groups.setdefault(item.account_id, {"account": item.account, "items": []})["items"].append(item)
+    return list(groups.values())
+
+
+# ---------------------------------------------------------------- repost assignments (重要信息转载)
+
+@dataclass
+class RepostRow:
+    account: MediaAccount
+    publication: Publication | None
+
+    @property
+    def done(self) -> bool:
+        return self.publication is not None
+
+
+def repost_assignments_visible(*, user: User) -> list[RepostAssignment]:
+    """Assignments of the units above and below the user's own, newest first."""
+    qs = RepostAssignment.objects.select_related("org", "target_org", "created_by").order_by("-created_at", "-id")
+    if user.is_superuser:
+        return list(qs[:200])
+    if user.org_id is None:
+        return []
+    candidates = qs.filter(Q(org__path__startswith=user.org.path) | Q(org__path__in=user.org.ancestor_paths))[:200]
+    return [a for a in candidates if permissions.can_view_repost_assignment(user, a)]
+
+
+def repost_assignment_visible_to(user: User, assignment_id: int | str) -> RepostAssignment | None:
+    if not str(assignment_id).isdigit():
+        return None
+    assignment = RepostAssignment.objects.select_related("org", "target_org", "created_by").filter(
+        pk=assignment_id).first()
+    if assignment is None or not permissions.can_view_repost_assignment(user, assignment):
+        return None
+    return assignment
+
+
+def repost_status(assignment: RepostAssignment) -> list[RepostRow]:
+    """Per account that must carry it: its first publication of a repost whose
+    source URL matches the assignment's (after normalisation), or None. Two queries."""
+    accounts = list(assignment.accounts.select_related("org").order_by("org__path", "name"))
+    first: dict[int, Publication] = {}
+    rows = (Publication.objects.filter(account__in=accounts, is_retracted=False, revision__is_repost=True,
+                                       published_at__gte=assignment.created_at - dt.timedelta(days=30))
+            .select_related("revision").order_by("published_at", "id"))
+    for publication in rows:
+        if publication.account_id in first:
+            continue
+        if source_key(publication.revision.source_url) == assignment.url_key:
+            first[publication.account_id] = publication
+    return [RepostRow(account, first.get(account.pk)) for account in accounts]
+
+
+def repost_assignments_due(*, today: dt.date, days: int) -> list[RepostAssignment]:
+    """Assignments whose deadline is within ``days`` from ``today`` (not past)."""
+    return list(RepostAssignment.objects.filter(deadline__gte=today, deadline__lte=today + dt.timedelta(days=days))
+                .select_related("org").order_by("deadline", "id"))

@@ -15,13 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import io
 import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import nh3
+import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -41,9 +43,13 @@ from content.images import EVIDENCE_TYPE_LABEL, EVIDENCE_TYPES, read_upload, sni
 from content.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from content.models import MediaAccount, Organization, User
 from operations import permissions, selectors, states
+from operations.discovery.crawler import patrol as crawler_patrol
 from operations.models import (
-    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem,
+    CounterfeitReport, DutyAssignment, DutyConfig, DutyLog, Evidence, Patrol, PatrolPlan, Problem, RecheckItem,
+    RecheckRun, RepostAssignment, SiteFinding, SitePatrolRun, SitePatrolSchedule,
 )
+from operations.discovery.urls import source_key
+from reviewers import selectors as reviewers_selectors
 from workflow import services as workflow_services
 from workflow.models import Notification, Reminder
 
@@ -89,6 +95,18 @@ def clean_links(value: Any, *, field: str = "links") -> list[str]:
             raise ValidationFailed(fields={field: [_("链接无效：%(v)s") % {"v": link[:100]}]}) from None
         out.append(link)
     return out
+
+
+def patrol_url_clean(value: Any, *, field: str = "url") -> str:
+    """A patrol's start address: an http(s) URL of at most 500 characters."""
+    link = value.strip() if isinstance(value, str) else ""
+    try:
+        if not link or len(link) > 500:
+            raise ValidationError("bad")
+        _url(link)
+    except ValidationError:
+        raise ValidationFailed(fields={field: [_("巡查地址应为 http:// 或 https:// 开头的网址")]}) from None
+    return link
 
 
 def _date(value: Any, *, field: str, required: bool = True) -> dt.date | None:
@@ -816,3 +834,441 @@ def operations_reminders_send(*, actor: User, today: dt.date | None = None) -> d
                                    data={"deadline": problem.deadline.isoformat(), "recipients": reminded})
                     counts[f"problem_{threshold}"] += len(reminded)
     return counts
+
+
+# ---------------------------------------------------------------- technical discovery: website patrols
+
+def _run_audit(action: str, *, actor: User, run: SitePatrolRun, data: dict[str, Any] | None = None,
+               outcome: str = "success") -> None:
+    audit_record(action=action, actor=actor, target_type="operations.sitepatrolrun", target_id=run.pk,
+                 org_path=run.account.org.path, account_id=run.account_id, outcome=outcome,
+                 data={"url": run.url, "trigger": run.trigger, **(data or {})})
+
+
+def finding_fingerprint(account_id: int, kind: str, url: str, text: str) -> str:
+    """The same finding on the same page and text, run after run (a dismissal's memory)."""
+    return hashlib.sha256(f"{account_id}\n{kind}\n{url}\n{text}".encode()).hexdigest()
+
+
+def site_patrol_request(*, actor: User, account_id: int | str, url: str | None = None,
+                        trigger: str = "manual", enqueue: bool = True) -> SitePatrolRun:
+    """Ask for a patrol of an account's website (on demand, by the schedule
+    or by the command): one queued or running patrol per account; the task
+    is enqueued in the same transaction (``enqueue=False``: the caller runs
+    it now, ``site_patrol_execute``)."""
+    account = _account(actor, account_id)
+    if not (permissions.can_run_site_patrol(actor, account) or content_permissions.can_run_scheduled_work(actor)):
+        raise NotAllowed(_("没有权限巡查该账号的网站"))
+    if trigger not in states.RUN_TRIGGERS:
+        raise ValidationFailed(fields={"trigger": [_("发起方式无效")]})
+    address = url or selectors.account_web_address(account)
+    if not address:
+        raise ValidationFailed(fields={"url": [_("该账号没有登记网址")]}, code="no_address")
+    address = patrol_url_clean(address)
+    with transaction.atomic():
+        MediaAccount.objects.select_for_update().filter(pk=account.pk).first()
+        if selectors.site_patrol_active(account.pk):
+            raise Conflict(_("该账号的网站巡查正在进行，请等待完成"), code="patrol_running")
+        run = SitePatrolRun.objects.create(account=account, url=address, trigger=trigger, requested_by=actor)
+        _run_audit("operations.site_patrol.requested", actor=actor, run=run)
+        if enqueue:
+            from operations import tasks  # late import: breaks the cycle operations.services ↔ operations.tasks
+            tasks.site_patrol_run.enqueue(run_id=run.pk)
+    return run
+
+
+def _record_findings(run: SitePatrolRun, findings: list, *, actor: User) -> tuple[dict[str, int], int, int]:
+    """Store a run's findings, leaving out those dismissed before for the
+    same page and text, and open a problem (技术检测, 待人工核实) for each one
+    at or above PATROL_PROBLEM_SEVERITY that has no unresolved problem yet.
+    Returns (counts by kind, suppressed, problems opened)."""
+    threshold = states.FINDING_SEVERITY_RANK.get(settings.PATROL_PROBLEM_SEVERITY, 1)
+    fingerprints = {finding_fingerprint(run.account_id, f.kind, f.url[:1000], f.text[:500]): f for f in findings}
+    dismissed = selectors.site_findings_dismissed(run.account_id, fingerprints)
+    earlier = selectors.site_findings_with_open_problem(run.account_id, fingerprints)
+    counts: dict[str, int] = {}
+    suppressed = opened = 0
+    deadline = timezone.localdate() + dt.timedelta(days=int(settings.PROBLEM_DEFAULT_DEADLINE_DAYS))
+    for fingerprint, f in fingerprints.items():
+        if fingerprint in dismissed:
+            suppressed += 1
+            continue
+        counts[f.kind] = counts.get(f.kind, 0) + 1
+        problem = earlier.get(fingerprint)
+        if problem is None and states.FINDING_SEVERITY_RANK[f.severity] <= threshold:
+            label = states.FINDING_KIND_LABELS[f.kind]
+            description = _("【技术发现·待人工核实】%(label)s：%(text)s\n%(detail)s\n页面：%(url)s") % {
+                "label": label, "text": f.text, "detail": f.detail, "url": f.url}
+            problem = Problem.objects.create(
+                account=run.account, kind=states.FINDING_PROBLEM_KIND[f.kind], source=states.SOURCE_TECHNICAL,
+                description=description[:MAX_TEXT], links=[f.url] if len(f.url) <= 500 else [],
+                deadline=deadline, found_at=timezone.now(), opened_by=actor)
+            _audit_problem("operations.problem.opened", actor=actor, problem=problem,
+                           data={"source": states.SOURCE_TECHNICAL, "run": run.pk, "finding_kind": f.kind})
+            opened += 1
+        SiteFinding.objects.create(run=run, account=run.account, kind=f.kind, url=f.url[:1000], text=f.text[:500],
+                                   detail=f.detail, severity=f.severity, dimension=f.dimension, rule=f.rule,
+                                   fingerprint=fingerprint, problem=problem)
+    return counts, suppressed, opened
+
+
+def site_patrol_execute(*, actor: User, run_id: int | str, crawl: Callable[..., Any] | None = None) -> SitePatrolRun:
+    """Run a queued patrol (the task, or the command): mark it running,
+    crawl outside any transaction, then record the findings, the problems
+    and the outcome in one. Idempotent: a run that is not queued is returned
+    as it is. ``crawl(url, config, precheck)``: the crawler (default
+    ``operations.discovery.crawler.patrol``)."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    with transaction.atomic():
+        run = SitePatrolRun.objects.select_for_update().select_related("account__org").filter(pk=run_id).first()
+        if run is None:
+            raise NotFound(_("巡查记录不存在"))
+        if run.state != states.RUN_QUEUED:
+            return run
+        run.state, run.started_at = states.RUN_RUNNING, timezone.now()
+        run.save(update_fields=["state", "started_at"])
+    check = selectors.patrol_precheck(run.account)
+    version = getattr(check, "lexicon_version", "")
+    try:
+        result = (crawl or crawler_patrol)(run.url, config=selectors.patrol_config(), precheck=check)
+    except Exception as exc:  # the crawler stops on something unforeseen: the run is failed, not stuck
+        with transaction.atomic():
+            run = SitePatrolRun.objects.select_for_update().select_related("account__org").get(pk=run.pk)
+            run.state, run.finished_at, run.error = states.RUN_FAILED, timezone.now(), f"{type(exc).__name__}: {exc}"[:2000]
+            run.save(update_fields=["state", "finished_at", "error"])
+            _run_audit("operations.site_patrol.failed", actor=actor, run=run, outcome="failure",
+                       data={"error": run.error})
+        return run
+    with transaction.atomic():
+        run = SitePatrolRun.objects.select_for_update().select_related("account__org").get(pk=run.pk)
+        counts, suppressed, opened = _record_findings(run, result.findings, actor=actor)
+        run.state, run.finished_at = states.RUN_DONE, timezone.now()
+        run.pages, run.requests, run.seconds = result.pages, result.requests, round(result.seconds, 3)
+        run.home_seconds = round(result.home_seconds, 3) if result.home_seconds is not None else None
+        run.counts, run.suppressed, run.lexicon_version = counts, suppressed, version
+        run.save()
+        _run_audit("operations.site_patrol.finished", actor=actor, run=run,
+                   data={"pages": run.pages, "counts": counts, "suppressed": suppressed, "problems": opened,
+                         "lexicon_version": version})
+    return run
+
+
+def site_patrol_schedule_set(*, actor: User, account_id: int | str, every_days: Any,
+                             active: bool = True) -> SitePatrolSchedule:
+    """Patrol an account's website every N days (1–366), or stop."""
+    account = _account(actor, account_id)
+    if not permissions.can_run_site_patrol(actor, account):
+        raise NotAllowed(_("没有权限设置该账号的网站巡查计划"))
+    try:
+        every_days = int(every_days)
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"every_days": [_("巡查周期应为 1 至 366 天")]}) from None
+    if not 1 <= every_days <= 366:
+        raise ValidationFailed(fields={"every_days": [_("巡查周期应为 1 至 366 天")]})
+    if active and not selectors.account_web_address(account):
+        raise ValidationFailed(fields={"every_days": [_("该账号没有登记网址，不能定期巡查")]}, code="no_address")
+    with transaction.atomic():
+        schedule, created = SitePatrolSchedule.objects.select_for_update().get_or_create(
+            account=account, defaults={"every_days": every_days, "active": bool(active), "created_by": actor})
+        before = None if created else {"every_days": schedule.every_days, "active": schedule.active}
+        schedule.every_days, schedule.active, schedule.created_by = every_days, bool(active), actor
+        schedule.save()
+        _audit("operations.site_patrol.scheduled", actor=actor, target_type="operations.sitepatrolschedule",
+               target_id=schedule.pk, org=account.org, account_id=account.pk,
+               data={"before": before, "after": {"every_days": every_days, "active": bool(active)}})
+    return schedule
+
+
+def site_patrols_due_request(*, actor: User) -> list[int]:
+    """Building block of the daily job: a patrol for each active schedule
+    whose last patrol was requested N days ago or more. Returns the runs' ids."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    out = []
+    for schedule in selectors.site_patrol_schedules_due():
+        try:
+            out.append(site_patrol_request(actor=actor, account_id=schedule.account_id, trigger="schedule").pk)
+        except (Conflict, ValidationFailed):
+            continue  # one running already, or the address was removed since
+    return out
+
+
+def _decide(*, actor: User, finding_id: int | str, note: str, status: str) -> SiteFinding:
+    note = clean_note(note, field="note", required=status == states.FINDING_DISMISSED, max_length=1000)
+    with transaction.atomic():
+        finding = (SiteFinding.objects.select_for_update().select_related("account__org")
+                   .filter(pk=finding_id if str(finding_id).isdigit() else None).first())
+        if finding is None or not permissions.can_view_operations(actor, finding.account.org):
+            raise NotAllowed(_("没有权限访问该巡查发现"), code="not_found")
+        refusal = permissions.site_finding_decide_refusal(actor, finding)
+        if refusal is not None:
+            code, message = refusal
+            raise (Conflict if code == "invalid_state" else NotAllowed)(message, code=code)
+        finding.status, finding.decided_by, finding.decided_at, finding.note = status, actor, timezone.now(), note
+        finding.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        if status == states.FINDING_DISMISSED and finding.problem_id:
+            problem = selectors.problem_for_update(finding.problem_id)
+            if problem is not None and problem.state in states.UNRESOLVED_STATES:
+                before = problem.state
+                problem.dismiss(reason=_("技术发现经人工核实排除：%(note)s") % {"note": note}, by=actor,
+                                at=timezone.now())
+                _save(problem)
+                _audit_problem("operations.problem.dismissed", actor=actor, problem=problem,
+                               data={"before": before, "finding": finding.pk})
+        action = ("operations.site_finding.confirmed" if status == states.FINDING_CONFIRMED
+                  else "operations.site_finding.dismissed")
+        _audit(action, actor=actor, target_type="operations.sitefinding", target_id=finding.pk,
+               org=finding.account.org, account_id=finding.account_id,
+               data={"kind": finding.kind, "url": finding.url, "text": finding.text, "note": note,
+                     "problem": finding.problem_id})
+    return finding
+
+
+def site_finding_confirm(*, actor: User, finding_id: int | str, note: str = "") -> SiteFinding:
+    """A person confirms a patrol finding (人工核实): its problem stays for rectification."""
+    return _decide(actor=actor, finding_id=finding_id, note=note, status=states.FINDING_CONFIRMED)
+
+
+def site_finding_dismiss(*, actor: User, finding_id: int | str, note: str) -> SiteFinding:
+    """A person dismisses a patrol finding with a reason: its problem is
+    closed as not applicable, and the same page and text is not reported again."""
+    return _decide(actor=actor, finding_id=finding_id, note=note, status=states.FINDING_DISMISSED)
+
+
+# ---------------------------------------------------------------- technical discovery: re-checks of published content
+
+RECHECK_BATCH = 500
+
+
+def recheck_request(*, actor: User, date_from: Any, date_to: Any, org_id: int | str | None = None,
+                    account_id: int | str | None = None, trigger: str = "manual",
+                    enqueue: bool = True) -> RecheckRun:
+    """Ask for a re-check of the published revisions of a period (of an
+    account, or of a unit's subtree; a lexicon change: everything) with the
+    lexicon in force. The task is enqueued in the same transaction."""
+    if trigger not in states.RECHECK_TRIGGERS:
+        raise ValidationFailed(fields={"trigger": [_("发起方式无效")]})
+    account = _account(actor, account_id) if account_id not in (None, "") else None
+    org = account.org if account is not None else (_org(org_id) if org_id not in (None, "") else None)
+    scheduled = content_permissions.can_run_scheduled_work(actor)
+    if org is None and not scheduled:
+        raise ValidationFailed(fields={"org": [_("请选择单位或账号")]})
+    if org is not None and not (permissions.can_run_recheck(actor, org) or scheduled):
+        raise NotAllowed(_("没有权限复查该单位的已发布内容"))
+    date_from, date_to = _date(date_from, field="date_from"), _date(date_to, field="date_to")
+    if date_from > date_to:
+        raise ValidationFailed(fields={"date_to": [_("截止日期不能早于起始日期")]})
+    if (date_to - date_from).days > 400:
+        raise ValidationFailed(fields={"date_to": [_("复查期间不能超过一年")]})
+    with transaction.atomic():
+        run = RecheckRun.objects.create(trigger=trigger, org=None if account else org, account=account,
+                                        period_from=date_from, period_to=date_to, requested_by=actor)
+        audit_record(action="operations.recheck.requested", actor=actor, target_type="operations.recheckrun",
+                     target_id=run.pk, org_path=org.path if org else "", account_id=account.pk if account else None,
+                     data={"trigger": trigger, "from": date_from.isoformat(), "to": date_to.isoformat(),
+                           "org": org.code if org else None})
+        if enqueue:
+            from operations import tasks  # late import: breaks the cycle operations.services ↔ operations.tasks
+            tasks.recheck_run.enqueue(run_id=run.pk)
+    return run
+
+
+def recheck_execute(*, actor: User, run_id: int | str) -> RecheckRun:
+    """Run a queued re-check (the task): the pre-check with the lexicon in
+    force over each published revision, one names table per unit; an item
+    with findings of warning or worse is listed, with how many of them the
+    revision's stored report did not have. Idempotent."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    with transaction.atomic():
+        run = RecheckRun.objects.select_for_update().select_related("org", "account__org").filter(pk=run_id).first()
+        if run is None:
+            raise NotFound(_("复查记录不存在"))
+        if run.state != states.RUN_QUEUED:
+            return run
+        run.state = states.RUN_RUNNING
+        run.save(update_fields=["state"])
+    started = timezone.now()
+    lexicon = reviewers_selectors.current_lexicon()
+    checkers: dict[int, Callable[..., Any]] = {}
+    checked = 0
+    items: list[RecheckItem] = []
+    publications = selectors.publications_for_recheck(org=run.org, account=run.account, date_from=run.period_from,
+                                                      date_to=run.period_to)
+    batch: list = []
+
+    def flush(batch):
+        stored = reviewers_selectors.precheck_stored_keys([p.revision_id for p in batch])
+        for publication in batch:
+            revision = publication.revision
+            org = publication.account.org
+            check = checkers.get(org.pk)
+            if check is None:
+                check = checkers[org.pk] = reviewers_selectors.precheck_checker(org, lexicon=lexicon)
+            report = check(revision.title, revision.body_html, is_repost=revision.is_repost,
+                           source_name=revision.source_name, source_url=revision.source_url,
+                           original_title=revision.original_title)
+            serious = [f for f in report.findings if f.severity in states.RECHECK_SEVERITIES]
+            if not serious:
+                continue
+            before = stored.get(revision.pk, set())
+            rows = [{"rule": f.rule, "dimension": f.dimension, "severity": f.severity, "text": f.text,
+                     "message": f.message, "suggestion": f.suggestion, "new": (f.rule, f.text) not in before}
+                    for f in serious]
+            items.append(RecheckItem(run=run, account_id=publication.account_id, publication=publication,
+                                     title=revision.title[:300], findings=rows,
+                                     new_count=sum(1 for r in rows if r["new"]),
+                                     max_severity=min((f.severity for f in serious), key=states.FINDING_SEVERITY_RANK.get)))
+
+    for publication in publications.iterator(chunk_size=RECHECK_BATCH):
+        batch.append(publication)
+        checked += 1
+        if len(batch) >= RECHECK_BATCH:
+            flush(batch)
+            batch = []
+    if batch:
+        flush(batch)
+    with transaction.atomic():
+        run = RecheckRun.objects.select_for_update().select_related("org", "account__org").get(pk=run.pk)
+        RecheckItem.objects.bulk_create(items, batch_size=RECHECK_BATCH)
+        run.state, run.finished_at = states.RUN_DONE, timezone.now()
+        run.checked, run.flagged, run.lexicon_version = checked, len(items), lexicon.version
+        run.seconds = round((run.finished_at - started).total_seconds(), 3)
+        run.save()
+        org = run.account.org if run.account else run.org
+        audit_record(action="operations.recheck.finished", actor=actor, target_type="operations.recheckrun",
+                     target_id=run.pk, org_path=org.path if org else "", account_id=run.account_id,
+                     data={"checked": checked, "flagged": len(items), "lexicon_version": lexicon.version,
+                           "new": sum(i.new_count for i in items)})
+    return run
+
+
+def recheck_after_lexicon_change(*, actor: User, today: dt.date | None = None) -> RecheckRun | None:
+    """Building block of the hourly job: when the lexicon in force is not the
+    one the last lexicon re-check used, re-check this year's publications."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    version = reviewers_selectors.current_lexicon().version
+    last = selectors.recheck_last_lexicon_version()
+    if last == version:
+        return None
+    if last is None and not RecheckRun.objects.exists() and not selectors.publications_for_recheck(
+            org=None, account=None, date_from=dt.date(2000, 1, 1), date_to=dt.date(2100, 1, 1)).exists():
+        return None  # nothing was ever published: nothing to re-check
+    today = today or timezone.localdate()
+    if RecheckRun.objects.filter(trigger="lexicon", state__in=states.RUN_ACTIVE_STATES).exists():
+        return None  # one is on its way; it reads the lexicon in force when it runs
+    run = recheck_request(actor=actor, date_from=today.replace(month=1, day=1), date_to=today, trigger="lexicon")
+    RecheckRun.objects.filter(pk=run.pk).update(lexicon_version=version)
+    return run
+
+
+# ---------------------------------------------------------------- repost assignments (重要信息转载)
+
+def repost_assign(*, actor: User, org_id: int | str, title: str, source_name: str, original_url: str,
+                  deadline: Any, account_ids: Iterable[int | str] = (), target_org_id: int | str | None = None,
+                  original_title: str = "", note: str = "") -> RepostAssignment:
+    """A unit assigns an item to be reposted by named accounts or by every
+    open account of a unit's subtree (both within its own subtree), by a deadline."""
+    org = _org(org_id)
+    if not permissions.can_assign_repost(actor, org):
+        raise NotAllowed(_("没有权限为该单位布置转载任务"))
+    title = clean_note(title, field="title", required=True, max_length=300)
+    source_name = clean_note(source_name, field="source_name", required=True, max_length=200)
+    original_title = clean_note(original_title, field="original_title", max_length=300)
+    note = clean_note(note, field="note", max_length=2000)
+    original_url = patrol_url_clean(original_url, field="original_url")
+    deadline = _date(deadline, field="deadline")
+    if deadline < timezone.localdate():
+        raise ValidationFailed(fields={"deadline": [_("转载期限不能早于今天")]})
+    target = _org(target_org_id) if target_org_id not in (None, "") else None
+    if target is not None and not target.path.startswith(org.path):
+        raise ValidationFailed(fields={"target_org": [_("只能布置给本单位及下级单位")]})
+    accounts = []
+    for value in account_ids or ():
+        account = _account(actor, value)
+        if not account.org.path.startswith(org.path):
+            raise ValidationFailed(fields={"accounts": [_("账号“%(n)s”不属于本单位及下级单位") % {"n": account.name}]})
+        accounts.append(account)
+    if target is not None:
+        accounts += list(content_selectors.open_accounts_in_subtree(target))
+    accounts = list({a.pk: a for a in accounts if a.status == MediaAccount.Status.ACTIVE}.values())
+    if not accounts:
+        raise ValidationFailed(fields={"accounts": [_("请选择须转载的账号或单位")]})
+    with transaction.atomic():
+        assignment = RepostAssignment.objects.create(
+            org=org, title=title, source_name=source_name, original_url=original_url,
+            url_key=source_key(original_url), original_title=original_title, deadline=deadline, note=note,
+            target_org=target, created_by=actor)
+        assignment.accounts.set(accounts)
+        _audit("operations.repost.assigned", actor=actor, target_type="operations.repostassignment",
+               target_id=assignment.pk, org=org,
+               data={"title": title, "url": original_url, "deadline": deadline.isoformat(),
+                     "accounts": sorted(a.pk for a in accounts), "target_org": target.code if target else None})
+    return assignment
+
+
+def repost_reminders_send(*, actor: User, today: dt.date | None = None) -> int:
+    """The daily job: the account managers of each account that has not yet
+    reposted an assignment due within REPOST_REMIND_DAYS are told, once per
+    assignment and account. Returns how many were told."""
+    if not content_permissions.can_run_scheduled_work(actor):
+        raise NotAllowed()
+    today = today or timezone.localdate()
+    told = 0
+    for assignment in selectors.repost_assignments_due(today=today, days=int(settings.REPOST_REMIND_DAYS)):
+        for row in selectors.repost_status(assignment):
+            if row.done:
+                continue
+            account = row.account
+            with transaction.atomic():
+                recipients = [u.pk for u in content_selectors.nearest_role_holders(account.org, roles.ACCOUNT_MANAGER)]
+                reminded = workflow_services.reminders_record(
+                    kind=Reminder.Kind.REPOST, subject_id=assignment.pk, threshold=Reminder.Threshold.DUE_SOON,
+                    episode=str(account.pk), recipient_ids=recipients, notification_kind=Notification.Kind.REPOST_DUE,
+                    title=_("【转载提醒】请于 %(d)s 前转载“%(t)s”") % {"d": assignment.deadline.isoformat(),
+                                                             "t": assignment.title[:60]},
+                    message=_("%(org)s布置的转载任务“%(t)s”（来源：%(s)s，原文 %(u)s），账号“%(a)s”尚未转载。") % {
+                        "org": assignment.org.name, "t": assignment.title, "s": assignment.source_name,
+                        "u": assignment.original_url, "a": account.name})
+                if reminded:
+                    _audit("operations.reminder.repost_due", actor=actor, target_type="operations.repostassignment",
+                           target_id=assignment.pk, org=account.org, account_id=account.pk,
+                           data={"recipients": reminded, "deadline": assignment.deadline.isoformat()})
+                    told += len(reminded)
+    return told
+
+
+def repost_export(*, actor: User, assignment_id: int | str) -> tuple[str, bytes]:
+    """The who-has-reposted list of an assignment as .xlsx (file name, bytes); audited."""
+    assignment = selectors.repost_assignment_visible_to(actor, assignment_id)
+    if assignment is None:
+        raise NotAllowed(_("没有权限访问该转载任务"))
+    rows = selectors.repost_status(assignment)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "转载情况"
+    sheet.append(["转载任务", assignment.title])
+    sheet.append(["来源", assignment.source_name])
+    sheet.append(["原文链接", assignment.original_url])
+    sheet.append(["转载期限", assignment.deadline.isoformat()])
+    sheet.append([])
+    sheet.append(["单位", "账号", "平台", "是否已转载", "转载时间", "转载链接"])
+    for row in rows:
+        p = row.publication
+        sheet.append([row.account.org.name, row.account.name, str(row.account.get_platform_display()),
+                      "是" if p else "否",
+                      timezone.localtime(p.published_at).strftime("%Y-%m-%d %H:%M") if p else "",
+                      p.external_url if p else ""])
+    for cells in sheet.iter_rows():
+        for cell in cells:  # text, never a formula
+            if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+                cell.value = "'" + cell.value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with transaction.atomic():
+        _audit("operations.repost.exported", actor=actor, target_type="operations.repostassignment",
+               target_id=assignment.pk, org=assignment.org,
+               data={"rows": len(rows), "done": sum(1 for r in rows if r.done)})
+    return f"转载情况-{assignment.pk}.xlsx", buffer.getvalue()

@@ -107,3 +107,45 @@ OUTCOME_CHOICES = [
     ("not_counterfeit", _("经核实非假冒")),
 ]
 OUTCOME_LABELS = dict(OUTCOME_CHOICES)
+
+# ---------------------------------------------------------------- technical discovery: website patrols
+
+RUN_QUEUED, RUN_RUNNING, RUN_DONE, RUN_FAILED = "queued", "running", "done", "failed"
+RUN_STATE_CHOICES = [(RUN_QUEUED, _("排队中")), (RUN_RUNNING, _("巡查中")), (RUN_DONE, _("已完成")),
+                     (RUN_FAILED, _("失败"))]
+RUN_STATE_LABELS = dict(RUN_STATE_CHOICES)
+RUN_ACTIVE_STATES = (RUN_QUEUED, RUN_RUNNING)
+RUN_TRIGGER_CHOICES = [("manual", _("手动发起")), ("schedule", _("定期巡查")), ("command", _("命令行"))]
+RUN_TRIGGERS = tuple(dict(RUN_TRIGGER_CHOICES))
+
+FINDING_KIND_CHOICES = [
+    ("unreachable", _("首页无法访问")),
+    ("slow", _("访问缓慢")),
+    ("broken_link", _("链接不可用")),
+    ("stale_column", _("栏目未及时更新")),
+    ("blank_column", _("空白栏目")),
+    ("precheck", _("内容问题（机审）")),
+    ("date_conflict", _("发布日期异常")),
+    ("tls", _("HTTPS 证书或混合内容")),
+]
+FINDING_KIND_LABELS = dict(FINDING_KIND_CHOICES)
+FINDING_SEVERITY_CHOICES = [("blocker", _("严重")), ("warning", _("一般")), ("info", _("提示"))]
+FINDING_SEVERITY_LABELS = dict(FINDING_SEVERITY_CHOICES)
+FINDING_SEVERITY_RANK = {"blocker": 0, "warning": 1, "info": 2}
+FINDING_PENDING, FINDING_CONFIRMED, FINDING_DISMISSED = "pending", "confirmed", "dismissed"
+FINDING_STATUS_CHOICES = [(FINDING_PENDING, _("待人工核实")), (FINDING_CONFIRMED, _("已核实")),
+                          (FINDING_DISMISSED, _("已排除"))]
+FINDING_STATUS_LABELS = dict(FINDING_STATUS_CHOICES)
+# The problem kind a finding's problem is filed under (attachment 1's 问题排查情况).
+FINDING_PROBLEM_KIND = {
+    "unreachable": "irregular", "slow": "irregular", "broken_link": "irregular", "tls": "irregular",
+    "stale_column": NOT_UPDATED, "blank_column": NOT_UPDATED,
+    "precheck": "inaccurate", "date_conflict": "inaccurate",
+}
+
+# ---------------------------------------------------------------- technical discovery: re-checks of published content
+
+RECHECK_TRIGGER_CHOICES = [("lexicon", _("词库变更后自动复查")), ("manual", _("手动复查"))]
+RECHECK_TRIGGERS = tuple(dict(RECHECK_TRIGGER_CHOICES))
+# A re-check lists items with findings this severe or more.
+RECHECK_SEVERITIES = ("blocker", "warning")

@@ -397,6 +397,9 @@ SPECTACULAR_SETTINGS = {
         "PublicationStateEnum": "content.models.PUBLICATION_STATE_CHOICES",
         "ChannelKindEnum": "content.models.CHANNEL_KIND_CHOICES",
         "ScheduleStateEnum": "workflow.models.SCHEDULE_STATE_CHOICES",
+        "SitePatrolStateEnum": "operations.states.RUN_STATE_CHOICES",
+        "SiteFindingStatusEnum": "operations.states.FINDING_STATUS_CHOICES",
+        "StatusEnum": "content.models.MediaAccount.Status",  # the account's status keeps its name beside the above
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -447,6 +450,27 @@ DUTY_GAP_NOTICE_DAYS = int(os.environ.get("DUTY_GAP_NOTICE_DAYS", "7"))
 PROBLEM_DUE_SOON_DAYS = int(os.environ.get("PROBLEM_DUE_SOON_DAYS", "2"))
 # The deadline of a problem opened by the dormant watch (无更新).
 PROBLEM_DEFAULT_DEADLINE_DAYS = int(os.environ.get("PROBLEM_DEFAULT_DEADLINE_DAYS", "7"))
+
+# ---------------------------------------------------------------- technical discovery: the website patrol (operations.discovery)
+# The crawler's budget: pages per run, links away from the start, external links checked (HEAD, then GET).
+PATROL_MAX_PAGES = int(os.environ.get("PATROL_MAX_PAGES", "500"))
+PATROL_MAX_DEPTH = int(os.environ.get("PATROL_MAX_DEPTH", "5"))
+PATROL_MAX_EXTERNAL = int(os.environ.get("PATROL_MAX_EXTERNAL", "100"))
+# At most one request per host this often (milliseconds), each answered within the timeout.
+PATROL_HOST_INTERVAL_MS = int(os.environ.get("PATROL_HOST_INTERVAL_MS", "500"))
+PATROL_TIMEOUT_SECONDS = float(os.environ.get("PATROL_TIMEOUT_SECONDS", "10"))
+# A page slower than this is a finding (the home page: 较慢, warning).
+PATROL_SLOW_SECONDS = float(os.environ.get("PATROL_SLOW_SECONDS", "3"))
+# Who the crawler says it is: the User-Agent names the system and this contact address.
+PATROL_CONTACT = os.environ.get("PATROL_CONTACT", "webmaster@localhost").strip()
+# Columns are stale when their newest item is older: news columns, notices and policy columns.
+PATROL_NEWS_STALE_DAYS = int(os.environ.get("PATROL_NEWS_STALE_DAYS", "14"))
+PATROL_NOTICE_STALE_DAYS = int(os.environ.get("PATROL_NOTICE_STALE_DAYS", "183"))
+# Findings this severe or more (blocker, warning, info) open a problem (技术检测, 待人工核实).
+PATROL_PROBLEM_SEVERITY = os.environ.get("PATROL_PROBLEM_SEVERITY", "warning").strip().lower()
+# Repost assignments (重要信息转载): the account managers of an account that has not reposted yet are
+# reminded this many days before the deadline.
+REPOST_REMIND_DAYS = int(os.environ.get("REPOST_REMIND_DAYS", "2"))
 
 # ---------------------------------------------------------------- background tasks and periodic jobs
 # Django's Tasks API with the database backend of django-tasks-db: a task enqueued inside a

@@ -38,6 +38,7 @@ from operations import selectors as operations_selectors
 from operations import states as operations_states
 from reporting.notice_forms import FINDING_LABELS, RECTIFIED_LABELS
 from reporting.periods import Period
+from reporting import timeliness as timeliness_rules
 from reviewers.checklist import DIMENSION_LABELS
 from reviewers.models import Decision
 from workflow.models import Reminder
@@ -515,7 +516,7 @@ def dormant_accounts(*, org: Organization | None = None, today: dt.date | None =
             since, day = "opened", account.opened_on
         else:
             since, day = "registered", timezone.localtime(account.created_at).date()
-        days = (today - day).days
+        days = timeliness_rules.days_since(day, today)
         level = dormant_level(days, thresholds)
         if level:
             items.append(DormantItem(account=account, level=level, days=days,
@@ -594,3 +595,41 @@ def evidence_pack_summary(attached: dict[str, list[dict]]) -> list[tuple[str, li
                     for p in attached.get("drafts/publications.jsonl", [])]
     return [("审核决定（五项结论）", ["稿件", "版本", "层级", "审核人", "五项结论", "结论", "时间", "内容哈希"], decisions),
             ("发布记录", ["稿件", "版本", "发布人", "发布时间", "撤稿", "内容哈希"], publications)]
+
+
+# ---------------------------------------------------------------- timeliness figures
+
+@dataclass
+class TimelinessRow:
+    account: MediaAccount
+    figures: timeliness_rules.Timeliness
+
+
+def timeliness_rows(*, org: Organization, period: Period, today: dt.date | None = None) -> list[TimelinessRow]:
+    """Per account of the period (accounts_for_period): days since the last
+    publication, the longest gap, days out of compliance with the dormant
+    rule (DORMANT_FAIL_DAYS) and publications per week, up to the period's
+    last day or today, whichever is earlier. Two queries."""
+    today = today or timezone.localdate()
+    last_day = min(period.last_day, today)
+    last_before = (Publication.objects.filter(account=OuterRef("pk"), is_retracted=False,
+                                              published_at__lt=period.start)
+                   .order_by("-published_at").values("published_at")[:1])
+    accounts = list(accounts_for_period(org, period).annotate(last_before=Subquery(last_before)))
+    days: dict[int, list[dt.date]] = {a.pk: [] for a in accounts}
+    for account_id, at in (Publication.objects.filter(account__in=[a.pk for a in accounts], is_retracted=False,
+                                                       published_at__gte=period.start, published_at__lt=period.end)
+                           .values_list("account_id", "published_at")):
+        days[account_id].append(timezone.localtime(at).date())
+    fail = dormant_thresholds()[2]
+    rows = []
+    for account in accounts:
+        if account.last_before is not None:
+            anchor = timezone.localtime(account.last_before).date()
+        else:
+            anchor = account.opened_on or timezone.localtime(account.created_at).date()
+        first = min(max(period.first_day, anchor), last_day)  # an account opened during the period: from then
+        figures = timeliness_rules.timeliness(days[account.pk], first_day=first, last_day=last_day, anchor=anchor,
+                                              fail_days=fail)
+        rows.append(TimelinessRow(account=account, figures=figures))
+    return rows

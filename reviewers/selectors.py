@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from django.contrib.auth.models import Group
@@ -246,6 +246,25 @@ def precheck_run(*, title: str = "", body_html: str = "", is_repost: bool = Fals
         people=person_titles_for(org), today=timezone.localdate())
 
 
+def precheck_checker(org: Organization | None, *, lexicon: Lexicon | None = None) -> Callable[[str, str], Report]:
+    """The pre-check of many texts of one unit's account (the website patrol's
+    pages, a re-check): ``check(title, body_html) -> Report`` with the lexicon
+    in force (or ``lexicon``) and the unit's names table, both read once;
+    ``check.lexicon_version`` names the version."""
+    lexicon = current_lexicon() if lexicon is None else lexicon
+    people = tuple(person_titles_for(org))
+    today = timezone.localdate()
+
+    def check(title: str, body_html: str, *, is_repost: bool = False, source_name: str = "", source_url: str = "",
+              original_title: str = "") -> Report:
+        return run_precheck(title=title or "", body_html=body_html or "", is_repost=is_repost,
+                            source_name=source_name, source_url=source_url, original_title=original_title,
+                            lexicon=lexicon, people=people, today=today)
+
+    check.lexicon_version = lexicon.version
+    return check
+
+
 def precheck_run_revision(revision: Revision, *, lexicon: Lexicon | None = None) -> Report:
     """The pre-check of a saved revision (a ``reviewers.precheck.Report``),
     with the names table of its account's unit."""
@@ -461,3 +480,17 @@ def membership_by_id(membership_id: int | str) -> TierMembership | None:
         return None
     return (TierMembership.objects.select_related("user", "org", "account", "account__org")
             .filter(pk=membership_id).first())
+
+
+def precheck_stored_keys(revision_ids: Iterable[int]) -> dict[int, set[tuple[str, str]]]:
+    """For each revision, the (rule, text) of the findings of its latest
+    stored pre-check report (one query): what the reviewers saw, so that a
+    re-check can tell the findings a lexicon change added."""
+    out: dict[int, set[tuple[str, str]]] = {}
+    rows = (PrecheckReport.objects.filter(revision_id__in=list(revision_ids))
+            .order_by("revision_id", "-created_at", "-id").values_list("revision_id", "findings"))
+    for revision_id, findings in rows:
+        if revision_id in out:
+            continue
+        out[revision_id] = {(f.get("rule", ""), f.get("text", "")) for f in findings or ()}
+    return out

@@ -222,6 +222,7 @@ class Notification(models.Model):
         # publishing through a channel and scheduled publishing (workflow.services.delivery, .scheduling)
         DELIVERY_FAILED = "delivery_failed", _("渠道发布失败")
         SCHEDULE_FAILED = "schedule_failed", _("定时发布未能执行")
+        REPOST_DUE = "repost_due", _("转载任务提醒")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
                                   related_name="notifications")
@@ -272,6 +273,7 @@ class Reminder(models.Model):
         DUTY_DAY = "duty_day", _("值班日期")
         PATROL = "patrol", _("巡查计划")
         PROBLEM = "problem", _("问题整改")
+        REPOST = "repost", _("转载任务")
 
     class Threshold(models.TextChoices):
         DUE_SOON = "due_soon", _("即将到期")

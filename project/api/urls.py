@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import operations, publishing, review_admin, stats, transparency, views
+from project.api import operations, publishing, review_admin, site_patrols, stats, timeliness, transparency, views
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -44,6 +44,7 @@ urlpatterns = [
     path("stats/publications/", stats.PublicationStatsView.as_view(), name="stats-publications"),
     path("stats/forms/", stats.StatsFormsView.as_view(), name="stats-forms"),
     path("stats/dormant/", stats.DormantView.as_view(), name="stats-dormant"),
+    path("stats/timeliness/", timeliness.TimelinessView.as_view(), name="stats-timeliness"),
     # daily operations (project/api/operations.py)
     path("duty/", operations.DutyListView.as_view(), name="duty"),
     path("duty/<id:pk>/log/", operations.DutyLogView.as_view(), name="duty-log"),
@@ -68,6 +69,11 @@ urlpatterns = [
     path("submissions/<id:pk>/record.pdf", review_admin.SubmissionRecordPdfView.as_view(), name="submission-record"),
     path("drafts/<id:pk>/comments/", review_admin.DraftCommentListView.as_view(), name="draft-comments"),
     path("review-queue/bulk-pass/", review_admin.BulkPassView.as_view(), name="review-queue-bulk-pass"),
+    # technical discovery: website patrols (project/api/site_patrols.py)
+    path("site-patrols/", site_patrols.SitePatrolListView.as_view(), name="site-patrols"),
+    path("site-patrols/<id:pk>/", site_patrols.SitePatrolDetailView.as_view(), name="site-patrol"),
+    path("site-findings/<id:pk>/confirm/", site_patrols.SiteFindingConfirmView.as_view(), name="site-finding-confirm"),
+    path("site-findings/<id:pk>/dismiss/", site_patrols.SiteFindingDismissView.as_view(), name="site-finding-dismiss"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from the static files (SWAGGER_UI_DIST = "SIDECAR"); the split view serves its start-up
     # script at docs/?script, so the page holds no inline script or style (a strict CSP allows it).

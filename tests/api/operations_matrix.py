@@ -11,7 +11,10 @@ import datetime as dt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from content import services as content_services
 from operations import services as ops_services
+from operations.discovery.crawler import Finding, PatrolResult
+from operations.models import SiteFinding
 from tests import factories
 from tests.operations.evidence_files import PNG
 
@@ -80,6 +83,37 @@ def _evidence(world):
     evidence = ops_services.evidence_upload(actor=world.manager, kind="problem", record_id=ids["problem"],
                                             file=SimpleUploadedFile("截图.png", PNG, content_type="image/png"))
     return {**ids, "evidence": evidence.pk}
+
+
+def _website(world):
+    """A website account of the school (its address is never fetched: no task runs here)."""
+    site = factories.account(world.school, name="广州一中网站", platform="website", handle="http://127.0.0.1:9/")
+    return _ids(world, account=site.pk)
+
+
+def _site_run(world):
+    """A finished patrol of the school's website with one finding awaiting a person."""
+    ids = _website(world)
+    run = ops_services.site_patrol_request(actor=world.manager, account_id=ids["account"], enqueue=False)
+    found = PatrolResult(start_url=run.url, pages=1, findings=[
+        Finding("broken_link", run.url + "missing.html", "已删除的页面", "HTTP 状态 404", "warning")])
+    ops_services.site_patrol_execute(actor=content_services.system_actor(), run_id=run.pk,
+                                     crawl=lambda url, **kwargs: found)
+    return {**ids, "run": run.pk, "finding": SiteFinding.objects.get(run_id=run.pk).pk}
+
+
+def _recheck(world):
+    run = ops_services.recheck_request(actor=world.manager, account_id=world.account.pk, date_from=_today(),
+                                       date_to=_today(), enqueue=False)
+    return _ids(world, recheck=run.pk)
+
+
+def _repost(world):
+    assignment = ops_services.repost_assign(
+        actor=world.admin, org_id=world.province.pk, title="教育部：做好寒假安全工作", source_name="教育部",
+        original_url="https://www.moe.gov.cn/a.html", deadline=_today() + dt.timedelta(days=3),
+        target_org_id=world.school.pk)
+    return _ids(world, repost=assignment.pk)
 
 
 class Upload:
@@ -153,6 +187,15 @@ API_CASES = [
      _only(*INSPECTORS, status=201)),
     ("evidence-download", "get", "/evidence/{evidence}/", _evidence, None, _in_province()),
     ("evidence-remove", "delete", "/evidence/{evidence}/", _evidence, None, _only("editor", *INSPECTORS, status=204)),
+    # technical discovery: website patrols and a person's confirmation of their findings
+    ("site-patrols-list", "get", "/site-patrols/", _site_run, None, _everyone(200)),
+    ("site-patrols-create", "post", "/site-patrols/", _website, {"account": "{account}"},
+     _only(*INSPECTORS, status=202)),
+    ("site-patrol-get", "get", "/site-patrols/{run}/", _site_run, None, _in_province()),
+    ("site-finding-confirm", "post", "/site-findings/{finding}/confirm/", _site_run, {"note": "属实"},
+     _only(*INSPECTORS)),
+    ("site-finding-dismiss", "post", "/site-findings/{finding}/dismiss/", _site_run, {"note": "链接已撤下"},
+     _only(*INSPECTORS)),
 ]
 
 # The lists default to the caller's own unit (the outsider sees his own city's); an object of the school,
@@ -214,6 +257,27 @@ WEB_CASES = [
     ("ops-evidence-file", "get", "/operations/evidence/{evidence}/", _evidence, None, _page(_in_province())),
     ("ops-evidence-remove", "post", "/operations/evidence/{evidence}/remove/", _evidence, {},
      _page(_only("editor", *INSPECTORS, status=302))),
+    ("ops-rechecks", "get", "/operations/rechecks/", _account, None, _page(_everyone(200))),
+    ("ops-rechecks-post", "post", "/operations/rechecks/", _account,
+     {"account": "{account}", "date_from": _today().isoformat(), "date_to": _today().isoformat()},
+     _page(_only(*INSPECTORS, status=302))),
+    ("ops-recheck", "get", "/operations/rechecks/{recheck}/", _recheck, None, _page(_in_province())),
+    ("ops-reposts", "get", "/operations/reposts/", _account, None, _page(_everyone(200))),
+    # the form assigns for the caller's own unit: the outsider's city does not hold the school (400 with a message)
+    ("ops-reposts-post", "post", "/operations/reposts/", _account,
+     {"title": "教育部：做好寒假安全工作", "source_name": "教育部", "original_url": "https://www.moe.gov.cn/a.html",
+      "deadline": (_today() + dt.timedelta(days=3)).isoformat(), "target_org": "{org}"},
+     _page({**_only("manager", "unit_admin", status=302), "outsider": 400})),
+    ("ops-repost", "get", "/operations/reposts/{repost}/", _repost, None, _page(_in_province())),
+    ("ops-repost-export", "get", "/operations/reposts/{repost}/export/", _repost, None, _page(_in_province())),
+    ("ops-site-report", "get", "/operations/sites/{account}/", _site_run, None, _page(_in_province())),
+    ("ops-site-run", "post", "/operations/sites/{account}/run/", _website, {}, _page(_only(*INSPECTORS, status=302))),
+    ("ops-site-schedule", "post", "/operations/sites/{account}/schedule/", _website,
+     {"every_days": "7", "active": "1"}, _page(_only(*INSPECTORS, status=302))),
+    ("ops-site-finding-confirm", "post", "/operations/site-findings/{finding}/confirm/", _site_run, {"note": "属实"},
+     _page(_only(*INSPECTORS, status=302))),
+    ("ops-site-finding-dismiss", "post", "/operations/site-findings/{finding}/dismiss/", _site_run,
+     {"note": "链接已撤下"}, _page(_only(*INSPECTORS, status=302))),
 ]
 
 PAIRS = [
@@ -227,4 +291,6 @@ PAIRS = [
     ("ops-counterfeit-evidence", "counterfeit-evidence-upload"), ("ops-evidence-file", "evidence-download"),
     ("ops-evidence-remove", "evidence-remove"), ("ops-patrol", "patrol-evidence-list"),
     ("ops-problem", "problem-evidence-list"), ("ops-counterfeit", "counterfeit-evidence-list"),
+    ("ops-site-run", "site-patrols-create"), ("ops-site-report", "site-patrol-get"),
+    ("ops-site-finding-confirm", "site-finding-confirm"), ("ops-site-finding-dismiss", "site-finding-dismiss"),
 ]

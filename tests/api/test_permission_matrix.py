@@ -311,6 +311,7 @@ API_CASES = [
     ("stats-publications", "get", "/stats/publications/", _account, None, only(*STATS_READERS)),
     ("stats-forms", "get", "/stats/forms/", _account, None, only(*STATS_READERS)),
     ("stats-dormant", "get", "/stats/dormant/", _account, None, only(*STATS_READERS)),
+    ("stats-timeliness", "get", "/stats/timeliness/", _account, None, only(*STATS_READERS)),
     # (POST /auth/token/, throttled per address, is tested in test_auth.py)
     ("token-revoke", "delete", "/auth/token/", _account, None, {"*": 204, "anonymous": 401}),
     ("schema", "get", "/schema/", _account, None, {"*": 200}),
@@ -648,7 +649,7 @@ def _route_of(path):
     return resolve(path.split("?")[0].replace("{key}", "0" * 32 + ".png").format(
         account=1, draft=1, submission=1, publication=1, notification=1, filing=1, entry=1, user=1,
         membership=1, policy=1, seq=1, size=1, pack=1, duty=1, problem=1, patrol=1, report=1, evidence=1,
-        schedule=1)).route
+        schedule=1, run=1, finding=1, recheck=1, repost=1)).route
 
 
 def test_the_matrix_covers_every_page_and_endpoint():

@@ -51,6 +51,7 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/stats/publications/": {"get"},
         "/api/v1/stats/forms/": {"get"},
         "/api/v1/stats/dormant/": {"get"},
+        "/api/v1/stats/timeliness/": {"get"},
         "/api/v1/duty/": {"get", "post"},
         "/api/v1/duty/{id}/log/": {"post"},
         "/api/v1/patrols/": {"get", "post"},
@@ -73,6 +74,10 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/review-queue/bulk-pass/": {"post"},
         "/api/v1/submissions/{id}/record.pdf": {"get"},
         "/api/v1/drafts/{id}/comments/": {"get", "post"},
+        "/api/v1/site-patrols/": {"get", "post"},
+        "/api/v1/site-patrols/{id}/": {"get"},
+        "/api/v1/site-findings/{id}/confirm/": {"post"},
+        "/api/v1/site-findings/{id}/dismiss/": {"post"},
     }
     assert {path: set(ops) - {"parameters"} for path, ops in paths.items()} == expected
     for path, operations in paths.items():

@@ -55,7 +55,8 @@ def test_queue_keyboard_reaches_review_links(open_as):
 PHONE_PAGES = {
     "editor": ["/", "/drafts/", "/drafts/new/", "/review/notifications/"],
     "publisher": ["/review/publish/"],
-    "manager": ["/registry/", "/registry/new/", "/stats/", "/stats/dormant/", "/stats/filings/"],
+    "manager": ["/registry/", "/registry/new/", "/stats/", "/stats/dormant/", "/stats/filings/",
+                "/operations/rechecks/", "/operations/reposts/"],
     "auditor": ["/audit/", "/audit/verify/", "/audit/tree/", "/audit/tree/proof/", "/audit/packs/"],
     "unitadmin": ["/manage/"],
 }

@@ -33,6 +33,7 @@ from project.web.review.notifications import mark_read_on_open
 from reviewers import selectors as reviewer_selectors
 from reviewers.checklist import DIMENSION_LABELS, DIMENSIONS, VERDICT_LABELS
 from reviewers.models import SEVERITY_LABELS
+from operations import selectors as operations_selectors
 from workflow import permissions as workflow_permissions
 from workflow import selectors as workflow_selectors
 from workflow import services as workflow_services
@@ -195,6 +196,7 @@ def draft_new(request):
     accounts = writable_accounts(request.user)
     if request.method == "GET":
         initial = {"account": accounts[0].pk} if len(accounts) == 1 else {}
+        initial.update(_assignment_initial(request))
         # Unsaved content of a new draft (autosaved, e.g. before the session ended) comes back.
         initial, restored = autosave.restore(
             request, autosave.DRAFT_NEW_KEY, initial=initial, base="",
@@ -209,6 +211,17 @@ def draft_new(request):
         return _editor_page(request, form=form, status=status_for(error))
     messages.success(request, f"稿件已创建（第 {draft.current_revision.number} 版）。")
     return redirect("web:draft_detail", pk=draft.pk)
+
+
+def _assignment_initial(request):
+    """A draft started from a repost assignment (?assignment=ID) is a repost
+    with the assignment's source fields set (its title as the headline)."""
+    value = request.GET.get("assignment", "")
+    assignment = operations_selectors.repost_assignment_visible_to(request.user, value) if value else None
+    if assignment is None:
+        return {}
+    return {"title": assignment.title, "is_repost": True, "source_name": assignment.source_name,
+            "source_url": assignment.original_url, "original_title": assignment.original_title or assignment.title}
 
 
 def _revision_initial(draft):

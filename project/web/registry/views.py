@@ -22,6 +22,8 @@ from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import Conflict, NotAllowed
 from content.models import PERSONAL_FIELDS, REGISTRY_FIELDS, MediaAccount, Organization
+from operations import permissions as operations_permissions
+from operations import selectors as operations_selectors
 from project.web.common import call_service, indented_unit_label, paginate, query_without_page
 from workflow import selectors as workflow_selectors
 
@@ -203,7 +205,17 @@ def account_detail(request, pk):
         "account": account, "rows": registry_rows(account, user), "filings": filing_rows(account, user),
         "may_manage": content_permissions.can_manage_account(user, account),
         "personal_visible": content_permissions.can_see_personal_data(user, account),
+        "site_patrol": _site_patrol(user, account),
     })
+
+
+def _site_patrol(user, account):
+    """The account page's website patrol box: shown when the account has a web
+    address and the user may see its operations records."""
+    if not operations_selectors.account_web_address(account) or not operations_permissions.can_view_operations(
+            user, account.org):
+        return None
+    return {"may_run": operations_permissions.can_run_site_patrol(user, account) and not account.is_closed}
 
 
 @login_required

@@ -27,7 +27,8 @@ HOME_NOTIFICATIONS = 5
 # Reminders of review tasks: the reviewer (or the one escalated to) acts on the review page.
 REVIEWER_KINDS = (Notification.Kind.DUE_SOON, Notification.Kind.OVERDUE, Notification.Kind.ESCALATED)
 # Reminders of the daily operations: their link comes from the reminder's subject.
-OPERATIONS_KINDS = (Notification.Kind.DUTY_GAP, Notification.Kind.PATROL_DUE, Notification.Kind.PROBLEM_DUE)
+OPERATIONS_KINDS = (Notification.Kind.DUTY_GAP, Notification.Kind.PATROL_DUE, Notification.Kind.PROBLEM_DUE,
+                    Notification.Kind.REPOST_DUE)
 
 
 def notification_link(notification, subjects=None):
@@ -87,6 +88,8 @@ def _operations_link(subject):
     try:
         if subject.kind == Reminder.Kind.PROBLEM:
             return reverse("web:problem_detail", args=[subject.subject_id])
+        if subject.kind == Reminder.Kind.REPOST:
+            return reverse("web:repost_detail", args=[subject.subject_id])
         query = {"org": subject.org_code} if subject.org_code else {}
         if subject.kind == Reminder.Kind.DUTY_DAY:
             if subject.day is not None:

@@ -202,6 +202,7 @@ def stats(request):
         "form": form, "stats": stats, "query": query,
         "chart": monthly_chart(stats.months, stats.monthly, stats.monthly_retracted),
         "data_until": form.period.data_until(),
+        "timeliness": reporting_selectors.timeliness_rows(org=form.org, period=form.period),
     })
 
 
