@@ -12,6 +12,8 @@ ACTIONS = {
     "auth.logout": _("退出登录"),
     "auth.login_failed": _("登录失败"),
     "auth.locked": _("连续登录失败，账户锁定"),
+    "auth.login_refused_repeated": _("锁定期间重复登录尝试（汇总）"),
+    "auth.unlocked": _("解除登录锁定"),
     "auth.token_created": _("签发接口令牌"),
     # units and users
     "content.org.created": _("创建单位"),

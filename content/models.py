@@ -70,9 +70,6 @@ class User(AbstractUser):
     roles = models.JSONField(_("角色"), default=list, blank=True)
     mobile = models.CharField(_("手机号"), max_length=20, blank=True)
     wechat = models.CharField(_("微信号"), max_length=64, blank=True)
-    # Login-failure handling (GB/T 22239: limited attempts, then a lock).
-    failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0, editable=False)
-    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -83,9 +80,6 @@ class User(AbstractUser):
 
     def get_full_name(self):
         return self.name or super().get_full_name()
-
-    def is_locked(self, now=None):
-        return self.locked_until is not None and self.locked_until > (now or timezone.now())
 
     def has_role(self, role):
         return self.is_active and role in (self.roles or [])

@@ -196,6 +196,12 @@ def can_manage_users(user, org):
     return has_scoped_role(user, roles.UNIT_ADMIN, org)
 
 
+def can_manage_account_security(user, target):
+    """Unlock a sign-in lock of ``target`` (and, with two factors, reset his
+    device; end all his sessions and tokens): the administrator of his unit."""
+    return target is not None and has_scoped_role(user, roles.UNIT_ADMIN, target.org if target.org_id else None)
+
+
 def can_read_audit(user, org):
     return has_scoped_role(user, roles.AUDITOR, org)
 

@@ -329,37 +329,6 @@ def org_update(*, actor: User, org_id: int, name: str | None = None, short_name:
     return org
 
 
-@transaction.atomic
-def user_login_failure(*, username: str, max_failures: int, lock_minutes: int) -> User | None:
-    """Count a failed login for an existing user; lock him after too many.
-
-    Returns the user when this failure locked him, else None. Unknown
-    usernames are only audited (by the caller), never created or counted.
-    """
-    user = User.objects.select_for_update(of=("self",)).select_related("org").filter(username=username).first()
-    if user is None:
-        return None
-    user.failed_logins = min(user.failed_logins + 1, 32767)
-    locked_now = user.failed_logins >= max_failures and not user.is_locked()
-    if locked_now:
-        user.locked_until = timezone.now() + dt.timedelta(minutes=lock_minutes)
-        user.failed_logins = 0
-    user.save(update_fields=["failed_logins", "locked_until"])
-    if locked_now:
-        audit_record(action="auth.locked", actor=None, actor_label=user.username, target_type="content.user",
-                     target_id=user.pk, org_path=user.org.path if user.org_id else "", outcome="denied",
-                     data={"username": user.username, "locked_until": user.locked_until,
-                           "after_failures": max_failures})
-        return user
-    return None
-
-
-def user_login_success(*, user: User) -> None:
-    """Reset the failure counter after a successful login."""
-    if user.failed_logins or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-
-
 def _validate_roles(values):
     role_list = sorted(set(values or []))
     unknown = [r for r in role_list if r not in roles.ROLES]
