@@ -12,6 +12,7 @@ from content.models import (
 )
 from workflow import services as workflow_services
 
+from project import lockout
 from project.admin.base import ScopedAdmin
 
 
@@ -72,9 +73,17 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
                                     "is_active", "is_staff")}),)
     add_fieldsets = ((None, {"fields": ("username", "name", "org", "roles", "is_staff", "password1", "password2")}),)
     readonly_fields = ()
+    actions = ["unlock_sign_in"]
 
     def get_readonly_fields(self, request, obj=None):
         return ("username",) if obj else ()
+
+    @admin.action(description=_("解除所选用户的登录锁定"))
+    def unlock_sign_in(self, request, queryset):
+        """project.lockout.login_lock_release for each (audited; refused for a user one may not manage)."""
+        for user in queryset:
+            lockout.login_lock_release(actor=request.user, user_id=user.pk)
+        self.message_user(request, _("已解除 %(n)d 个用户的登录锁定") % {"n": len(queryset)})
 
     @admin.display(description=_("角色"))
     def role_labels(self, obj):

@@ -365,6 +365,8 @@ WEB_CASES = [
     ("manage-roles", "get", "/manage/users/{user}/roles/", _target_user, None, page(only("unit_admin", "superuser"))),
     ("manage-roles-post", "post", "/manage/users/{user}/roles/", _target_user, {"roles": [roles.EDITOR]},
      page(only("unit_admin", "superuser", status=302))),
+    ("manage-user-unlock", "post", "/manage/users/{user}/unlock/", _target_user, {},
+     page(only("unit_admin", "superuser", status=302))),
     ("manage-tier-new", "get", "/manage/tiers/new/", _account, None, page(only("unit_admin", "superuser"))),
     ("manage-tier-revoke", "get", "/manage/tiers/{membership}/revoke/", _membership, None,
      page(only("unit_admin", "superuser"))),

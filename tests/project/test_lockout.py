@@ -148,3 +148,27 @@ def test_login_posts_are_rate_limited_per_address(world):
     assert Client(REMOTE_ADDR="203.0.113.15").post("/admin/login/", {"username": "a", "password": "b"}).status_code == 200
     admin = Client(REMOTE_ADDR="203.0.113.14")
     assert admin.post("/admin/login/", {"username": "a", "password": "b"}).status_code == 429
+
+
+@override_settings(LOGIN_MAX_FAILURES=5, LOGIN_LOCK_MINUTES=30)
+def test_unlock_through_the_page_and_the_admin(world, as_user):
+    fail(Client(REMOTE_ADDR="203.0.113.16"), "editor", 5)
+    editor = User.objects.get(username="editor")
+    admin_client = as_user(world.admin)
+    page = admin_client.get(reverse("web:manage_user_roles", args=[editor.pk])).content.decode()
+    assert 'data-testid="unlock"' in page and "连续登录失败 5 次" in page
+    response = admin_client.post(reverse("web:manage_user_unlock", args=[editor.pk]))
+    assert response.status_code == 302 and lockout.login_lock_of(username="editor") is None
+    assert AuditEntry.objects.filter(action="auth.unlocked", actor=world.admin).count() == 1
+    # the admin's action, for a user locked again
+    fail(Client(REMOTE_ADDR="203.0.113.17"), "editor", 5)
+    staff = world.admin
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    response = admin_client.post("/admin/content/user/", {"action": "unlock_sign_in", "_selected_action": [editor.pk]})
+    assert response.status_code == 302
+    assert lockout.login_lock_of(username="editor") is None
+    assert AuditEntry.objects.filter(action="auth.unlocked", actor=world.admin).count() == 2
+    # someone else's user: refused
+    outsider = as_user(world.outsider)
+    assert outsider.post(reverse("web:manage_user_unlock", args=[editor.pk])).status_code == 403
