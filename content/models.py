@@ -400,3 +400,35 @@ class WorkInProgress(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class SignIn(models.Model):
+    """One client's sign-in: a browser session or an API token (one per named
+    client). Listed on the user's sessions page; ending it ends that client
+    only. A web sign-in is alive while its session is (the session row, in
+    the database session store); an API sign-in while ``ended_at`` is empty
+    and its token younger than API_TOKEN_TTL_HOURS. The token itself is never
+    stored, only its SHA-256."""
+
+    WEB, API = "web", "api"
+    KINDS = [(WEB, _("浏览器")), (API, _("接口令牌"))]
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="sign_ins")
+    kind = models.CharField(_("类型"), max_length=8, choices=KINDS)
+    session_key = models.CharField(_("会话"), max_length=40, blank=True, db_index=True)
+    token_digest = models.CharField(_("令牌摘要"), max_length=64, blank=True, db_index=True)
+    name = models.CharField(_("客户端名称"), max_length=100, blank=True)
+    user_agent = models.CharField(_("设备"), max_length=255, blank=True)
+    address = models.CharField(_("来源地址"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("登录时间"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("最近活动"), default=timezone.now)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    end_reason = models.CharField(_("结束原因"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("登录会话")
+        verbose_name_plural = _("登录会话")
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} {self.name or self.session_key[:6]}"

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
@@ -15,7 +17,7 @@ from audit.models import AuditEntry
 from content import permissions, roles
 from content.models import (
     AccountFiling, AccountGroupObjectPermission, AccountUserObjectPermission, Draft, Image, MediaAccount,
-    Organization, Publication, Revision, User, WorkInProgress,
+    Organization, Publication, Revision, SignIn, User, WorkInProgress,
 )
 
 
@@ -292,3 +294,34 @@ def user_labels(user_ids: Iterable[int | None]) -> dict[int, str]:
         return {}
     return {pk: f"{name or username}（{username}）"
             for pk, name, username in User.objects.filter(pk__in=ids).values_list("pk", "name", "username")}
+
+
+def sign_in_by_token(key: str) -> SignIn | None:
+    """The live API sign-in whose token is ``key`` (expiry is the caller's question)."""
+    if not key:
+        return None
+    digest = hashlib.sha256(str(key).encode()).hexdigest()
+    return (SignIn.objects.select_related("user", "user__org")
+            .filter(token_digest=digest, kind=SignIn.API, ended_at__isnull=True).first())
+
+
+def sign_ins_active(user: User, *, token_ttl: dt.timedelta, now: dt.datetime | None = None) -> list[SignIn]:
+    """The user's live sign-ins, newest activity first: web sign-ins whose
+    session is alive (its last activity is the session's expiry less its
+    age), API tokens not ended nor expired."""
+    now = now or timezone.now()
+    rows = list(SignIn.objects.filter(user=user, ended_at__isnull=True).order_by("-last_seen_at", "-id"))
+    keys = [r.session_key for r in rows if r.kind == SignIn.WEB and r.session_key]
+    alive = dict(Session.objects.filter(session_key__in=keys, expire_date__gt=now)
+                 .values_list("session_key", "expire_date"))
+    live = []
+    for row in rows:
+        if row.kind == SignIn.WEB:
+            if row.session_key not in alive:
+                continue
+            row.last_seen_at = max(row.last_seen_at, alive[row.session_key] - dt.timedelta(
+                seconds=settings.SESSION_COOKIE_AGE))
+        elif row.created_at <= now - token_ttl:
+            continue
+        live.append(row)
+    return live

@@ -11,11 +11,14 @@ import datetime as dt
 import hashlib
 import json
 import re
+import secrets
 import uuid
 from collections.abc import Iterable
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -34,7 +37,7 @@ from content.hashing import content_hash
 from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, read_upload, sniff_image_type
 from content.models import (
     REGISTRY_FIELDS, AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
-    WorkInProgress,
+    SignIn, WorkInProgress,
 )
 from content.sanitize import clean_html, clean_text, html_to_text
 from content.selectors import work_in_progress_cutoff
@@ -304,8 +307,11 @@ def user_update(*, actor: User, user_id: int, **changes: Any) -> User:
     _full_clean(user, exclude=["password"])
     user.save()
     after = {f: (user.org.code if user.org_id else None) if f == "org" else getattr(user, f) for f in changes}
+    data = {"before": before, "after": after}
+    if before.get("is_active") and not user.is_active:
+        data["sign_ins_ended"] = _end_all(user, "deactivated")  # his sessions and tokens end with him
     audit_record(action="content.user.changed", actor=actor, target_type="content.user", target_id=user.pk,
-                 org_path=user.org.path if user.org_id else "", data={"before": before, "after": after})
+                 org_path=user.org.path if user.org_id else "", data=data)
     return user
 
 
@@ -352,9 +358,12 @@ def user_set_roles(*, actor: User, user_id: int, roles_: Iterable[str], audit_da
     after = _validate_roles(roles_)
     user.roles = after
     user.save(update_fields=["roles"])
+    extra = {}
+    if set(before) - set(after):  # a right taken away: what was signed in with it ends
+        extra["sign_ins_ended"] = _end_all(user, "roles_changed")
     audit_record(action="content.user.roles_changed", actor=actor, target_type="content.user", target_id=user.pk,
                  org_path=user.org.path if user.org else "",
-                 data={"before": before, "after": after, **(audit_data or {})})
+                 data={"before": before, "after": after, **(audit_data or {}), **extra})
     return user
 
 
@@ -778,3 +787,119 @@ def work_in_progress_purge(*, now: dt.datetime | None = None) -> int:
     """Delete every expired entry (``manage.py purge_work_in_progress``); returns how many."""
     deleted, _rows = WorkInProgress.objects.filter(updated_at__lt=work_in_progress_cutoff(now)).delete()
     return deleted
+
+
+# ---------------------------------------------------------------- sign-ins: sessions and API tokens
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(str(key).encode()).hexdigest()
+
+
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def sign_in_open(*, user: User, kind: str, session_key: str = "", name: str = "", user_agent: str = "",
+                 address: str = "") -> tuple[SignIn, str]:
+    """Record a client's sign-in. For the API a new token is made and
+    returned (once: only its digest is stored); a client of the same name
+    loses its previous token, so each client holds one. Returns (sign-in, key)."""
+    key = ""
+    if kind == SignIn.API:
+        key = secrets.token_hex(20)
+        SignIn.objects.filter(user=user, kind=SignIn.API, name=name, ended_at__isnull=True).update(
+            ended_at=timezone.now(), end_reason="replaced")
+    sign_in = SignIn.objects.create(user=user, kind=kind, session_key=session_key or "", name=name[:100],
+                                    token_digest=token_digest(key) if key else "", user_agent=user_agent[:255],
+                                    address=address[:64])
+    return sign_in, key
+
+
+def _end(sign_ins, reason, now):
+    keys = [s.session_key for s in sign_ins if s.kind == SignIn.WEB and s.session_key]
+    SignIn.objects.filter(pk__in=[s.pk for s in sign_ins]).update(ended_at=now, end_reason=reason)
+    store = _session_store()
+    for key in keys:
+        store(session_key=key).delete()
+
+
+def sign_in_closed(*, session_key: str = "", token_key: str = "", reason: str = "signed_out") -> int:
+    """The client signed out (the session's own logout, the token's DELETE):
+    that sign-in alone ends. Audited by the caller (auth.logout)."""
+    if not session_key and not token_key:
+        return 0
+    query = SignIn.objects.filter(ended_at__isnull=True)
+    query = query.filter(session_key=session_key, kind=SignIn.WEB) if session_key else query.filter(
+        token_digest=token_digest(token_key), kind=SignIn.API)
+    return query.update(ended_at=timezone.now(), end_reason=reason)
+
+
+@transaction.atomic
+def sign_in_end(*, actor: User, sign_in_id: int) -> SignIn:
+    """End one sign-in: the user's own, or, for the administrator of his unit
+    (permissions.can_manage_account_security), anyone's in scope. Audited."""
+    sign_in = SignIn.objects.select_for_update(of=("self",)).select_related("user__org").filter(
+        pk=sign_in_id).first()
+    if sign_in is None or not (sign_in.user_id == actor.pk
+                               or permissions.can_manage_account_security(actor, sign_in.user)):
+        raise NotFound(_("会话不存在"))
+    if sign_in.ended_at is None:
+        _end([sign_in], "ended_by_user" if sign_in.user_id == actor.pk else "ended_by_admin", timezone.now())
+    user = sign_in.user
+    audit_record(action="auth.session_ended", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=user.org.path if user.org_id else "",
+                 data={"sign_in": sign_in.pk, "kind": sign_in.kind, "name": sign_in.name,
+                       "address": sign_in.address})
+    return sign_in
+
+
+def _end_all(user, reason, keep_session_key=""):
+    live = [s for s in SignIn.objects.filter(user=user, ended_at__isnull=True)
+            if not (keep_session_key and s.session_key == keep_session_key)]
+    _end(live, reason, timezone.now())
+    return len(live)
+
+
+@transaction.atomic
+def sign_ins_end_all(*, actor: User, user_id: int, reason: str = "ended_by_admin") -> int:
+    """End every session and token of a user at once (the security
+    administrator's action). Audited; returns how many ended."""
+    user = User.objects.select_for_update(of=("self",)).select_related("org").filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(_("用户不存在"))
+    if not permissions.can_manage_account_security(actor, user):
+        raise NotAllowed()
+    ended = _end_all(user, reason)
+    audit_record(action="auth.sessions_ended_all", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=user.org.path if user.org_id else "", data={"ended": ended, "reason": reason})
+    return ended
+
+
+@transaction.atomic
+def user_set_password(*, actor: User, user_id: int, password: str, old_password: str | None = None,
+                      keep_session_key: str = "") -> User:
+    """Set a user's password: his own (``old_password`` required) or, for the
+    administrator of his unit, anyone's in scope. The password rules
+    (AUTH_PASSWORD_VALIDATORS) apply, messages by the field. Every session and
+    token of his ends except the one that made the change (``keep_session_key``).
+    Audited; the password itself never is."""
+    user = User.objects.select_for_update(of=("self",)).select_related("org").filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(_("用户不存在"))
+    own = actor.pk == user.pk
+    if own:
+        if old_password is None or not user.check_password(old_password):
+            raise ValidationFailed(fields={"old_password": [_("原密码不正确")]})
+    elif not (actor.is_superuser or permissions.can_manage_users(actor, user.org)):
+        raise NotAllowed()
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(fields={"password": list(exc.messages)}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    ended = _end_all(user, "password_changed", keep_session_key=keep_session_key if own else "")
+    audit_record(action="content.user.password_changed", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=user.org.path if user.org_id else "", data={"by": "self" if own else "admin",
+                                                                       "sign_ins_ended": ended})
+    return user

@@ -31,6 +31,7 @@ from workflow import services as workflow_services
 from project.api import serializers as s
 from project.api import services as api_services
 from project.shared import audit_log
+from project.shared.net import client_address
 from project.shared import files as export
 from project.api.negotiation import JSONOnlyNegotiation
 from project.api.permissions import AuditReader
@@ -72,7 +73,7 @@ class ApiListView(generics.ListAPIView):
 
 class TokenView(ApiView):
     """POST: exchange a username and password for a token (throttled, audited).
-    DELETE: revoke the caller's token."""
+    DELETE: revoke the caller's token (this client only; his other clients stay signed in)."""
 
     throttle_scope = "auth_token"
 
@@ -110,13 +111,16 @@ class TokenView(ApiView):
                             password=body.validated_data["password"])
         if user is None:
             raise ValidationFailed(_("用户名或密码错误，或账号已停用"), code="invalid_credentials")
-        token = api_services.token_issue(actor=user)
-        return Response(s.TokenSerializer(token).data)
+        sign_in, key = api_services.token_issue(
+            actor=user, client=body.validated_data["client"], address=client_address(request._request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""))
+        return Response(s.TokenSerializer.of(sign_in, key))
 
     @extend_schema(operation_id="auth_token_destroy", tags=["auth"], summary="注销令牌",
                    request=None, responses={204: None, **errors(*READ)}, parameters=AUTH_HEADERS)
     def delete(self, request):
-        api_services.token_revoke(actor=request.user)
+        api_services.token_revoke(actor=request.user, token_key=getattr(request.auth, "token_digest", None) and
+                                  request.META.get("HTTP_AUTHORIZATION", "").partition(" ")[2].strip())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -297,14 +297,14 @@ def test_the_export_file_name_says_what_it_holds(world, as_user):
 
 
 def test_the_page_and_the_api_name_the_same_export_alike(world, as_user):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
     from rest_framework.test import APIClient
 
     draft = new_draft(world)
     page = _filenames(as_user(world.auditor).get(reverse("web:audit_export"), {
         "draft": draft.pk, "account": world.account.pk, "date_from": "2026-11-01", "date_to": "2026-11-30"}))
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.auditor).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.auditor)}")
     response = api.get("/api/v1/audit/export/", {"draft": draft.pk, "account": world.account.pk,
                                                  "from": "2026-11-01", "to": "2026-11-30"})
     assert response.status_code == 200
