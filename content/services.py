@@ -903,3 +903,10 @@ def user_set_password(*, actor: User, user_id: int, password: str, old_password:
                  org_path=user.org.path if user.org_id else "", data={"by": "self" if own else "admin",
                                                                        "sign_ins_ended": ended})
     return user
+
+
+def sign_in_rekey(*, old_key: str | None, new_key: str | None) -> None:
+    """The session of a web sign-in got a new key (Django cycles it when the
+    password changes): the sign-in follows it."""
+    if old_key and new_key and old_key != new_key:
+        SignIn.objects.filter(kind=SignIn.WEB, session_key=old_key, ended_at__isnull=True).update(session_key=new_key)

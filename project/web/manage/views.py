@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from content import permissions as content_permissions
 from content import roles
 from content import selectors as content_selectors
+from content import services as content_services
 from content.errors import NotAllowed
 from content.models import Organization
 from project import lockout
@@ -157,6 +158,18 @@ def user_unlock(request, pk):
         raise NotAllowed("没有权限管理该用户")
     lockout.login_lock_release(actor=request.user, user_id=target.pk)
     messages.success(request, f"已解除 {target.name or target.username} 的登录锁定。")
+    return redirect("web:manage_user_roles", pk=target.pk)
+
+
+@login_required
+@require_http_methods(["POST"])
+def user_sign_ins_end(request, pk):
+    """End every session and token of a user (content.services.sign_ins_end_all, audited)."""
+    target = content_selectors.user_by_id(pk)
+    if target is None or not content_permissions.can_manage_account_security(request.user, target):
+        raise NotAllowed("没有权限管理该用户")
+    ended = content_services.sign_ins_end_all(actor=request.user, user_id=target.pk)
+    messages.success(request, f"已结束 {target.name or target.username} 的 {ended} 个会话与令牌。")
     return redirect("web:manage_user_roles", pk=target.pk)
 
 
