@@ -70,6 +70,10 @@ class User(AbstractUser):
     roles = models.JSONField(_("角色"), default=list, blank=True)
     mobile = models.CharField(_("手机号"), max_length=20, blank=True)
     wechat = models.CharField(_("微信号"), max_length=64, blank=True)
+    # The password's age (PASSWORD_MAX_AGE_DAYS) and whether he must change it at his next sign-in
+    # (a new user, a password an administrator set): content.passwords.password_change_due.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now, editable=False)
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -432,3 +436,17 @@ class SignIn(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.kind} {self.name or self.session_key[:6]}"
+
+
+class PasswordHistory(models.Model):
+    """A user's earlier passwords (their hashes), so that the last few
+    (PASSWORD_HISTORY) are not used again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    encoded = models.CharField(max_length=256)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-id"]

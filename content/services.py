@@ -37,8 +37,9 @@ from content.hashing import content_hash
 from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, read_upload, sniff_image_type
 from content.models import (
     REGISTRY_FIELDS, AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
-    SignIn, WorkInProgress,
+    PasswordHistory, SignIn, WorkInProgress,
 )
+from content import passwords
 from content.sanitize import clean_html, clean_text, html_to_text
 from content.selectors import work_in_progress_cutoff
 
@@ -246,6 +247,9 @@ def user_create(*, actor: User | None, username: str, password: str | None, name
         user.set_password(password)
     else:
         user.set_unusable_password()
+    # An account an administrator made changes his password at the first sign-in (not the
+    # installation's own, made with no actor: createsuperuser, the demo).
+    user.must_change_password = actor is not None
     _full_clean(user, exclude=["password"])
     try:
         with transaction.atomic():
@@ -896,8 +900,13 @@ def user_set_password(*, actor: User, user_id: int, password: str, old_password:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise ValidationFailed(fields={"password": list(exc.messages)}) from None
+    PasswordHistory.objects.create(user=user, encoded=user.password)
+    for stale in PasswordHistory.objects.filter(user=user).order_by("-created_at", "-id")[passwords.history_size():]:
+        stale.delete()
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.password_changed_at = timezone.now()
+    user.must_change_password = not own  # a password an administrator set is changed at the next sign-in
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     ended = _end_all(user, "password_changed", keep_session_key=keep_session_key if own else "")
     audit_record(action="content.user.password_changed", actor=actor, target_type="content.user", target_id=user.pk,
                  org_path=user.org.path if user.org_id else "", data={"by": "self" if own else "admin",

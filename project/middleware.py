@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
+from django.contrib import messages
+from django.http import HttpResponseRedirect as redirect_to
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_vary_headers
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from audit.context import audit_context, current_correlation_id
 from content.errors import DomainError
+from content.passwords import password_change_due
 from project.errors import error_body, status_for
 from project.web.common import ImmediateResponse
 from project.logs import incoming_request_id
@@ -226,4 +229,41 @@ class LoginRateLimitMiddleware:
                     "error": {"message": _("登录尝试过于频繁，请 %(s)d 秒后再试") % {"s": retry}}, "status": 429}, status=429)
                 response["Retry-After"] = str(retry)
                 return response
+        return self.get_response(request)
+
+
+# ---------------------------------------------------------------- a password that must change first
+
+PASSWORD_FREE_PATHS_SETTING = ("web:account_password", "web:logout", "web:login", "api:auth_password", "api:token")
+
+
+class PasswordChangeMiddleware:
+    """A signed-in user whose password must change (new, set by an
+    administrator, older than PASSWORD_MAX_AGE_DAYS: content.passwords.
+    password_change_due) gets the password page before anything else; the
+    API answers 403 ``password_change_required`` (token requests the same, in
+    project.api.authentication). Static files, the password page and signing
+    out stay open."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._free = None
+
+    def free_paths(self):
+        if self._free is None:
+            self._free = {resolve_url(name) for name in PASSWORD_FREE_PATHS_SETTING}
+        return self._free
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and request.path not in self.free_paths() \
+                and not request.path.startswith((settings.STATIC_URL if settings.STATIC_URL.startswith("/")
+                                                 else "/" + settings.STATIC_URL)):
+            reason = password_change_due(user)
+            if reason:
+                if request.path.startswith("/api/") or wants_json(request):
+                    return JsonResponse({"code": "password_change_required", "detail": reason, "fields": {}},
+                                        status=403, json_dumps_params={"ensure_ascii": False})
+                messages.warning(request, reason)
+                return redirect_to(resolve_url("web:account_password"))
         return self.get_response(request)

@@ -45,6 +45,8 @@ PUBLIC_MODULES = frozenset({
     "cli",
     # content's ``images``: file types by content and the one upload reader (pure), for operations' evidence
     "images",
+    # content's ``passwords``: the password rules and whether a change is due (pure), for the middleware and the API
+    "passwords",
 })
 
 

@@ -6,12 +6,15 @@ change, a deactivation or a role taken away."""
 import datetime as dt
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from content import selectors as content_selectors
+from content.errors import PasswordChangeRequired
+from content.passwords import password_change_due
 from content.models import SignIn
 
 LAST_SEEN_EVERY = dt.timedelta(minutes=1)
@@ -38,3 +41,11 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if sign_in.last_seen_at < now - LAST_SEEN_EVERY:
             SignIn.objects.filter(pk=sign_in.pk).update(last_seen_at=now)
         return sign_in.user, sign_in
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is not None:
+            reason = password_change_due(found[0])
+            if reason and request.path not in (reverse("api:auth_password"), reverse("api:token")):
+                raise PasswordChangeRequired(reason)
+        return found

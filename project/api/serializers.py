@@ -57,6 +57,12 @@ class TokenRequestSerializer(StrictSerializer):
                              help_text="客户端名称：每个客户端一个令牌，同名客户端再次获取时旧令牌失效")
 
 
+class PasswordChangeSerializer(StrictSerializer):
+    old_password = StrictCharField(max_length=256, trim_whitespace=False)
+    password = StrictCharField(max_length=256, trim_whitespace=False,
+                               help_text="至少 8 位，含大写字母、小写字母、数字、符号中的至少三类；不能是最近 5 次用过的密码")
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="之后的请求带 Authorization: Token <token>；只显示这一次")
     client = serializers.CharField(help_text="客户端名称")

@@ -124,6 +124,26 @@ class TokenView(ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PasswordView(ApiView):
+    """POST: change the caller's own password (content.services.user_set_password)."""
+
+    @extend_schema(operation_id="auth_password_change", tags=["auth"], summary="修改本人密码",
+                   description="密码规则：至少 8 位，含大写字母、小写字母、数字、符号中的至少三类，不能与用户名、姓名相近，"
+                               "不能是常见密码，不能是最近 5 次用过的密码。修改后本人全部登录会话和接口令牌（包括本次请求所用的）"
+                               "失效，请重新获取令牌。密码须修改时（首次登录、管理员设置、超过有效期）其他接口答复 403 "
+                               "password_change_required。",
+                   request=s.PasswordChangeSerializer,
+                   examples=[body_example({"old_password": "Demo@2026", "password": "New#Pass2026"})],
+                   responses={204: None, **errors(*WRITE)}, parameters=AUTH_HEADERS)
+    def post(self, request):
+        body = s.PasswordChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        content_services.user_set_password(actor=request.user, user_id=request.user.pk,
+                                           password=body.validated_data["password"],
+                                           old_password=body.validated_data["old_password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # ================================================================ registry
 
 class AccountListView(ApiListView):
