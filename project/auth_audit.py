@@ -1,12 +1,15 @@
 """Login and logout go into the audit log, and each browser sign-in is a
 content.models.SignIn (the user's sessions page lists them). Failed logins,
 locks and refusals are audited by project.lockout (django-axes' handler)."""
+import time
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from audit.services import audit_record
 from content import services as content_services
 from content.models import SignIn
+from project.middleware import SIGNED_IN_AT_KEY
 from project.shared.net import client_address
 
 
@@ -21,6 +24,7 @@ def on_login(sender, request, user, **kwargs):
     if session is not None:
         if session.session_key is None:
             session.save()
+        session[SIGNED_IN_AT_KEY] = int(time.time())  # SESSION_ABSOLUTE_HOURS counts from here
         content_services.sign_in_open(user=user, kind=SignIn.WEB, session_key=session.session_key,
                                       user_agent=request.META.get("HTTP_USER_AGENT", ""),
                                       address=client_address(request))

@@ -5,7 +5,7 @@ from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY
+from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
 from django.contrib import messages
@@ -237,13 +237,22 @@ class LoginRateLimitMiddleware:
 PASSWORD_FREE_PATHS_SETTING = ("web:account_password", "web:logout", "web:login", "api:auth_password", "api:token")
 
 
-class PasswordChangeMiddleware:
-    """A signed-in user whose password must change (new, set by an
-    administrator, older than PASSWORD_MAX_AGE_DAYS: content.passwords.
-    password_change_due) gets the password page before anything else; the
-    API answers 403 ``password_change_required`` (token requests the same, in
-    project.api.authentication). Static files, the password page and signing
-    out stay open."""
+SIGNED_IN_AT_KEY = "_signed_in_at"
+
+
+class SignInPolicyMiddleware:
+    """Two rules for a signed-in browser session, after the idle timeout
+    (SESSION_IDLE_MINUTES, IdleSessionMiddleware):
+
+    - every session ends SESSION_ABSOLUTE_HOURS after its sign-in, however
+      active (the sign-in time is in the session: project.auth_audit);
+    - a user whose password must change (new, set by an administrator, older
+      than PASSWORD_MAX_AGE_DAYS: content.passwords.password_change_due) gets
+      the password page before anything else; the API answers 403
+      ``password_change_required`` (token requests the same, in
+      project.api.authentication). Static files, the password page and
+      signing out stay open.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -256,6 +265,17 @@ class PasswordChangeMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            signed_in_at = request.session.get(SIGNED_IN_AT_KEY)
+            now = time.time()
+            if not isinstance(signed_in_at, (int, float)):
+                request.session[SIGNED_IN_AT_KEY] = int(now)  # a session older than this rule: from now on
+            elif now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
+                logout(request)
+                if request.path.startswith("/api/") or wants_json(request):
+                    return JsonResponse({"code": "session_expired", "detail": _("登录已超过最长时限，请重新登录"),
+                                         "fields": {}}, status=401, json_dumps_params={"ensure_ascii": False})
+                return redirect_to(f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'expired': '1'})}")
         if user is not None and user.is_authenticated and request.path not in self.free_paths() \
                 and not request.path.startswith((settings.STATIC_URL if settings.STATIC_URL.startswith("/")
                                                  else "/" + settings.STATIC_URL)):

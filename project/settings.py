@@ -151,8 +151,9 @@ MIDDLEWARE = [
     "project.middleware.LoginRedirectMiddleware",
     "project.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # A password that must change (new, set by an administrator, too old) before anything else.
-    "project.middleware.PasswordChangeMiddleware",
+    # Sessions end SESSION_ABSOLUTE_HOURS after signing in; a password that must change
+    # (new, set by an administrator, too old) is changed before anything else.
+    "project.middleware.SignInPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "project.middleware.DomainErrorMiddleware",
 ]
@@ -330,7 +331,9 @@ NOTIFY_EMAIL = env_bool("NOTIFY_EMAIL", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(30 * 60)))
+# The idle timeout: SESSION_IDLE_MINUTES (30), or in seconds SESSION_COOKIE_AGE (which wins when set).
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(SESSION_IDLE_MINUTES * 60)))
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout rather than absolute
 # ... except for requests that are not the user's doing (autosave, the session
 # status the pages poll): project.middleware.IdleSessionMiddleware does not
@@ -338,6 +341,8 @@ SESSION_SAVE_EVERY_REQUEST = True  # idle timeout rather than absolute
 # Every signed-in page warns this many seconds before the idle session ends,
 # with a button 保持登录 (project/static/web/session.js).
 SESSION_WARN_SECONDS = int(os.environ.get("SESSION_WARN_SECONDS", "180"))
+# However active, a browser session ends this many hours after signing in (project.middleware.SignInPolicyMiddleware).
+SESSION_ABSOLUTE_HOURS = float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Plain HTTP is redirected to HTTPS unless DJANGO_SECURE_SSL_REDIRECT=0 (make run-prod on

@@ -106,3 +106,19 @@ def test_the_admins_password_pages_go_through_the_audited_service(world):
     # /admin/password_change/ is the audited page
     response = admin.get("/admin/password_change/")
     assert response.status_code == 302 and response["Location"] == reverse("web:account_password")
+
+
+def test_a_session_ends_after_session_absolute_hours_however_active(world, settings):
+    import time
+
+    from project.middleware import SIGNED_IN_AT_KEY
+
+    browser = _browser("203.0.113.38", "E")
+    assert browser.get("/").status_code == 200
+    session = browser.session
+    session[SIGNED_IN_AT_KEY] = int(time.time() - settings.SESSION_ABSOLUTE_HOURS * 3600 - 5)
+    session.save()
+    response = browser.get("/")
+    assert response.status_code == 302 and "expired=1" in response["Location"]
+    assert browser.get("/").status_code == 302  # signed out on the server
+    assert browser.get("/api/v1/drafts/").status_code in (401, 403)
