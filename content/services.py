@@ -240,6 +240,9 @@ def user_create(*, actor: User | None, username: str, password: str | None, name
     if actor is not None and not actor.is_superuser and not permissions.can_manage_users(actor, org_obj):
         raise NotAllowed()
     role_list = _validate_roles(roles_)
+    refusal = permissions.roles_refusal(None, User(), [], role_list)
+    if refusal:
+        raise ValidationFailed(refusal.message, code=refusal.code, fields={"roles": [refusal.message]})
     user = User(username=(username or "").strip(), name=clean_text(name), org=org_obj, roles=role_list,
                 mobile=clean_text(mobile), wechat=clean_text(wechat), email=(email or "").strip(),
                 is_staff=bool(is_staff))
@@ -360,6 +363,9 @@ def user_set_roles(*, actor: User, user_id: int, roles_: Iterable[str], audit_da
         raise NotAllowed()
     before = list(user.roles or [])
     after = _validate_roles(roles_)
+    refusal = permissions.roles_refusal(actor, user, before, after)
+    if refusal:
+        raise ValidationFailed(refusal.message, code=refusal.code, fields={"roles": [refusal.message]})
     user.roles = after
     user.save(update_fields=["roles"])
     extra = {}
