@@ -12,13 +12,18 @@ ACTIONS = {
     "auth.logout": _("退出登录"),
     "auth.login_failed": _("登录失败"),
     "auth.locked": _("连续登录失败，账户锁定"),
+    "auth.login_refused_repeated": _("锁定期间重复登录尝试（汇总）"),
+    "auth.unlocked": _("解除登录锁定"),
     "auth.token_created": _("签发接口令牌"),
+    "auth.session_ended": _("结束登录会话"),
+    "auth.sessions_ended_all": _("结束用户全部会话与令牌"),
     # units and users
     "content.org.created": _("创建单位"),
     "content.org.changed": _("修改单位"),
     "content.user.created": _("创建用户"),
     "content.user.changed": _("修改用户"),
     "content.user.roles_changed": _("变更用户角色"),
+    "content.user.password_changed": _("修改密码"),
     # registry
     "content.account.opened": _("账号备案（开设）"),
     "content.account.changed": _("账号备案（变更）"),

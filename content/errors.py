@@ -35,6 +35,13 @@ class NotAllowed(DomainError):
     default_message = _("没有权限执行此操作")
 
 
+class PasswordChangeRequired(NotAllowed):
+    """403: the user's password must change before anything else (content.passwords.password_change_due)."""
+
+    code = "password_change_required"
+    default_message = _("请先修改密码")
+
+
 class NotFound(DomainError):
     """404."""
 

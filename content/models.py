@@ -70,9 +70,10 @@ class User(AbstractUser):
     roles = models.JSONField(_("角色"), default=list, blank=True)
     mobile = models.CharField(_("手机号"), max_length=20, blank=True)
     wechat = models.CharField(_("微信号"), max_length=64, blank=True)
-    # Login-failure handling (GB/T 22239: limited attempts, then a lock).
-    failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0, editable=False)
-    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True, editable=False)
+    # The password's age (PASSWORD_MAX_AGE_DAYS) and whether he must change it at his next sign-in
+    # (a new user, a password an administrator set): content.passwords.password_change_due.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now, editable=False)
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -83,9 +84,6 @@ class User(AbstractUser):
 
     def get_full_name(self):
         return self.name or super().get_full_name()
-
-    def is_locked(self, now=None):
-        return self.locked_until is not None and self.locked_until > (now or timezone.now())
 
     def has_role(self, role):
         return self.is_active and role in (self.roles or [])
@@ -487,3 +485,49 @@ class WorkInProgress(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class SignIn(models.Model):
+    """One client's sign-in: a browser session or an API token (one per named
+    client). Listed on the user's sessions page; ending it ends that client
+    only. A web sign-in is alive while its session is (the session row, in
+    the database session store); an API sign-in while ``ended_at`` is empty
+    and its token younger than API_TOKEN_TTL_HOURS. The token itself is never
+    stored, only its SHA-256."""
+
+    WEB, API = "web", "api"
+    KINDS = [(WEB, _("浏览器")), (API, _("接口令牌"))]
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="sign_ins")
+    kind = models.CharField(_("类型"), max_length=8, choices=KINDS)
+    session_key = models.CharField(_("会话"), max_length=40, blank=True, db_index=True)
+    token_digest = models.CharField(_("令牌摘要"), max_length=64, blank=True, db_index=True)
+    name = models.CharField(_("客户端名称"), max_length=100, blank=True)
+    user_agent = models.CharField(_("设备"), max_length=255, blank=True)
+    address = models.CharField(_("来源地址"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("登录时间"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("最近活动"), default=timezone.now)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    end_reason = models.CharField(_("结束原因"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("登录会话")
+        verbose_name_plural = _("登录会话")
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} {self.name or self.session_key[:6]}"
+
+
+class PasswordHistory(models.Model):
+    """A user's earlier passwords (their hashes), so that the last few
+    (PASSWORD_HISTORY) are not used again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    encoded = models.CharField(max_length=256)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-id"]

@@ -196,6 +196,31 @@ def can_manage_users(user, org):
     return has_scoped_role(user, roles.UNIT_ADMIN, org)
 
 
+def can_manage_account_security(user, target):
+    """Unlock a sign-in lock of ``target`` (and, with two factors, reset his
+    device; end all his sessions and tokens): the security administrator of
+    his unit (and, until the unit administrators are split, the unit administrator)."""
+    if target is None:
+        return False
+    org = target.org if target.org_id else None
+    return has_scoped_role(user, roles.SECURITY_ADMIN, org) or has_scoped_role(user, roles.UNIT_ADMIN, org)
+
+
+def roles_refusal(actor, user, before, after):
+    """Why ``actor`` may not give ``user`` the roles ``after`` (he had
+    ``before``), or None: nobody grants himself a role, and one person never
+    holds two of the three separated administrators."""
+    added = set(after) - set(before)
+    if actor is not None and user.pk == getattr(actor, "pk", None) and added:
+        return Refusal("self_grant", _("不能为自己授予角色或审核层级"))
+    held = [group for group in roles.SEPARATED_ADMINS if set(group) & set(after)]
+    if len(held) > 1:
+        return Refusal("separation_of_duties", _(
+            "三员分立：系统管理员、安全管理员、安全审计员不能由同一人兼任（%(roles)s）") % {
+            "roles": "、".join(str(roles.ROLES[g[0]]) for g in held)})
+    return None
+
+
 def can_read_audit(user, org):
     return has_scoped_role(user, roles.AUDITOR, org)
 

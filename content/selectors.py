@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
@@ -16,7 +18,7 @@ from content import permissions, roles
 from content.crypto import decrypt_text
 from content.models import (
     AccountFiling, AccountGroupObjectPermission, AccountUserObjectPermission, ChannelUsage, Draft, Image,
-    MediaAccount, Organization, Publication, PublishingChannel, Revision, User, WorkInProgress,
+    MediaAccount, Organization, Publication, PublishingChannel, Revision, SignIn, User, WorkInProgress,
 )
 
 
@@ -328,3 +330,32 @@ def feed_publications(account_id: int, limit: int = 50) -> QuerySet[Publication]
     included, marked), newest first, for the pull feed."""
     return (Publication.objects.filter(account_id=account_id, reached_published=True)
             .select_related("revision", "publisher", "account").order_by("-delivered_at", "-pk")[:limit])
+def sign_in_by_token(key: str) -> SignIn | None:
+    """The live API sign-in whose token is ``key`` (expiry is the caller's question)."""
+    if not key:
+        return None
+    digest = hashlib.sha256(str(key).encode()).hexdigest()
+    return (SignIn.objects.select_related("user", "user__org")
+            .filter(token_digest=digest, kind=SignIn.API, ended_at__isnull=True).first())
+
+
+def sign_ins_active(user: User, *, token_ttl: dt.timedelta, now: dt.datetime | None = None) -> list[SignIn]:
+    """The user's live sign-ins, newest activity first: web sign-ins whose
+    session is alive (its last activity is the session's expiry less its
+    age), API tokens not ended nor expired."""
+    now = now or timezone.now()
+    rows = list(SignIn.objects.filter(user=user, ended_at__isnull=True).order_by("-last_seen_at", "-id"))
+    keys = [r.session_key for r in rows if r.kind == SignIn.WEB and r.session_key]
+    alive = dict(Session.objects.filter(session_key__in=keys, expire_date__gt=now)
+                 .values_list("session_key", "expire_date"))
+    live = []
+    for row in rows:
+        if row.kind == SignIn.WEB:
+            if row.session_key not in alive:
+                continue
+            row.last_seen_at = max(row.last_seen_at, alive[row.session_key] - dt.timedelta(
+                seconds=settings.SESSION_COOKIE_AGE))
+        elif row.created_at <= now - token_ttl:
+            continue
+        live.append(row)
+    return live

@@ -11,11 +11,14 @@ import datetime as dt
 import hashlib
 import json
 import re
+import secrets
 import uuid
 from collections.abc import Iterable
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -35,8 +38,9 @@ from content.hashing import content_hash
 from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, read_upload, sniff_image_type
 from content.models import (
     REGISTRY_FIELDS, AccountFiling, ChannelKind, ChannelUsage, Draft, Image, MediaAccount, Organization,
-    Publication, PublishingChannel, Revision, User, WorkInProgress,
+    PasswordHistory, Publication, PublishingChannel, Revision, SignIn, User, WorkInProgress,
 )
+from content import passwords
 from content.sanitize import clean_html, clean_text, html_to_text
 from content.selectors import work_in_progress_cutoff
 
@@ -237,6 +241,9 @@ def user_create(*, actor: User | None, username: str, password: str | None, name
     if actor is not None and not actor.is_superuser and not permissions.can_manage_users(actor, org_obj):
         raise NotAllowed()
     role_list = _validate_roles(roles_)
+    refusal = permissions.roles_refusal(None, User(), [], role_list)
+    if refusal:
+        raise ValidationFailed(refusal.message, code=refusal.code, fields={"roles": [refusal.message]})
     user = User(username=(username or "").strip(), name=clean_text(name), org=org_obj, roles=role_list,
                 mobile=clean_text(mobile), wechat=clean_text(wechat), email=(email or "").strip(),
                 is_staff=bool(is_staff))
@@ -244,6 +251,9 @@ def user_create(*, actor: User | None, username: str, password: str | None, name
         user.set_password(password)
     else:
         user.set_unusable_password()
+    # An account an administrator made changes his password at the first sign-in (not the
+    # installation's own, made with no actor: createsuperuser, the demo).
+    user.must_change_password = actor is not None
     _full_clean(user, exclude=["password"])
     try:
         with transaction.atomic():
@@ -305,8 +315,11 @@ def user_update(*, actor: User, user_id: int, **changes: Any) -> User:
     _full_clean(user, exclude=["password"])
     user.save()
     after = {f: (user.org.code if user.org_id else None) if f == "org" else getattr(user, f) for f in changes}
+    data = {"before": before, "after": after}
+    if before.get("is_active") and not user.is_active:
+        data["sign_ins_ended"] = _end_all(user, "deactivated")  # his sessions and tokens end with him
     audit_record(action="content.user.changed", actor=actor, target_type="content.user", target_id=user.pk,
-                 org_path=user.org.path if user.org_id else "", data={"before": before, "after": after})
+                 org_path=user.org.path if user.org_id else "", data=data)
     return user
 
 
@@ -330,37 +343,6 @@ def org_update(*, actor: User, org_id: int, name: str | None = None, short_name:
     return org
 
 
-@transaction.atomic
-def user_login_failure(*, username: str, max_failures: int, lock_minutes: int) -> User | None:
-    """Count a failed login for an existing user; lock him after too many.
-
-    Returns the user when this failure locked him, else None. Unknown
-    usernames are only audited (by the caller), never created or counted.
-    """
-    user = User.objects.select_for_update(of=("self",)).select_related("org").filter(username=username).first()
-    if user is None:
-        return None
-    user.failed_logins = min(user.failed_logins + 1, 32767)
-    locked_now = user.failed_logins >= max_failures and not user.is_locked()
-    if locked_now:
-        user.locked_until = timezone.now() + dt.timedelta(minutes=lock_minutes)
-        user.failed_logins = 0
-    user.save(update_fields=["failed_logins", "locked_until"])
-    if locked_now:
-        audit_record(action="auth.locked", actor=None, actor_label=user.username, target_type="content.user",
-                     target_id=user.pk, org_path=user.org.path if user.org_id else "", outcome="denied",
-                     data={"username": user.username, "locked_until": user.locked_until,
-                           "after_failures": max_failures})
-        return user
-    return None
-
-
-def user_login_success(*, user: User) -> None:
-    """Reset the failure counter after a successful login."""
-    if user.failed_logins or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-
-
 def _validate_roles(values):
     role_list = sorted(set(values or []))
     unknown = [r for r in role_list if r not in roles.ROLES]
@@ -382,11 +364,17 @@ def user_set_roles(*, actor: User, user_id: int, roles_: Iterable[str], audit_da
         raise NotAllowed()
     before = list(user.roles or [])
     after = _validate_roles(roles_)
+    refusal = permissions.roles_refusal(actor, user, before, after)
+    if refusal:
+        raise ValidationFailed(refusal.message, code=refusal.code, fields={"roles": [refusal.message]})
     user.roles = after
     user.save(update_fields=["roles"])
+    extra = {}
+    if set(before) - set(after):  # a right taken away: what was signed in with it ends
+        extra["sign_ins_ended"] = _end_all(user, "roles_changed")
     audit_record(action="content.user.roles_changed", actor=actor, target_type="content.user", target_id=user.pk,
                  org_path=user.org.path if user.org else "",
-                 data={"before": before, "after": after, **(audit_data or {})})
+                 data={"before": before, "after": after, **(audit_data or {}), **extra})
     return user
 
 
@@ -947,3 +935,131 @@ def work_in_progress_purge(*, now: dt.datetime | None = None) -> int:
     """Delete every expired entry (``manage.py purge_work_in_progress``); returns how many."""
     deleted, _rows = WorkInProgress.objects.filter(updated_at__lt=work_in_progress_cutoff(now)).delete()
     return deleted
+
+
+# ---------------------------------------------------------------- sign-ins: sessions and API tokens
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(str(key).encode()).hexdigest()
+
+
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def sign_in_open(*, user: User, kind: str, session_key: str = "", name: str = "", user_agent: str = "",
+                 address: str = "") -> tuple[SignIn, str]:
+    """Record a client's sign-in. For the API a new token is made and
+    returned (once: only its digest is stored); a client of the same name
+    loses its previous token, so each client holds one. Returns (sign-in, key)."""
+    key = ""
+    if kind == SignIn.API:
+        key = secrets.token_hex(20)
+        SignIn.objects.filter(user=user, kind=SignIn.API, name=name, ended_at__isnull=True).update(
+            ended_at=timezone.now(), end_reason="replaced")
+    sign_in = SignIn.objects.create(user=user, kind=kind, session_key=session_key or "", name=name[:100],
+                                    token_digest=token_digest(key) if key else "", user_agent=user_agent[:255],
+                                    address=address[:64])
+    return sign_in, key
+
+
+def _end(sign_ins, reason, now):
+    keys = [s.session_key for s in sign_ins if s.kind == SignIn.WEB and s.session_key]
+    SignIn.objects.filter(pk__in=[s.pk for s in sign_ins]).update(ended_at=now, end_reason=reason)
+    store = _session_store()
+    for key in keys:
+        store(session_key=key).delete()
+
+
+def sign_in_closed(*, session_key: str = "", token_key: str = "", reason: str = "signed_out") -> int:
+    """The client signed out (the session's own logout, the token's DELETE):
+    that sign-in alone ends. Audited by the caller (auth.logout)."""
+    if not session_key and not token_key:
+        return 0
+    query = SignIn.objects.filter(ended_at__isnull=True)
+    query = query.filter(session_key=session_key, kind=SignIn.WEB) if session_key else query.filter(
+        token_digest=token_digest(token_key), kind=SignIn.API)
+    return query.update(ended_at=timezone.now(), end_reason=reason)
+
+
+@transaction.atomic
+def sign_in_end(*, actor: User, sign_in_id: int) -> SignIn:
+    """End one sign-in: the user's own, or, for the administrator of his unit
+    (permissions.can_manage_account_security), anyone's in scope. Audited."""
+    sign_in = SignIn.objects.select_for_update(of=("self",)).select_related("user__org").filter(
+        pk=sign_in_id).first()
+    if sign_in is None or not (sign_in.user_id == actor.pk
+                               or permissions.can_manage_account_security(actor, sign_in.user)):
+        raise NotFound(_("会话不存在"))
+    if sign_in.ended_at is None:
+        _end([sign_in], "ended_by_user" if sign_in.user_id == actor.pk else "ended_by_admin", timezone.now())
+    user = sign_in.user
+    audit_record(action="auth.session_ended", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=user.org.path if user.org_id else "",
+                 data={"sign_in": sign_in.pk, "kind": sign_in.kind, "name": sign_in.name,
+                       "address": sign_in.address})
+    return sign_in
+
+
+def _end_all(user, reason, keep_session_key=""):
+    live = [s for s in SignIn.objects.filter(user=user, ended_at__isnull=True)
+            if not (keep_session_key and s.session_key == keep_session_key)]
+    _end(live, reason, timezone.now())
+    return len(live)
+
+
+@transaction.atomic
+def sign_ins_end_all(*, actor: User, user_id: int, reason: str = "ended_by_admin") -> int:
+    """End every session and token of a user at once (the security
+    administrator's action). Audited; returns how many ended."""
+    user = User.objects.select_for_update(of=("self",)).select_related("org").filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(_("用户不存在"))
+    if not permissions.can_manage_account_security(actor, user):
+        raise NotAllowed()
+    ended = _end_all(user, reason)
+    audit_record(action="auth.sessions_ended_all", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=user.org.path if user.org_id else "", data={"ended": ended, "reason": reason})
+    return ended
+
+
+@transaction.atomic
+def user_set_password(*, actor: User, user_id: int, password: str, old_password: str | None = None,
+                      keep_session_key: str = "") -> User:
+    """Set a user's password: his own (``old_password`` required) or, for the
+    administrator of his unit, anyone's in scope. The password rules
+    (AUTH_PASSWORD_VALIDATORS) apply, messages by the field. Every session and
+    token of his ends except the one that made the change (``keep_session_key``).
+    Audited; the password itself never is."""
+    user = User.objects.select_for_update(of=("self",)).select_related("org").filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(_("用户不存在"))
+    own = actor.pk == user.pk
+    if own:
+        if old_password is None or not user.check_password(old_password):
+            raise ValidationFailed(fields={"old_password": [_("原密码不正确")]})
+    elif not (actor.is_superuser or permissions.can_manage_users(actor, user.org)):
+        raise NotAllowed()
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(fields={"password": list(exc.messages)}) from None
+    PasswordHistory.objects.create(user=user, encoded=user.password)
+    for stale in PasswordHistory.objects.filter(user=user).order_by("-created_at", "-id")[passwords.history_size():]:
+        stale.delete()
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.must_change_password = not own  # a password an administrator set is changed at the next sign-in
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    ended = _end_all(user, "password_changed", keep_session_key=keep_session_key if own else "")
+    audit_record(action="content.user.password_changed", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=user.org.path if user.org_id else "", data={"by": "self" if own else "admin",
+                                                                       "sign_ins_ended": ended})
+    return user
+
+
+def sign_in_rekey(*, old_key: str | None, new_key: str | None) -> None:
+    """The session of a web sign-in got a new key (Django cycles it when the
+    password changes): the sign-in follows it."""
+    if old_key and new_key and old_key != new_key:
+        SignIn.objects.filter(kind=SignIn.WEB, session_key=old_key, ended_at__isnull=True).update(session_key=new_key)

@@ -1,11 +1,16 @@
-"""Login, logout and failed logins go into the audit log."""
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+"""Login and logout go into the audit log, and each browser sign-in is a
+content.models.SignIn (the user's sessions page lists them). Failed logins,
+locks and refusals are audited by project.lockout (django-axes' handler)."""
+import time
 
-from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
 
 from audit.services import audit_record
 from content import services as content_services
+from content.models import SignIn
+from project.middleware import SIGNED_IN_AT_KEY
+from project.shared.net import client_address
 
 
 def _org_path(user):
@@ -15,23 +20,23 @@ def _org_path(user):
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
-    content_services.user_login_success(user=user)
+    session = getattr(request, "session", None)
+    if session is not None:
+        if session.session_key is None:
+            session.save()
+        session[SIGNED_IN_AT_KEY] = int(time.time())  # SESSION_ABSOLUTE_HOURS counts from here
+        content_services.sign_in_open(user=user, kind=SignIn.WEB, session_key=session.session_key,
+                                      user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                                      address=client_address(request))
     audit_record(action="auth.login", actor=user, target_type="content.user", target_id=user.pk,
                  org_path=_org_path(user))
 
 
 @receiver(user_logged_out)
 def on_logout(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        content_services.sign_in_closed(session_key=session.session_key)
     if user is not None:
         audit_record(action="auth.logout", actor=user, target_type="content.user", target_id=user.pk,
                      org_path=_org_path(user))
-
-
-@receiver(user_login_failed)
-def on_login_failed(sender, credentials, request=None, **kwargs):
-    username = str((credentials or {}).get("username", ""))[:150]
-    audit_record(action="auth.login_failed", actor=None, actor_label=username, target_type="content.user",
-                 outcome="failure", data={"username": username})
-    if username:
-        content_services.user_login_failure(username=username, max_failures=settings.LOGIN_MAX_FAILURES,
-                                            lock_minutes=settings.LOGIN_LOCK_MINUTES)

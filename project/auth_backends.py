@@ -1,25 +1,36 @@
-"""Authentication with login-failure handling.
+"""Authentication with login-failure handling (django-axes, project.lockout).
 
-A user locked after too many consecutive failures (content.services.
-user_login_failure) cannot log in until the lock expires, even with the right
-password; every path that authenticates (admin, pages, API token) goes
-through here.
+Every path that authenticates (the login page, the admin's login, the API
+token) goes through ``LockoutBackend``: the attempt is reserved against the
+username's and the address's failure budget *before* the password hash runs;
+an attempt over the budget is refused without trying the password (the hasher
+runs anyway, so a locked account, an unknown user and a wrong password take
+the same time and get the same message).
 """
+from axes.backends import AxesBackend
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.helpers import get_credentials
 from django.contrib.auth.backends import ModelBackend
-from django.utils import timezone
 
 from content.models import User
+from project.lockout import handler
 
 
-class LockoutModelBackend(ModelBackend):
+class LockoutBackend(AxesBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(User.USERNAME_FIELD)
-        if username is not None:
-            locked = User.objects.filter(username=username).values_list("locked_until", flat=True).first()
-            if locked is not None:
-                if locked > timezone.now():
-                    # Run the hasher anyway so a locked account answers in the same time.
-                    User().set_password(password)
-                    return None
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        if username is None or password is None:
+            return None
+        if request is None:
+            # Only code inside the process calls without a request (the test client's login(),
+            # a shell): no one from outside reaches this, so nothing is counted.
+            return ModelBackend.authenticate(self, request, username=username, password=password, **kwargs)
+        username = str(username).strip()
+        credentials = get_credentials(username=username)
+        if not handler().reserve(request, credentials):
+            User().set_password(password)  # the same time as a password check
+            request.login_refused = True
+            raise AxesBackendPermissionDenied("locked")
+        # ModelBackend's own: the user and his password (the hasher runs for an unknown user too).
+        return ModelBackend.authenticate(self, request, username=username, password=password, **kwargs)

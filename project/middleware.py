@@ -5,29 +5,24 @@ from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY
+from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.cache import cache
+from django.contrib import messages
+from django.http import HttpResponseRedirect as redirect_to
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from audit.context import audit_context, current_correlation_id
 from content.errors import DomainError
+from content.passwords import password_change_due
 from project.errors import error_body, status_for
 from project.web.common import ImmediateResponse
 from project.logs import incoming_request_id
-
-
-def client_address(request):
-    """The client address; X-Forwarded-For is trusted only when the deployment
-    says a proxy sets it (TRUSTED_PROXY_COUNT)."""
-    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if hops:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR", "")
+from project.shared.net import client_address  # noqa: F401  (re-exported: one function, project.shared.net)
 
 
 class AuditContextMiddleware:
@@ -189,3 +184,106 @@ class LoginRedirectMiddleware:
                 target = page.path + (f"?{page.query}" if page.query else "")
         response["Location"] = f"{login_url}?{urlencode({'expired': '1', REDIRECT_FIELD_NAME: target})}"
         return response
+
+
+# ---------------------------------------------------------------- sign-in rate limit
+
+LOGIN_PATHS_SETTING = ("web:login", "admin:login")
+
+
+def parse_rate(rate):
+    """``"10/min"`` -> (10, 60): the number and the window in seconds."""
+    number, _slash, period = str(rate).partition("/")
+    return int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[(period or "m")[0]]
+
+
+class LoginRateLimitMiddleware:
+    """At most ``LOGIN_RATE_LIMIT`` sign-in form posts per source address
+    (project.shared.net.client_address) and window on /login/ and
+    /admin/login/; more get 429 with a Chinese message and Retry-After. The
+    API's token endpoint has its own throttle (``API_TOKEN_THROTTLE_RATE``).
+    Counted in the cache (Redis in production, shared by the workers)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._paths = None
+
+    def paths(self):
+        if self._paths is None:
+            self._paths = {resolve_url(name) for name in LOGIN_PATHS_SETTING}
+        return self._paths
+
+    def __call__(self, request):
+        if request.method == "POST" and request.path in self.paths():
+            limit, window = parse_rate(settings.LOGIN_RATE_LIMIT)
+            now = int(time.time())
+            key = f"login-rate:{client_address(request)}:{now // window}"
+            cache.add(key, 0, timeout=window + 1)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # evicted between add and incr (or the cache is away): let it through
+                count = 0
+            if count > limit:
+                retry = window - now % window
+                response = render(request, "error.html", {
+                    "error": {"message": _("登录尝试过于频繁，请 %(s)d 秒后再试") % {"s": retry}}, "status": 429}, status=429)
+                response["Retry-After"] = str(retry)
+                return response
+        return self.get_response(request)
+
+
+# ---------------------------------------------------------------- a password that must change first
+
+PASSWORD_FREE_PATHS_SETTING = ("web:account_password", "web:logout", "web:login", "api:auth_password", "api:token")
+
+
+SIGNED_IN_AT_KEY = "_signed_in_at"
+
+
+class SignInPolicyMiddleware:
+    """Two rules for a signed-in browser session, after the idle timeout
+    (SESSION_IDLE_MINUTES, IdleSessionMiddleware):
+
+    - every session ends SESSION_ABSOLUTE_HOURS after its sign-in, however
+      active (the sign-in time is in the session: project.auth_audit);
+    - a user whose password must change (new, set by an administrator, older
+      than PASSWORD_MAX_AGE_DAYS: content.passwords.password_change_due) gets
+      the password page before anything else; the API answers 403
+      ``password_change_required`` (token requests the same, in
+      project.api.authentication). Static files, the password page and
+      signing out stay open.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._free = None
+
+    def free_paths(self):
+        if self._free is None:
+            self._free = {resolve_url(name) for name in PASSWORD_FREE_PATHS_SETTING}
+        return self._free
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            signed_in_at = request.session.get(SIGNED_IN_AT_KEY)
+            now = time.time()
+            if not isinstance(signed_in_at, (int, float)):
+                request.session[SIGNED_IN_AT_KEY] = int(now)  # a session older than this rule: from now on
+            elif now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
+                logout(request)
+                if request.path.startswith("/api/") or wants_json(request):
+                    return JsonResponse({"code": "session_expired", "detail": _("登录已超过最长时限，请重新登录"),
+                                         "fields": {}}, status=401, json_dumps_params={"ensure_ascii": False})
+                return redirect_to(f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'expired': '1'})}")
+        if user is not None and user.is_authenticated and request.path not in self.free_paths() \
+                and not request.path.startswith((settings.STATIC_URL if settings.STATIC_URL.startswith("/")
+                                                 else "/" + settings.STATIC_URL)):
+            reason = password_change_due(user)
+            if reason:
+                if request.path.startswith("/api/") or wants_json(request):
+                    return JsonResponse({"code": "password_change_required", "detail": reason, "fields": {}},
+                                        status=403, json_dumps_params={"ensure_ascii": False})
+                messages.warning(request, reason)
+                return redirect_to(resolve_url("web:account_password"))
+        return self.get_response(request)

@@ -44,3 +44,26 @@ class FailedTask(DBTaskResult):
         proxy = True
         verbose_name = _("失败的后台任务")
         verbose_name_plural = _("失败的后台任务")
+
+
+class LoginRefusalTally(models.Model):
+    """Sign-in attempts refused because of a lock, counted per source address,
+    username and window (project.lockout): the first one of a window is an
+    audit entry, the repeats become one entry with their count when the window
+    is over, so that an attacker hammering a locked account cannot grow the
+    audit log without bound."""
+
+    address = models.CharField(_("来源地址"), max_length=64)
+    username = models.CharField(_("用户名"), max_length=150)
+    window_start = models.DateTimeField(_("时段开始"))
+    repeats = models.PositiveIntegerField(_("重复次数"), default=0)
+    last_at = models.DateTimeField(_("最近一次"))
+
+    class Meta:
+        verbose_name = _("锁定期间的登录尝试")
+        verbose_name_plural = _("锁定期间的登录尝试")
+        constraints = [models.UniqueConstraint(fields=["address", "username", "window_start"],
+                                               name="login_refusal_once_per_window")]
+
+    def __str__(self):
+        return f"{self.username}@{self.address} {self.window_start:%Y-%m-%d %H:%M}"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from project.hooks import wechat_callback
 from project.web.views import favicon
@@ -14,6 +15,10 @@ handler500 = "project.errors.server_error"
 urlpatterns = [
     # Browsers ask for /favicon.ico on every page without a <link rel="icon"> (the admin, files, errors).
     path("favicon.ico", favicon, name="favicon"),
+    # The admin's own "change my password" writes the password directly: the audited page instead
+    # (content.services.user_set_password: the rules, the history, the other sessions ended).
+    path("admin/password_change/", RedirectView.as_view(pattern_name="web:account_password"),
+         name="admin_password_change"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("project.api.urls")),
     # what the platforms call (project/hooks.py): WeChat's message callback of a channel

@@ -51,6 +51,8 @@ def membership_grant(*, actor: User, user_id: int, tier: int, org_id: int | None
     if user is None:
         raise ValidationFailed(fields={"user": [_("用户不存在")]})
     refusal = content_permissions.grantee_refusal(user, roles.REVIEWER)
+    if refusal is None and user.pk == actor.pk:
+        refusal = content_permissions.roles_refusal(actor, user, [], ["tier"])
     if refusal:
         raise ValidationFailed(refusal.message, code=refusal.code, fields={"user": [refusal.message]})
     try:

@@ -43,6 +43,17 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Counts kept in the cache (the sign-in rate limit per address, the API
+    throttles) start from zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _evidence_packs_in_tmp(settings, tmp_path):
     """Evidence packs built by tests go to the test's own directory, not var/packs."""
     settings.AUDIT_PACK_DIR = tmp_path / "packs"

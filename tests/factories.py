@@ -88,3 +88,11 @@ class World:
         for i, r in enumerate(self.reviewers, start=1):
             tier(r, i, org_=self.city)
         tier(self.reviewer1b, 1, account_=self.account)
+
+
+def api_token(user, client="tests"):
+    """A new API token of ``user`` (one client's sign-in, content.services.sign_in_open)."""
+    from content import services as content_services
+    from content.models import SignIn
+
+    return content_services.sign_in_open(user=user, kind=SignIn.API, name=client)[1]

@@ -47,6 +47,8 @@ PUBLIC_MODULES = frozenset({
     "images",
     # reviewers' ``countersign``: a tier's countersign rule (会签), pure, for the workflow's decision and coverage
     "countersign",
+    # content's ``passwords``: the password rules and whether a change is due (pure), for the middleware and the API
+    "passwords",
 })
 
 

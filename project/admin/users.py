@@ -1,6 +1,10 @@
 """Units and users."""
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +16,7 @@ from content.models import (
 )
 from workflow import services as workflow_services
 
+from project import lockout
 from project.admin.base import ScopedAdmin
 
 
@@ -72,9 +77,33 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
                                     "is_active", "is_staff")}),)
     add_fieldsets = ((None, {"fields": ("username", "name", "org", "roles", "is_staff", "password1", "password2")}),)
     readonly_fields = ()
+    actions = ["unlock_sign_in"]
 
     def get_readonly_fields(self, request, obj=None):
         return ("username",) if obj else ()
+
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's password page, saved through content.services.user_set_password
+        (audited; the user's sessions and tokens end; he must change it at his next sign-in)."""
+        if request.method == "POST":
+            user = self.get_object(request, unquote(id))
+            if user is None or not self.has_change_permission(request, user):
+                raise PermissionDenied
+            form = self.change_password_form(user, request.POST)
+            if form.is_valid() and form.cleaned_data.get("set_usable_password", True) not in (False, "false"):
+                self._service(request, lambda: content_services.user_set_password(
+                    actor=request.user, user_id=user.pk, password=form.cleaned_data["password1"],
+                    old_password=None if user.pk != request.user.pk else "", keep_session_key=""))
+                self.message_user(request, _("密码已修改，该用户的全部登录会话和接口令牌已失效"))
+                return HttpResponseRedirect(reverse("admin:content_user_change", args=(user.pk,)))
+        return super().user_change_password(request, id, form_url)
+
+    @admin.action(description=_("解除所选用户的登录锁定"))
+    def unlock_sign_in(self, request, queryset):
+        """project.lockout.login_lock_release for each (audited; refused for a user one may not manage)."""
+        for user in queryset:
+            lockout.login_lock_release(actor=request.user, user_id=user.pk)
+        self.message_user(request, _("已解除 %(n)d 个用户的登录锁定") % {"n": len(queryset)})
 
     @admin.display(description=_("角色"))
     def role_labels(self, obj):

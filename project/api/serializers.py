@@ -55,15 +55,25 @@ class AccountRefSerializer(serializers.Serializer):
 class TokenRequestSerializer(StrictSerializer):
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=256, trim_whitespace=False)
+    client = StrictCharField(max_length=100, required=False, default="api",
+                             help_text="客户端名称：每个客户端一个令牌，同名客户端再次获取时旧令牌失效")
+
+
+class PasswordChangeSerializer(StrictSerializer):
+    old_password = StrictCharField(max_length=256, trim_whitespace=False)
+    password = StrictCharField(max_length=256, trim_whitespace=False,
+                               help_text="至少 8 位，含大写字母、小写字母、数字、符号中的至少三类；不能是最近 5 次用过的密码")
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(source="key", help_text="之后的请求带 Authorization: Token <token>")
-    expires_at = serializers.SerializerMethodField(help_text="令牌失效时间")
+    token = serializers.CharField(help_text="之后的请求带 Authorization: Token <token>；只显示这一次")
+    client = serializers.CharField(help_text="客户端名称")
+    expires_at = serializers.DateTimeField(help_text="令牌失效时间")
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
-    def get_expires_at(self, token):
-        return serializers.DateTimeField().to_representation(token.created + token_ttl())
+    @staticmethod
+    def of(sign_in, key):
+        return TokenSerializer({"token": key, "client": sign_in.name,
+                                "expires_at": sign_in.created_at + token_ttl()}).data
 
 
 # ================================================================ registry

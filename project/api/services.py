@@ -4,11 +4,12 @@ audited reads of the audit log, which the pages share, are project.shared.audit_
 from __future__ import annotations
 
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from audit.services import audit_record
-from content.models import User
-from project.api.authentication import token_expired
+from content import services as content_services
+from content.models import SignIn, User
+
+DEFAULT_CLIENT = "api"
 
 
 def _org_path(user):
@@ -16,23 +17,22 @@ def _org_path(user):
 
 
 @transaction.atomic
-def token_issue(*, actor: User) -> Token:
-    """The user's API token: the current one while it is valid, else a new one."""
-    token = Token.objects.select_for_update().filter(user=actor).first()
-    renewed = False
-    if token is not None and token_expired(token):
-        token.delete()
-        token = None
-    if token is None:
-        token = Token.objects.create(user=actor)
-        renewed = True
+def token_issue(*, actor: User, client: str = DEFAULT_CLIENT, user_agent: str = "",
+                address: str = "") -> tuple[SignIn, str]:
+    """A new token for one named client of the user (the client's previous
+    token ends: one per client). Returns the sign-in and the token, which is
+    shown this once."""
+    name = (client or DEFAULT_CLIENT).strip()[:100] or DEFAULT_CLIENT
+    sign_in, key = content_services.sign_in_open(user=actor, kind=SignIn.API, name=name, user_agent=user_agent,
+                                                 address=address)
     audit_record(action="auth.token_created", actor=actor, target_type="content.user", target_id=actor.pk,
-                 org_path=_org_path(actor), data={"new": renewed})
-    return token
+                 org_path=_org_path(actor), data={"new": True, "client": name, "sign_in": sign_in.pk})
+    return sign_in, key
 
 
 @transaction.atomic
-def token_revoke(*, actor: User) -> None:
-    deleted, _rows = Token.objects.filter(user=actor).delete()
+def token_revoke(*, actor: User, token_key: str) -> None:
+    """The caller's sign-out: this token ends, his other clients stay signed in."""
+    ended = content_services.sign_in_closed(token_key=token_key)
     audit_record(action="auth.logout", actor=actor, target_type="content.user", target_id=actor.pk,
-                 org_path=_org_path(actor), data={"token_revoked": bool(deleted)})
+                 org_path=_org_path(actor), data={"token_revoked": bool(ended)})

@@ -32,6 +32,7 @@ from project.api import publishing as publishing_api
 from project.api import serializers as s
 from project.api import services as api_services
 from project.shared import audit_log
+from project.shared.net import client_address
 from project.shared import files as export
 from project.api.negotiation import JSONOnlyNegotiation
 from project.api.permissions import AuditReader
@@ -73,7 +74,7 @@ class ApiListView(generics.ListAPIView):
 
 class TokenView(ApiView):
     """POST: exchange a username and password for a token (throttled, audited).
-    DELETE: revoke the caller's token."""
+    DELETE: revoke the caller's token (this client only; his other clients stay signed in)."""
 
     throttle_scope = "auth_token"
 
@@ -111,13 +112,36 @@ class TokenView(ApiView):
                             password=body.validated_data["password"])
         if user is None:
             raise ValidationFailed(_("用户名或密码错误，或账号已停用"), code="invalid_credentials")
-        token = api_services.token_issue(actor=user)
-        return Response(s.TokenSerializer(token).data)
+        sign_in, key = api_services.token_issue(
+            actor=user, client=body.validated_data["client"], address=client_address(request._request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""))
+        return Response(s.TokenSerializer.of(sign_in, key))
 
     @extend_schema(operation_id="auth_token_destroy", tags=["auth"], summary="注销令牌",
                    request=None, responses={204: None, **errors(*READ)}, parameters=AUTH_HEADERS)
     def delete(self, request):
-        api_services.token_revoke(actor=request.user)
+        api_services.token_revoke(actor=request.user, token_key=getattr(request.auth, "token_digest", None) and
+                                  request.META.get("HTTP_AUTHORIZATION", "").partition(" ")[2].strip())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordView(ApiView):
+    """POST: change the caller's own password (content.services.user_set_password)."""
+
+    @extend_schema(operation_id="auth_password_change", tags=["auth"], summary="修改本人密码",
+                   description="密码规则：至少 8 位，含大写字母、小写字母、数字、符号中的至少三类，不能与用户名、姓名相近，"
+                               "不能是常见密码，不能是最近 5 次用过的密码。修改后本人全部登录会话和接口令牌（包括本次请求所用的）"
+                               "失效，请重新获取令牌。密码须修改时（首次登录、管理员设置、超过有效期）其他接口答复 403 "
+                               "password_change_required。",
+                   request=s.PasswordChangeSerializer,
+                   examples=[body_example({"old_password": "Demo@2026", "password": "New#Pass2026"})],
+                   responses={204: None, **errors(*WRITE)}, parameters=AUTH_HEADERS)
+    def post(self, request):
+        body = s.PasswordChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        content_services.user_set_password(actor=request.user, user_id=request.user.pk,
+                                           password=body.validated_data["password"],
+                                           old_password=body.validated_data["old_password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("stats/", include("project.web.stats.urls")),
     path("manage/", include("project.web.manage.urls")),
     path("operations/", include("project.web.operations.urls")),
+    path("account/", include("project.web.account.urls")),
     path("", include("project.web.autosave.urls")),
 ]

@@ -1,10 +1,12 @@
 """Login, logout and the home page (工作台): what waits for each person."""
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from content import roles
@@ -18,8 +20,18 @@ from workflow import states
 HOME_LIST_LIMIT = 10
 
 
+class LoginForm(AuthenticationForm):
+    """One message for an unknown user, a wrong password, a locked or a
+    deactivated account: the page tells an attacker nothing about which."""
+
+    error_messages = {**AuthenticationForm.error_messages,
+                      "invalid_login": _("用户名或密码错误，或账号已锁定、已停用。"),
+                      "inactive": _("用户名或密码错误，或账号已锁定、已停用。")}
+
+
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):

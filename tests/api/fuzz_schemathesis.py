@@ -18,7 +18,7 @@ import hypothesis
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
-from rest_framework.authtoken.models import Token
+from tests.factories import api_token
 
 from content import roles
 from content import services as content_services
@@ -94,6 +94,5 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_
                      suppress_health_check=list(hypothesis.HealthCheck))
 def test_api_conforms_to_its_schema(case, fuzzer):
     # The fuzzer may revoke its own token (DELETE /auth/token/): take a current one for every call.
-    token, _created = Token.objects.get_or_create(user=fuzzer)
-    headers = {"Authorization": f"Token {token.key}"}
+    headers = {"Authorization": f"Token {api_token(fuzzer)}"}
     case.call_and_validate(headers=headers)

@@ -191,6 +191,14 @@ def _target_user(world):
     return {"user": world.editor2.pk}
 
 
+def _own_sign_in(world):
+    """A sign-in of the editor2: only he (and the administrator of his unit) may end it."""
+    from content import services as content_services
+    from content.models import SignIn
+
+    return {"sign_in": content_services.sign_in_open(user=world.editor2, kind=SignIn.API, name="x")[0].pk}
+
+
 def _membership(world):
     return {"membership": TierMembership.objects.get(user=world.reviewer1b).pk}
 
@@ -255,6 +263,9 @@ DECISION_FORM = {"expected_tier": "{tier}", "expected_hash": "{hash}", "outcome"
 # (name, method, path, set-up, body, expected statuses)
 API_CASES = [
     ("accounts-list", "get", "/accounts/", _account, None, everyone(200)),
+    # everyone changes his own password (the rules are content.passwords)
+    ("auth-password", "post", "/auth/password/", _account,
+     {"old_password": factories.PASSWORD, "password": "New#Pass2026"}, everyone(204)),
     ("accounts-create", "post", "/accounts/", _account,
      {"org": "GZS1", "name": "广州一中新闻", "handle": "gz1z-news", "platform": "weibo"},
      only(*REGISTRY_MANAGERS, status=201)),
@@ -452,6 +463,16 @@ WEB_CASES = [
     ("manage-roles", "get", "/manage/users/{user}/roles/", _target_user, None, page(only("unit_admin", "superuser"))),
     ("manage-roles-post", "post", "/manage/users/{user}/roles/", _target_user, {"roles": [roles.EDITOR]},
      page(only("unit_admin", "superuser", status=302))),
+    ("manage-user-unlock", "post", "/manage/users/{user}/unlock/", _target_user, {},
+     page(only("unit_admin", "superuser", status=302))),
+    ("manage-user-sign-ins-end", "post", "/manage/users/{user}/sign-ins/end/", _target_user, {},
+     page(only("unit_admin", "superuser", status=302))),
+    ("account-sessions", "get", "/account/sessions/", _account, None, page(everyone(200))),
+    ("account-session-end", "post", "/account/sessions/{sign_in}/end/", _own_sign_in, {},
+     page(only("unit_admin", "superuser", status=302, others=404))),
+    ("account-password", "get", "/account/password/", _account, None, page(everyone(200))),
+    ("account-password-post", "post", "/account/password/", _account, {"old_password": "x"},
+     page(everyone(400))),
     ("manage-tier-new", "get", "/manage/tiers/new/", _account, None, page(only("unit_admin", "superuser"))),
     ("manage-tier-revoke", "get", "/manage/tiers/{membership}/revoke/", _membership, None,
      page(only("unit_admin", "superuser"))),
@@ -648,8 +669,8 @@ def _route_of(path):
 
     return resolve(path.split("?")[0].replace("{key}", "0" * 32 + ".png").format(
         account=1, draft=1, submission=1, publication=1, notification=1, filing=1, entry=1, user=1,
-        membership=1, policy=1, seq=1, size=1, pack=1, duty=1, problem=1, patrol=1, report=1, evidence=1,
-        schedule=1, run=1, finding=1, recheck=1, repost=1)).route
+        membership=1, policy=1, sign_in=1, seq=1, size=1, pack=1, duty=1, problem=1, patrol=1, report=1,
+        evidence=1, schedule=1, run=1, finding=1, recheck=1, repost=1)).route
 
 
 def test_the_matrix_covers_every_page_and_endpoint():

@@ -78,6 +78,7 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/site-patrols/{id}/": {"get"},
         "/api/v1/site-findings/{id}/confirm/": {"post"},
         "/api/v1/site-findings/{id}/dismiss/": {"post"},
+        "/api/v1/auth/password/": {"post"},
     }
     assert {path: set(ops) - {"parameters"} for path, ops in paths.items()} == expected
     for path, operations in paths.items():

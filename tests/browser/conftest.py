@@ -61,6 +61,11 @@ def app_server(tmp_path_factory):
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+        # Every context signs in from 127.0.0.1: the sign-in rate limit per address would refuse the
+        # suite's own logins. One trusted proxy, so that the lockout tests give their contexts
+        # addresses of their own (X-Forwarded-For) and lock no one else's.
+        "LOGIN_RATE_LIMIT": "10000/min",
+        "TRUSTED_PROXY_COUNT": "1",
     })
     if env.get("REDIS_URL"):
         env["REDIS_URL"] = _worker_redis(env["REDIS_URL"])

@@ -71,11 +71,11 @@ def test_a_huge_id_is_answered_like_an_unknown_one_everywhere(world, client, rol
 
 
 def test_the_api_answers_a_huge_id_like_an_unknown_one(world):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.admin).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.admin)}")
     for route, pattern in _id_routes():
         if not route.startswith("/api/"):
             continue

@@ -239,7 +239,7 @@ def test_the_page_and_the_api_map_a_search_the_same_way(world, as_user):
     """One mapping (project.shared.audit_log.entry_filters): the same search on
     the page and the API finds the same entries, and their exports record the
     same filters — a date "to" includes its day on both."""
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
     from rest_framework.test import APIClient
 
     from project.shared.audit_log import entry_filters
@@ -254,7 +254,7 @@ def test_the_page_and_the_api_map_a_search_the_same_way(world, as_user):
     page_query = {"org": "GZS1", "action": "content.account.", "actor": "manager", "date_from": today, "date_to": today}
     page = client.get(reverse("web:audit"), page_query)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.auditor).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.auditor)}")
     # (the page lists newest first by default, the API by sequence unless asked)
     api_query = {"org": "GZS1", "action": "content.account.", "actor": world.manager.pk, "from": today, "to": today,
                  "order": "-seq"}

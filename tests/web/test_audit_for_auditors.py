@@ -10,6 +10,7 @@ import re
 from urllib.parse import unquote
 
 import pytest
+from django.test import Client
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -87,7 +88,8 @@ def test_home_page_counts_failed_logins_and_lockouts_for_auditors(world, client,
     audit_record(action="auth.login_failed", actor_label="old-try", outcome="failure", data={"username": "old-try"})
     monkeypatch.setattr(timezone, "now", real_now)
     _fail_login(client, "nobody-such", times=2)
-    _fail_login(client, "editor", times=settings.LOGIN_MAX_FAILURES)  # locks him (an entry of his school)
+    # from another address: five failures of one address lock the address too
+    _fail_login(Client(REMOTE_ADDR="203.0.113.50"), "editor", times=settings.LOGIN_MAX_FAILURES)  # locks him
     assert AuditEntry.objects.filter(action="auth.locked").count() == 1
 
     auditor = as_user(world.auditor)
@@ -295,14 +297,14 @@ def test_the_export_file_name_says_what_it_holds(world, as_user):
 
 
 def test_the_page_and_the_api_name_the_same_export_alike(world, as_user):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
     from rest_framework.test import APIClient
 
     draft = new_draft(world)
     page = _filenames(as_user(world.auditor).get(reverse("web:audit_export"), {
         "draft": draft.pk, "account": world.account.pk, "date_from": "2026-11-01", "date_to": "2026-11-30"}))
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.auditor).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.auditor)}")
     response = api.get("/api/v1/audit/export/", {"draft": draft.pk, "account": world.account.pk,
                                                  "from": "2026-11-01", "to": "2026-11-30"})
     assert response.status_code == 200

@@ -27,7 +27,7 @@ def test_login_page_logs_in_through_the_audited_backend(client, world):
 def test_wrong_password_shows_a_chinese_message_and_is_audited(client, world):
     response = client.post("/login/", {"username": "editor", "password": "wrong-password"})
     assert response.status_code == 200
-    assert "请输入一个正确的" in response.content.decode()
+    assert "用户名或密码错误" in response.content.decode()
     assert AuditEntry.objects.filter(action="auth.login_failed", actor_label="editor").exists()
 
 

@@ -24,11 +24,11 @@ def set_roles(world, user, *kept):
 
 
 def api_client(user):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 
@@ -99,6 +99,8 @@ def test_a_membership_outside_his_unit_shows_him_nothing_without_the_role(world,
     client.force_login(far)
     assert client.get(reverse("web:review", args=[sub.pk])).status_code == 200
     set_roles(world, far)
+    assert client.get(reverse("web:review", args=[sub.pk])).status_code == 302  # taking a role ended his session
+    client.force_login(far)
     assert client.get(reverse("web:review", args=[sub.pk])).status_code == 403
     assert api_client(far).get(f"/api/v1/submissions/{sub.pk}/").status_code == 403
 

@@ -19,8 +19,10 @@ from django.views.decorators.http import require_http_methods
 from content import permissions as content_permissions
 from content import roles
 from content import selectors as content_selectors
+from content import services as content_services
 from content.errors import NotAllowed
 from content.models import Organization
+from project import lockout
 from project.web.common import call_service, indented_unit_label
 from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
@@ -140,8 +142,34 @@ def user_roles(request, pk):
             return redirect("web:manage")
         ask_confirm = error.code == COVERAGE_GAP
     status = 400 if request.method == "POST" else 200
-    return render(request, "web/manage/roles.html", {"form": form, "target": target, "ask_confirm": ask_confirm},
-                  status=status)
+    return render(request, "web/manage/roles.html", {
+        "form": form, "target": target, "ask_confirm": ask_confirm,
+        "may_unlock": content_permissions.can_manage_account_security(actor, target),
+        "login_lock": lockout.login_lock_of(username=target.username)}, status=status)
+
+
+@login_required
+@require_http_methods(["POST"])
+def user_unlock(request, pk):
+    """End a user's sign-in lock (project.lockout.login_lock_release, audited)."""
+    target = content_selectors.user_by_id(pk)
+    if target is None or not content_permissions.can_manage_account_security(request.user, target):
+        raise NotAllowed("没有权限管理该用户")
+    lockout.login_lock_release(actor=request.user, user_id=target.pk)
+    messages.success(request, f"已解除 {target.name or target.username} 的登录锁定。")
+    return redirect("web:manage_user_roles", pk=target.pk)
+
+
+@login_required
+@require_http_methods(["POST"])
+def user_sign_ins_end(request, pk):
+    """End every session and token of a user (content.services.sign_ins_end_all, audited)."""
+    target = content_selectors.user_by_id(pk)
+    if target is None or not content_permissions.can_manage_account_security(request.user, target):
+        raise NotAllowed("没有权限管理该用户")
+    ended = content_services.sign_ins_end_all(actor=request.user, user_id=target.pk)
+    messages.success(request, f"已结束 {target.name or target.username} 的 {ended} 个会话与令牌。")
+    return redirect("web:manage_user_roles", pk=target.pk)
 
 
 # ---------------------------------------------------------------- tier membership
