@@ -25,6 +25,7 @@ ACTIONS = {
     "content.account.closed": _("账号备案（注销）"),
     "content.account.permission_granted": _("授予账号权限"),
     "content.account.permission_revoked": _("撤销账号权限"),
+    "content.personal_data.revealed": _("查看个人信息（显示完整值）"),
     # drafts
     "content.draft.created": _("创建稿件"),
     "content.draft.revised": _("修改稿件"),

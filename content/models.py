@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from content import personal
 from content.errors import AccountClosed, Conflict
 from content.hashing import HASHED_CONTENT_FIELDS, content_hash
 from content.images import IMAGE_TYPES
@@ -197,9 +198,7 @@ REGISTRY_FIELDS = (
     "outsourced", "operator", "is_official_personal", "owner_name", "owner_mobile", "owner_wechat",
     "leader_name", "leader_title", "leader_phone", "ops_name", "ops_title", "ops_phone", "staff", "remarks",
 )
-PERSONAL_FIELDS = (
-    "owner_name", "owner_mobile", "owner_wechat", "leader_phone", "ops_phone", "staff",
-)
+PERSONAL_FIELDS = personal.PERSONAL_FIELDS  # the one list (content.personal)
 
 
 class AccountFiling(models.Model):

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record
-from content import permissions, roles, validation
+from content import permissions, personal, roles, validation
 from content.errors import AccountHidden, Conflict, NotAllowed, NotFound, Refusal, ValidationFailed
 from content.hashing import content_hash
 from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, read_upload, sniff_image_type
@@ -412,7 +412,7 @@ def account_open(*, actor: User, org: Organization | int | str, note: str = "", 
     filing = AccountFiling.objects.create(account=account, kind=AccountFiling.Kind.OPEN, actor=actor,
                                           snapshot=snapshot, note=clean_text(note))
     _audit_account("content.account.opened", actor=actor, account=account,
-                   data={"filing_id": filing.pk, "after": snapshot})
+                   data={"filing_id": filing.pk, "after": personal.mask_registry(snapshot)})
     return account
 
 
@@ -471,7 +471,7 @@ def account_change(*, actor: User, account_id: int, changes: dict[str, Any] | No
     filing = AccountFiling.objects.create(account=account, kind=AccountFiling.Kind.CHANGE, actor=actor,
                                           changes=changed, snapshot=after, note=clean_text(note))
     _audit_account("content.account.changed", actor=actor, account=account,
-                   data={"filing_id": filing.pk, "changes": changed})
+                   data={"filing_id": filing.pk, "changes": personal.mask_changes(changed)})
     return account
 
 
@@ -490,6 +490,34 @@ def account_close(*, actor: User, account_id: int, reason: str = "") -> MediaAcc
     _audit_account("content.account.closed", actor=actor, account=account,
                    data={"filing_id": filing.pk, "reason": clean_text(reason)})
     return account
+
+
+REVEAL_CHANNELS = ("web", "api", "admin", "edit_form")
+
+
+@transaction.atomic
+def personal_data_reveal(*, actor: User, account: MediaAccount, fields: Iterable[str], channel: str) -> frozenset[str]:
+    """The actor sees the full values of ``fields`` (personal data, content.personal) of the
+    account for one page view or response: refused unless he may
+    (content.permissions.can_see_personal_data), audited with who saw which fields of whose
+    record. Returns the fields revealed (the caller shows those unmasked)."""
+    if account is None or not permissions.can_view_account(actor, account):
+        raise AccountHidden()
+    if not permissions.can_see_personal_data(actor, account):
+        raise NotAllowed(_("只有该账号的账号负责人、所属单位管理员和审计人员可以查看完整个人信息"),
+                         code="personal_data_denied")
+    wanted = set(fields)
+    if personal.REVEAL_ALL in wanted:
+        wanted = set(personal.PERSONAL_FIELDS)
+    unknown = wanted - set(personal.PERSONAL_FIELDS)
+    if unknown or not wanted:
+        raise ValidationFailed(_("要显示的字段不是个人信息字段"), code="invalid_reveal")
+    if channel not in REVEAL_CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    revealed = frozenset(f for f in personal.PERSONAL_FIELDS if f in wanted)
+    _audit_account("content.personal_data.revealed", actor=actor, account=account,
+                   data={"fields": sorted(revealed), "channel": channel, "account_name": account.name})
+    return revealed
 
 
 def _account_perm_change(*, actor, account_id, user_id, perm, grant):

@@ -45,6 +45,9 @@ PUBLIC_MODULES = frozenset({
     "cli",
     # content's ``images``: file types by content and the one upload reader (pure), for operations' evidence
     "images",
+    # content's ``personal``: the one list of personal-data fields and their masking (pure),
+    # for every output of a registry record (API, pages, admin, the notice's forms)
+    "personal",
 })
 
 
