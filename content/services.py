@@ -20,7 +20,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Cast
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +29,8 @@ from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record
-from content import permissions, personal, roles, validation
+from content import crypto, permissions, personal, roles, validation
+from content.fields import encrypted_fields, needs_rewrite, stored_pieces
 from content.errors import AccountHidden, Conflict, NotAllowed, NotFound, Refusal, ValidationFailed
 from content.hashing import content_hash
 from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, read_upload, sniff_image_type
@@ -837,3 +839,42 @@ def work_in_progress_purge(*, now: dt.datetime | None = None) -> int:
     """Delete every expired entry (``manage.py purge_work_in_progress``); returns how many."""
     deleted, _rows = WorkInProgress.objects.filter(updated_at__lt=work_in_progress_cutoff(now)).delete()
     return deleted
+
+
+# ---------------------------------------------------------------- encryption at rest: key rotation
+
+# The models whose personal data content.fields encrypts, in the order a rotation walks them.
+ENCRYPTED_MODELS = (MediaAccount, AccountFiling)
+
+
+def _raw_rows(model, fields, after_pk, batch_size):
+    """A batch of rows after ``after_pk`` with each encrypted field's raw stored text."""
+    annotations = {f"raw__{f.name}": Cast(f.name, models.TextField()) for f in fields}
+    return list(model.objects.filter(pk__gt=after_pk).order_by("pk").annotate(**annotations)
+                .values_list("pk", *annotations)[:batch_size])
+
+
+@transaction.atomic
+def pii_rotate_batch(*, actor: User, model_label: str, after_pk: int = 0, batch_size: int = 500) -> tuple[int, int | None]:
+    """Re-encrypt, under the current key (content.crypto.current_key_id), the personal data of one
+    batch of rows of ``model_label`` after ``after_pk``: the rows stored in plain text or under
+    another key are rewritten (locked first), the others left alone, so a rotation interrupted
+    anywhere resumes by running again. Audited per batch that rewrote anything.
+    Returns (rows rewritten, the last pk looked at, or None when the table is done)."""
+    model = next((m for m in ENCRYPTED_MODELS if m._meta.label_lower == model_label), None)
+    if model is None:
+        raise ValidationFailed(_("不是加密保存个人信息的数据表：%(m)s") % {"m": model_label})
+    key_id = crypto.current_key_id()
+    fields = encrypted_fields(model)
+    rows = _raw_rows(model, fields, after_pk, batch_size)
+    if not rows:
+        return 0, None
+    stale = [row[0] for row in rows
+             if any(needs_rewrite(stored_pieces(f, raw), key_id) for f, raw in zip(fields, row[1:]))]
+    for obj in model.objects.select_for_update().filter(pk__in=stale).order_by("pk"):
+        # reading decrypts (any known key), writing encrypts under the current key
+        model.objects.filter(pk=obj.pk).update(**{f.name: getattr(obj, f.name) for f in fields})
+    if stale:
+        audit_record(action="content.pii.rotated", actor=actor, target_type=model_label, target_id="",
+                     data={"key_id": key_id, "rows": len(stale), "first_id": stale[0], "last_id": stale[-1]})
+    return len(stale), rows[-1][0]
