@@ -30,6 +30,21 @@ def client_address(request):
     return request.META.get("REMOTE_ADDR", "")
 
 
+class SecurityHeadersMiddleware:
+    """Permissions-Policy (settings.PERMISSIONS_POLICY) on every response; Django's
+    SecurityMiddleware adds HSTS, nosniff, Referrer-Policy and COOP, django-csp the CSP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response
+
+
 class AuditContextMiddleware:
     """Every audit entry written while serving a request carries the request's
     source address and one correlation id (also returned as X-Request-ID)."""
