@@ -407,7 +407,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("API_TOKEN_THROTTLE_RATE", "10/min")},
     # Throttles key on the client address; X-Forwarded-For only behind as many trusted proxies.
-    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # one setting for the throttles, the lockout and the audit log
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))
