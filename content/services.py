@@ -38,7 +38,7 @@ from content.models import (
     REGISTRY_FIELDS, AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
     WorkInProgress,
 )
-from content.sanitize import clean_html, clean_text, html_to_text
+from content.sanitize import clean_html, clean_text, forbidden_character_error, html_to_text
 from content.selectors import work_in_progress_cutoff
 
 ACCOUNT_PERMS = {"draft_account": gettext_lazy("撰稿"), "publish_account": gettext_lazy("发布")}
@@ -156,6 +156,9 @@ def _validate_staff(staff):
     for person in staff:
         if not isinstance(person, dict) or not str(person.get("name", "")).strip():
             raise ValidationFailed(fields={"staff": [_("每位工作人员都需要填写姓名")]})
+        for k in ("name", "title", "phone"):
+            if message := forbidden_character_error(person.get(k)):
+                raise ValidationFailed(fields={"staff": [message]})
         cleaned.append({k: clean_text(str(person.get(k, "") or "")) for k in ("name", "title", "phone")})
     return cleaned
 
@@ -197,6 +200,9 @@ def _convert_registry_fields(account, fields):
         elif field == "staff":
             account.staff = _validate_staff(value)
         elif field in TEXT_REGISTRY_FIELDS:
+            message = forbidden_character_error(value)
+            if message:
+                raise ValidationFailed(fields={field: [message]})
             account_field = MediaAccount._meta.get_field(field)
             text = "" if value is None else clean_text(str(value))
             setattr(account, field, text if field != "remarks" else str(value or "").strip())
@@ -561,6 +567,11 @@ def account_permission_revoke(*, actor: User, account_id: int, user_id: int, per
 def build_revision_fields(*, title: str, body: str, is_repost: bool = False, source_name: str = "",
                           source_url: str = "", original_title: str = "") -> dict[str, Any]:
     """Sanitise and validate revision content; return the fields and hash."""
+    errors = {name: [message] for name, value in (("title", title), ("source_name", source_name),
+                                                  ("original_title", original_title), ("source_url", source_url))
+              if (message := forbidden_character_error(value))}
+    if errors:
+        raise ValidationFailed(fields=errors)
     fields = {
         "title": clean_text(title),
         "body_html": clean_html(body),

@@ -7,6 +7,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_vary_headers
@@ -83,6 +84,13 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, ImmediateResponse):
             return exception.response
+        if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)) and wants_json(request):
+            # Django would answer with its HTML 400 page: an API client gets JSON, and 413 for a big body.
+            too_big = isinstance(exception, RequestDataTooBig)
+            body = {"code": "payload_too_large" if too_big else "too_many_fields",
+                    "detail": (f"请求内容过大（不超过 {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB）" if too_big
+                               else "请求包含的字段过多"), "fields": {}}
+            return JsonResponse(body, status=413 if too_big else 400, json_dumps_params={"ensure_ascii": False})
         if not isinstance(exception, DomainError):
             return None
         status = status_for(exception)
