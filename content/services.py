@@ -33,7 +33,7 @@ from content import crypto, permissions, personal, roles, validation
 from content.fields import encrypted_fields, needs_rewrite, stored_pieces
 from content.errors import AccountHidden, Conflict, NotAllowed, NotFound, Refusal, ValidationFailed
 from content.hashing import content_hash
-from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, read_upload, sniff_image_type
+from content.images import IMAGE_TYPES, ImageRefused, decode_image, read_upload
 from content.models import (
     REGISTRY_FIELDS, AccountFiling, Draft, Image, MediaAccount, Organization, Publication, Revision, User,
     WorkInProgress,
@@ -665,8 +665,9 @@ IMAGE_ALT_MAX = 200
 def image_upload(*, actor: User, account_id: int | str, file: File | None, source: str, alt: str = "") -> Image:
     """Store an image an editor uploads for an account's drafts.
 
-    The type is decided by the file's first bytes (PNG, JPEG, GIF, WebP; never
-    SVG), the size is at most ``settings.IMAGE_MAX_BYTES``, the source (图片来源)
+    The type is decided by the file's content (PNG, JPEG, GIF, WebP; never SVG),
+    decoded for real by Pillow within ``settings.IMAGE_MAX_PIXELS`` and re-encoded
+    (content.images.decode_image), the size is at most ``settings.IMAGE_MAX_BYTES``, the source (图片来源)
     is required, and the actor must be authorised to write for the account. The
     file is stored under MEDIA_ROOT with a generated name; audited.
     """
@@ -696,14 +697,15 @@ def image_upload(*, actor: User, account_id: int | str, file: File | None, sourc
         errors["file"] = [_("图片不能超过 %(mb)s MB") % {"mb": f"{limit / 1048576:g}"}]
     else:
         data = read_upload(file, limit)
-        ext = sniff_image_type(data[:16])
         if len(data) > limit:
             errors["file"] = [_("图片不能超过 %(mb)s MB") % {"mb": f"{limit / 1048576:g}"}]
         elif not data:
             errors["file"] = [_("文件是空的")]
-        elif ext is None:
-            errors["file"] = [_("只能上传 %(types)s 图片（按文件内容识别，不接受 SVG 或其他文件）") % {
-                "types": IMAGE_TYPE_LABEL}]
+        else:
+            try:  # decoded for real and re-encoded: what is stored is never the upload's own bytes
+                ext, data = decode_image(data, max_pixels=settings.IMAGE_MAX_PIXELS)
+            except ImageRefused as exc:
+                errors["file"] = [str(exc)]
     if errors:
         raise ValidationFailed(_("图片未上传"), fields=errors)
     key = f"{uuid.uuid4().hex}.{ext}"

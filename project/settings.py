@@ -256,6 +256,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # ---------------------------------------------------------------- editor: image uploads
 # Largest image an editor may upload (bytes); PNG, JPEG, GIF, WebP only (by content).
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
+# The most pixels an uploaded image may declare (checked from its header before decoding).
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
 # Largest evidence file (a screenshot or a PDF) of a patrol, a problem or a counterfeit report (bytes).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 
