@@ -31,6 +31,8 @@ ACTIONS = {
     "content.account.permission_granted": _("授予账号权限"),
     "content.account.permission_revoked": _("撤销账号权限"),
     "content.account.channel_changed": _("设置发布渠道"),
+    "content.personal_data.revealed": _("查看个人信息（显示完整值）"),
+    "content.pii.rotated": _("个人信息重新加密（密钥轮换）"),
     # drafts
     "content.draft.created": _("创建稿件"),
     "content.draft.revised": _("修改稿件"),

@@ -8,6 +8,10 @@ Evidence files of daily operations (operations.models.Evidence) are these
 images or a PDF, recognised by its ``%PDF-`` header and an ``%%EOF`` marker
 near its end.
 """
+import io
+
+from PIL import Image as PILImage
+from PIL import ImageSequence, UnidentifiedImageError
 
 # extension -> content type served back
 IMAGE_TYPES = {
@@ -69,3 +73,113 @@ def read_upload(file, limit):
                 break
         return bytes(data)
     return file.read(limit + 1)
+
+
+# ---------------------------------------------------------------- real decoding (Pillow)
+
+PIL_FORMATS = {"png": "PNG", "jpg": "JPEG", "gif": "GIF", "webp": "WEBP"}
+
+
+class ImageRefused(ValueError):
+    """An upload that is not a clean image of its type; the message is for the user (Chinese)."""
+
+
+def _png_end(data):
+    pos = 8
+    while pos + 12 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        pos += 12 + length
+        if kind == b"IEND":
+            return pos
+    return None
+
+
+def _gif_sub_blocks(data, pos):
+    while pos < len(data):
+        size = data[pos]
+        pos += 1 + size
+        if size == 0:
+            return pos
+    return None
+
+
+def _gif_end(data):
+    if len(data) < 13:
+        return None
+    pos = 13
+    if data[10] & 0x80:
+        pos += 3 * (2 << (data[10] & 0x07))
+    while pos < len(data):
+        block = data[pos]
+        if block == 0x3B:
+            return pos + 1
+        if block == 0x21:
+            pos = _gif_sub_blocks(data, pos + 2)
+        elif block == 0x2C:
+            if pos + 10 > len(data):
+                return None
+            flags = data[pos + 9]
+            pos += 10 + (3 * (2 << (flags & 0x07)) if flags & 0x80 else 0) + 1
+            pos = _gif_sub_blocks(data, pos)
+        else:
+            return None
+        if pos is None:
+            return None
+    return None
+
+
+def _end_of_image(ext, data):
+    """Where the image's own structure ends (None: unknown or broken)."""
+    if ext == "png":
+        return _png_end(data)
+    if ext == "gif":
+        return _gif_end(data)
+    if ext == "jpg":
+        return len(data) if data.rstrip(b"\x00").endswith(b"\xff\xd9") else None
+    if ext == "webp":
+        size = int.from_bytes(data[4:8], "little") + 8
+        return size + (size & 1) if size <= len(data) + 1 else None
+    return None
+
+
+def decode_image(data, *, max_pixels):
+    """The extension and the re-encoded bytes of an uploaded image, decoded for real.
+
+    Refused (``ImageRefused``): a type other than PNG, JPEG, GIF or WebP by content;
+    more than ``max_pixels`` pixels as its header declares (before anything is
+    decoded: a small file may declare 50,000 × 50,000); bytes after the image's
+    own end (a GIF/JS polyglot, PNG magic followed by HTML); anything the decoder
+    cannot read whole. What is stored is Pillow's re-encoding, so no byte of the
+    upload itself (metadata, appended data) is ever served."""
+    ext = sniff_image_type(data[:16])
+    if ext is None:
+        raise ImageRefused(f"只能上传 {IMAGE_TYPE_LABEL} 图片（按文件内容识别，不接受 SVG 或其他文件）")
+    try:
+        image = PILImage.open(io.BytesIO(data), formats=[PIL_FORMATS[ext]])
+    except PILImage.DecompressionBombError as exc:  # Pillow's own limit, far above ours
+        raise ImageRefused(f"图片尺寸过大，不能超过 {max_pixels:,} 像素") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise ImageRefused("图片文件已损坏或与其格式不符，无法识别") from exc
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageRefused(f"图片尺寸过大（{width}×{height} 像素），不能超过 {max_pixels:,} 像素")
+    end = _end_of_image(ext, data)
+    if end is None or end < len(data):
+        raise ImageRefused("图片文件结构异常或末尾附带了其他内容（可能是伪装成图片的脚本或网页），不能上传")
+    try:
+        frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
+    except (OSError, ValueError, SyntaxError, PILImage.DecompressionBombError) as exc:
+        raise ImageRefused("图片文件已损坏，无法完整解码") from exc
+    out = io.BytesIO()
+    first = frames[0]
+    if ext == "jpg":
+        first.convert("RGB").save(out, "JPEG", quality=90)
+    elif ext == "gif" and len(frames) > 1:
+        first.save(out, "GIF", save_all=True, append_images=frames[1:], loop=image.info.get("loop", 0),
+                   duration=image.info.get("duration", 100))
+    elif ext == "webp" and len(frames) > 1:
+        first.save(out, "WEBP", save_all=True, append_images=frames[1:], lossless=True)
+    else:
+        first.save(out, PIL_FORMATS[ext], **({"lossless": True} if ext == "webp" else {}))
+    return ext, out.getvalue()

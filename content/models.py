@@ -8,7 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from content import personal
 from content.errors import AccountClosed, Conflict
+from content.fields import EncryptedJSONField, EncryptedTextField, RegistryJSONField
 from content.hashing import HASHED_CONTENT_FIELDS, content_hash
 from content.images import IMAGE_TYPES
 from content.roles import ROLES
@@ -147,17 +149,18 @@ class MediaAccount(models.Model):
     outsourced = models.BooleanField(_("是否委托其他单位运营"), default=False)
     operator = models.CharField(_("受委托运营单位"), max_length=200, blank=True)
     is_official_personal = models.BooleanField(_("以职务身份开设认证的个人账号"), default=False)
-    owner_name = models.CharField(_("账号负责人姓名"), max_length=100, blank=True)
-    owner_mobile = models.CharField(_("账号负责人手机号"), max_length=20, blank=True)
-    owner_wechat = models.CharField(_("账号负责人微信号"), max_length=64, blank=True)
-    leader_name = models.CharField(_("主管领导姓名"), max_length=100, blank=True)
+    owner_name = EncryptedTextField(_("账号负责人姓名"), max_length=100, blank=True)
+    owner_mobile = EncryptedTextField(_("账号负责人手机号"), max_length=20, blank=True)
+    owner_wechat = EncryptedTextField(_("账号负责人微信号"), max_length=64, blank=True)
+    leader_name = EncryptedTextField(_("主管领导姓名"), max_length=100, blank=True)
     leader_title = models.CharField(_("主管领导职务"), max_length=100, blank=True)
-    leader_phone = models.CharField(_("主管领导电话"), max_length=20, blank=True)
-    ops_name = models.CharField(_("运维负责人姓名"), max_length=100, blank=True)
+    leader_phone = EncryptedTextField(_("主管领导电话"), max_length=20, blank=True)
+    ops_name = EncryptedTextField(_("运维负责人姓名"), max_length=100, blank=True)
     ops_title = models.CharField(_("运维负责人职务"), max_length=100, blank=True)
-    ops_phone = models.CharField(_("运维负责人电话"), max_length=20, blank=True)
+    ops_phone = EncryptedTextField(_("运维负责人电话"), max_length=20, blank=True)
+    # Personal data (content.personal) is encrypted at rest (content.fields, content.crypto).
     # Up to five 工作人员: [{"name", "title", "phone"}]
-    staff = models.JSONField(_("工作人员"), default=list, blank=True)
+    staff = EncryptedJSONField(_("工作人员"), default=list, blank=True)
     remarks = models.TextField(_("备注"), blank=True)
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.ACTIVE,
                               db_index=True)
@@ -195,9 +198,7 @@ REGISTRY_FIELDS = (
     "outsourced", "operator", "is_official_personal", "owner_name", "owner_mobile", "owner_wechat",
     "leader_name", "leader_title", "leader_phone", "ops_name", "ops_title", "ops_phone", "staff", "remarks",
 )
-PERSONAL_FIELDS = (
-    "owner_name", "owner_mobile", "owner_wechat", "leader_phone", "ops_phone", "staff",
-)
+PERSONAL_FIELDS = personal.PERSONAL_FIELDS  # the one list (content.personal)
 
 
 class AccountFiling(models.Model):
@@ -215,9 +216,9 @@ class AccountFiling(models.Model):
                               related_name="+")
     created_at = models.DateTimeField(_("备案时间"), auto_now_add=True, db_index=True)
     # CHANGE: {field: {"old": ..., "new": ...}}; OPEN/CLOSE: {}
-    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    changes = RegistryJSONField(_("变更内容"), default=dict, blank=True, shape="changes")
     # The registry record as it stands after this filing (for form 3 and form 4).
-    snapshot = models.JSONField(_("备案快照"), default=dict)
+    snapshot = RegistryJSONField(_("备案快照"), default=dict, shape="record")
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:

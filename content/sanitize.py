@@ -333,6 +333,25 @@ def _text_of(node):
     return "".join(_text_of(child) for child in node.children)
 
 
+# Characters no plain-text input may hold: control characters (C0 except tab and line breaks, DEL, C1),
+# the bidirectional controls that reorder what a reader sees (U+202A-U+202E, U+2066-U+2069, U+200E,
+# U+200F, U+061C: "Trojan Source"), and other invisible format controls that hide text.
+_FORBIDDEN_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+FORBIDDEN_TEXT_MESSAGE = "不能包含控制字符或文字方向控制符（发现 %(c)s），请删除后重新输入"
+
+
+def forbidden_character_error(value):
+    """The Chinese message for the first forbidden character of a plain-text input, or None.
+
+    The one check every plain-text input passes (the API's text fields, and the
+    services for titles and registry fields), so a title can never carry U+202E."""
+    match = _FORBIDDEN_TEXT.search(value or "") if isinstance(value, str) else None
+    if match is None:
+        return None
+    return FORBIDDEN_TEXT_MESSAGE % {"c": f"U+{ord(match.group()):04X}"}
+
+
 def clean_text(value):
     """A plain-text field (title, names): no markup, collapsed white space."""
     text = nh3.clean(value or "", tags=set())

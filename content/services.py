@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Cast
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,17 +32,18 @@ from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record
-from content import permissions, roles, validation
+from content import crypto, permissions, personal, roles, validation
 from content.crypto import encrypt_text
+from content.fields import encrypted_fields, needs_rewrite, stored_pieces
 from content.errors import AccountHidden, Conflict, NotAllowed, NotFound, Refusal, ValidationFailed
 from content.hashing import content_hash
-from content.images import IMAGE_TYPE_LABEL, IMAGE_TYPES, read_upload, sniff_image_type
+from content.images import IMAGE_TYPES, ImageRefused, decode_image, read_upload
 from content.models import (
     REGISTRY_FIELDS, AccountFiling, ChannelKind, ChannelUsage, Draft, Image, MediaAccount, Organization,
     PasswordHistory, Publication, PublishingChannel, Revision, SignIn, User, WorkInProgress,
 )
 from content import passwords
-from content.sanitize import clean_html, clean_text, html_to_text
+from content.sanitize import clean_html, clean_text, forbidden_character_error, html_to_text
 from content.selectors import work_in_progress_cutoff
 
 ACCOUNT_PERMS = {"draft_account": gettext_lazy("撰稿"), "publish_account": gettext_lazy("发布")}
@@ -159,6 +161,9 @@ def _validate_staff(staff):
     for person in staff:
         if not isinstance(person, dict) or not str(person.get("name", "")).strip():
             raise ValidationFailed(fields={"staff": [_("每位工作人员都需要填写姓名")]})
+        for k in ("name", "title", "phone"):
+            if message := forbidden_character_error(person.get(k)):
+                raise ValidationFailed(fields={"staff": [message]})
         cleaned.append({k: clean_text(str(person.get(k, "") or "")) for k in ("name", "title", "phone")})
     return cleaned
 
@@ -200,6 +205,9 @@ def _convert_registry_fields(account, fields):
         elif field == "staff":
             account.staff = _validate_staff(value)
         elif field in TEXT_REGISTRY_FIELDS:
+            message = forbidden_character_error(value)
+            if message:
+                raise ValidationFailed(fields={field: [message]})
             account_field = MediaAccount._meta.get_field(field)
             text = "" if value is None else clean_text(str(value))
             setattr(account, field, text if field != "remarks" else str(value or "").strip())
@@ -401,7 +409,7 @@ def account_open(*, actor: User, org: Organization | int | str, note: str = "", 
     filing = AccountFiling.objects.create(account=account, kind=AccountFiling.Kind.OPEN, actor=actor,
                                           snapshot=snapshot, note=clean_text(note))
     _audit_account("content.account.opened", actor=actor, account=account,
-                   data={"filing_id": filing.pk, "after": snapshot})
+                   data={"filing_id": filing.pk, "after": personal.mask_registry(snapshot)})
     return account
 
 
@@ -460,7 +468,7 @@ def account_change(*, actor: User, account_id: int, changes: dict[str, Any] | No
     filing = AccountFiling.objects.create(account=account, kind=AccountFiling.Kind.CHANGE, actor=actor,
                                           changes=changed, snapshot=after, note=clean_text(note))
     _audit_account("content.account.changed", actor=actor, account=account,
-                   data={"filing_id": filing.pk, "changes": changed})
+                   data={"filing_id": filing.pk, "changes": personal.mask_changes(changed)})
     return account
 
 
@@ -479,6 +487,34 @@ def account_close(*, actor: User, account_id: int, reason: str = "") -> MediaAcc
     _audit_account("content.account.closed", actor=actor, account=account,
                    data={"filing_id": filing.pk, "reason": clean_text(reason)})
     return account
+
+
+REVEAL_CHANNELS = ("web", "api", "admin", "edit_form")
+
+
+@transaction.atomic
+def personal_data_reveal(*, actor: User, account: MediaAccount, fields: Iterable[str], channel: str) -> frozenset[str]:
+    """The actor sees the full values of ``fields`` (personal data, content.personal) of the
+    account for one page view or response: refused unless he may
+    (content.permissions.can_see_personal_data), audited with who saw which fields of whose
+    record. Returns the fields revealed (the caller shows those unmasked)."""
+    if account is None or not permissions.can_view_account(actor, account):
+        raise AccountHidden()
+    if not permissions.can_see_personal_data(actor, account):
+        raise NotAllowed(_("只有该账号的账号负责人、所属单位管理员和审计人员可以查看完整个人信息"),
+                         code="personal_data_denied")
+    wanted = set(fields)
+    if personal.REVEAL_ALL in wanted:
+        wanted = set(personal.PERSONAL_FIELDS)
+    unknown = wanted - set(personal.PERSONAL_FIELDS)
+    if unknown or not wanted:
+        raise ValidationFailed(_("要显示的字段不是个人信息字段"), code="invalid_reveal")
+    if channel not in REVEAL_CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    revealed = frozenset(f for f in personal.PERSONAL_FIELDS if f in wanted)
+    _audit_account("content.personal_data.revealed", actor=actor, account=account,
+                   data={"fields": sorted(revealed), "channel": channel, "account_name": account.name})
+    return revealed
 
 
 def _account_perm_change(*, actor, account_id, user_id, perm, grant):
@@ -520,6 +556,11 @@ def account_permission_revoke(*, actor: User, account_id: int, user_id: int, per
 def build_revision_fields(*, title: str, body: str, is_repost: bool = False, source_name: str = "",
                           source_url: str = "", original_title: str = "") -> dict[str, Any]:
     """Sanitise and validate revision content; return the fields and hash."""
+    errors = {name: [message] for name, value in (("title", title), ("source_name", source_name),
+                                                  ("original_title", original_title), ("source_url", source_url))
+              if (message := forbidden_character_error(value))}
+    if errors:
+        raise ValidationFailed(fields=errors)
     fields = {
         "title": clean_text(title),
         "body_html": clean_html(body),
@@ -613,8 +654,9 @@ IMAGE_ALT_MAX = 200
 def image_upload(*, actor: User, account_id: int | str, file: File | None, source: str, alt: str = "") -> Image:
     """Store an image an editor uploads for an account's drafts.
 
-    The type is decided by the file's first bytes (PNG, JPEG, GIF, WebP; never
-    SVG), the size is at most ``settings.IMAGE_MAX_BYTES``, the source (图片来源)
+    The type is decided by the file's content (PNG, JPEG, GIF, WebP; never SVG),
+    decoded for real by Pillow within ``settings.IMAGE_MAX_PIXELS`` and re-encoded
+    (content.images.decode_image), the size is at most ``settings.IMAGE_MAX_BYTES``, the source (图片来源)
     is required, and the actor must be authorised to write for the account. The
     file is stored under MEDIA_ROOT with a generated name; audited.
     """
@@ -644,14 +686,15 @@ def image_upload(*, actor: User, account_id: int | str, file: File | None, sourc
         errors["file"] = [_("图片不能超过 %(mb)s MB") % {"mb": f"{limit / 1048576:g}"}]
     else:
         data = read_upload(file, limit)
-        ext = sniff_image_type(data[:16])
         if len(data) > limit:
             errors["file"] = [_("图片不能超过 %(mb)s MB") % {"mb": f"{limit / 1048576:g}"}]
         elif not data:
             errors["file"] = [_("文件是空的")]
-        elif ext is None:
-            errors["file"] = [_("只能上传 %(types)s 图片（按文件内容识别，不接受 SVG 或其他文件）") % {
-                "types": IMAGE_TYPE_LABEL}]
+        else:
+            try:  # decoded for real and re-encoded: what is stored is never the upload's own bytes
+                ext, data = decode_image(data, max_pixels=settings.IMAGE_MAX_PIXELS)
+            except ImageRefused as exc:
+                errors["file"] = [str(exc)]
     if errors:
         raise ValidationFailed(_("图片未上传"), fields=errors)
     key = f"{uuid.uuid4().hex}.{ext}"
@@ -1063,3 +1106,40 @@ def sign_in_rekey(*, old_key: str | None, new_key: str | None) -> None:
     password changes): the sign-in follows it."""
     if old_key and new_key and old_key != new_key:
         SignIn.objects.filter(kind=SignIn.WEB, session_key=old_key, ended_at__isnull=True).update(session_key=new_key)
+# ---------------------------------------------------------------- encryption at rest: key rotation
+
+# The models whose personal data content.fields encrypts, in the order a rotation walks them.
+ENCRYPTED_MODELS = (MediaAccount, AccountFiling)
+
+
+def _raw_rows(model, fields, after_pk, batch_size):
+    """A batch of rows after ``after_pk`` with each encrypted field's raw stored text."""
+    annotations = {f"raw__{f.name}": Cast(f.name, models.TextField()) for f in fields}
+    return list(model.objects.filter(pk__gt=after_pk).order_by("pk").annotate(**annotations)
+                .values_list("pk", *annotations)[:batch_size])
+
+
+@transaction.atomic
+def pii_rotate_batch(*, actor: User, model_label: str, after_pk: int = 0, batch_size: int = 500) -> tuple[int, int | None]:
+    """Re-encrypt, under the current key (content.crypto.current_key_id), the personal data of one
+    batch of rows of ``model_label`` after ``after_pk``: the rows stored in plain text or under
+    another key are rewritten (locked first), the others left alone, so a rotation interrupted
+    anywhere resumes by running again. Audited per batch that rewrote anything.
+    Returns (rows rewritten, the last pk looked at, or None when the table is done)."""
+    model = next((m for m in ENCRYPTED_MODELS if m._meta.label_lower == model_label), None)
+    if model is None:
+        raise ValidationFailed(_("不是加密保存个人信息的数据表：%(m)s") % {"m": model_label})
+    key_id = crypto.current_key_id()
+    fields = encrypted_fields(model)
+    rows = _raw_rows(model, fields, after_pk, batch_size)
+    if not rows:
+        return 0, None
+    stale = [row[0] for row in rows
+             if any(needs_rewrite(stored_pieces(f, raw), key_id) for f, raw in zip(fields, row[1:]))]
+    for obj in model.objects.select_for_update().filter(pk__in=stale).order_by("pk"):
+        # reading decrypts (any known key), writing encrypts under the current key
+        model.objects.filter(pk=obj.pk).update(**{f.name: getattr(obj, f.name) for f in fields})
+    if stale:
+        audit_record(action="content.pii.rotated", actor=actor, target_type=model_label, target_id="",
+                     data={"key_id": key_id, "rows": len(stale), "first_id": stale[0], "last_id": stale[-1]})
+    return len(stale), rows[-1][0]

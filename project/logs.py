@@ -13,6 +13,7 @@ import logging
 import sys
 import time
 
+from django.conf import settings
 from django.utils.functional import SimpleLazyObject, empty
 
 from audit.context import new_correlation_id
@@ -33,7 +34,11 @@ def current_request_id():
 
 
 def incoming_request_id(request):
-    """A caller's X-Request-ID when it looks like one (8 to 64 letters and digits)."""
+    """The X-Request-ID the trusted proxy set, when it looks like one (8 to 64 letters and
+    digits). Without a trusted proxy (TRUSTED_PROXY_COUNT 0) the header comes from the client
+    and is ignored: a client must not choose the audit log's correlation id (security review)."""
+    if not getattr(settings, "TRUSTED_PROXY_COUNT", 0):
+        return None
     incoming = request.META.get("HTTP_X_REQUEST_ID", "")
     return incoming if incoming.isalnum() and incoming.isascii() and 8 <= len(incoming) <= 64 else None
 

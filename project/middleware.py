@@ -10,6 +10,7 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
 from django.contrib import messages
 from django.http import HttpResponseRedirect as redirect_to
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_vary_headers
@@ -23,6 +24,21 @@ from project.errors import error_body, status_for
 from project.web.common import ImmediateResponse
 from project.logs import incoming_request_id
 from project.shared.net import client_address  # noqa: F401  (re-exported: one function, project.shared.net)
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy (settings.PERMISSIONS_POLICY) on every response; Django's
+    SecurityMiddleware adds HSTS, nosniff, Referrer-Policy and COOP, django-csp the CSP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response
 
 
 class AuditContextMiddleware:
@@ -63,6 +79,13 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, ImmediateResponse):
             return exception.response
+        if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)) and wants_json(request):
+            # Django would answer with its HTML 400 page: an API client gets JSON, and 413 for a big body.
+            too_big = isinstance(exception, RequestDataTooBig)
+            body = {"code": "payload_too_large" if too_big else "too_many_fields",
+                    "detail": (f"请求内容过大（不超过 {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB）" if too_big
+                               else "请求包含的字段过多"), "fields": {}}
+            return JsonResponse(body, status=413 if too_big else 400, json_dumps_params={"ensure_ascii": False})
         if not isinstance(exception, DomainError):
             return None
         status = status_for(exception)

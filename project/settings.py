@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -135,6 +136,9 @@ MIDDLEWARE = [
     # GET /healthz and /readyz, answered before the host check and the HTTPS redirect (probes use plain HTTP).
     "project.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (django-csp) and Permissions-Policy, on every response
+    "csp.middleware.CSPMiddleware",
+    "project.middleware.SecurityHeadersMiddleware",
     # Static files (compressed, hashed names, far-future caching); uploads stay behind checked views.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Django's SessionMiddleware, except that a request marked passive (autosave,
@@ -286,6 +290,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # ---------------------------------------------------------------- editor: image uploads
 # Largest image an editor may upload (bytes); PNG, JPEG, GIF, WebP only (by content).
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
+# The most pixels an uploaded image may declare (checked from its header before decoding).
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
 # Largest evidence file (a screenshot or a PDF) of a patrol, a problem or a counterfeit report (bytes).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 
@@ -349,6 +355,48 @@ SESSION_WARN_SECONDS = int(os.environ.get("SESSION_WARN_SECONDS", "180"))
 SESSION_ABSOLUTE_HOURS = float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# SameSite for the session and CSRF cookies (Lax: sent on top-level navigation from elsewhere, not on
+# cross-site subrequests or POSTs); Strict is stricter, None needs secure cookies.
+SESSION_COOKIE_SAMESITE = os.environ.get("DJANGO_COOKIE_SAMESITE", "Lax").strip() or "Lax"
+CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
+# HTTPS only for a year (GB/T 22239 confidentiality in transit) once DEBUG is off; 0 turns HSTS off
+# (a first deployment on a domain that may still need plain HTTP).
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = os.environ.get("DJANGO_REFERRER_POLICY", "same-origin").strip() or "same-origin"
+# Browser features no page uses, refused for every page (project.middleware.SecurityHeadersMiddleware).
+PERMISSIONS_POLICY = os.environ.get(
+    "DJANGO_PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "interest-cohort=(), browsing-topics=()").strip()
+# Content-Security-Policy (django-csp): only this origin's own files, no inline script or style, no
+# plugins, no framing; DJANGO_CSP_REPORT_ONLY=1 sends it as Content-Security-Policy-Report-Only
+# (to try a change without breaking pages). Responses that set their own policy (uploads and
+# evidence files: default-src 'none') keep theirs.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "frame-src": [NONE],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if env_bool("DJANGO_CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 # Plain HTTP is redirected to HTTPS unless DJANGO_SECURE_SSL_REDIRECT=0 (make run-prod on
 # loopback turns it off; a real deployment terminates TLS in nginx). /healthz and /readyz
 # answer before the redirect.
@@ -407,7 +455,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("API_TOKEN_THROTTLE_RATE", "10/min")},
     # Throttles key on the client address; X-Forwarded-For only behind as many trusted proxies.
-    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # one setting for the throttles, the lockout and the audit log
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))

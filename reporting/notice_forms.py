@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from content.personal import mask_registry, mask_value
+
 # ---------------------------------------------------------------- the notice's texts
 
 FORM1_TITLE = "新媒体（网站）基本情况统计表"
@@ -194,7 +196,8 @@ def form1_sheet(*, rows, year, header):
         if r.closed_in_period and r.closed_on:
             closed = f"已于{cn_date(r.closed_on)}注销"
             remark = f"{closed}；{remark}" if remark else closed
-        personal = (a.owner_name, a.owner_mobile, a.owner_wechat) if r.show_personal else ("", "", "")
+        personal = tuple(v if r.show_personal else mask_value(name, v) for name, v in (
+            ("owner_name", a.owner_name), ("owner_mobile", a.owner_mobile), ("owner_wechat", a.owner_wechat)))
         sheet.table.append([
             i, a.name, a.org.name, a.certified_entity, PLATFORM_LABELS.get(a.platform, a.platform),
             form1_finding(r), r.rectified_label, yes_no(a.has_interaction),
@@ -282,6 +285,8 @@ def form3_data(*, snapshot, kind, changes, filed_on, unit_name, platform_label=N
     title or the phone of a person, each staff cell — as 附件4 marks them."""
     changes = changes or {}
     changed = set(changes)
+    if not show_personal:  # masked by the one list of personal fields (content.personal)
+        snapshot = mask_registry(snapshot)
 
     def v(name):
         value = snapshot.get(name)
@@ -309,7 +314,7 @@ def form3_data(*, snapshot, kind, changes, filed_on, unit_name, platform_label=N
     pairs = list(rows)
 
     def phone(name):
-        return v(name) if show_personal else ""
+        return v(name)
 
     people = []
     for label, prefix in (("主管领导", "leader"), ("运维负责人", "ops")):
@@ -322,7 +327,7 @@ def form3_data(*, snapshot, kind, changes, filed_on, unit_name, platform_label=N
     for i in range(5):
         person = staff_list[i] if i < len(staff_list) and isinstance(staff_list[i], dict) else {}
         values = {"name": str(person.get("name") or ""), "title": str(person.get("title") or ""),
-                  "phone": str(person.get("phone") or "") if show_personal else ""}
+                  "phone": str(person.get("phone") or "")}
         staff.append((i + 1, *(_marked(values[key], staff_cells is not None and (i, key) in staff_cells)
                                for key in ("name", "title", "phone"))))
     form = Form3(unit_name=unit_name, filed_on=filed_on, kind=kind, pairs=pairs, people=people, staff=staff,
@@ -399,7 +404,9 @@ def form4_sheet(*, rows, header):
 
         # 联系电话: the operations head's phone, else the leader's; marked when the phone shown changed.
         phone_fields = ("ops_phone",) if snap.get("ops_phone") else ("leader_phone", "ops_phone")
-        phone = (snap.get("ops_phone") or snap.get("leader_phone") or "") if r.show_personal else ""
+        if not r.show_personal:  # masked by the one list of personal fields (content.personal)
+            snap = mask_registry(snap)
+        phone = snap.get("ops_phone") or snap.get("leader_phone") or ""
         sheet.table.append([
             i, val(snap.get("name") or "", "name"), val(snap.get("handle") or "", "handle"),
             val(snap.get("org_name") or "", "org"), val(snap.get("certified_entity") or "", "certified_entity"),

@@ -49,6 +49,9 @@ PUBLIC_MODULES = frozenset({
     "countersign",
     # content's ``passwords``: the password rules and whether a change is due (pure), for the middleware and the API
     "passwords",
+    # content's ``personal``: the one list of personal-data fields and their masking (pure),
+    # for every output of a registry record (API, pages, admin, the notice's forms)
+    "personal",
 })
 
 

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from content import permissions as content_permissions
+from content import personal
 from content import roles
 from content import services as content_services
 from content.errors import DomainError
@@ -31,6 +32,19 @@ class MediaAccountAdmin(ScopedAdmin):
     edit_roles = (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER)
     actions = ["close_accounts"]
 
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            # read-only (an auditor): personal data masked like every other output (content.personal)
+            fields = [f"masked_{f}" if f in personal.PERSONAL_FIELDS else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields += [f"masked_{f}" for f in personal.PERSONAL_FIELDS]
+        return fields
+
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in form.changed_data if f in REGISTRY_FIELDS}
         if change:
@@ -52,9 +66,30 @@ class MediaAccountAdmin(ScopedAdmin):
                 self.message_user(request, f"{account}：{exc.message}", messages.ERROR)
 
 
+def _masked_display(field):
+    def show(self, obj):
+        return personal.mask_value(field, getattr(obj, field))
+    show.short_description = MediaAccount._meta.get_field(field).verbose_name
+    return show
+
+
+for _field in personal.PERSONAL_FIELDS:
+    setattr(MediaAccountAdmin, f"masked_{_field}", _masked_display(_field))
+
+
 @admin.register(AccountFiling)
 class AccountFilingAdmin(ReadOnlyAdmin):
     list_display = ("account", "kind", "actor", "created_at")
+    fields = ("account", "kind", "actor", "created_at", "masked_changes", "masked_snapshot", "note")
+    readonly_fields = fields
+
+    @admin.display(description=_("变更内容（个人信息脱敏）"))
+    def masked_changes(self, obj):
+        return personal.mask_changes(obj.changes)
+
+    @admin.display(description=_("备案快照（个人信息脱敏）"))
+    def masked_snapshot(self, obj):
+        return personal.mask_registry(obj.snapshot)
     list_filter = ("kind",)
     path_field = "account__org__path"
     view_roles = (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)

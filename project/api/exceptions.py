@@ -54,6 +54,8 @@ def _fixed(exc):
             return "throttled", _("请求过于频繁，请在 %(s)d 秒后重试") % {"s": max(1, int(exc.wait + 0.999))}
         return "throttled", _("请求过于频繁，请稍后重试")
     if isinstance(exc, exceptions.ParseError):
+        if exc.default_code == "duplicate_key":
+            return "duplicate_key", _("请求内容中的对象包含重复的键")
         return "parse_error", _("请求内容无法解析")
     return "error", _("请求有误")
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from content.sanitize import forbidden_character_error
 from project.converters import MAX_ID
 
 
@@ -26,6 +27,9 @@ class StrictCharField(serializers.CharField):
             data.encode("utf-8")
         except UnicodeEncodeError:
             self.fail("surrogate")
+        message = forbidden_character_error(data)  # NUL, other controls, bidi overrides: content.sanitize
+        if message:
+            raise serializers.ValidationError(message, code="forbidden_character")
         return super().to_internal_value(data)
 
 

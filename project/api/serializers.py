@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit import actions as audit_actions
+from content import personal
 from content.models import (
     CHANNEL_KIND_CHOICES, PUBLICATION_STATE_CHOICES, AccountFiling, InspectionFinding, MediaAccount, Platform, Rectified,
 )
@@ -78,27 +79,22 @@ class TokenSerializer(serializers.Serializer):
 
 # ================================================================ registry
 
-# Contact details shown only to those content.permissions.can_see_personal_data allows.
-MASKED_FIELDS = ("owner_mobile", "owner_wechat", "leader_phone", "ops_phone")
+# Personal data (content.personal, one list) is masked in every response; the full values
+# only for a caller content.permissions.can_see_personal_data allows who asks with
+# ?reveal=personal (content.services.personal_data_reveal audits it). The view puts the
+# revealed fields in the context as "revealed_personal".
+PERSONAL_HELP = "个人信息：默认脱敏（如 138****5678、张*）；有权查看者以 ?reveal=personal 请求完整值（记入审计日志）"
 
 
-def mask_registry(values):
-    """A registry record (or snapshot) with the personal contact details blanked."""
-    masked = dict(values)
-    for field in MASKED_FIELDS:
-        if field in masked:
-            masked[field] = None
-    if isinstance(masked.get("staff"), list):
-        masked["staff"] = [{**person, "phone": None} if isinstance(person, dict) else person
-                           for person in masked["staff"]]
-    return masked
+class RevealQuerySerializer(QuerySerializer):
+    reveal = serializers.ChoiceField(choices=[(personal.REVEAL_ALL, "显示完整个人信息")], required=False,
+                                     help_text="personal：返回完整个人信息（仅账号负责人、单位管理员、审计人员；记入审计日志）")
 
 
 class StaffMemberSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = serializers.CharField(help_text=PERSONAL_HELP)
     title = serializers.CharField(allow_blank=True, required=False)
-    phone = serializers.CharField(allow_blank=True, allow_null=True, required=False,
-                                  help_text="无权查看个人信息时为 null")
+    phone = serializers.CharField(allow_blank=True, required=False, help_text=PERSONAL_HELP)
 
 
 class AccountSerializer(serializers.Serializer):
@@ -122,34 +118,38 @@ class AccountSerializer(serializers.Serializer):
     outsourced = serializers.BooleanField()
     operator = serializers.CharField()
     is_official_personal = serializers.BooleanField()
-    owner_name = serializers.CharField()
-    owner_mobile = serializers.CharField(allow_null=True, help_text="个人信息：无权查看时为 null")
-    owner_wechat = serializers.CharField(allow_null=True, help_text="个人信息：无权查看时为 null")
-    leader_name = serializers.CharField()
+    owner_name = serializers.CharField(help_text=PERSONAL_HELP)
+    owner_mobile = serializers.CharField(help_text=PERSONAL_HELP)
+    owner_wechat = serializers.CharField(help_text=PERSONAL_HELP)
+    leader_name = serializers.CharField(help_text=PERSONAL_HELP)
     leader_title = serializers.CharField()
-    leader_phone = serializers.CharField(allow_null=True, help_text="个人信息：无权查看时为 null")
-    ops_name = serializers.CharField()
+    leader_phone = serializers.CharField(help_text=PERSONAL_HELP)
+    ops_name = serializers.CharField(help_text=PERSONAL_HELP)
     ops_title = serializers.CharField()
-    ops_phone = serializers.CharField(allow_null=True, help_text="个人信息：无权查看时为 null")
+    ops_phone = serializers.CharField(help_text=PERSONAL_HELP)
     staff = StaffMemberSerializer(many=True)
     remarks = serializers.CharField()
     status = serializers.ChoiceField(choices=MediaAccount.Status.choices)
     created_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
-    personal_data_visible = serializers.SerializerMethodField(help_text="调用者可否查看个人信息")
+    personal_data_visible = serializers.SerializerMethodField(
+        help_text="调用者可否查看完整个人信息（以 ?reveal=personal 请求）")
+    personal_data_revealed = serializers.SerializerMethodField(help_text="本响应是否含完整个人信息")
 
-    def _may_see(self, account):
-        return can_see_personal_data(self.context["request"].user, account)
+    def _revealed(self, account):
+        return self.context.get("revealed_personal", {}).get(account.pk, frozenset())
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_personal_data_visible(self, account):
-        return self._may_see(account)
+        return can_see_personal_data(self.context["request"].user, account)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_personal_data_revealed(self, account):
+        return bool(self._revealed(account))
 
     def to_representation(self, account):
         data = super().to_representation(account)
-        if not data["personal_data_visible"]:
-            data = mask_registry(data)
-        return data
+        return personal.mask_registry(data, keep=self._revealed(account))
 
 
 class StaffMemberRequestSerializer(StrictSerializer):
@@ -227,14 +227,9 @@ class FilingSerializer(serializers.Serializer):
 
     def to_representation(self, filing):
         data = super().to_representation(filing)
-        if not self.context.get("personal_data_visible"):
-            data["snapshot"] = mask_registry(data["snapshot"])
-            data["changes"] = {
-                field: ({"old": mask_registry({field: change.get("old")})[field],
-                         "new": mask_registry({field: change.get("new")})[field]}
-                        if isinstance(change, dict) else change)
-                for field, change in data["changes"].items()
-            }
+        keep = self.context.get("revealed_personal", {}).get(filing.account_id, frozenset())
+        data["snapshot"] = personal.mask_registry(data["snapshot"], keep=keep)
+        data["changes"] = personal.mask_changes(data["changes"], keep=keep)
         return data
 
 

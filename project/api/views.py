@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from content import permissions as content_permissions
+from content import personal
 from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import ValidationFailed
@@ -54,6 +54,18 @@ def resolve_org(value, field="org"):
     if org is None:
         raise ValidationFailed(fields={field: [_("单位不存在：%(v)s") % {"v": value}]})
     return org
+
+
+def revealed_personal(request, account):
+    """{account id: the fields revealed} when the caller asks ``?reveal=personal``:
+    refused (403 ``personal_data_denied``) unless he may see the account's personal
+    data, audited by content.services.personal_data_reveal; {} (all masked) otherwise."""
+    query = s.RevealQuerySerializer.parse(request.query_params)
+    if account is None or query.get("reveal") != personal.REVEAL_ALL:
+        return {}
+    fields = content_services.personal_data_reveal(actor=request.user, account=account,
+                                                   fields=[personal.REVEAL_ALL], channel="api")
+    return {account.pk: fields}
 
 
 class ApiView(APIView):
@@ -183,11 +195,13 @@ class AccountListView(ApiListView):
 
 class AccountDetailView(ApiView):
     @extend_schema(operation_id="accounts_retrieve", tags=["accounts"], summary="账号登记内容",
-                   parameters=[id_param("账号编号"), *AUTH_HEADERS],
-                   responses={200: s.AccountSerializer, **errors(*OBJECT_READ)})
+                   description="个人信息默认脱敏；有权查看者加 ?reveal=personal 取完整值，每次记入审计日志。",
+                   parameters=[id_param("账号编号"), s.RevealQuerySerializer, *AUTH_HEADERS],
+                   responses={200: s.AccountSerializer, **errors(400, *OBJECT_READ)})
     def get(self, request, pk):
         account = workflow_selectors.account_visible_to(request.user, pk)
-        return Response(s.AccountSerializer(account, context=self.context()).data)
+        revealed = revealed_personal(request, account)
+        return Response(s.AccountSerializer(account, context=self.context(revealed_personal=revealed)).data)
 
     @extend_schema(operation_id="accounts_partial_update", tags=["accounts"], summary="变更登记内容（备案：变更）",
                    description="只改所给的字段；备案记录列出每个变化的字段及其新旧值。",
@@ -229,12 +243,14 @@ class AccountFilingListView(ApiListView):
     def get_serializer_context(self):
         context = super().get_serializer_context()
         account = getattr(self, "account", None)
-        context["personal_data_visible"] = bool(
-            account and content_permissions.can_see_personal_data(self.request.user, account))
+        if not hasattr(self, "revealed"):
+            self.revealed = revealed_personal(self.request, account)
+        context["revealed_personal"] = self.revealed
         return context
 
     @extend_schema(operation_id="accounts_filings_list", tags=["accounts"], summary="账号的备案记录",
-                   parameters=[id_param("账号编号"), *AUTH_HEADERS],
+                   description="个人信息默认脱敏；有权查看者加 ?reveal=personal 取完整值，每次记入审计日志。",
+                   parameters=[id_param("账号编号"), s.RevealQuerySerializer, *AUTH_HEADERS],
                    responses={200: s.FilingSerializer(many=True), **errors(*LIST)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -2,11 +2,13 @@
 those content.permissions.can_see_personal_data allows."""
 import pytest
 
+from audit.models import AuditEntry
+
 from content import services as content_services
 from tests.api.helpers import URL
 from tests.factories import account, grant
 
-PERSONAL = {"owner_mobile": "13800138000", "owner_wechat": "wx_owner", "leader_phone": "020-11110001",
+PERSONAL = {"owner_name": "黄负责", "ops_name": "李运维", "owner_mobile": "13800138000", "owner_wechat": "wx_owner", "leader_phone": "020-11110001",
             "ops_phone": "020-11110002", "staff": [{"name": "干事甲", "title": "干事", "phone": "020-11110003"}]}
 
 
@@ -20,28 +22,71 @@ def registry(world):
     return world
 
 
+MASKED = {"owner_mobile": "138****8000", "owner_wechat": "wx****er", "leader_phone": "020*****0001",
+          "ops_phone": "020*****0002"}
+
+
+def _reveal_entries(account):
+    return list(AuditEntry.objects.filter(action="content.personal_data.revealed", target_id=str(account.pk)))
+
+
 @pytest.mark.parametrize("role, visible", [
     ("manager", True), ("admin", True), ("auditor", True), ("editor", False), ("publisher", False),
 ])
-def test_personal_data_only_for_those_allowed(registry, api, role, visible):
-    data = api(getattr(registry, role)).get(f"{URL}/accounts/{registry.account.pk}/").json()
-    assert data["personal_data_visible"] is visible
-    for field in ("owner_mobile", "owner_wechat", "leader_phone", "ops_phone"):
-        assert (data[field] == PERSONAL[field]) if visible else data[field] is None
-    assert data["staff"][0]["phone"] == ("020-11110003" if visible else None)
-    assert data["staff"][0]["name"] == "干事甲"
-    listed = api(getattr(registry, role)).get(f"{URL}/accounts/", {"platform": "wechat"}).json()["results"]
-    assert [a["owner_mobile"] for a in listed] == [PERSONAL["owner_mobile"] if visible else None]
-    filings = api(getattr(registry, role)).get(f"{URL}/accounts/{registry.account.pk}/filings/").json()["results"]
+def test_personal_data_masked_for_everyone_by_default(registry, api, role, visible):
+    """Masked in every response from one list (names included: the security review's finding)."""
+    client = api(getattr(registry, role))
+    data = client.get(f"{URL}/accounts/{registry.account.pk}/").json()
+    assert data["personal_data_visible"] is visible and data["personal_data_revealed"] is False
+    for field, masked in MASKED.items():
+        assert data[field] == masked
+    assert data["owner_name"] == "黄**" and data["ops_name"] == "李**"
+    assert data["staff"][0] == {"name": "干**", "title": "干事", "phone": "020*****0003"}
+    listed = client.get(f"{URL}/accounts/", {"platform": "wechat"}).json()["results"]
+    assert [a["owner_mobile"] for a in listed] == [MASKED["owner_mobile"]]
+    filings = client.get(f"{URL}/accounts/{registry.account.pk}/filings/").json()["results"]
     change = filings[-1]["changes"]
-    assert change["owner_mobile"]["new"] == (PERSONAL["owner_mobile"] if visible else None)
-    assert change["staff"]["new"][0]["phone"] == ("020-11110003" if visible else None)
-    assert filings[-1]["snapshot"]["ops_phone"] == (PERSONAL["ops_phone"] if visible else None)
+    assert change["owner_mobile"]["new"] == MASKED["owner_mobile"]
+    assert change["staff"]["new"][0]["phone"] == "020*****0003" and change["staff"]["new"][0]["name"] == "干**"
+    assert filings[-1]["snapshot"]["ops_phone"] == MASKED["ops_phone"]
+    assert "13800138000" not in str(filings) and "干事甲" not in str(filings)
+    assert _reveal_entries(registry.account) == []
+
+
+@pytest.mark.parametrize("role, allowed", [
+    ("manager", True), ("admin", True), ("auditor", True), ("editor", False), ("publisher", False),
+])
+def test_reveal_personal_only_for_those_allowed_and_audited(registry, api, role, allowed):
+    user = getattr(registry, role)
+    client = api(user)
+    response = client.get(f"{URL}/accounts/{registry.account.pk}/", {"reveal": "personal"})
+    filings = client.get(f"{URL}/accounts/{registry.account.pk}/filings/", {"reveal": "personal"})
+    if not allowed:
+        assert response.status_code == 403 and response.json()["code"] == "personal_data_denied"
+        assert filings.status_code == 403 and filings.json()["code"] == "personal_data_denied"
+        assert _reveal_entries(registry.account) == []
+        return
+    data = response.json()
+    assert data["personal_data_revealed"] is True
+    for field in ("owner_mobile", "owner_wechat", "leader_phone", "ops_phone"):
+        assert data[field] == PERSONAL[field]
+    assert data["staff"][0] == PERSONAL["staff"][0]
+    last = filings.json()["results"][-1]
+    assert last["changes"]["owner_mobile"]["new"] == PERSONAL["owner_mobile"]
+    assert last["snapshot"]["staff"][0]["name"] == "干事甲"
+    entries = _reveal_entries(registry.account)
+    assert len(entries) == 2 and {e.actor_id for e in entries} == {user.pk}
+    assert {e.data["channel"] for e in entries} == {"api"} and "owner_mobile" in entries[0].data["fields"]
+
+
+def test_reveal_takes_only_personal(registry, api):
+    response = api(registry.manager).get(f"{URL}/accounts/{registry.account.pk}/", {"reveal": "everything"})
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
 
 
 def test_reviewers_of_the_city_see_no_personal_data(registry, api):
     data = api(registry.reviewers[0]).get(f"{URL}/accounts/{registry.account.pk}/").json()
-    assert data["owner_mobile"] is None
+    assert data["owner_mobile"] == MASKED["owner_mobile"]
 
 
 def _names(response):
@@ -70,7 +115,7 @@ def test_an_editor_authorised_elsewhere_sees_that_account(registry, api):
     names = _names(api(registry.outsider).get(f"{URL}/accounts/"))
     assert names == ["广州一中", "深圳教育"]
     data = api(registry.outsider).get(f"{URL}/accounts/{target.pk}/").json()
-    assert data["owner_mobile"] is None  # authorised to write, not to read the owner's details
+    assert data["owner_mobile"] == MASKED["owner_mobile"]  # authorised to write, not to read the owner's details
 
 
 def test_pagination(registry, api):

@@ -60,7 +60,9 @@ ROLES = ["anonymous", "editor", "reviewer1", "reviewer2", "reviewer3", "publishe
 
 LOGIN = "login"  # a page's answer to the anonymous: a redirect to the login page
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+# A real 1 × 1 PNG (uploads are decoded by Pillow before they are stored).
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009077"
+                    "53de0000000c4944415478da63f8cfc0000003010100c9fe92ef0000000049454e44ae426082")
 
 
 def add_role_cases(world):

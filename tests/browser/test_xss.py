@@ -239,8 +239,9 @@ def test_payloads_never_execute(open_as):
 
 
 def test_the_guard_sees_a_payload_that_runs(open_as):
-    """The detectors above are not blind: markup that does run is caught."""
-    session = open_as("editor")
+    """The detectors above are not blind: markup that does run is caught (with the
+    Content-Security-Policy bypassed: it would stop this markup, see the next test)."""
+    session = open_as("editor", bypass_csp=True)
     page = session.page("/")
     with page.expect_event("dialog"), page.expect_request(lambda r: "attacker.invalid" in r.url):
         page.evaluate("""() => document.querySelector('main').insertAdjacentHTML('beforeend',
@@ -252,3 +253,21 @@ def test_the_guard_sees_a_payload_that_runs(open_as):
     # Forget them, so that the fixture's own check passes.
     session.guard.dialogs.clear()
     session.guard.foreign.clear()
+
+
+def test_the_content_security_policy_stops_markup_that_slipped_through(open_as):
+    """Defence in depth: were a payload ever to reach a page, the policy (no inline handlers,
+    no other origin) stops it from running or fetching, and the browser reports the violation."""
+    session = open_as("editor")
+    page = session.page("/")
+    violations = page.evaluate("""() => new Promise(resolve => {
+        const seen = [];
+        document.addEventListener('securitypolicyviolation', e => seen.push(e.violatedDirective));
+        document.querySelector('main').insertAdjacentHTML('beforeend',
+            '<img src="/xss-probe.png" onerror="alert(1)"><img src="http://attacker.invalid/x.png">');
+        setTimeout(() => resolve(seen), 1500);
+    })""")
+    assert any(v.startswith("script-src") for v in violations), violations
+    assert any(v.startswith("img-src") for v in violations), violations
+    assert not session.guard.dialogs  # the handler never ran
+    session.guard.foreign.clear()  # the attempt the policy refused (the guard sees attempts too)

@@ -36,7 +36,8 @@ def request_lines(text):
     return [line for line in json_lines(text) if line["logger"] == "project.request"]
 
 
-def test_each_request_writes_one_json_line_with_its_id_user_path_status_and_duration(client, capsys):
+def test_each_request_writes_one_json_line_with_its_id_user_path_status_and_duration(client, capsys, settings):
+    settings.TRUSTED_PROXY_COUNT = 1  # the id set by the trusted proxy is adopted
     user = factories.user("logged")
     client.force_login(user)
     capsys.readouterr()
@@ -72,8 +73,9 @@ def test_a_request_without_a_valid_id_gets_a_new_one(client, capsys):
     assert line["request_id"] == request_id and line["user_id"] is None
 
 
-def test_lines_written_during_a_request_carry_its_id(client, capsys):
+def test_lines_written_during_a_request_carry_its_id(client, capsys, settings):
     """Django's own line for a 404 is written after the middleware finished; it names the request."""
+    settings.TRUSTED_PROXY_COUNT = 1
     response = client.get("/no-such-page/", HTTP_X_REQUEST_ID="feedface00000001")
     assert response.status_code == 404
     lines = json_lines(capsys.readouterr().out)

@@ -109,7 +109,7 @@ def _check_form1(rows, w, *, personal=True):
     # no problem record in the period: the registry's hand-typed finding stands, marked as such
     assert school[2:10] == ["广州第一中学", "广州市第一中学", "微信公众号", "无更新（手工填报）", "是", "是", "是", "否"]
     assert int(school[10]) == expected[w.account.pk][0] == 2
-    assert school[11:14] == (["张三", "13900000000", "zs_wx"] if personal else ["", "", ""])
+    assert school[11:14] == (["张三", "13900000000", "zs_wx"] if personal else ["张*", "139****0000", "zs*wx"])
     bureau = by_name["广州教育"]
     assert bureau[4] == "网站" and bureau[9] == "是" and int(bureau[10]) == expected[w.closing.pk][0] == 1
     assert bureau[14] == f"已于{LAST_YEAR}年10月8日注销；门户网站"
@@ -281,7 +281,7 @@ def test_refusals_write_nothing(forms_world):
     assert AuditEntry.objects.count() == before
 
 
-def test_personal_columns_blank_for_a_viewer_without_the_right(forms_world):
+def test_personal_columns_masked_for_a_viewer_without_the_right(forms_world):
     w = forms_world
     period = periods.year_period(LAST_YEAR)
     rows = reporting_selectors.form1_rows(org=w.city, period=period, viewer=w.editor)

@@ -84,32 +84,62 @@ def test_list_costs_the_same_queries_for_3_and_20_accounts(world, as_user):
 
 # ---------------------------------------------------------------- detail and personal data
 
-def test_personal_data_shown_to_the_manager_hidden_from_editor_and_reviewer(world, as_user):
+def _reveals(account):
+    return list(AuditEntry.objects.filter(action="content.personal_data.revealed", target_id=str(account.pk)))
+
+
+def test_personal_data_masked_for_everyone_revealed_on_demand_for_the_manager(world, as_user):
     _personal(world)
     url = reverse("web:account_detail", args=[world.account.pk])
-    body = as_user(world.manager).get(url).content.decode()
-    assert "13812345678" in body and "zhang_wx" in body and "13900001111" in body and "张负责" in body
-    for user in (world.editor, world.reviewers[0]):
+    for user in (world.manager, world.editor, world.reviewers[0]):
         response = as_user(user).get(url)
         assert response.status_code == 200
         body = response.content.decode()
         assert "13812345678" not in body and "zhang_wx" not in body and "13900001111" not in body
         assert "张负责" not in body and "李工作" not in body
-        assert "（无权查看）" in body
+        assert "138****5678" in body and "张**" in body and "139****1111" in body
         assert "广州一中" in body  # the rest of the record is there
+        assert ('data-testid="reveal-owner_mobile"' in body) is (user == world.manager)
+    assert _reveals(world.account) == []
+    # the manager reveals one field for this page view: it alone is shown, and audited
+    body = as_user(world.manager).post(url, {"reveal": "owner_mobile"}).content.decode()
+    assert "13812345678" in body and "张负责" not in body and "zhang_wx" not in body
+    [entry] = _reveals(world.account)
+    assert entry.actor_id == world.manager.pk and entry.data["fields"] == ["owner_mobile"]
+    assert entry.data["channel"] == "web"
+    # "显示全部个人信息" reveals everything, the filings included
+    body = as_user(world.manager).post(url, {"reveal": "personal"}).content.decode()
+    assert "张负责" in body and "zhang_wx" in body and "13900001111" in body and "李工作" in body
+    # the next view is masked again
+    assert "13812345678" not in as_user(world.manager).get(url).content.decode()
+    # those not allowed are refused, and nothing is audited for them
+    for user in (world.editor, world.reviewers[0]):
+        response = as_user(user).post(url, {"reveal": "personal"})
+        assert response.status_code == 403 and "13812345678" not in response.content.decode()
+    assert len(_reveals(world.account)) == 2
 
 
-def test_filing_history_hides_personal_values_from_those_not_allowed(world, as_user):
+def test_filing_history_masks_personal_values(world, as_user):
     _personal(world)
     url = reverse("web:account_filings", args=[world.account.pk])
     response = as_user(world.manager).get(url)
     rows = response.context["filings"]
     assert [r["kind"] for r in rows] == ["open", "change"]
     change = {c["field"]: c for c in rows[1]["changes"]}
-    assert change["owner_mobile"]["new"] == "13812345678"
+    assert change["owner_mobile"]["new"] == "138****5678"
     assert change["owner_mobile"]["label"] == "账号负责人手机号"
+    revealed = as_user(world.manager).post(url, {"reveal": "personal"}).context["filings"]
+    assert {c["field"]: c for c in revealed[1]["changes"]}["owner_mobile"]["new"] == "13812345678"
     body = as_user(world.editor).get(url).content.decode()
-    assert "13812345678" not in body and "（无权查看）" in body and "账号负责人手机号" in body
+    assert "13812345678" not in body and "138****5678" in body and "账号负责人手机号" in body
+
+
+def test_opening_the_change_form_is_audited_as_a_reveal(world, as_user):
+    _personal(world)
+    response = as_user(world.manager).get(reverse("web:account_edit", args=[world.account.pk]))
+    assert response.status_code == 200 and "13812345678" in response.content.decode()
+    [entry] = _reveals(world.account)
+    assert entry.data["channel"] == "edit_form" and "owner_mobile" in entry.data["fields"]
 
 
 def test_filings_list_costs_the_same_queries_for_3_and_20_filings(world, as_user):
@@ -324,15 +354,14 @@ def test_a_record_changed_after_the_confirmation_page_is_not_filed_unseen(world,
     assert AccountFiling.objects.filter(account=world.account, kind="change").count() == 2
 
 
-def test_the_confirmation_page_hides_personal_data_by_the_registry_rule():
-    """The old → new rows use the filings' rule (change_rows): personal fields
-    read （无权查看） for a viewer who may not see them."""
-    from project.web.registry.views import HIDDEN_TEXT, change_rows
+def test_change_rows_mask_personal_data_unless_revealed():
+    """The old → new rows of the filings and the confirmation page (change_rows)."""
+    from project.web.registry.views import change_rows
 
     changes = {"owner_mobile": {"old": "", "new": "13611112222"}, "followers": {"old": None, "new": 5}}
-    hidden = {r["field"]: (r["old"], r["new"]) for r in change_rows(changes, visible=False, org_names={})}
-    assert hidden == {"owner_mobile": (HIDDEN_TEXT, HIDDEN_TEXT), "followers": ("—", "5")}
-    shown = {r["field"]: r["new"] for r in change_rows(changes, visible=True, org_names={})}
+    masked = {r["field"]: (r["old"], r["new"]) for r in change_rows(changes, org_names={})}
+    assert masked == {"owner_mobile": ("—", "136****2222"), "followers": ("—", "5")}
+    shown = {r["field"]: r["new"] for r in change_rows(changes, revealed={"owner_mobile"}, org_names={})}
     assert shown["owner_mobile"] == "13611112222"
 
 

@@ -2,8 +2,12 @@
 subtree with filters, one record with its filing history, and the three
 filings — open (开设), change (变更), close (注销) — through content.services.
 
-Personal data (content.models.PERSONAL_FIELDS) is shown only to those
-content.permissions.can_see_personal_data allows; an account that is not the
+Personal data (content.personal, one list) is shown masked to everyone
+(``138****5678``, ``张*``); those content.permissions.can_see_personal_data
+allows get a 显示 control that reveals a value for that page view, audited by
+content.services.personal_data_reveal (who saw which fields of whose record).
+The change form shows the full values to the manager editing them, and is
+audited the same way when it is opened. An account that is not the
 user's answers 403 like one that does not exist, as the API does
 (workflow.selectors.account_visible_to).
 """
@@ -18,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
 
 from content import permissions as content_permissions
+from content import personal
 from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import Conflict, NotAllowed
@@ -27,7 +32,6 @@ from operations import selectors as operations_selectors
 from project.web.common import call_service, indented_unit_label, paginate, query_without_page
 from workflow import selectors as workflow_selectors
 
-HIDDEN_TEXT = "（无权查看）"
 EMPTY_TEXT = "—"
 MAX_STAFF = content_services.MAX_STAFF
 CHOICE_FIELDS = ("platform", "inspection_finding", "rectified")
@@ -128,25 +132,29 @@ def registry_list(request):
 
 # ---------------------------------------------------------------- one record and its filings
 
-def registry_rows(account, user):
-    """(label, text, personal) for every registry field of the account."""
-    visible = content_permissions.can_see_personal_data(user, account)
+def _shown(field, value, revealed):
+    """A value as the page may show it: masked when personal and not revealed."""
+    return value if field in revealed else personal.mask_value(field, value)
+
+
+def registry_rows(account, user, revealed=frozenset()):
+    """{field, label, text, personal, revealed} for every registry field of
+    the account; personal data masked except the ``revealed`` fields."""
     rows = []
     for field in REGISTRY_FIELDS:
-        personal = field in PERSONAL_FIELDS
-        if personal and not visible:
-            text = HIDDEN_TEXT
-        elif field == "org":
+        is_personal = field in PERSONAL_FIELDS
+        if field == "org":
             text = account.org.name
         else:
-            text = display_value(field, getattr(account, field))
-        rows.append({"field": field, "label": field_label(field), "text": text, "personal": personal})
+            text = display_value(field, _shown(field, getattr(account, field), revealed))
+        rows.append({"field": field, "label": field_label(field), "text": text, "personal": is_personal,
+                     "revealed": field in revealed, "empty": is_personal and not getattr(account, field)})
     return rows
 
 
-def change_rows(changes, *, visible, org_names=None):
+def change_rows(changes, *, revealed=frozenset(), org_names=None):
     """A change's {field: {"old", "new"}} as rows {field, label, old, new} for
-    a page, personal data hidden unless ``visible`` (the filings' rule)."""
+    a page, personal data masked except the ``revealed`` fields."""
     if org_names is None:
         ids = set()
         change = (changes or {}).get("org")
@@ -156,11 +164,10 @@ def change_rows(changes, *, visible, org_names=None):
     rows = []
     for field, change in (changes or {}).items():
         change = change if isinstance(change, dict) else {}
-        hidden = field in PERSONAL_FIELDS and not visible
         rows.append({
             "field": field, "label": field_label(field),
-            "old": HIDDEN_TEXT if hidden else display_value(field, change.get("old"), org_names),
-            "new": HIDDEN_TEXT if hidden else display_value(field, change.get("new"), org_names),
+            "old": display_value(field, _shown(field, change.get("old"), revealed), org_names),
+            "new": display_value(field, _shown(field, change.get("new"), revealed), org_names),
         })
     return rows
 
@@ -173,11 +180,11 @@ def _filing_form_url(filing_id):
         return None
 
 
-def filing_rows(account, user):
-    """The account's filings, oldest first, with each change as old → new.
+def filing_rows(account, user, revealed=frozenset()):
+    """The account's filings, oldest first, with each change as old → new
+    (personal data masked except the ``revealed`` fields).
 
     Two queries (the filings with their actors, the units named in changes)."""
-    visible = content_permissions.can_see_personal_data(user, account)
     filings = list(content_selectors.account_filings(account=account))
     org_ids = set()
     for filing in filings:
@@ -191,21 +198,35 @@ def filing_rows(account, user):
         rows.append({
             "filing": filing, "kind": filing.kind, "kind_label": filing.get_kind_display(),
             "actor": filing.actor.name or filing.actor.username, "created_at": filing.created_at,
-            "note": filing.note, "changes": change_rows(filing.changes, visible=visible, org_names=names),
+            "note": filing.note, "changes": change_rows(filing.changes, revealed=revealed, org_names=names),
             "form3_url": _filing_form_url(filing.pk) if has_form3 else None,
         })
     return rows
 
 
+def _revealed(request, account):
+    """The fields a POST of the 显示 control reveals for this page view
+    (``reveal``: a personal field, or "personal" for all), audited; none on a GET."""
+    if request.method != "POST":
+        return frozenset()
+    fields = request.POST.getlist("reveal")
+    return content_services.personal_data_reveal(actor=request.user, account=account, fields=fields, channel="web")
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def account_detail(request, pk):
+    """The record; POST ``reveal`` shows personal values for this view (not a redirect: nothing is kept)."""
     user = request.user
     account = workflow_selectors.account_visible_to(user, pk)
+    revealed = _revealed(request, account)
     return render(request, "web/registry/detail.html", {
-        "account": account, "rows": registry_rows(account, user), "filings": filing_rows(account, user),
+        "account": account, "rows": registry_rows(account, user, revealed),
+        "filings": filing_rows(account, user, revealed),
         "may_manage": content_permissions.can_manage_account(user, account),
         "personal_visible": content_permissions.can_see_personal_data(user, account),
         "site_patrol": _site_patrol(user, account),
+        "revealed": revealed,
     })
 
 
@@ -219,11 +240,14 @@ def _site_patrol(user, account):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def account_filings(request, pk):
     user = request.user
     account = workflow_selectors.account_visible_to(user, pk)
+    revealed = _revealed(request, account)
     return render(request, "web/registry/filings.html", {
-        "account": account, "filings": filing_rows(account, user),
+        "account": account, "filings": filing_rows(account, user, revealed), "revealed": revealed,
+        "personal_visible": content_permissions.can_see_personal_data(user, account),
     })
 
 
@@ -345,9 +369,10 @@ def _managed_account(request, pk):
 def _confirm_page(request, account, form, changed, *, status=200):
     """Step 2 of a change: the fields that will be filed, old → new, with the
     form's values carried as hidden inputs and the preview's digest."""
-    visible = content_permissions.can_see_personal_data(request.user, account)
+    # The manager confirms what he typed into the change form, which shows full values (audited when opened).
     return render(request, "web/registry/confirm.html", {
-        "form": form, "account": account, "changes": change_rows(changed, visible=visible),
+        "form": form, "account": account,
+        "changes": change_rows(changed, revealed=frozenset(PERSONAL_FIELDS)),
         "digest": content_services.changes_digest(changed), "note": form.cleaned_data.get("note", ""),
     }, status=status)
 
@@ -362,6 +387,10 @@ def account_edit(request, pk):
     if account.is_closed:
         messages.error(request, "该账号已注销，不能再变更登记内容。")
         return redirect("web:account_detail", account.pk)
+    if request.method == "GET":
+        # The form shows every personal value in full to the manager who edits them: one reveal, audited.
+        content_services.personal_data_reveal(actor=request.user, account=account,
+                                              fields=[personal.REVEAL_ALL], channel="edit_form")
     form = AccountForm(request.POST or None, instance=account, user=request.user)
     editing_again = request.method == "POST" and "back" in request.POST
     if request.method == "POST" and not editing_again and form.is_valid():
