@@ -182,11 +182,12 @@ def test_export_scope_and_its_own_entry(world, api):
 def test_csv_cells_cannot_become_formulas(world, api):
     APIClient().post(f"{URL}/auth/token/", {"username": "=HYPERLINK(\"http://x\")", "password": "x"},
                      format="json")
+    # the lockout records the username as it counts it (case folded)
     rows = _csv_rows(api(superuser()).get(f"{URL}/audit/export/", {"action": "auth.login_failed"}))
-    assert rows[1][3] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1][3] == "'=hyperlink(\"http://x\")"
     lines = b"".join(api(superuser()).get(f"{URL}/audit/export/", {"action": "auth.login_failed",
                                                                    "format": "jsonl"}).streaming_content)
-    assert json.loads(lines.decode().splitlines()[0])["actor_label"] == "=HYPERLINK(\"http://x\")"  # verbatim
+    assert json.loads(lines.decode().splitlines()[0])["actor_label"] == "=hyperlink(\"http://x\")"  # verbatim
 
 
 def test_export_streams_in_blocks(world, monkeypatch):

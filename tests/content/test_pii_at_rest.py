@@ -79,7 +79,7 @@ def test_the_data_migration_encrypts_rows_written_in_clear(filed):
         cursor.execute("UPDATE content_accountfiling SET snapshot = %s WHERE account_id = %s",
                        [json.dumps({"name": "广州一中", "owner_name": "旧负责"}), pk])
     assert MediaAccount.objects.get(pk=pk).owner_mobile == "13800000000"  # plain text still reads
-    migration = importlib.import_module("content.migrations.0005_personal_data_encrypted")
+    migration = importlib.import_module("content.migrations.0009_personal_data_encrypted")
     migration.encrypt_existing_rows(apps, None)
     assert crypto.is_encrypted(_raw("content_mediaaccount", "owner_mobile", pk))
     assert crypto.is_encrypted(json.loads(_raw("content_mediaaccount", "staff", pk)))

@@ -9,6 +9,7 @@ The processes get the production environment explicitly: the settings module
 ``project.settings`` (not the suite's), no DJANGO_DEBUG, a secret key and host
 names of their own.
 """
+import base64
 import glob
 import json
 import os
@@ -58,7 +59,9 @@ def have_service_programs():
 def production_env(**extra):
     """The environment of a production process: nothing of the test suite's."""
     env = {k: v for k, v in os.environ.items() if k not in SUITE_ONLY}
-    env.update({"DJANGO_SETTINGS_MODULE": "project.settings", "PYTHONUNBUFFERED": "1"})
+    env.update({"DJANGO_SETTINGS_MODULE": "project.settings", "PYTHONUNBUFFERED": "1",
+                # production refuses to encrypt personal data without a key: one fixed key for every process
+                "PII_KEYS": "test:" + base64.b64encode(b"k" * 32).decode()})
     env.update(extra)
     return env
 

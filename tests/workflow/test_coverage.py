@@ -225,7 +225,7 @@ def test_taking_the_reviewer_role_from_the_only_final_reviewer_is_refused_unless
 def test_taking_the_reviewer_role_from_someone_replaceable_is_not_refused(world):
     services.user_set_roles(actor=world.admin, user_id=world.reviewer1b.pk, roles_=[])
     entry = AuditEntry.objects.filter(action="content.user.roles_changed").last()
-    assert entry.data == {"before": [roles.REVIEWER], "after": []}
+    assert entry.data == {"before": [roles.REVIEWER], "after": [], "sign_ins_ended": 0}
 
 
 # ---------------------------------------------------------------- grants check the grantee's roles
