@@ -26,7 +26,7 @@ def _sheet(response):
 
 def test_the_xlsx_export_holds_the_csv_columns_and_the_entries_in_chain_order(world, as_user):
     content_services.account_change(actor=world.manager, account_id=world.account.pk,
-                                    changes={"remarks": "=HYPERLINK(\"http://x\")\x07"})
+                                    changes={"remarks": "=HYPERLINK(\"http://x\")"})
     client = as_user(world.auditor)
     response = client.get(reverse("web:audit_export"), {"org": "GZS1", "format": "xlsx"})
     assert ".xlsx" in response["Content-Disposition"] and "audit-GZS1-" in response["Content-Disposition"]
@@ -38,7 +38,9 @@ def test_the_xlsx_export_holds_the_csv_columns_and_the_entries_in_chain_order(wo
     assert [(r[0], r[-1], r[-3]) for r in rows[1:]] == expected  # seq, hash, payload: verifiable offline
     assert export.data["format"] == "xlsx" and export.data["rows"] == len(expected)
     changed = next(r for r in rows[1:] if r[6] == "content.account.changed")
-    assert '=HYPERLINK(\\"http://x\\")\\u0007' in changed[15]  # the data as JSON text, as the CSV has it
+    # the data as JSON text, as the CSV has it (control characters are refused on the way in now;
+    # those already in the log are the next test's)
+    assert '=HYPERLINK(\\"http://x\\")' in changed[15]
 
 
 def test_control_characters_xml_cannot_hold_are_replaced(world, as_user):

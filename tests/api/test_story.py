@@ -38,13 +38,16 @@ def test_full_story(world, api):
         "owner_name": "黄负责", "owner_mobile": "13800138000", "staff": [{"name": "干事甲", "phone": "020-11110001"}],
         "note": "新开设",
     }, format="json"), 201)
-    assert account["owner_mobile"] == "13800138000" and account["personal_data_visible"] is True
+    # Masked in every answer; the manager may ask for the full values (audited).
+    assert account["owner_mobile"] == "138****8000" and account["personal_data_visible"] is True
+    assert ok(manager.get(f"{URL}/accounts/{account['id']}/?reveal=personal"))["owner_mobile"] == "13800138000"
     assert account["status"] == "active" and account["org"]["code"] == "GZS1"
     account_id = account["id"]
-    # The editor sees the registry row but not the personal data.
+    # The editor sees the registry row with the personal data masked, names included.
     seen = ok(editor.get(f"{URL}/accounts/{account_id}/"))
-    assert seen["owner_mobile"] is None and seen["staff"] == [{"name": "干事甲", "title": "", "phone": None}]
-    assert seen["owner_name"] == "黄负责"
+    assert seen["owner_mobile"] == "138****8000"
+    assert seen["staff"] == [{"name": "干**", "title": "", "phone": "020*****0001"}]
+    assert seen["owner_name"] != "黄负责"
     # 变更: a change records which fields changed.
     ok(manager.patch(f"{URL}/accounts/{account_id}/", {"followers": 5000, "has_interaction": True},
                      format="json"))
@@ -52,7 +55,7 @@ def test_full_story(world, api):
     assert [f["kind"] for f in filings] == ["open", "change"]
     assert filings[1]["changes"] == {"followers": {"old": None, "new": 5000},
                                      "has_interaction": {"old": False, "new": True}}
-    assert ok(editor.get(f"{URL}/accounts/{account_id}/filings/"))["results"][0]["snapshot"]["owner_mobile"] is None
+    assert ok(editor.get(f"{URL}/accounts/{account_id}/filings/"))["results"][0]["snapshot"]["owner_mobile"] == "138****8000"
 
     # Authorise the editor and the publisher on the new account (the admin does it through the services).
     from content import services as content_services

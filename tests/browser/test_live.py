@@ -28,6 +28,8 @@ user = selectors.user_by_username("{DUAL}")
 if user is None:
     user = services.user_create(actor=admin, username="{DUAL}", password="{PASSWORD}", name="周兼任",
                                 org=province, roles_=[roles.REVIEWER, roles.EDITOR])
+    # as if he had already replaced the administrator's password at his first sign-in
+    type(user).objects.filter(pk=user.pk).update(must_change_password=False)
     reviewer_services.membership_grant(actor=admin, user_id=user.pk, tier=1, org_id=province.pk)
     services.account_permission_grant(actor=admin, account_id=account.pk, user_id=user.pk, perm="draft_account")
 draft = services.draft_create(actor=user, account_id=account.pk, title="兼任者的稿件：课后服务安排",

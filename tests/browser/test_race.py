@@ -22,6 +22,8 @@ province = selectors.org_by_code("GD")
 if selectors.user_by_username("{SECOND_REVIEWER}") is None:
     user = services.user_create(actor=admin, username="{SECOND_REVIEWER}", password="{PASSWORD}", name="钱初审",
                                 org=province, roles_=[roles.REVIEWER])
+    # as if he had already replaced the administrator's password at his first sign-in
+    type(user).objects.filter(pk=user.pk).update(must_change_password=False)
     reviewer_services.membership_grant(actor=admin, user_id=user.pk, tier=1, org_id=province.pk)
 print("ok")
 """

@@ -14,6 +14,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 
 import pytest
+import websockets
 
 from tests.production.conftest import ROOT, free_port, production_env
 
@@ -393,7 +394,8 @@ def test_redis_stopped_pages_api_and_writes_keep_working_and_live_updates_resume
             message = asyncio.run(_queue_event_through(prod_server.url.replace("http", "ws", 1), prod_server.url,
                                                        cookie, submit))
             break
-        except (asyncio.TimeoutError, asyncio.CancelledError, ConnectionError, OSError):
+        except (asyncio.TimeoutError, asyncio.CancelledError, ConnectionError, OSError,
+                websockets.exceptions.ConnectionClosed):
             continue
     assert message is not None, "no queue event after three sockets"
     assert (message["submission"], message["event"]) == (submitted["id"], "entered")
