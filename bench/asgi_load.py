@@ -22,7 +22,6 @@ import ipaddress
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from serving import free_port, wait_ready  # bench/serving.py (this folder is on sys.path when run)
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE_PATH = "/api/v1/review-queue/"
@@ -100,25 +101,8 @@ async def load(base, *, clients, seconds, path=QUEUE_PATH, token=None):
 # ---------------------------------------------------------------- the comparison
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def _wait_ready(base, process, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"asgi_load: run-prod exited ({process.returncode})")
-        try:
-            with urllib.request.urlopen(base + "/readyz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    raise SystemExit("asgi_load: the server did not become ready")
 
 
 def _run_prod(server, workers, port, log, demo):
@@ -147,12 +131,12 @@ def compare(servers, worker_counts, repeat, clients, seconds, log_path, path=QUE
         for round_number in range(1, repeat + 1):
             for workers in worker_counts:
                 for server in servers:
-                    port = _free_port()
+                    port = free_port()
                     base = f"http://127.0.0.1:{port}"
                     process = _run_prod(server, workers, port, log, demo=not demo_loaded)
                     demo_loaded = True
                     try:
-                        _wait_ready(base, process)
+                        wait_ready(base, process, name="asgi_load", timeout=120)
                         token = token_for(base, "reviewer1", "Demo@2026")
                         figures = asyncio.run(load(base, clients=clients, seconds=seconds, token=token, path=path))
                     finally:

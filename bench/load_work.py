@@ -31,7 +31,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -39,16 +38,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from serving import free_port, wait_ready  # bench/serving.py (this folder is on sys.path when run)
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Demo@2026"
 ALL_PASS = {"political": "pass", "legal": "pass", "policy": "pass", "secrecy": "pass", "wording": "pass"}
 MAX_SECONDS, MAX_CLIENTS, MAX_SOCKETS = 120, 256, 500
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _run_prod(server, workers, port, log, demo):
@@ -60,19 +57,6 @@ def _run_prod(server, workers, port, log, demo):
                             start_new_session=True)
 
 
-def _wait_ready(base, process, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"load_work: run-prod exited ({process.returncode}); see the log")
-        try:
-            with urllib.request.urlopen(base + "/readyz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    raise SystemExit("load_work: the server did not become ready")
 
 
 def _stop(process):
@@ -261,11 +245,11 @@ def main(argv=None):
     results, tokens, fan = {}, {}, None
     with open(args.log, "w") as log:
         for position, workers in enumerate(worker_counts):
-            port = _free_port()
+            port = free_port()
             base = f"http://127.0.0.1:{port}"
             process = _run_prod(args.server, workers, port, log, demo=position == 0)
             try:
-                _wait_ready(base, process)
+                wait_ready(base, process, name="load_work", timeout=180)
                 if not tokens:  # tokens outlive the server (the database keeps them); the endpoint is throttled
                     tokens = {name: _token(base, name) for name in ("editor", "reviewer1", "reviewer2", "reviewer3")}
                 request = urllib.request.Request(f"{base}/api/v1/accounts/?org=GZ01&platform=wechat",
