@@ -1082,7 +1082,7 @@ def recheck_execute(*, actor: User, run_id: int | str) -> RecheckRun:
     if not content_permissions.can_run_scheduled_work(actor):
         raise NotAllowed()
     with transaction.atomic():
-        run = RecheckRun.objects.select_for_update().select_related("org", "account__org").filter(pk=run_id).first()
+        run = RecheckRun.objects.select_for_update(of=("self",)).select_related("org", "account__org").filter(pk=run_id).first()
         if run is None:
             raise NotFound(_("复查记录不存在"))
         if run.state != states.RUN_QUEUED:
@@ -1130,7 +1130,7 @@ def recheck_execute(*, actor: User, run_id: int | str) -> RecheckRun:
     if batch:
         flush(batch)
     with transaction.atomic():
-        run = RecheckRun.objects.select_for_update().select_related("org", "account__org").get(pk=run.pk)
+        run = RecheckRun.objects.select_for_update(of=("self",)).select_related("org", "account__org").get(pk=run.pk)
         RecheckItem.objects.bulk_create(items, batch_size=RECHECK_BATCH)
         run.state, run.finished_at = states.RUN_DONE, timezone.now()
         run.checked, run.flagged, run.lexicon_version = checked, len(items), lexicon.version

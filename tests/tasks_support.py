@@ -8,6 +8,7 @@ out: it closes "obsolete" connections, which inside a test transaction would
 close the test database. Tests that need a worker process start the real
 ``manage.py db_worker`` (tests/project/test_tasks_worker.py).
 """
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -25,10 +26,11 @@ def run_tasks(limit=100):
     ran = []
     w = worker()
     for _ in range(limit):
-        row = DBTaskResult.objects.ready().get_locked()
-        if row is None:
-            break
-        row.claim(WORKER_ID)
+        with transaction.atomic():  # as the worker claims: the row lock needs a transaction (PostgreSQL)
+            row = DBTaskResult.objects.ready().get_locked()
+            if row is None:
+                break
+            row.claim(WORKER_ID)
         w.run_task(row)
         ran.append(row)
     for row in ran:
