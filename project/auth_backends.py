@@ -5,7 +5,9 @@ token) goes through ``LockoutBackend``: the attempt is reserved against the
 username's and the address's failure budget *before* the password hash runs;
 an attempt over the budget is refused without trying the password (the hasher
 runs anyway, so a locked account, an unknown user and a wrong password take
-the same time and get the same message).
+the same time and get the same message). A right password releases the
+reservation here, for every path alike; a wrong one is counted by the
+``user_login_failed`` signal (project.lockout).
 """
 from axes.backends import AxesBackend
 from axes.exceptions import AxesBackendPermissionDenied
@@ -33,4 +35,7 @@ class LockoutBackend(AxesBackend):
             request.login_refused = True
             raise AxesBackendPermissionDenied("locked")
         # ModelBackend's own: the user and his password (the hasher runs for an unknown user too).
-        return ModelBackend.authenticate(self, request, username=username, password=password, **kwargs)
+        user = ModelBackend.authenticate(self, request, username=username, password=password, **kwargs)
+        if user is not None:  # the page and the API token alike: the reservation ends here
+            handler().release_success(request, credentials)
+        return user

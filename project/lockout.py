@@ -15,14 +15,18 @@ counts the attempt as a failure, atomically (a PostgreSQL advisory lock per
 username and per address, held for the few statements of the reservation),
 before the hash; an attempt that would exceed the limit is refused without
 trying the password (the hasher still runs, for the timing). A success
-releases the reservation (the username's attempts are reset). So at most
+releases the reservation and resets the username's count, but only when no
+other attempt for the username is being checked at that moment
+(``LoginAttemptInFlight``): in a burst, the right password among the wrong
+ones must not free the budget for the wrong ones still arriving. So at most
 ``LOGIN_MAX_FAILURES`` passwords are tried per lock period, and a sign-in can
 only succeed while its own reservation kept the count under the limit, that
 is while no lock exists.
 
 Every tried-and-failed password is an ``auth.login_failed`` entry (at most
 ``LOGIN_MAX_FAILURES`` per username and per address and lock period, by the
-reservation); the failure that locks adds ``auth.locked``. The attempts
+reservation); the failure that locks (the last of the reserved attempts to fail)
+adds ``auth.locked``, once. The attempts
 refused while locked, which an attacker can repeat without bound, are
 aggregated per address and username and window (``LOGIN_LOCK_MINUTES``): the
 first is an ``auth.login_failed`` entry, the repeats are counted
@@ -34,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
@@ -43,7 +47,7 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,7 +57,7 @@ from content import permissions as content_permissions
 from content import selectors as content_selectors
 from content.errors import NotAllowed, NotFound
 from content.models import User
-from project.models import LoginRefusalTally
+from project.models import LoginAttemptInFlight, LoginRefusalTally
 from project.shared.net import client_address
 
 # Non-PostgreSQL databases (SQLite in development and tests) get the
@@ -91,15 +95,29 @@ def cool_off(request: HttpRequest | None = None) -> dt.timedelta:
 
 
 @contextmanager
-def _serialised(keys):
-    """Within the caller's transaction: one reservation at a time per key."""
+def _one_at_a_time(keys):
+    """A transaction in which no other reservation or result for the same keys
+    (username, address) runs: a PostgreSQL advisory lock per key, held to the
+    end of the transaction; elsewhere (SQLite: one writer anyway) a lock in
+    this process."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for key in sorted(keys):
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"login:{key}"])
-        yield
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                for key in sorted(keys):
+                    cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"login:{key}"])
+            yield
     else:
-        yield
+        with _process_lock, transaction.atomic():
+            yield
+
+
+def _keys(username, address):
+    return [f"u:{username}", f"a:{address}"]
+
+
+def _in_flight():
+    since = timezone.now() - dt.timedelta(seconds=LoginAttemptInFlight.STALE_AFTER_SECONDS)
+    return LoginAttemptInFlight.objects.filter(started_at__gte=since)
 
 
 def _org_path(username):
@@ -118,17 +136,34 @@ class LockoutHandler(AxesDatabaseHandler):
         when the username or the address is locked already."""
         AxesProxyHandler.update_request(request)
         username = get_client_username(request, credentials)
-        address = request.axes_ip_address
-        keys = [f"u:{username}", f"a:{address}"]
-        lock = nullcontext() if connection.vendor == "postgresql" else _process_lock
-        with lock, transaction.atomic():
-            with _serialised(keys):
-                self.clean_expired_user_attempts(request, credentials)
-                if self.get_failures(request, credentials) >= get_failure_limit(request, credentials):
-                    return False
-                self._count(request, username)
-        request.login_reserved = True
+        address = request.axes_ip_address or ""
+        now = timezone.now()
+        with _one_at_a_time(_keys(username, address)):
+            self.clean_expired_user_attempts(request, credentials)
+            LoginAttemptInFlight.objects.filter(
+                started_at__lt=now - dt.timedelta(seconds=LoginAttemptInFlight.STALE_AFTER_SECONDS)).delete()
+            if self.get_failures(request, credentials) >= get_failure_limit(request, credentials):
+                return False
+            self._count(request, username)
+            marker = LoginAttemptInFlight.objects.create(username=username or "", address=address, started_at=now)
+        request.login_reserved = marker.pk
         return True
+
+    def release_success(self, request: HttpRequest, credentials: dict) -> None:
+        """The reserved attempt had the right password. Its reservation ends,
+        and the username's count is reset (AXES_RESET_ON_SUCCESS) unless other
+        attempts for it are still being checked: then a burst is under way, and
+        what it reserved, this success included, keeps counting until its lock
+        period ends (a security administrator can release it)."""
+        marker = getattr(request, "login_reserved", None)
+        if not marker:
+            return
+        request.login_reserved = None
+        username = get_client_username(request, credentials)
+        with _one_at_a_time(_keys(username, request.axes_ip_address or "")):
+            LoginAttemptInFlight.objects.filter(pk=marker).delete()
+            if not _in_flight().filter(username=username or "").exists():
+                AccessAttempt.objects.filter(username=username).delete()
 
     def _count(self, request, username):
         now = timezone.now()
@@ -155,29 +190,32 @@ class LockoutHandler(AxesDatabaseHandler):
             return
         if not getattr(request, "login_reserved", False):
             return  # not a password check of ours (another backend's failure): nothing was tried
-        request.login_reserved = False  # one failure per attempt, however many backends answered
+        marker = request.login_reserved
+        request.login_reserved = None  # one failure per attempt, however many backends answered
         org_path, user = _org_path(username)
         limit = get_failure_limit(request, credentials)
-        with transaction.atomic():
+        address = request.axes_ip_address or ""
+        with _one_at_a_time(_keys(username, address)):
+            LoginAttemptInFlight.objects.filter(pk=marker).delete()
             # Unscoped, as the name tried may be nobody's: the top unit's auditors read every failure.
             audit_record(action="auth.login_failed", actor=None, actor_label=username or "",
                          target_type="content.user", outcome="failure", data={"username": username or ""})
-            failures = self.get_failures(request, credentials)
-            if failures >= limit:
+            # The lock exists once the reservations reached the limit; the last of them to
+            # fail (none still being checked) is the failure that locks, written once.
+            locks = (self.get_failures(request, credentials) >= limit and
+                     not _in_flight().filter(Q(username=username or "") | Q(address=address)).exists())
+            if locks:
                 locked_until = timezone.now() + lock_period()
                 audit_record(action="auth.locked", actor=None, actor_label=username or "",
                              target_type="content.user", target_id=user.pk if user else "", org_path=org_path,
                              outcome="denied",
-                             data={"username": username or "", "address": request.axes_ip_address or "",
+                             data={"username": username or "", "address": address,
                                    "locked_until": locked_until, "after_failures": limit})
-        if failures >= limit:
+        if locks:
             user_locked_out.send("axes", request=request, username=username, ip_address=request.axes_ip_address)
 
     def user_logged_in(self, sender, request, user, **kwargs):
-        # A success releases the username's count (its own reservation included);
-        # the address's count of other usernames stays.
-        username = normalised_username(request, {"username": user.get_username()})
-        AccessAttempt.objects.filter(username=username).delete()
+        return None  # the password check's success already released its reservation (release_success)
 
     def user_logged_out(self, sender, request, user, **kwargs):
         return None  # signing out is audited by project.auth_audit; axes' access log is off

@@ -67,3 +67,25 @@ class LoginRefusalTally(models.Model):
 
     def __str__(self):
         return f"{self.username}@{self.address} {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class LoginAttemptInFlight(models.Model):
+    """A sign-in attempt whose password is being checked right now (between
+    ``LockoutHandler.reserve`` and its result, project.lockout). A success
+    resets the username's failure count only when no other attempt for it is
+    in flight, so that in a burst of parallel attempts the right password
+    cannot free the budget for the wrong ones still arriving. A row left by a
+    process that died mid-check stops counting after ``STALE_AFTER_SECONDS``."""
+
+    STALE_AFTER_SECONDS = 120
+
+    username = models.CharField(_("用户名"), max_length=150, db_index=True)
+    address = models.CharField(_("来源地址"), max_length=64, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"))
+
+    class Meta:
+        verbose_name = _("进行中的登录尝试")
+        verbose_name_plural = _("进行中的登录尝试")
+
+    def __str__(self):
+        return f"{self.username}@{self.address} {self.started_at:%H:%M:%S}"

@@ -1,3 +1,4 @@
+import os
 from importlib import import_module
 from pathlib import Path
 
@@ -11,6 +12,43 @@ from tests.factories import World
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_TESTS = ROOT / "tests" / "browser"
+
+
+def _one_redis_namespace_per_worker():
+    """With REDIS_URL set (make test-postgres), every pytest-xdist worker shares
+    one Redis database. Each worker gets its own cache key prefix and channel
+    layer prefix here (before either is first used), and emptying the cache
+    deletes only the worker's own keys: a FLUSHDB from one worker's test used to
+    wipe another's throttle counts and the channel layer's group memberships in
+    the middle of a test."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not getattr(settings, "REDIS_URL", ""):
+        return
+    for alias in settings.CACHES:
+        settings.CACHES[alias]["KEY_PREFIX"] = f"test-{worker}"
+    settings.CHANNEL_LAYERS["default"].setdefault("CONFIG", {})["prefix"] = f"asgi-{worker}"
+
+
+_one_redis_namespace_per_worker()
+
+
+def clear_cache():
+    """Empty the default cache: on Redis only this process's keys (its prefix)."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -46,11 +84,9 @@ def _fast_password_hasher(settings):
 def _empty_cache():
     """Counts kept in the cache (the sign-in rate limit per address, the API
     throttles) start from zero in every test."""
-    from django.core.cache import cache
-
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture(autouse=True)

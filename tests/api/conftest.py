@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from tests.conftest import clear_cache
 from tests.factories import api_token
 from rest_framework.test import APIClient
 
@@ -8,9 +8,9 @@ from rest_framework.test import APIClient
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts():
     # The token endpoint's throttle counts in the cache; each test starts from zero.
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

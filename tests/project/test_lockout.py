@@ -57,6 +57,54 @@ def test_five_failures_lock_even_the_right_password_out(world):
     assert refused.data["refused"] == "locked" and refused.source_ip == "203.0.113.2"
 
 
+@override_settings(LOGIN_MAX_FAILURES=5, LOGIN_LOCK_MINUTES=30, API_TOKEN_THROTTLE_RATE="1000/min")
+def test_token_sign_ins_are_not_counted_as_failures(world, monkeypatch):
+    """A right password ends its reservation on every path: the API token
+    endpoint, which signs nobody in to a session, too."""
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth_token": "1000/min"})
+    client = APIClient(REMOTE_ADDR="203.0.113.7")
+    for _ in range(7):
+        assert client.post(TOKEN, {"username": "editor", "password": PASSWORD}, format="json").status_code == 200
+    assert lockout.login_lock_of(username="editor") is None
+    assert not AccessAttempt.objects.filter(username="editor").exists()
+
+
+@override_settings(LOGIN_MAX_FAILURES=5, LOGIN_LOCK_MINUTES=30)
+def test_a_success_during_a_burst_does_not_free_the_budget(world):
+    """While another attempt for the username is being checked (a burst of
+    parallel attempts), the right password does not reset the count; the last
+    failure of the burst writes the lock, once. (The real race, with parallel
+    requests on PostgreSQL, is in test_lockout_race.py.)"""
+    from project.models import LoginAttemptInFlight
+
+    client = Client(REMOTE_ADDR="203.0.113.8")
+    fail(client, "editor", 3)
+    other = LoginAttemptInFlight.objects.create(username="editor", address="203.0.113.9", started_at=timezone.now())
+    assert signed_in(page_login(client, "editor", PASSWORD))  # 4 counted: 3 failures and this success
+    assert AccessAttempt.objects.filter(username="editor").exists()
+    client.logout()
+    other.delete()  # that attempt is over (here without a result of its own)
+    fail(client, "editor", 1)
+    assert lockout.login_lock_of(username="editor") is not None
+    assert AuditEntry.objects.filter(action="auth.locked", data__username="editor").count() == 1
+    assert not signed_in(page_login(client, "editor", PASSWORD))
+
+
+@override_settings(LOGIN_MAX_FAILURES=5, LOGIN_LOCK_MINUTES=30)
+def test_an_attempt_left_by_a_dead_process_stops_counting(world):
+    from project.models import LoginAttemptInFlight
+
+    stale = timezone.now() - dt.timedelta(seconds=LoginAttemptInFlight.STALE_AFTER_SECONDS + 1)
+    LoginAttemptInFlight.objects.create(username="editor", address="203.0.113.9", started_at=stale)
+    client = Client(REMOTE_ADDR="203.0.113.8")
+    fail(client, "editor", 2)
+    assert signed_in(page_login(client, "editor", PASSWORD))
+    assert not AccessAttempt.objects.filter(username="editor").exists()
+    assert not LoginAttemptInFlight.objects.exists()
+
+
 @override_settings(LOGIN_MAX_FAILURES=5, LOGIN_LOCK_MINUTES=30)
 def test_case_and_spaces_count_against_one_username(world):
     client = Client(REMOTE_ADDR="203.0.113.3")
