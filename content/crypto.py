@@ -13,6 +13,7 @@ moved to another field (the field name is bound as associated data) or a wrong k
 from __future__ import annotations
 
 import base64
+import functools
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -51,8 +52,14 @@ def parse_keys(spec: str) -> dict[str, bytes]:
     return keys
 
 
+@functools.lru_cache(maxsize=4)
+def _parsed(spec: str) -> dict[str, bytes]:
+    return parse_keys(spec)
+
+
 def _keys() -> dict[str, bytes]:
-    keys = parse_keys(settings.PII_KEYS)  # development sets a key derived from SECRET_KEY
+    # Parsed once per value of the setting (not once per value decrypted); a changed setting is parsed anew.
+    keys = _parsed(settings.PII_KEYS)  # development sets a key derived from SECRET_KEY
     if not keys:
         raise ImproperlyConfigured("PII_KEYS is not set: personal data and channel secrets cannot be encrypted")
     return keys

@@ -72,6 +72,11 @@ class EncryptedJSONField(models.JSONField):
         return super().get_db_prep_value(value, connection, prepared)
 
 
+def encrypted_field_names(model) -> list[str]:
+    """The model's fields kept encrypted at rest (to ``defer`` where a list never shows them)."""
+    return [f.name for f in model._meta.concrete_fields if isinstance(f, (EncryptedTextField, EncryptedJSONField))]
+
+
 def _seal_record(record, seal):
     if not isinstance(record, dict):
         return record

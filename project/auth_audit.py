@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from audit.services import audit_record
 from content import services as content_services
 from content.models import SignIn
-from project.middleware import SIGNED_IN_AT_KEY
+from project.middleware import LAST_ACTIVITY_KEY, SIGNED_IN_AT_KEY
 from project.shared.net import client_address
 
 
@@ -24,7 +24,9 @@ def on_login(sender, request, user, **kwargs):
     if session is not None:
         if session.session_key is None:
             session.save()
-        session[SIGNED_IN_AT_KEY] = int(time.time())  # SESSION_ABSOLUTE_HOURS counts from here
+        now = int(time.time())
+        session[SIGNED_IN_AT_KEY] = now  # SESSION_ABSOLUTE_HOURS counts from here
+        session[LAST_ACTIVITY_KEY] = now  # signing in is activity (the idle timeout counts from here too)
         content_services.sign_in_open(user=user, kind=SignIn.WEB, session_key=session.session_key,
                                       user_agent=request.META.get("HTTP_USER_AGENT", ""),
                                       address=client_address(request))

@@ -3,6 +3,7 @@ becomes a message next to the form or on the page, labelling units, and
 paginating lists (with the one pagination partial, ``web/_pagination.html``)."""
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, QuerySet, Window
 from django.shortcuts import redirect
 
 from content.errors import Conflict, DomainError, NotAllowed, NotFound
@@ -74,9 +75,38 @@ def indented_unit_label(org):
     return "　" * max(org.depth - 1, 0) + org.name
 
 
+class CountingPaginator(Paginator):
+    """A Paginator whose page query also counts the whole list
+    (``COUNT(*) OVER ()``: window functions are computed before LIMIT), so a
+    page costs one query instead of a count and a page. Falls back to
+    Django's two queries where the window would count something else (a
+    DISTINCT or combined query) and when the page asked for is past the end."""
+
+    def _counts_in_window(self):
+        query = getattr(self.object_list, "query", None)
+        return (isinstance(self.object_list, QuerySet) and query is not None and not query.distinct
+                and not query.combinator and not self.orphans and "count" not in self.__dict__)
+
+    def page(self, number):
+        if not self._counts_in_window():
+            return super().page(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list.annotate(window_total=Window(Count("pk")))[bottom:bottom + self.per_page])
+        if not rows:
+            return super().page(number)  # past the end (or an empty list): Django's count decides
+        self.__dict__["count"] = rows[0].window_total  # Paginator.count is a cached property
+        return self._get_page(rows, number, self)
+
+
 def paginate(request, queryset, per_page=PAGE_SIZE):
-    """One page of ``queryset`` (a count query and the page's query)."""
-    paginator = Paginator(queryset, per_page)
+    """One page of ``queryset`` (one query: CountingPaginator)."""
+    paginator = CountingPaginator(queryset, per_page)
     try:
         return paginator.page(request.GET.get("page") or 1)
     except PageNotAnInteger:

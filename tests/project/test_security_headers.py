@@ -14,6 +14,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 
 from content import services as content_services
+from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PRODUCTION_ENV = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "k" * 20 + "-production-secret-for-the-check-0123456789",
@@ -67,11 +68,13 @@ def test_headers_on_a_page_its_cookies_an_api_response_and_a_media_file(client, 
     login = client.post(reverse("web:login"), {"username": "nobody", "password": "wrong"}, secure=True)
     csrf = login.cookies.get("csrftoken") or response.cookies.get("csrftoken")
     assert csrf["secure"] and csrf["samesite"] == "Lax"
+    signed_in = client.post(reverse("web:login"), {"username": "editor", "password": PASSWORD}, secure=True)
+    assert signed_in.status_code == 302
+    session = signed_in.cookies["sessionid"]  # as the sign-in sets it (later pages renew it at most once a minute)
+    assert session["httponly"] and session["secure"] and session["samesite"] == "Lax"
     client.force_login(world.editor)
     page = client.get(reverse("web:home"), secure=True)
     _assert_common(page)
-    session = client.cookies["sessionid"]
-    assert session["httponly"] and session["samesite"] == "Lax"
     api = client.get("/api/v1/accounts/", secure=True)
     assert api.status_code == 200 and api["Content-Type"].startswith("application/json")
     _assert_common(api)

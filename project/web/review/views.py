@@ -133,14 +133,16 @@ def queue(request):
         # The page fetches its table by itself when the queue changes: that is
         # not the reviewer's activity and must not extend his idle session.
         mark_session_passive(request)
-    accounts, tiers = workflow_selectors.queue_filter_choices(user)
+    memberships = reviewer_selectors.user_memberships(user)  # read once for the filters and the queue
+    accounts, tiers = workflow_selectors.queue_filter_choices(user, memberships=memberships)
     accounts = list(accounts)
     form = QueueFilterForm(request.GET or None, accounts=accounts, tiers=tiers)
     if form.is_bound and not form.is_valid() and not fragment:
         problems = "；".join(e for errs in form.errors.values() for e in errs)
         messages.error(request, f"筛选条件有误，已忽略无效的条件：{problems}")
     now = timezone.now()
-    page = paginate(request, workflow_selectors.review_queue_filtered(user, now=now, **form.filters()))
+    page = paginate(request, workflow_selectors.review_queue_filtered(user, now=now, memberships=memberships,
+                                                                      **form.filters()))
     waiting = workflow_selectors.waiting_signatures(s.current_task for s in page.object_list)
     context = {
         "rows": [_queue_row(s, user, now, waiting) for s in page.object_list],
