@@ -749,8 +749,11 @@ def recheck_last_lexicon_version() -> str | None:
             .values_list("lexicon_version", flat=True).first())
 
 
-def recheck_runs_visible(*, user: User) -> QuerySet:
+def recheck_runs_visible(*, user: User, state: str | None = None) -> QuerySet:
+    """Re-checks of the user's subtree (of an account or a unit in it) and the lexicon re-checks of everything."""
     qs = RecheckRun.objects.select_related("org", "account__org", "requested_by").order_by("-requested_at", "-id")
+    if state:
+        qs = qs.filter(state=state)
     if user.is_superuser:
         return qs
     if user.org_id is None:
@@ -809,6 +812,13 @@ def repost_assignment_visible_to(user: User, assignment_id: int | str) -> Repost
     if assignment is None or not permissions.can_view_repost_assignment(user, assignment):
         return None
     return assignment
+
+
+def repost_draft_prefill(assignment: RepostAssignment) -> dict[str, Any]:
+    """The fields of a draft started from an assignment: a repost with its
+    source set (its title as the headline) — the editor's page and the API."""
+    return {"title": assignment.title, "is_repost": True, "source_name": assignment.source_name,
+            "source_url": assignment.original_url, "original_title": assignment.original_title or assignment.title}
 
 
 def repost_status(assignment: RepostAssignment) -> list[RepostRow]:

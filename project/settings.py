@@ -485,6 +485,9 @@ SPECTACULAR_SETTINGS = {
         "ScheduleStateEnum": "workflow.models.SCHEDULE_STATE_CHOICES",
         "SitePatrolStateEnum": "operations.states.RUN_STATE_CHOICES",
         "SiteFindingStatusEnum": "operations.states.FINDING_STATUS_CHOICES",
+        "SitePatrolTriggerEnum": "operations.states.RUN_TRIGGER_CHOICES",
+        "RecheckTriggerEnum": "operations.states.RECHECK_TRIGGER_CHOICES",
+        "FindingSeverityEnum": "operations.states.FINDING_SEVERITY_CHOICES",
         "StatusEnum": "content.models.MediaAccount.Status",  # the account's status keeps its name beside the above
     },
     "POSTPROCESSING_HOOKS": [

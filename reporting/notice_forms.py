@@ -506,3 +506,51 @@ def operations_filename(day, short_name, ext):
 
 def operations_ascii_filename(day, code, ext):
     return f"{day:%Y%m%d}-{_ascii(code)}-operations.{ext}"
+
+
+# ---------------------------------------------------------------- timeliness (beside the forms; not a form of the notice)
+
+TIMELINESS_TITLE = "新媒体（网站）发布及时性统计表"
+TIMELINESS_HEADS = ["序号", "账号名称", "所属单位", "平台", "期间发布数", "距最近一次发布（天）",
+                    "两次发布最长间隔（天）", "未按规定更新的天数", "平均每周发布数"]
+
+
+def timeliness_notes(fail_days):
+    return [
+        "说明：1. 发布数只计未撤稿的发布，按北京时间计日；期间截至期末或今天（取早者），期内开通的账号自开通之日起计。",
+        "2. 距最近一次发布：截至期间最后一天；期间前从未发布的，自开通（或登记）之日起计。",
+        "3. 最长间隔：相邻两次发布之间（含期间前最后一次发布至期内第一次、最后一次发布至期末）的最长天数。",
+        f"4. 未按规定更新的天数：期间内连续未发布已达 {fail_days} 天（不合格）的天数，与僵尸号监测同一规则。",
+    ]
+
+
+def timeliness_sheet(*, rows, header, first_day, last_day, fail_days):
+    """The timeliness figures (``reporting.selectors.timeliness_rows``) as one
+    sheet: one row per account, the numbers as numbers."""
+    n = len(TIMELINESS_HEADS)
+    sheet = Sheet(name="发布及时性", widths=[6, 26, 22, 12, 10, 12, 12, 12, 12], landscape=True, header_rows=(2,))
+    sheet.cells += [Cell(0, 0, TIMELINESS_TITLE, "title", cols=n),
+                    Cell(1, 0, f"填报单位：{header.unit_name}", "meta", cols=4),
+                    Cell(1, 4, f"统计期间：{cn_date(first_day)}至{cn_date(last_day)}", "meta", cols=n - 4)]
+    sheet.heights[0] = 30
+    sheet.cells += [Cell(2, c, text, "header") for c, text in enumerate(TIMELINESS_HEADS)]
+    sheet.heights[2] = 44
+    sheet.table_top = 3
+    sheet.table_styles = ["center", "cell", "cell", "center", "number", "number", "number", "number", "decimal"]
+    for i, r in enumerate(rows, start=1):
+        a, f = r.account, r.figures
+        sheet.table.append([i, a.name, a.org.name, PLATFORM_LABELS.get(a.platform, a.platform), f.publications,
+                            f.days_since_last, f.longest_gap, f.days_out_of_compliance, f.per_week])
+    below = sheet.table_top + len(sheet.table) + 1
+    for j, note in enumerate(timeliness_notes(fail_days)):
+        sheet.cells.append(Cell(below + j, 0, note, "note", cols=n))
+    return sheet
+
+
+def timeliness_filename(day, short_name, ext):
+    """e.g. 20261124省教育厅新媒体发布及时性.xlsx."""
+    return f"{day:%Y%m%d}{_safe(short_name)}新媒体发布及时性.{ext}"
+
+
+def timeliness_ascii_filename(day, code, ext):
+    return f"{day:%Y%m%d}-{_ascii(code)}-timeliness.{ext}"

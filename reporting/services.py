@@ -28,7 +28,7 @@ from reporting.periods import Period
 from workflow import services as workflow_services
 from workflow.models import Notification, Reminder
 
-FORMS = ("12", "1", "2", "4")
+FORMS = ("12", "1", "2", "4", "t")
 FILE_FORMATS = ("xls", "xlsx", "zip")
 CHANNELS = ("web", "api", "cli")
 SYSTEM_LABEL = "system"
@@ -76,18 +76,22 @@ def _audit(action, *, actor, org, channel, data):
 
 
 def statistics_export(*, actor: User | None, org: Organization, period: Period, form: str = "12",
-                      file_format: str = "xls", channel: str = "web", today: dt.date | None = None) -> ExportFile:
+                      file_format: str | None = None, channel: str = "web", today: dt.date | None = None) -> ExportFile:
     """附件1 and/or 附件2 (statistics) or 附件4 (filings) of ``org``'s subtree for
-    ``period``, as one file:
+    ``period``, as one file (``file_format`` None: .xls, the timeliness .xlsx):
 
     * form "12": both forms as two sheets of one workbook, named as the notice
       asks (20261124省教育厅新媒体统计.xls); with ``file_format="zip"`` a zip of
       the two forms as separate .xls files, ready to send;
     * form "1" / "2": that form alone (…新媒体统计-附件1.xls);
-    * form "4": every filing of the period (…新媒体备案汇总表-2026年.xls).
+    * form "4": every filing of the period (…新媒体备案汇总表-2026年.xls);
+    * form "t": beside the forms, the timeliness figures of each account
+      (…新媒体发布及时性.xlsx; ``reporting.selectors.timeliness_rows``).
     """
     if form not in FORMS:
-        raise ValidationFailed(fields={"form": [_("报表只能是 1、2、12（附件1和附件2）或 4")]})
+        raise ValidationFailed(fields={"form": [_("报表只能是 1、2、12（附件1和附件2）、4 或 t（发布及时性）")]})
+    if file_format in (None, ""):
+        file_format = "xlsx" if form == "t" else "xls"
     if file_format not in FILE_FORMATS:
         raise ValidationFailed(fields={"format": [_("格式只能是 xls、xlsx 或 zip")]})
     if file_format == "zip" and form != "12":
@@ -107,6 +111,16 @@ def statistics_export(*, actor: User | None, org: Organization, period: Period, 
                             notice_forms.filings_ascii_filename(today, org.code, label, file_format),
                             content, spreadsheets.CONTENT_TYPES[file_format])
         data["rows"] = len(rows)
+    elif form == "t":
+        rows = selectors.timeliness_rows(org=org, period=period, today=today)
+        last_day = min(period.last_day, today)
+        sheet = notice_forms.timeliness_sheet(rows=rows, header=header, first_day=period.first_day,
+                                              last_day=last_day, fail_days=selectors.dormant_thresholds()[2])
+        export = ExportFile(notice_forms.timeliness_filename(today, org.short_name, file_format),
+                            notice_forms.timeliness_ascii_filename(today, org.code, file_format),
+                            spreadsheets.write([sheet], file_format), spreadsheets.CONTENT_TYPES[file_format])
+        data.update({"rows": len(rows), "published": sum(r.figures.publications for r in rows),
+                     "out_of_compliance": sum(r.figures.days_out_of_compliance for r in rows)})
     else:
         rows = selectors.form1_rows(org=org, period=period, viewer=actor)
         year = period.year or period.last_day.year

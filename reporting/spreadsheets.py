@@ -48,6 +48,7 @@ _XLS_STYLES = {
     "cell": f"font: name {FONT}, height 220; align: horiz left, vert center, wrap on; {_BORDERS}",
     "center": f"font: name {FONT}, height 220; align: horiz center, vert center, wrap on; {_BORDERS}",
     "number": f"font: name {FONT}, height 220; align: horiz right, vert center; {_BORDERS}",
+    "decimal": f"font: name {FONT}, height 220; align: horiz right, vert center; {_BORDERS}",
     "note": f"font: name {FONT}, height 200; align: horiz left, vert center, wrap on",
     "opinion": f"font: name {FONT}, height 220; align: horiz left, vert top, wrap on; {_BORDERS}",
 }
@@ -56,6 +57,7 @@ _XLS_STYLES = {
 def _xls_styles():
     styles = {name: xlwt.easyxf(spec) for name, spec in _XLS_STYLES.items()}
     styles["number"].num_format_str = "0"
+    styles["decimal"].num_format_str = "0.00"
     return styles
 
 
@@ -124,6 +126,7 @@ def _xlsx_styles():
         "cell": named("cell", wrap=True, border=box),
         "center": named("center", horizontal="center", wrap=True, border=box),
         "number": named("number", horizontal="right", border=box, number_format="0"),
+        "decimal": named("decimal", horizontal="right", border=box, number_format="0.00"),
         "note": named("note", size=10, wrap=True),
         "opinion": named("opinion", vertical="top", wrap=True, border=box),
     }

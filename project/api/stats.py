@@ -56,10 +56,10 @@ class StatsQuerySerializer(QuerySerializer):
 class FormsQuerySerializer(StatsQuerySerializer):
     form = serializers.ChoiceField(
         choices=[("12", "附件1和附件2（同一工作簿两张表）"), ("1", "附件1 基本情况统计表"), ("2", "附件2 基本情况汇总表"),
-                 ("4", "附件4 备案汇总表")], required=False, default="12")
+                 ("4", "附件4 备案汇总表"), ("t", "发布及时性（各账号，附于报表旁）")], required=False, default="12")
     format = serializers.ChoiceField(
         choices=[("xls", ".xls（BIFF8）"), ("xlsx", ".xlsx"), ("zip", "附件1、附件2 两个 .xls 打包（仅 form=12）")],
-        required=False, default="xls")
+        required=False, help_text="默认 xls；form=t 默认 xlsx")
 
 
 class DormantQuerySerializer(QuerySerializer):
@@ -218,9 +218,11 @@ class PublicationStatsView(ApiView):
 
 class StatsFormsView(ApiView):
     @extend_schema(
-        operation_id="stats_forms", tags=["stats"], summary="下载通知附件1、2、4（.xls / .xlsx / .zip）",
+        operation_id="stats_forms", tags=["stats"], summary="下载通知附件1、2、4 与发布及时性表（.xls / .xlsx / .zip）",
         description="form=12：附件1和附件2同一工作簿（文件名如 20261124省教育厅新媒体统计.xls）；form=1/2：单张（…-附件1.xls）；"
-                    "form=4：期内全部备案（…新媒体备案汇总表-2026年.xls）；format=zip：附件1、附件2 两个 .xls 打包。"
+                    "form=4：期内全部备案（…新媒体备案汇总表-2026年.xls）；format=zip：附件1、附件2 两个 .xls 打包；"
+                    "form=t：各账号的发布及时性（距最近一次发布、最长间隔、未按规定更新的天数、平均每周发布数，"
+                    "与 /stats/timeliness/ 同一计算；…新媒体发布及时性.xlsx，默认 xlsx）。"
                     ".xls 超过 65536 行时返回 400（xls_too_many_rows），请改用 xlsx。每次下载记入审计日志"
                     "（workflow.stats.exported）。",
         parameters=[FormsQuerySerializer, *AUTH_HEADERS,
@@ -240,7 +242,7 @@ class StatsFormsView(ApiView):
         period = stats_period(data)
         export = reporting_services.statistics_export(actor=request.user, org=org, period=period,
                                                      form=data.get("form") or "12",
-                                                     file_format=data.get("format") or "xls", channel="api")
+                                                     file_format=data.get("format"), channel="api")
         return file_response(export)
 
 

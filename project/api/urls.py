@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import operations, publishing, review_admin, site_patrols, stats, timeliness, transparency, views
+from project.api import discovery, operations, publishing, review_admin, site_patrols, stats, timeliness, transparency, views
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -75,6 +75,12 @@ urlpatterns = [
     path("site-patrols/<id:pk>/", site_patrols.SitePatrolDetailView.as_view(), name="site-patrol"),
     path("site-findings/<id:pk>/confirm/", site_patrols.SiteFindingConfirmView.as_view(), name="site-finding-confirm"),
     path("site-findings/<id:pk>/dismiss/", site_patrols.SiteFindingDismissView.as_view(), name="site-finding-dismiss"),
+    # technical discovery: re-checks of published content, repost assignments (project/api/discovery.py)
+    path("rechecks/", discovery.RecheckListView.as_view(), name="rechecks"),
+    path("rechecks/<id:pk>/", discovery.RecheckDetailView.as_view(), name="recheck"),
+    path("reposts/", discovery.RepostListView.as_view(), name="reposts"),
+    path("reposts/<id:pk>/", discovery.RepostDetailView.as_view(), name="repost"),
+    path("reposts/<id:pk>/export/", discovery.RepostExportView.as_view(), name="repost-export"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from the static files (SWAGGER_UI_DIST = "SIDECAR"); the split view serves its start-up
     # script at docs/?script, so the page holds no inline script or style (a strict CSP allows it).

@@ -1,5 +1,5 @@
 """Downloads that the pages and the API share: a built file as an attachment
-(``file_response``, ``content_disposition``), an evidence file of daily
+(``file_response``, ``content_disposition``), a repost assignment's list (``repost_export_response``), an evidence file of daily
 operations (``evidence_response``), and the audit trail streamed as CSV (UTF-8 with BOM, for Excel and WPS) or
 JSON Lines, in constant memory whatever its length, or written as XLSX (openpyxl's write-only mode, which
 keeps memory flat, into a temporary file that is then sent: a zip cannot be streamed while it is written).
@@ -38,6 +38,7 @@ from openpyxl.utils import get_column_letter
 
 from audit import actions
 from content.errors import NotFound
+from operations import services as operations_services
 from operations.models import Evidence
 
 CHUNK_SIZE = 2000
@@ -184,13 +185,28 @@ def content_disposition(filename, ascii_fallback):
     return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def file_response(export):
-    """A built file (``reporting.services.ExportFile``) as a download, never cached or sniffed."""
-    response = HttpResponse(export.content, content_type=export.content_type)
-    response["Content-Disposition"] = content_disposition(export.name, export.ascii_name)
+def download_response(content, *, content_type, name, ascii_name):
+    """Bytes as an attachment named ``name`` (``ascii_name`` for old clients), never cached or sniffed."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(name, ascii_name)
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def file_response(export):
+    """A built file (``reporting.services.ExportFile``) as a download."""
+    return download_response(export.content, content_type=export.content_type, name=export.name,
+                             ascii_name=export.ascii_name)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def repost_export_response(actor, assignment_id):
+    """The who-has-reposted list of an assignment (operations.services.repost_export, audited) as a download."""
+    name, content = operations_services.repost_export(actor=actor, assignment_id=assignment_id)
+    return download_response(content, content_type=XLSX, name=name, ascii_name=f"repost-{assignment_id}.xlsx")
 
 
 def evidence_response(evidence):

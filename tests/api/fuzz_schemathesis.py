@@ -73,6 +73,12 @@ def fuzzer(db):
     ops_services.counterfeit_report(actor=person, org_id=world.school.pk, platform="抖音", name="模糊测试",
                                     found_on=TODAY)
     ops_services.evidence_upload(actor=person, kind="patrol", record_id=patrol.pk, file=upload("a.png", PNG))
+    # Technical discovery numbered 1: a re-check of the account (queued) and a repost assignment for the school
+    ops_services.recheck_request(actor=person, account_id=world.account.pk, date_from=TODAY, date_to=TODAY,
+                                 enqueue=False)
+    ops_services.repost_assign(actor=person, org_id=world.province.pk, title="模糊测试转载", source_name="教育部",
+                               original_url="https://www.moe.gov.cn/a.html", deadline=TODAY,
+                               target_org_id=world.school.pk)
     return person
 
 

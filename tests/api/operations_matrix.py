@@ -196,6 +196,20 @@ API_CASES = [
      _only(*INSPECTORS)),
     ("site-finding-dismiss", "post", "/site-findings/{finding}/dismiss/", _site_run, {"note": "链接已撤下"},
      _only(*INSPECTORS)),
+    # re-checks of published content and repost assignments (project/api/discovery.py)
+    ("rechecks-list", "get", "/rechecks/", _recheck, None, _everyone(200)),
+    ("rechecks-create", "post", "/rechecks/", _account,
+     {"account": "{account}", "date_from": _today().isoformat(), "date_to": _today().isoformat()},
+     _only(*INSPECTORS, status=202)),
+    ("recheck-get", "get", "/rechecks/{recheck}/", _recheck, None, _in_province()),
+    ("reposts-list", "get", "/reposts/", _repost, None, _everyone(200)),
+    # for the caller's own unit, as the page: the outsider's city does not hold the school (400 with a message)
+    ("reposts-create", "post", "/reposts/", _account,
+     {"title": "教育部：做好寒假安全工作", "source_name": "教育部", "original_url": "https://www.moe.gov.cn/a.html",
+      "deadline": (_today() + dt.timedelta(days=3)).isoformat(), "target_org": "GZS1"},
+     {**_only("manager", "unit_admin", status=201), "outsider": 400}),
+    ("repost-get", "get", "/reposts/{repost}/", _repost, None, _in_province()),
+    ("repost-export", "get", "/reposts/{repost}/export/", _repost, None, _in_province()),
 ]
 
 # The lists default to the caller's own unit (the outsider sees his own city's); an object of the school,
@@ -293,4 +307,7 @@ PAIRS = [
     ("ops-problem", "problem-evidence-list"), ("ops-counterfeit", "counterfeit-evidence-list"),
     ("ops-site-run", "site-patrols-create"), ("ops-site-report", "site-patrol-get"),
     ("ops-site-finding-confirm", "site-finding-confirm"), ("ops-site-finding-dismiss", "site-finding-dismiss"),
+    ("ops-rechecks", "rechecks-list"), ("ops-rechecks-post", "rechecks-create"), ("ops-recheck", "recheck-get"),
+    ("ops-reposts", "reposts-list"), ("ops-reposts-post", "reposts-create"), ("ops-repost", "repost-get"),
+    ("ops-repost-export", "repost-export"),
 ]

@@ -78,6 +78,11 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/site-patrols/{id}/": {"get"},
         "/api/v1/site-findings/{id}/confirm/": {"post"},
         "/api/v1/site-findings/{id}/dismiss/": {"post"},
+        "/api/v1/rechecks/": {"get", "post"},
+        "/api/v1/rechecks/{id}/": {"get"},
+        "/api/v1/reposts/": {"get", "post"},
+        "/api/v1/reposts/{id}/": {"get"},
+        "/api/v1/reposts/{id}/export/": {"get"},
         "/api/v1/auth/password/": {"post"},
     }
     assert {path: set(ops) - {"parameters"} for path, ops in paths.items()} == expected

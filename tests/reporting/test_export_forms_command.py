@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 import xlrd
 from django.core.management import CommandError, call_command
@@ -42,7 +43,7 @@ def test_writes_attachments_1_2_and_4_and_prints_their_paths(cli_world, tmp_path
     assert [p.rsplit("/", 1)[1] for p in paths] == [
         f"{day}广州市教育局新媒体统计.xls",
         f"{day}广州市教育局新媒体统计-附件1.xls", f"{day}广州市教育局新媒体统计-附件2.xls",
-        f"{day}广州市教育局新媒体备案汇总表-{LAST_YEAR}年.xls"]
+        f"{day}广州市教育局新媒体备案汇总表-{LAST_YEAR}年.xls", f"{day}广州市教育局新媒体发布及时性.xlsx"]
     to_send = xlrd.open_workbook(paths[0])
     assert to_send.sheet_names() == ["附件1", "附件2"]
     one = xlrd.open_workbook(paths[1]).sheet_by_name("附件1")
@@ -54,18 +55,18 @@ def test_writes_attachments_1_2_and_4_and_prints_their_paths(cli_world, tmp_path
         ours, alone = to_send.sheet_by_name(name), xlrd.open_workbook(paths[1 if name == "附件1" else 2]).sheet_by_name(name)
         assert [ours.row_values(r) for r in range(ours.nrows)] == [alone.row_values(r) for r in range(alone.nrows)]
     xlrd.open_workbook(paths[3]).sheet_by_name("附件4")
+    timeliness = openpyxl.load_workbook(paths[4])["发布及时性"]
+    assert timeliness.cell(row=4, column=2).value == "广州一中" and timeliness.cell(row=4, column=5).value == 1
     entries = list(AuditEntry.objects.filter(seq__gt=before).order_by("seq"))
-    assert [e.action for e in entries] == ["workflow.stats.exported"] * 4
+    assert [e.action for e in entries] == ["workflow.stats.exported"] * 5
     assert all(e.actor_id is None and e.actor_label.startswith("system") and e.data["channel"] == "cli"
                for e in entries)
-    assert [e.data["form"] for e in entries] == ["12", "1", "2", "4"]
+    assert [e.data["form"] for e in entries] == ["12", "1", "2", "4", "t"]
 
 
 def test_xlsx(cli_world, tmp_path):
-    import openpyxl
-
     paths = run("--org", "GZS1", "--year", str(LAST_YEAR), "--format", "xlsx", "--out", str(tmp_path))
-    assert all(p.endswith(".xlsx") for p in paths) and len(paths) == 4
+    assert all(p.endswith(".xlsx") for p in paths) and len(paths) == 5
     ws = openpyxl.load_workbook(paths[1])["附件1"]
     assert ws.cell(row=5, column=11).value == 1
 

@@ -218,10 +218,7 @@ def _assignment_initial(request):
     with the assignment's source fields set (its title as the headline)."""
     value = request.GET.get("assignment", "")
     assignment = operations_selectors.repost_assignment_visible_to(request.user, value) if value else None
-    if assignment is None:
-        return {}
-    return {"title": assignment.title, "is_repost": True, "source_name": assignment.source_name,
-            "source_url": assignment.original_url, "original_title": assignment.original_title or assignment.title}
+    return operations_selectors.repost_draft_prefill(assignment) if assignment is not None else {}
 
 
 def _revision_initial(draft):

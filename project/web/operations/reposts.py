@@ -2,11 +2,8 @@
 assigns one, an assignment's page (who has and who has not reposted, found
 from their publications), its .xlsx export. Drafts are prefilled from an
 assignment by the editor's page (/drafts/new/?assignment=ID)."""
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -14,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from content import selectors as content_selectors
 from content.errors import NotAllowed
 from operations import permissions, selectors, services
+from project.shared.files import repost_export_response
 from project.web.common import call_service
 
 HIDDEN = "没有权限访问该转载任务"
@@ -62,11 +60,4 @@ def repost_detail(request, pk):
 
 @login_required
 def repost_export(request, pk):
-    name, data = services.repost_export(actor=request.user, assignment_id=pk)
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
-    return response
-
-
-def _quote(name):
-    return quote(name)
+    return repost_export_response(request.user, pk)

@@ -28,7 +28,7 @@ from project.web.common import attach_error, indented_unit_label
 STATS_DENIED = "没有权限查看该单位的统计报表"
 FILING_DENIED = "没有权限查看该备案记录"
 FORM_CHOICES = [("12", "附件1和附件2（一个工作簿）"), ("1", "附件1 基本情况统计表"), ("2", "附件2 基本情况汇总表"),
-                ("4", "附件4 备案汇总表")]
+                ("4", "附件4 备案汇总表"), ("t", "发布及时性（各账号）")]
 FORMAT_CHOICES = [("xls", ".xls"), ("xlsx", ".xlsx"), ("zip", "附件1、2 打包 .zip")]
 PERIOD_FIELDS = {"year": "year", "from": "date_from", "to": "date_to", "format": "file_format", "form": "form"}
 
@@ -91,7 +91,7 @@ class DownloadForm(StatsForm):
     def clean(self):
         data = super().clean()
         data["form"] = data.get("form") or "12"
-        data["file_format"] = data.get("file_format") or "xls"
+        data["file_format"] = data.get("file_format") or ("xlsx" if data["form"] == "t" else "xls")
         if data["file_format"] == "zip" and data["form"] != "12" and not self.errors:
             self.add_error("file_format", "zip 压缩包只用于附件1和附件2")
         return data

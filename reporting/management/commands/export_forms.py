@@ -23,7 +23,8 @@ from reporting import periods, services
 
 
 class Command(BaseCommand):
-    help = "导出附件1、附件2、附件4（.xls 或 .xlsx）/ Write attachments 1, 2 and 4 of a unit subtree for a year"
+    help = ("导出附件1、附件2、附件4（.xls 或 .xlsx）及发布及时性表（.xlsx）/ Write attachments 1, 2 and 4 of a unit "
+            "subtree for a year, and its timeliness figures")
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="单位代码，例如 GD / unit code")
@@ -48,6 +49,8 @@ class Command(BaseCommand):
             for form in ("12", "1", "2", "4"):
                 exports.append(services.statistics_export(actor=None, org=org, period=period, form=form,
                                                           file_format=options["file_format"], channel="cli"))
+            exports.append(services.statistics_export(actor=None, org=org, period=period, form="t",
+                                                      file_format="xlsx", channel="cli"))
         except DomainError as error:
             raise CommandError(error_text(error)) from None
         for export in exports:
