@@ -141,6 +141,8 @@ def _recovery_codes_page(request, codes, next_url, status=200):
 def login_code(request):
     """The sign-in's second step (or, for a user who must have a second
     factor and has none, his enrolment)."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
     pending = pending_sign_in(request)
     if pending is None:
         messages.warning(request, "请输入用户名和密码登录。")
