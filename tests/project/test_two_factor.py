@@ -411,3 +411,33 @@ def test_an_unconfirmed_device_does_not_count(world):
     content_services.second_factor_enrol_begin(actor=world.editor)
     assert not content_selectors.second_factor_applies(world.editor)
     assert password_step(Client(), "editor")["Location"] == "/"
+
+
+# ---------------------------------------------------------------- a code used twice at once
+
+def test_a_recovery_code_given_twice_at_once_signs_in_once(transactional_db, on_postgres):
+    """Two requests with the same recovery code at the same moment (real threads, PostgreSQL):
+    the token row is locked, so exactly one of them is signed in; the same for a TOTP code."""
+    import threading
+
+    from django.db import connection
+
+    world = factories.World()
+    device, codes = factories.enrol_totp(world.publisher)
+    for code, factor in ((codes[0], "recovery"), (factories.totp_code(device), "totp")):
+        barrier = threading.Barrier(4)
+        answers = []
+
+        def verify():
+            try:
+                barrier.wait()
+                answers.append(content_services.second_factor_verify(user=world.publisher, code=code))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=verify) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(answers, key=str) == sorted([factor, None, None, None], key=str), answers
