@@ -23,6 +23,13 @@ ones must not free the budget for the wrong ones still arriving. So at most
 only succeed while its own reservation kept the count under the limit, that
 is while no lock exists.
 
+A second-factor code (project/web/account/two_factor.py, the API token) is an
+attempt of the same budget (``second_factor_check``): a wrong code is a
+failure (``auth.mfa_failed``) that counts and locks like a wrong password. The
+right password of a user who needs a code does not reset the count
+(``release_first_factor``): only the right code does, so knowing the password
+gives no fresh budget for guessing six digits.
+
 Every tried-and-failed password is an ``auth.login_failed`` entry (at most
 ``LOGIN_MAX_FAILURES`` per username and per address and lock period, by the
 reservation); the failure that locks (the last of the reserved attempts to fail)
