@@ -17,6 +17,12 @@ ACTIONS = {
     "auth.token_created": _("签发接口令牌"),
     "auth.session_ended": _("结束登录会话"),
     "auth.sessions_ended_all": _("结束用户全部会话与令牌"),
+    # two factors (TOTP and one-time recovery codes: content.services.second_factor_*)
+    "auth.mfa_enrolled": _("绑定双因素认证设备"),
+    "auth.mfa_failed": _("双因素验证码错误"),
+    "auth.mfa_recovery_used": _("使用恢复码登录"),
+    "auth.mfa_recovery_regenerated": _("重新生成恢复码"),
+    "auth.mfa_reset": _("重置双因素认证设备"),
     # units and users
     "content.org.created": _("创建单位"),
     "content.org.changed": _("修改单位"),

@@ -42,6 +42,14 @@ class PasswordChangeRequired(NotAllowed):
     default_message = _("请先修改密码")
 
 
+class SecondFactorFailed(DomainError):
+    """401: the password was right, but a code (TOTP or recovery) is needed:
+    ``otp_required`` when none was given, ``otp_invalid`` when it was wrong."""
+
+    code = "otp_required"
+    default_message = _("该用户须进行双因素认证：请在 otp 字段中提供身份验证器显示的 6 位验证码或一个恢复码")
+
+
 class NotFound(DomainError):
     """404."""
 

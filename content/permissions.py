@@ -10,6 +10,7 @@ editor role *and* the ``draft_account`` grant, publishing the publisher role
 it ends the capability everywhere at once while the grants stay recorded.
 Superusers count as holding every role but still need explicit grants.
 """
+from django.conf import settings
 from django.utils.translation import gettext as _
 from guardian.core import ObjectPermissionChecker
 
@@ -204,6 +205,26 @@ def can_manage_account_security(user, target):
         return False
     org = target.org if target.org_id else None
     return has_scoped_role(user, roles.SECURITY_ADMIN, org) or has_scoped_role(user, roles.UNIT_ADMIN, org)
+
+
+def second_factor_required(user):
+    """The user must sign in with a second factor (a TOTP code or a recovery
+    code) after his password: superusers always, and whoever holds one of
+    MFA_REQUIRED_ROLES (default: publishers, the separated administrators, the
+    unit administrator, auditors). Whoever enrolled of his own accord needs it
+    too (content.selectors.second_factor_applies)."""
+    if user is None or not getattr(user, "pk", None):
+        return False
+    return bool(user.is_superuser or set(user.roles or []) & set(settings.MFA_REQUIRED_ROLES))
+
+
+def can_reset_second_factor(user, target):
+    """Remove a user's TOTP device and recovery codes (he lost his phone), so
+    that he enrols again at his next sign-in: the security administrator of his
+    unit (can_manage_account_security), never for himself (a second person
+    vouches for the reset). The page, the API and the admin ask this."""
+    return bool(target is not None and getattr(user, "pk", None) != target.pk
+                and can_manage_account_security(user, target))
 
 
 def roles_refusal(actor, user, before, after):

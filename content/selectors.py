@@ -10,6 +10,8 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import get_objects_for_user
 
 from audit import selectors as audit_selectors
@@ -359,3 +361,35 @@ def sign_ins_active(user: User, *, token_ttl: dt.timedelta, now: dt.datetime | N
             continue
         live.append(row)
     return live
+
+
+# ---------------------------------------------------------------- two factors
+
+def totp_device_of(user: User, *, confirmed: bool | None = True):
+    """The user's TOTP device (confirmed: enrolled; False: an enrolment under
+    way), or None. A user has at most one of each (the services keep it so)."""
+
+    query = TOTPDevice.objects.filter(user=user)
+    if confirmed is not None:
+        query = query.filter(confirmed=confirmed)
+    return query.order_by("-pk").first()
+
+
+def recovery_codes_left(user: User) -> int:
+
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def second_factor_applies(user: User) -> bool:
+    """The password alone does not sign this user in: he must give a code
+    (content.permissions.second_factor_required), or he enrolled of his own accord."""
+    return permissions.second_factor_required(user) or totp_device_of(user) is not None
+
+
+def second_factor_status(user: User) -> dict[str, Any]:
+    """What the user's own page and the security administrator see."""
+    device = totp_device_of(user)
+    return {"required": permissions.second_factor_required(user), "enrolled": device is not None,
+            "enrolled_at": device.created_at if device is not None else None,
+            "last_used_at": device.last_used_at if device is not None else None,
+            "recovery_codes_left": recovery_codes_left(user) if device is not None else 0}

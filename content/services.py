@@ -29,6 +29,8 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record
@@ -44,7 +46,7 @@ from content.models import (
 )
 from content import passwords
 from content.sanitize import clean_html, clean_text, forbidden_character_error, html_to_text
-from content.selectors import work_in_progress_cutoff
+from content.selectors import totp_device_of, work_in_progress_cutoff
 
 ACCOUNT_PERMS = {"draft_account": gettext_lazy("撰稿"), "publish_account": gettext_lazy("发布")}
 MAX_STAFF = 5
@@ -1143,3 +1145,141 @@ def pii_rotate_batch(*, actor: User, model_label: str, after_pk: int = 0, batch_
         audit_record(action="content.pii.rotated", actor=actor, target_type=model_label, target_id="",
                      data={"key_id": key_id, "rows": len(stale), "first_id": stale[0], "last_id": stale[-1]})
     return len(stale), rows[-1][0]
+
+
+# ---------------------------------------------------------------- two factors (django-otp)
+# A user has at most one confirmed TOTP device (RFC 6238: SHA-1, 6 digits, 30 s) and one
+# StaticDevice holding his unused recovery codes. Codes are checked here; that a wrong one is
+# a login failure (counted, locking) is the sign-in's business (project.lockout.second_factor_check).
+
+RECOVERY_CODE_COUNT = 10
+TOTP_DIGITS = 6
+
+
+def normalised_code(code: str | None) -> str:
+    """What the user typed, without spaces and dashes, lower case (recovery
+    codes are shown as ``abcd-efgh``)."""
+    return re.sub(r"[\s\-]", "", str(code or "")).lower()[:32]
+
+
+def _recovery_codes_new(user):
+    """Replace the user's recovery codes with ten new ones; returns them (shown once)."""
+
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    codes = []
+    while len(codes) < RECOVERY_CODE_COUNT:
+        code = StaticToken.random_token()
+        if code not in codes:
+            codes.append(code)
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return [f"{c[:4]}-{c[4:]}" for c in codes]
+
+
+def _user_locked(user_id):
+    return User.objects.select_for_update(of=("self",)).select_related("org").filter(pk=user_id).first()
+
+
+def _org_path_of(user):
+    return user.org.path if user.org_id else ""
+
+
+@transaction.atomic
+def second_factor_enrol_begin(*, actor: User):
+    """Start (or resume) the actor's own enrolment: a TOTP device with a new
+    random secret, unconfirmed until a first code proves the authenticator has
+    it (second_factor_enrol_confirm). Refused while he has a confirmed device:
+    a lost one is reset by a security administrator."""
+
+
+    user = _user_locked(actor.pk)
+    if totp_device_of(user) is not None:
+        raise Conflict(_("已绑定身份验证器；如设备丢失，请联系安全管理员重置"), code="otp_enrolled")
+    device = totp_device_of(user, confirmed=False)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="totp", confirmed=False, digits=TOTP_DIGITS, step=30)
+    return device
+
+
+@transaction.atomic
+def second_factor_enrol_confirm(*, actor: User, code: str) -> list[str]:
+    """Finish the actor's enrolment with the first code of his authenticator:
+    the device counts from now on, and ten one-time recovery codes are made
+    and returned (shown once, never again). Audited (``auth.mfa_enrolled``)."""
+
+    user = _user_locked(actor.pk)
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        raise Conflict(_("没有进行中的绑定，请重新开始"), code="otp_enrol_missing")
+    value = normalised_code(code)
+    if not (value.isdigit() and len(value) == device.digits and device.verify_token(value)):
+        raise ValidationFailed(_("验证码不正确"), code="otp_invalid",
+                               fields={"otp": [_("验证码不正确：请输入身份验证器当前显示的 6 位数字")]})
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = _recovery_codes_new(user)
+    audit_record(action="auth.mfa_enrolled", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=_org_path_of(user), data={"device": "totp", "recovery_codes": len(codes)})
+    return codes
+
+
+@transaction.atomic
+def second_factor_verify(*, user: User, code: str) -> str | None:
+    """The sign-in's second step: which factor ``code`` is (``"totp"``: the
+    authenticator's current code, once per time step; ``"recovery"``: one of
+    the recovery codes, used up now and audited as ``auth.mfa_recovery_used``),
+    or None when it is neither (the caller counts and audits the failure)."""
+    value = normalised_code(code)
+    if not value:
+        return None
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("-pk").first()
+    if value.isdigit():
+        if device is not None and len(value) == device.digits and device.verify_token(value):
+            return "totp"
+        return None
+    # A recovery code: the row locked, so two requests with the same code use it once.
+    token = StaticToken.objects.select_for_update().filter(device__user=user, device__confirmed=True,
+                                                           token=value).first()
+    if token is None or device is None:
+        return None
+    token.delete()
+    left = StaticToken.objects.filter(device__user=user).count()
+    user = User.objects.select_related("org").get(pk=user.pk)
+    audit_record(action="auth.mfa_recovery_used", actor=user, target_type="content.user", target_id=user.pk,
+                 org_path=_org_path_of(user), data={"recovery_codes_left": left})
+    return "recovery"
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, actor: User) -> list[str]:
+    """Ten new recovery codes for the actor (the old ones stop working);
+    returned once. Audited."""
+
+    user = _user_locked(actor.pk)
+    if totp_device_of(user) is None:
+        raise Conflict(_("尚未绑定身份验证器，不能生成恢复码"), code="otp_not_enrolled")
+    codes = _recovery_codes_new(user)
+    audit_record(action="auth.mfa_recovery_regenerated", actor=actor, target_type="content.user",
+                 target_id=user.pk, org_path=_org_path_of(user), data={"recovery_codes": len(codes)})
+    return codes
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: User, user_id: int) -> int:
+    """A user lost his authenticator: the security administrator of his unit
+    (permissions.can_reset_second_factor) removes his TOTP device and recovery
+    codes; he enrols again at his next sign-in (after his password). Audited
+    (``auth.mfa_reset``); returns the devices removed."""
+
+    actor = actor_reload(actor)
+    user = _user_locked(user_id)
+    if user is None:
+        raise NotFound(_("用户不存在"))
+    if not permissions.can_reset_second_factor(actor, user):
+        raise NotAllowed(_("只有该用户所属单位的安全管理员可以重置其双因素认证设备，且不能重置自己的"))
+    removed = TOTPDevice.objects.filter(user=user).delete()[1].get(TOTPDevice._meta.label, 0)
+    StaticDevice.objects.filter(user=user).delete()
+    audit_record(action="auth.mfa_reset", actor=actor, target_type="content.user", target_id=user.pk,
+                 org_path=_org_path_of(user), data={"username": user.username, "devices": removed})
+    return removed

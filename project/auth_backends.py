@@ -7,13 +7,16 @@ an attempt over the budget is refused without trying the password (the hasher
 runs anyway, so a locked account, an unknown user and a wrong password take
 the same time and get the same message). A right password releases the
 reservation here, for every path alike; a wrong one is counted by the
-``user_login_failed`` signal (project.lockout).
+``user_login_failed`` signal (project.lockout). For a user who must give a
+second factor the right password is only the first step: his count is not
+reset until the code is right too (project.lockout.second_factor_check).
 """
 from axes.backends import AxesBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.helpers import get_credentials
 from django.contrib.auth.backends import ModelBackend
 
+from content import selectors as content_selectors
 from content.models import User
 from project.lockout import handler
 
@@ -36,7 +39,11 @@ class LockoutBackend(AxesBackend):
             raise AxesBackendPermissionDenied("locked")
         # ModelBackend's own: the user and his password (the hasher runs for an unknown user too).
         user = ModelBackend.authenticate(self, request, username=username, password=password, **kwargs)
-        if user is not None:  # the page and the API token alike: the reservation ends here
+        if user is not None and content_selectors.second_factor_applies(user):
+            # The password was right, the code is still to come (project.lockout.second_factor_check):
+            # earlier failures keep counting until it is right.
+            handler().release_first_factor(request, credentials)
+        elif user is not None:  # the page and the API token alike: the reservation ends here
             handler().release_success(request, credentials)
         return user
 

@@ -5,10 +5,13 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from content.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed, error_text
+from content.errors import (
+    Conflict, DomainError, NotAllowed, NotFound, SecondFactorFailed, ValidationFailed, error_text,
+)
 
 STATUS_BY_CLASS = (
     (ValidationFailed, 400),
+    (SecondFactorFailed, 401),
     (NotAllowed, 403),
     (NotFound, 404),
     (Conflict, 409),

@@ -23,6 +23,13 @@ ones must not free the budget for the wrong ones still arriving. So at most
 only succeed while its own reservation kept the count under the limit, that
 is while no lock exists.
 
+A second-factor code (project/web/account/two_factor.py, the API token) is an
+attempt of the same budget (``second_factor_check``): a wrong code is a
+failure (``auth.mfa_failed``) that counts and locks like a wrong password. The
+right password of a user who needs a code does not reset the count
+(``release_first_factor``): only the right code does, so knowing the password
+gives no fresh budget for guessing six digits.
+
 Every tried-and-failed password is an ``auth.login_failed`` entry (at most
 ``LOGIN_MAX_FAILURES`` per username and per address and lock period, by the
 reservation); the failure that locks (the last of the reserved attempts to fail)
@@ -42,10 +49,11 @@ from contextlib import contextmanager
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_username, get_failure_limit
+from axes.helpers import get_client_username, get_credentials, get_failure_limit
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
@@ -165,6 +173,24 @@ class LockoutHandler(AxesDatabaseHandler):
             if not _in_flight().filter(username=username or "").exists():
                 AccessAttempt.objects.filter(username=username).delete()
 
+    def release_first_factor(self, request: HttpRequest, credentials: dict) -> None:
+        """The reserved attempt had the right password of a user who must give
+        a second factor too: its reservation ends and its own count is taken
+        back, but the username's earlier failures stay (they are reset only
+        when the code is right, in ``second_factor_check``): otherwise the
+        right password would free the budget for guessing the code, five
+        guesses at a time."""
+        marker = getattr(request, "login_reserved", None)
+        if not marker:
+            return
+        request.login_reserved = None
+        username = get_client_username(request, credentials)
+        with _one_at_a_time(_keys(username, request.axes_ip_address or "")):
+            LoginAttemptInFlight.objects.filter(pk=marker).delete()
+            AccessAttempt.objects.filter(
+                username=username, ip_address=request.axes_ip_address, user_agent=request.axes_user_agent[:255],
+                failures_since_start__gt=0).update(failures_since_start=F("failures_since_start") - 1)
+
     def _count(self, request, username):
         now = timezone.now()
         attempt, created = AccessAttempt.objects.get_or_create(
@@ -197,9 +223,15 @@ class LockoutHandler(AxesDatabaseHandler):
         address = request.axes_ip_address or ""
         with _one_at_a_time(_keys(username, address)):
             LoginAttemptInFlight.objects.filter(pk=marker).delete()
-            # Unscoped, as the name tried may be nobody's: the top unit's auditors read every failure.
-            audit_record(action="auth.login_failed", actor=None, actor_label=username or "",
-                         target_type="content.user", outcome="failure", data={"username": username or ""})
+            if (credentials or {}).get("factor"):
+                # A wrong second-factor code: the user is known (his password was right).
+                audit_record(action="auth.mfa_failed", actor=None, actor_label=username or "",
+                             target_type="content.user", target_id=user.pk if user else "", org_path=org_path,
+                             outcome="failure", data={"username": username or "", "factor": credentials["factor"]})
+            else:
+                # Unscoped, as the name tried may be nobody's: the top unit's auditors read every failure.
+                audit_record(action="auth.login_failed", actor=None, actor_label=username or "",
+                             target_type="content.user", outcome="failure", data={"username": username or ""})
             # The lock exists once the reservations reached the limit; the last of them to
             # fail (none still being checked) is the failure that locks, written once.
             locks = (self.get_failures(request, credentials) >= limit and
@@ -219,6 +251,36 @@ class LockoutHandler(AxesDatabaseHandler):
 
     def user_logged_out(self, sender, request, user, **kwargs):
         return None  # signing out is audited by project.auth_audit; axes' access log is off
+
+
+# ---------------------------------------------------------------- the second factor
+
+SECOND_FACTOR_LOCKED = "locked"
+
+
+def second_factor_check(request: HttpRequest, *, username: str, verify, factor: str = "otp"):
+    """Try a second-factor code as a sign-in attempt of ``username``: reserved
+    against the same budget as a password (a wrong code is a login failure,
+    audited ``auth.mfa_failed``, and the fifth locks), so six digits cannot be
+    guessed faster than passwords. ``verify()`` answers whether the code is
+    right. Returns its answer, or ``SECOND_FACTOR_LOCKED`` (nothing tried)
+    while the username or the address is locked."""
+    credentials = get_credentials(username=username)
+    if not handler().reserve(request, credentials):
+        request.login_refused = True
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        request.login_refused = False
+        return SECOND_FACTOR_LOCKED
+    try:
+        answer = verify()
+    except BaseException:
+        user_login_failed.send(sender=__name__, credentials={**credentials, "factor": factor}, request=request)
+        raise
+    if answer:
+        handler().release_success(request, credentials)
+    else:
+        user_login_failed.send(sender=__name__, credentials={**credentials, "factor": factor}, request=request)
+    return answer
 
 
 # ---------------------------------------------------------------- refusals while locked

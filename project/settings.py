@@ -121,6 +121,9 @@ INSTALLED_APPS = [
     "django_tasks",     # the Tasks API (django.tasks from Django 6 on)
     "django_tasks_db",  # its database backend: the queue is a table (see "background tasks" below)
     "axes",             # login-failure handling (project.lockout)
+    "django_otp",       # two factors (content.services.second_factor_*): TOTP devices and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "audit",
     "content",
     "reviewers",
@@ -258,6 +261,19 @@ AXES_HANDLER = "project.lockout.LockoutHandler"
 AXES_USERNAME_CALLABLE = "project.lockout.normalised_username"
 AXES_CLIENT_IP_CALLABLE = "project.lockout.axes_client_address"
 AXES_RESET_ON_SUCCESS = True
+
+# Two factors (GB/T 22239 8.1.4.1 d): the roles that must sign in with a TOTP code (or one of
+# their ten one-time recovery codes) after the password, on the pages, the admin and the API
+# token; superusers always; anyone else may enrol on 我的账号 → 双因素认证. Comma list of role codes.
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", [
+    "publisher", "system_admin", "security_admin", "auditor", "unit_admin"])
+# The step between the right password and the code: this long, then the password again.
+MFA_PENDING_SECONDS = int(os.environ.get("MFA_PENDING_SECONDS", "300"))
+# django-otp: the issuer the authenticator app shows; its own per-device throttling is off,
+# because a wrong code is a login failure of project.lockout (one counter, 5 per 30 minutes).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "新媒体审核发布")
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 AXES_DISABLE_ACCESS_LOG = True  # the audit log records sign-ins
 AXES_ENABLE_ACCESS_FAILURE_LOG = False  # ... and failures
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from project.hooks import wechat_callback
+from project.web.account.two_factor import admin_login
 from project.web.views import favicon
 
 admin.site.site_header = "教育系统新媒体内容审核发布系统"
@@ -19,6 +20,8 @@ urlpatterns = [
     # (content.services.user_set_password: the rules, the history, the other sessions ended).
     path("admin/password_change/", RedirectView.as_view(pattern_name="web:account_password"),
          name="admin_password_change"),
+    # The admin's login asks for the second factor like the site's (project/web/account/two_factor.py).
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("project.api.urls")),
     # what the platforms call (project/hooks.py): WeChat's message callback of a channel

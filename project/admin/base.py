@@ -2,11 +2,17 @@
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db.models import Q
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 
 
 admin.site.unregister(Group)  # roles are a field of the user, not groups
+# django-otp's own pages would show the secrets and edit devices unaudited: a device is reset by the
+# audited service (the users' action 重置所选用户的双因素认证设备), enrolled by its owner.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 def _scope_q(request, path_field):

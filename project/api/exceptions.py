@@ -96,7 +96,10 @@ def validation_body(detail):
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response(error_body(exc), status=status_for(exc))
+        code = status_for(exc)
+        # A 401 names how to authenticate (the token endpoint's missing or wrong second factor).
+        headers = {"WWW-Authenticate": "Token"} if code == 401 else None
+        return Response(error_body(exc), status=code, headers=headers)
     if is_database_unavailable(exc):
         # An outage or a restart of the database: worth repeating shortly, never a 500.
         return Response(unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,

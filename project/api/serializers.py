@@ -58,6 +58,15 @@ class TokenRequestSerializer(StrictSerializer):
     password = StrictCharField(max_length=256, trim_whitespace=False)
     client = StrictCharField(max_length=100, required=False, default="api",
                              help_text="客户端名称：每个客户端一个令牌，同名客户端再次获取时旧令牌失效")
+    otp = StrictCharField(max_length=32, required=False, default="",
+                          help_text="双因素认证：身份验证器当前的 6 位验证码（TOTP：SHA-1、6 位、30 秒），或一个恢复码"
+                                    "（用后作废）；须双因素认证的用户（授权发布人、系统管理员、安全管理员、审计人员、"
+                                    "超级用户及自愿绑定者）必填")
+
+
+class SecondFactorResetSerializer(serializers.Serializer):
+    user = serializers.IntegerField(help_text="用户编号")
+    devices_removed = serializers.IntegerField(help_text="删除的身份验证器数（0：原本未绑定）")
 
 
 class PasswordChangeSerializer(StrictSerializer):

@@ -10,6 +10,7 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("auth/password/", views.PasswordView.as_view(), name="auth_password"),
+    path("users/<id:pk>/two-factor/reset/", views.SecondFactorResetView.as_view(), name="user-two-factor-reset"),
     path("accounts/", views.AccountListView.as_view(), name="accounts"),
     path("accounts/<id:pk>/", views.AccountDetailView.as_view(), name="account"),
     path("accounts/<id:pk>/close/", views.AccountCloseView.as_view(), name="account-close"),

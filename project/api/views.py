@@ -23,11 +23,12 @@ from rest_framework.views import APIView
 from content import personal
 from content import selectors as content_selectors
 from content import services as content_services
-from content.errors import ValidationFailed
+from content.errors import SecondFactorFailed, ValidationFailed
 from workflow import permissions as workflow_permissions
 from workflow import selectors as workflow_selectors
 from workflow import services as workflow_services
 
+from project import lockout
 from project.api import publishing as publishing_api
 from project.api import serializers as s
 from project.api import services as api_services
@@ -111,10 +112,16 @@ class TokenView(ApiView):
 
     @extend_schema(
         operation_id="auth_token_create", tags=["auth"], auth=[],
-        summary="用户名、密码换取令牌",
-        description="失败的尝试与登录失败同样记入审计日志；按来源地址限流（默认每分钟 10 次）。",
-        request=s.TokenRequestSerializer, examples=[body_example({"username": "editor", "password": "Demo@2026"})],
-        responses={200: s.TokenSerializer, **errors(400, 415, 429)},
+        summary="用户名、密码（及双因素验证码）换取令牌",
+        description="失败的尝试与登录失败同样记入审计日志；按来源地址限流（默认每分钟 10 次）。"
+                    "须双因素认证的用户（MFA_REQUIRED_ROLES：默认授权发布人、系统管理员、安全管理员、审计人员，"
+                    "以及超级用户和自愿绑定者）须在同一请求中提供 otp：缺少时答复 401 otp_required，错误时答复 401 "
+                    "otp_invalid（记为一次登录失败，连续 5 次锁定）；尚未绑定身份验证器时答复 401 otp_not_enrolled"
+                    "（请先在网页登录并绑定）。",
+        request=s.TokenRequestSerializer,
+        examples=[body_example({"username": "editor", "password": "Demo@2026"}),
+                  body_example({"username": "publisher", "password": "Demo@2026", "otp": "123456"}, name="双因素")],
+        responses={200: s.TokenSerializer, **errors(400, 401, 415, 429)},
         parameters=[OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[429])],
     )
     def post(self, request):
@@ -124,10 +131,28 @@ class TokenView(ApiView):
                             password=body.validated_data["password"])
         if user is None:
             raise ValidationFailed(_("用户名或密码错误，或账号已停用"), code="invalid_credentials")
+        if content_selectors.second_factor_applies(user):
+            self._second_factor(request._request, user, body.validated_data["otp"])
         sign_in, key = api_services.token_issue(
             actor=user, client=body.validated_data["client"], address=client_address(request._request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""))
         return Response(s.TokenSerializer.of(sign_in, key))
+
+    @staticmethod
+    def _second_factor(request, user, otp):
+        """A token for a user who needs two factors only with a right code in the same request; a wrong
+        one is a login failure (project.lockout.second_factor_check)."""
+        if content_selectors.totp_device_of(user) is None:
+            raise SecondFactorFailed(_("该用户须进行双因素认证，但尚未绑定身份验证器：请先在网页登录并绑定"),
+                                     code="otp_not_enrolled")
+        if not otp:
+            raise SecondFactorFailed(fields={"otp": [_("请提供身份验证器显示的 6 位验证码或一个恢复码")]})
+        answer = lockout.second_factor_check(
+            request, username=user.username,
+            verify=lambda: content_services.second_factor_verify(user=user, code=otp) is not None)
+        if answer is not True:
+            raise SecondFactorFailed(_("验证码不正确，或错误次数过多账号已锁定"), code="otp_invalid",
+                                     fields={"otp": [_("验证码或恢复码不正确")]})
 
     @extend_schema(operation_id="auth_token_destroy", tags=["auth"], summary="注销令牌",
                    request=None, responses={204: None, **errors(*READ)}, parameters=AUTH_HEADERS)
@@ -155,6 +180,19 @@ class PasswordView(ApiView):
                                            password=body.validated_data["password"],
                                            old_password=body.validated_data["old_password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SecondFactorResetView(ApiView):
+    """POST: remove a user's lost authenticator and his recovery codes (content.services.second_factor_reset)."""
+
+    @extend_schema(operation_id="users_two_factor_reset", tags=["auth"], summary="重置用户的双因素认证设备",
+                   description="该用户所属单位的安全管理员（content.permissions.can_reset_second_factor，不能重置自己的）："
+                               "删除其身份验证器和恢复码，其下次登录时须重新绑定。记入审计日志（auth.mfa_reset）。",
+                   parameters=[id_param("用户编号"), *AUTH_HEADERS], request=None,
+                   responses={200: s.SecondFactorResetSerializer, **errors(*OBJECT_WRITE)})
+    def post(self, request, pk):
+        removed = content_services.second_factor_reset(actor=request.user, user_id=pk)
+        return Response({"user": pk, "devices_removed": removed})
 
 
 # ================================================================ registry

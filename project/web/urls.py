@@ -3,12 +3,14 @@ its own module (no app_name there, so every name is ``web:<name>``)."""
 from django.urls import include, path
 
 from project.web import views
+from project.web.account import two_factor
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", two_factor.login_code, name="login_code"),  # the second factor, before the session
     path("logout/", views.logout_view, name="logout"),
     path("drafts/", include("project.web.editor.urls")),
     path("review/", include("project.web.review.urls")),

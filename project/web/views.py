@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from content import roles
+from project.web.account.two_factor import TwoStepLogin
 from project.web.audit.views import security_for_home
 from project.web.operations.views import duty_for_home
 from project.web.review.notifications import home_panel
@@ -29,7 +30,10 @@ class LoginForm(AuthenticationForm):
                       "inactive": _("用户名或密码错误，或账号已锁定、已停用。")}
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(TwoStepLogin, auth_views.LoginView):
+    """The password; for a user who needs a second factor, then /login/code/
+    (project.web.account.two_factor) before the session is signed in."""
+
     template_name = "web/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True

@@ -327,6 +327,9 @@ API_CASES = [
     ("stats-timeliness", "get", "/stats/timeliness/", _account, None, only(*STATS_READERS)),
     # (POST /auth/token/, throttled per address, is tested in test_auth.py)
     ("token-revoke", "delete", "/auth/token/", _account, None, {"*": 204, "anonymous": 401}),
+    # a lost authenticator: the security administrator of the user's unit (the unit administrator until split)
+    ("user-two-factor-reset", "post", "/users/{user}/two-factor/reset/", _target_user, {},
+     only("unit_admin", "superuser")),
     ("schema", "get", "/schema/", _account, None, {"*": 200}),
     ("docs", "get", "/docs/", _account, None, {"*": 200}),
     *operations_matrix.API_CASES,  # daily operations (tests/api/operations_matrix.py)
@@ -469,6 +472,19 @@ WEB_CASES = [
      page(only("unit_admin", "superuser", status=302))),
     ("manage-user-sign-ins-end", "post", "/manage/users/{user}/sign-ins/end/", _target_user, {},
      page(only("unit_admin", "superuser", status=302))),
+    ("manage-user-two-factor-reset", "post", "/manage/users/{user}/two-factor/reset/", _target_user, {},
+     page(only("unit_admin", "superuser", status=302))),
+    # two factors: the sign-in's second step answers only a pending sign-in (the signed-in go home, the others
+    # to the login page); the QR code only an enrolment under way; the own page everyone signed in
+    ("login-code", "get", "/login/code/", _account, None, page(everyone(302))),
+    ("login-code-post", "post", "/login/code/", _account, {"otp": "123456"}, page(everyone(302))),
+    ("account-two-factor", "get", "/account/two-factor/", _account, None, page(everyone(200))),
+    ("account-two-factor-enrol", "get", "/account/two-factor/enrol/", _account, None, page(everyone(200))),
+    ("account-two-factor-enrol-post", "post", "/account/two-factor/enrol/", _account, {"otp": "x"},
+     page(everyone(400))),
+    ("account-two-factor-qr", "get", "/account/two-factor/qr.svg", _account, None, {"*": 404}),
+    ("account-two-factor-recovery", "post", "/account/two-factor/recovery-codes/", _account, {},
+     page(everyone(302))),
     ("account-sessions", "get", "/account/sessions/", _account, None, page(everyone(200))),
     ("account-session-end", "post", "/account/sessions/{sign_in}/end/", _own_sign_in, {},
      page(only("unit_admin", "superuser", status=302, others=404))),
@@ -506,6 +522,7 @@ WEB_CASES = [
 
 # The page and the endpoint of one capability: the same allowed/refused answer for every role.
 PAIRS = [
+    ("manage-user-two-factor-reset", "user-two-factor-reset"),
     ("drafts", "drafts-list"), ("draft-new-post", "drafts-create"), ("draft-detail", "draft-get"),
     ("draft-edit-post", "draft-patch"), ("draft-diff", "draft-revisions"), ("draft-submit", "draft-submit"),
     ("draft-withdraw", "submission-withdraw"),

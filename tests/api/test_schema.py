@@ -84,6 +84,7 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/reposts/{id}/": {"get"},
         "/api/v1/reposts/{id}/export/": {"get"},
         "/api/v1/auth/password/": {"post"},
+        "/api/v1/users/{id}/two-factor/reset/": {"post"},
     }
     assert {path: set(ops) - {"parameters"} for path, ops in paths.items()} == expected
     for path, operations in paths.items():
@@ -119,6 +120,18 @@ def test_the_evidence_upload_is_multipart_and_the_download_names_its_types(tmp_p
         assert set(body) == {"multipart/form-data"}
     download = paths["/api/v1/evidence/{id}/"]["get"]["responses"]["200"]["content"]
     assert set(download) == {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
+
+
+def test_the_token_request_documents_the_second_factor(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out), stderr=io.StringIO())
+    schema = yaml.safe_load(out.read_text(encoding="utf-8"))
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]
+    assert "401" in token["responses"] and "otp_required" in token["description"]
+    body = schema["components"]["schemas"]["TokenRequestRequest"]
+    assert "otp" in body["properties"] and "otp" not in body.get("required", [])
+    reset = schema["paths"]["/api/v1/users/{id}/two-factor/reset/"]["post"]
+    assert {"200", "401", "403", "404"} <= set(reset["responses"])
 
 
 def test_schema_and_docs_are_served(client):

@@ -12,12 +12,15 @@ the race test needs runs through ``manage.py shell`` calling the services.
 Each demo user logs in once through the login page; his storage state (the
 session cookie) is reused by every later context.
 """
+import json
 import os
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.browser.helpers import CHROMIUM_ARGS, DESKTOP, PASSWORD, Guard, Server, chromium_executable, free_port
+from tests.browser.helpers import (
+    CHROMIUM_ARGS, DESKTOP, PASSWORD, TOTP_SECRETS, Guard, Server, chromium_executable, free_port, sign_in,
+)
 
 # ---------------------------------------------------------------- the server
 
@@ -82,6 +85,9 @@ def app_server(tmp_path_factory):
     try:
         server.manage("migrate", "--noinput")
         server.manage("seed_demo")
+        # the demo users who need two factors sign in with codes of their demo authenticators
+        report = json.loads(server.manage("seed_demo", "--json").stdout)
+        TOTP_SECRETS.update({u["username"]: u["totp_secret"] for u in report["users"] if u.get("totp_secret")})
         server.start()
         yield server
     finally:
@@ -139,10 +145,7 @@ def login_states(browser, app_server):
             context = browser.new_context(base_url=app_server.url, viewport=DESKTOP, locale="zh-CN")
             try:
                 page = context.new_page()
-                page.goto("/login/")
-                page.get_by_label("用户名").fill(username)
-                page.get_by_label("密码").fill(password)
-                page.get_by_role("button", name="登录").click()
+                sign_in(page, username, password)  # the password, and the code for a user with two factors
                 page.wait_for_url(lambda url: "/login/" not in url)
                 cache[username] = context.storage_state()
             finally:

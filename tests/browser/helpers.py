@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # README shows, so that an ordinary test run leaves the tracked images alone.
 SCREENSHOTS = ROOT / ("docs" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else "var") / "screenshots"
 PASSWORD = "Demo@2026"
+# username -> base32 TOTP secret of the demo users whose authenticators seed_demo enrolled
+# (filled from ``seed_demo --json`` by conftest.app_server); they sign in with a code after the password.
+TOTP_SECRETS = {}
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
 
@@ -172,6 +175,25 @@ class Guard:
     def suspicious(self, markers):
         """Requests on our origin whose URL contains one of ``markers`` (a payload's target)."""
         return [u for u in self.requests if any(m in u for m in markers)]
+
+
+def sign_in(page, username, password=PASSWORD, *, goto=True):
+    """Sign in through the login page: the password, then, for a demo user with
+    an authenticator (TOTP_SECRETS), the code it shows now on /login/code/.
+    Returns once the last answer has loaded, signed in or not (a wrong
+    password leaves the login page with its message)."""
+    from tests import totp
+
+    if goto:
+        page.goto("/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    if urlsplit(page.url).path == "/login/code/" and username in TOTP_SECRETS:
+        page.get_by_label("验证码或恢复码").fill(totp.fresh_code(TOTP_SECRETS[username]))
+        with page.expect_navigation():
+            page.get_by_role("button", name="登录").click()
 
 
 def shot(page, name, full_page=False):

@@ -232,6 +232,13 @@ class ProdServer:
         """A token for a demo user, kept for the session (token requests are throttled)."""
         if username not in self._tokens:
             status, body = self.post_json("/api/v1/auth/token/", {"username": username, "password": PASSWORD})
+            if status == 401 and body.get("code") == "otp_required":
+                # a demo user with two factors: the code of the authenticator seed_demo enrolled for him
+                from project.management.commands.seed_demo import demo_totp_secret
+                from tests import totp
+
+                status, body = self.post_json("/api/v1/auth/token/", {
+                    "username": username, "password": PASSWORD, "otp": totp.fresh_code(demo_totp_secret(username))})
             assert status == 200, body
             self._tokens[username] = body["token"]
         return self._tokens[username]

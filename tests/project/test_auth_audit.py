@@ -41,11 +41,19 @@ def test_client_login_writes_auth_login_with_the_actor(person):
     assert (entry.source_ip, entry.correlation_id) == ("198.51.100.7", "login0001")
 
 
-def test_admin_login_view_records_the_source_address_and_request_id(staff):
-    client = Client(REMOTE_ADDR="203.0.113.5")
+def admin_sign_in(client, device):
+    """The admin's login: the password, then (a superuser always needs it) the authenticator's code."""
     response = client.post(ADMIN_LOGIN, {"username": "root", "password": factories.PASSWORD, "next": "/admin/"})
+    assert response.status_code == 302 and response["Location"] == "/login/code/"
+    return client.post("/login/code/", {"otp": factories.totp_code(device)})
+
+
+def test_admin_login_view_records_the_source_address_and_request_id(staff):
+    device, _codes = factories.enrol_totp(staff)
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    response = admin_sign_in(client, device)
     assert response.status_code == 302 and response["Location"] == "/admin/"
-    [entry] = auth_entries()
+    [entry] = auth_entries("auth.login")
     assert entry.action == "auth.login"
     assert entry.actor_id == staff.pk and entry.actor_label.startswith("root")
     assert entry.source_ip == "203.0.113.5"
@@ -92,8 +100,9 @@ def test_logout_writes_auth_logout(person):
 
 
 def test_admin_logout_view_writes_auth_logout_with_the_source_address(staff):
+    device, _codes = factories.enrol_totp(staff)
     client = Client(REMOTE_ADDR="203.0.113.20")
-    client.post(ADMIN_LOGIN, {"username": "root", "password": factories.PASSWORD})
+    admin_sign_in(client, device)
     response = client.post(ADMIN_LOGOUT)
     assert response.status_code == 200
     [entry] = auth_entries("auth.logout")

@@ -139,3 +139,34 @@ def test_seed_demo_gives_every_tier_of_the_guangzhou_accounts_two_members_and_tw
     assert offices["宣传部审核组"]["members"] == ["reviewer3"] and offices["保密办审核组"]["members"] == ["reviewer3b"]
     lead = next(u for u in report["users"] if u["username"] == "reviewer1")
     assert lead["lead"] is True and lead["tier"] == 1
+
+
+def test_seed_demo_enrols_who_needs_two_factors_with_a_secret_scripts_can_use(db):
+    """``seed_demo --json`` gives each demo user who needs two factors his
+    ``totp_secret`` (base32, RFC 6238 defaults): a code computed from it by an
+    independent implementation (tests/totp.py) is accepted by the service."""
+    from content import services as content_services
+    from content.permissions import second_factor_required
+    from tests import factories, totp
+
+    users = json.loads(run("--json"))["users"]
+    needing = {u["username"] for u in users if second_factor_required(User.objects.get(username=u["username"]))}
+    assert {"publisher", "auditor", "sysadmin", "secadmin", "unitadmin"} <= needing
+    for u in users:
+        if u["username"] in needing:
+            assert u["totp_secret"] and len(u["totp_secret"]) == 32, u
+        else:
+            assert u["totp_secret"] is None, u
+    publisher = next(u for u in users if u["username"] == "publisher")
+    assert len({u["totp_secret"] for u in users if u["totp_secret"]}) == len(needing)  # one secret each
+    code = totp.fresh_code(publisher["totp_secret"])
+    user = User.objects.get(username="publisher")
+    assert content_services.second_factor_verify(user=user, code=code) == "totp"
+    # reset: the next seed_demo enrols him again with his demo secret
+    content_services.second_factor_reset(actor=User.objects.get(username="secadmin"), user_id=user.pk)
+    again = next(u for u in json.loads(run("--json"))["users"] if u["username"] == "publisher")
+    assert again["totp_secret"] == publisher["totp_secret"]
+    # one who enrolled his own authenticator keeps it, and has no demo secret any more
+    content_services.second_factor_reset(actor=User.objects.get(username="secadmin"), user_id=user.pk)
+    factories.enrol_totp(user)
+    assert next(u for u in json.loads(run("--json"))["users"] if u["username"] == "publisher")["totp_secret"] is None

@@ -15,7 +15,9 @@ operation would have had on that day, in order. The drafts in every state are
 made at the present time."""
 import contextlib
 import datetime as dt
+import hashlib
 import json
+from base64 import b32encode
 import os
 import struct
 import zlib
@@ -28,13 +30,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.context import audit_context
 from content import roles
 from content import selectors as content_selectors
 from content import services as content_services
 from content.models import MediaAccount, Organization, User
-from content.permissions import has_account_perm
+from content.permissions import has_account_perm, second_factor_required
 from operations import services as ops_services
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
@@ -47,6 +50,17 @@ DEMO_PASSWORD = "Demo@2026"
 DEMO_WECHAT_APP_ID = "wxdemo0000000001"
 DEMO_WECHAT_SECRET = "demo-simulator-app-secret-0001"
 DEMO_WECHAT_PORT = int(os.environ.get("WECHAT_SIM_PORT", "8010"))
+
+
+def demo_totp_key(username):
+    """The demo's fixed TOTP secret of a user (20 bytes derived from his name): known to
+    scripts and tests through ``seed_demo --json`` (``totp_secret``, base32). Only this
+    command installs it; a production installation's secrets are random (django-otp)."""
+    return hashlib.sha1(f"demo-totp:{username}".encode()).digest()
+
+
+def demo_totp_secret(username):
+    return b32encode(demo_totp_key(username)).decode()
 
 UNITS = [
     # code, name, short name, kind, parent
@@ -186,7 +200,8 @@ class Command(BaseCommand):
         self.stdout.write(f"演示用户（密码均为 {DEMO_PASSWORD}）：")
         for u in report["users"]:
             tier = f" 第{u['tier']}级" if u["tier"] else ""
-            self.stdout.write(f"  {u['username']:<10} {u['role']}{tier} @ {u['unit']}")
+            totp = f"  TOTP 密钥 {u['totp_secret']}" if u["totp_secret"] else ""
+            self.stdout.write(f"  {u['username']:<10} {u['role']}{tier} @ {u['unit']}{totp}")
 
     # ------------------------------------------------------------------ the WeChat simulator
 
@@ -221,6 +236,7 @@ class Command(BaseCommand):
     def _seed(self):
         if Organization.objects.filter(code="GD").exists():
             self._ensure_passwords()
+            self._enrol_second_factors()
             return False
         now = timezone.now()
         registered = now - dt.timedelta(days=REGISTERED_DAYS_AGO, hours=2)
@@ -229,6 +245,7 @@ class Command(BaseCommand):
         self._history(now, users, accounts)
         self._drafts(users, next(a for a in accounts if a.handle == "gz1z"))
         self._operations(units, users, {a.handle: a for a in accounts})
+        self._enrol_second_factors()
         return True
 
     def _registry(self):
@@ -333,6 +350,27 @@ class Command(BaseCommand):
             if user is not None and not user.check_password(DEMO_PASSWORD):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+
+    def _enrol_second_factors(self):
+        """Every demo user who needs two factors (MFA_REQUIRED_ROLES) and has no
+        authenticator gets one with his fixed demo secret (demo_totp_key), so that
+        scripts and the browser tests can compute his codes (RFC 6238: SHA-1, 6
+        digits, 30 s). Demo data only: written here, never by a production path."""
+        for username, *_rest in USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None or not second_factor_required(user):
+                continue
+            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                TOTPDevice.objects.filter(user=user).delete()
+                TOTPDevice.objects.create(user=user, name="demo", confirmed=True, key=demo_totp_key(username).hex(),
+                                          digits=6, step=30)
+
+    @staticmethod
+    def _totp_secret(user):
+        """The user's demo secret (base32) while his authenticator is the demo's, else None."""
+        key = demo_totp_key(user.username).hex()
+        return demo_totp_secret(user.username) if TOTPDevice.objects.filter(
+            user=user, confirmed=True, key=key).exists() else None
 
     def _drafts(self, users, account):
         editor, publisher = users["editor"], users["publisher"]
@@ -451,7 +489,7 @@ class Command(BaseCommand):
             if user is None:
                 continue
             out_users.append({"username": username, "password": DEMO_PASSWORD, "name": name, "role": role,
-                              "tier": tier, "unit": unit,
+                              "tier": tier, "unit": unit, "totp_secret": self._totp_secret(user),
                               "accounts": self._accounts_of(user, role, accounts, memberships.get(user.pk, []))})
         groups = {g.name: {"id": g.pk, "members": sorted(g.user_set.values_list("username", flat=True))}
                   for g in Group.objects.filter(name__in=list(OFFICES))}

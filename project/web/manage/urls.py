@@ -8,6 +8,7 @@ urlpatterns = [
     path("users/<id:pk>/roles/", views.user_roles, name="manage_user_roles"),
     path("users/<id:pk>/unlock/", views.user_unlock, name="manage_user_unlock"),
     path("users/<id:pk>/sign-ins/end/", views.user_sign_ins_end, name="manage_user_sign_ins_end"),
+    path("users/<id:pk>/two-factor/reset/", views.user_two_factor_reset, name="manage_user_two_factor_reset"),
     path("tiers/new/", views.membership_new, name="manage_membership_new"),
     path("tiers/<id:pk>/revoke/", views.membership_revoke, name="manage_membership_revoke"),
     path("policies/", policies.policies, name="manage_policies"),

@@ -145,7 +145,9 @@ def user_roles(request, pk):
     return render(request, "web/manage/roles.html", {
         "form": form, "target": target, "ask_confirm": ask_confirm,
         "may_unlock": content_permissions.can_manage_account_security(actor, target),
-        "login_lock": lockout.login_lock_of(username=target.username)}, status=status)
+        "login_lock": lockout.login_lock_of(username=target.username),
+        "may_reset_second_factor": content_permissions.can_reset_second_factor(actor, target),
+        "two_factor": content_selectors.second_factor_status(target)}, status=status)
 
 
 @login_required
@@ -169,6 +171,18 @@ def user_sign_ins_end(request, pk):
         raise NotAllowed("没有权限管理该用户")
     ended = content_services.sign_ins_end_all(actor=request.user, user_id=target.pk)
     messages.success(request, f"已结束 {target.name or target.username} 的 {ended} 个会话与令牌。")
+    return redirect("web:manage_user_roles", pk=target.pk)
+
+
+@login_required
+@require_http_methods(["POST"])
+def user_two_factor_reset(request, pk):
+    """Remove a user's lost authenticator and his recovery codes (content.services.second_factor_reset, audited)."""
+    target = content_selectors.user_by_id(pk)
+    if target is None or not content_permissions.can_reset_second_factor(request.user, target):
+        raise NotAllowed("没有权限重置该用户的双因素认证")
+    content_services.second_factor_reset(actor=request.user, user_id=target.pk)
+    messages.success(request, f"已重置 {target.name or target.username} 的身份验证器，其下次登录时须重新绑定。")
     return redirect("web:manage_user_roles", pk=target.pk)
 
 
