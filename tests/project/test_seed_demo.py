@@ -12,6 +12,7 @@ from content.models import MediaAccount, Organization, User
 from operations import selectors as ops_selectors
 from content.images import sniff_image_type
 from operations.models import CounterfeitReport, DutyAssignment, Evidence, Patrol, Problem
+from reviewers.models import Absence
 from workflow import states
 from workflow.models import Submission
 
@@ -139,3 +140,17 @@ def test_seed_demo_gives_every_tier_of_the_guangzhou_accounts_two_members_and_tw
     assert offices["宣传部审核组"]["members"] == ["reviewer3"] and offices["保密办审核组"]["members"] == ["reviewer3b"]
     lead = next(u for u in report["users"] if u["username"] == "reviewer1")
     assert lead["lead"] is True and lead["tier"] == 1
+
+
+def test_seed_demo_gives_a_policy_with_bulk_passing_and_two_offices_and_an_absence(db):
+    """The browser story of the review offices (tests/browser/test_review_offices.py) relies on this."""
+    report = json.loads(run("--json"))
+    (policy,) = report["policies"]
+    douyin = next(a for a in report["accounts"] if a["platform"] == "douyin" and a["unit"] == "GZ")
+    offices = sorted(g["id"] for g in report["groups"])
+    assert policy["account"] == douyin["id"]
+    assert [t["name"] for t in policy["tiers"]] == ["初审", "复审", "终审"]
+    assert policy["tiers"][0]["bulk_pass"] is True and "bulk_pass" not in policy["tiers"][2]
+    assert sorted(policy["tiers"][2]["groups"]) == offices and policy["tiers"][2]["signatures"] == 2
+    absence = Absence.objects.get()
+    assert absence.user.username == "reviewer2b" and absence.starts_on > timezone.localdate()
