@@ -17,17 +17,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from content.errors import ValidationFailed
-from project.web.common import call_service
+from project.web.common import DATE_ERRORS, call_service, date_input
 from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
-
-DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD"}
-
-
-def _date_input():
-    # ISO values: a browser's date input ignores any other format.
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _person_label(user):
@@ -37,8 +30,8 @@ def _person_label(user):
 
 class AbsenceForm(forms.Form):
     user = forms.TypedChoiceField(label="审核人", coerce=int, required=False)
-    starts_on = forms.DateField(label="开始日期", error_messages=DATE_ERRORS, widget=_date_input())
-    ends_on = forms.DateField(label="结束日期", error_messages=DATE_ERRORS, widget=_date_input())
+    starts_on = forms.DateField(label="开始日期", error_messages=DATE_ERRORS, widget=date_input())
+    ends_on = forms.DateField(label="结束日期", error_messages=DATE_ERRORS, widget=date_input())
     note = forms.CharField(label="说明", required=False, max_length=200, help_text="如“出差”“年假”（可选）")
 
     def __init__(self, *args, people, actor, **kwargs):
