@@ -295,3 +295,20 @@ def test_the_page_records_lists_and_deletes(client, office):
     client.force_login(w.editor)
     assert client.get("/review/absences/").status_code == 403
     assert "/review/absences/" not in client.get("/").content.decode()
+
+
+def test_the_page_costs_the_same_whatever_the_number_of_absences(client, office):
+    w = office
+    client.force_login(w.admin)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/review/absences/").status_code == 200
+        return len(queries)
+
+    _record(w.reviewers[0], 0, 1)
+    one = count()
+    _record(w.reviewer1b, 0, 2)
+    _record(w.reviewers[1], 0, 3)
+    _record(w.reviewers[2], 1, 4)
+    assert count() == one
