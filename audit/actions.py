@@ -49,6 +49,8 @@ ACTIONS = {
     "reviewers.task.claimed": _("认领审核任务"),
     "reviewers.task.assigned": _("指派审核任务"),
     "reviewers.task.released": _("释放审核任务"),
+    "reviewers.absence.recorded": _("登记不在岗日期"),
+    "reviewers.absence.deleted": _("删除不在岗日期"),
     # the pre-check lexicon
     "reviewers.lexicon.created": _("新增机审词库条目"),
     "reviewers.lexicon.changed": _("修改机审词库条目"),
@@ -156,6 +158,7 @@ GROUPS = {
     "content.draft.": _("稿件"),
     "reviewers.membership.": _("审核层级成员"),
     "reviewers.task.": _("审核任务认领"),
+    "reviewers.absence.": _("不在岗日历"),
     "reviewers.lexicon.": _("机审词库"),
     "reviewers.person_title.": _("姓名职务表"),
     "workflow.policy.": _("审核策略"),

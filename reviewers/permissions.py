@@ -136,3 +136,58 @@ def can_manage_person_titles(user, org):
     """Who keeps the names-and-titles table rows of ``org`` (applying to its
     subtree): the administrators of a unit at or above it, and superusers."""
     return content_permissions.has_scoped_role(user, roles.UNIT_ADMIN, org)
+
+
+# ---------------------------------------------------------------- the absence calendar (不在岗日历)
+
+def absence_calendar_refusal(user):
+    """Who opens the absence calendar (the page and GET /api/v1/absences/):
+    a reviewer (his own absences, and as a tier's lead those of his tier's
+    members) or a unit administrator (the reviewers of his unit subtree)."""
+    if not content_permissions.is_active_user(user):
+        return Refusal("permission_denied", _("请先登录"))
+    if content_permissions.holds_role(user, roles.REVIEWER) or content_permissions.holds_role(user, roles.UNIT_ADMIN):
+        return None
+    return Refusal("not_reviewer", _("只有审核人和单位管理员可以使用不在岗日历"))
+
+
+def absence_people_q(user):
+    """The people whose absences ``user`` sees, as a condition on users: himself
+    (a reviewer), the members of the tiers he leads in his lead memberships'
+    scope (the office head), every user of his unit subtree (a unit
+    administrator); everyone for a superuser; nobody without either role."""
+    if absence_calendar_refusal(user) is not None:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    q = Q(pk__in=[])
+    if content_permissions.holds_role(user, roles.REVIEWER):
+        q |= Q(pk=user.pk)
+        for lead in TierMembership.objects.filter(user=user, is_lead=True).select_related("org", "account__org"):
+            members = TierMembership.objects.filter(tier=lead.tier)
+            if lead.account_id:
+                members = members.filter(memberships_covering(lead.account))
+            else:
+                members = members.filter(Q(org__path__startswith=lead.org.path)
+                                         | Q(account__org__path__startswith=lead.org.path))
+            q |= Q(pk__in=members.values("user_id"))
+    if content_permissions.holds_role(user, roles.UNIT_ADMIN) and user.org_id:
+        q |= Q(org__path__startswith=user.org.path)
+    return q
+
+
+def absence_keep_refusal(user, person):
+    """Why ``user`` may not record or delete an absence of ``person``, or None:
+    a reviewer keeps his own; a unit administrator also those of the
+    reviewers of his unit subtree (a superuser anyone's). A tier's lead sees
+    his members' absences but does not keep them."""
+    refusal = absence_calendar_refusal(user)
+    if refusal:
+        return refusal
+    if person.pk == user.pk:
+        return content_permissions.role_refusal(user, roles.REVIEWER)
+    if person.org_id and content_permissions.has_scoped_role(user, roles.UNIT_ADMIN, person.org):
+        return None
+    if user.is_superuser:
+        return None
+    return Refusal("absence_not_yours", _("只能登记本人的不在岗日期（单位管理员可为本单位及下级单位的审核人登记）"))

@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.contrib.auth.models import Group
@@ -15,8 +16,10 @@ from django.utils.safestring import SafeString, mark_safe
 
 from content import permissions as content_permissions
 from content import roles
+from content.errors import ValidationFailed
 from content.models import MediaAccount, Organization, Revision, User
 from content.sanitize import Element, clean_html, clean_text, display_html, iter_text_nodes, parse_fragment
+from reviewers import permissions
 from reviewers.permissions import memberships_covering
 from reviewers.models import (
     SEVERITY_LABELS, Absence, Decision, LexiconEntry, LexiconState, PersonTitle, PrecheckReport, ReviewRound, ReviewTask,
@@ -126,6 +129,109 @@ def absent_user_ids(user_ids: Iterable[int], day: dt.date) -> set[int]:
     """Who of ``user_ids`` is absent on ``day`` (the absence calendar; one query)."""
     return set(Absence.objects.filter(user_id__in=list(user_ids), starts_on__lte=day, ends_on__gte=day)
                .values_list("user_id", flat=True))
+
+
+# ---------------------------------------------------------------- the absence calendar (不在岗日历)
+
+def absence_month_first(raw: str | None, *, today: dt.date | None = None) -> dt.date:
+    """The first day of the month ``raw`` names ("YYYY-MM"; empty: this
+    month). The one parser of the calendar's page and endpoint; anything else
+    is a ValidationFailed on ``month`` (code ``month_invalid``)."""
+    if not raw:
+        return (today or timezone.localdate()).replace(day=1)
+    try:
+        year, month = (int(x) for x in str(raw).split("-"))
+        if len(str(raw)) == 7 and 2000 <= year <= 2100:
+            return dt.date(year, month, 1)
+    except ValueError:
+        pass
+    raise ValidationFailed(_MONTH_INVALID, code="month_invalid", fields={"month": [_MONTH_INVALID]})
+
+
+_MONTH_INVALID = "月份格式应为 YYYY-MM，如 2026-12"
+
+
+def month_last(first: dt.date) -> dt.date:
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def absences_visible(user: User, *, date_from: dt.date | None = None, date_to: dt.date | None = None,
+                     person_id: int | None = None) -> QuerySet[Absence]:
+    """The absences ``user`` may see (reviewers.permissions.absence_people_q),
+    those overlapping ``date_from``..``date_to`` when given, with their people
+    and units, by start date. One query."""
+    qs = Absence.objects.filter(user__in=User.objects.filter(permissions.absence_people_q(user)))
+    if date_from is not None:
+        qs = qs.filter(ends_on__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(starts_on__lte=date_to)
+    if person_id is not None:
+        qs = qs.filter(user_id=person_id)
+    return qs.select_related("user", "user__org").order_by("starts_on", "user__username", "pk")
+
+
+def absence_visible_to(user: User, absence_id: int | str) -> Absence | None:
+    """One absence ``user`` may see, else None (unknown and hidden alike)."""
+    if not str(absence_id).isdigit():
+        return None
+    return absences_visible(user).filter(pk=absence_id).first()
+
+
+def absence_people(user: User) -> list[User]:
+    """Whom ``user`` may record an absence for: himself (a reviewer) and, as a
+    unit administrator, the active reviewers of his unit subtree (a superuser:
+    every active reviewer) — the choices of the calendar's form. One query
+    (roles are a JSON list, filtered here: SQLite has no JSON containment)."""
+    if permissions.absence_calendar_refusal(user) is not None:
+        return []
+    qs = User.objects.filter(is_active=True).select_related("org").order_by("org__path", "username")
+    if not user.is_superuser:
+        scope = Q(pk=user.pk)
+        if content_permissions.holds_role(user, roles.UNIT_ADMIN) and user.org_id:
+            scope |= Q(org__path__startswith=user.org.path)
+        qs = qs.filter(scope)
+    return [u for u in qs if permissions.absence_keep_refusal(user, u) is None
+            and (u.pk == user.pk or roles.REVIEWER in (u.roles or []))]
+
+
+@dataclass
+class AbsenceMonth:
+    """A month of the calendar: the absences overlapping it and, per day, who is away."""
+
+    first_day: dt.date
+    last_day: dt.date
+    today: dt.date
+    absences: list[Absence]
+    days: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def weeks(self) -> list[list[dict[str, Any] | None]]:
+        """The days in calendar rows (Monday first), padded with None."""
+        cells = [None] * self.first_day.weekday() + list(self.days)
+        cells += [None] * (-len(cells) % 7)
+        return [cells[i:i + 7] for i in range(0, len(cells), 7)]
+
+    @property
+    def previous(self) -> dt.date:
+        return (self.first_day - dt.timedelta(days=1)).replace(day=1)
+
+    @property
+    def following(self) -> dt.date:
+        return self.last_day + dt.timedelta(days=1)
+
+
+def absence_month(user: User, first: dt.date, *, today: dt.date | None = None) -> AbsenceMonth:
+    """The calendar of the absences ``user`` sees in the month starting
+    ``first``: the list and each day's people. One query."""
+    last = month_last(first)
+    rows = list(absences_visible(user, date_from=first, date_to=last))
+    out = AbsenceMonth(first_day=first, last_day=last, today=today or timezone.localdate(), absences=rows)
+    day = first
+    while day <= last:
+        away = [a for a in rows if a.starts_on <= day <= a.ends_on]
+        out.days.append({"day": day, "is_today": day == out.today, "away": away})
+        day += dt.timedelta(days=1)
+    return out
 
 
 def assignment_counts(account: MediaAccount, tier: int, user_ids: Iterable[int]) -> dict[int, int]:
@@ -411,6 +517,7 @@ def _task_name(task):
 
 # The names of this app's audit targets (see content.selectors.audit_target_names).
 _AUDIT_TARGETS = {
+    "reviewers.absence": (Absence, ("user",), str),
     "reviewers.lexiconentry": (LexiconEntry, (), str),
     "reviewers.reviewtask": (ReviewTask, ("round__draft",), _task_name),
     "reviewers.tiermembership": (TierMembership, ("user", "org", "account"), str),

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from content import permissions as content_permissions
 from content import roles
+from content import services as content_services
 from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from content.models import Draft, MediaAccount, Organization, Revision, User
 from reviewers import checklist, countersign, permissions, selectors
 from reviewers.models import (
-    SEVERITY_LABELS, Decision, LexiconEntry, LexiconState, PersonTitle, PrecheckReport, ReviewRound, ReviewTask,
+    SEVERITY_LABELS, Absence, Decision, LexiconEntry, LexiconState, PersonTitle, PrecheckReport, ReviewRound, ReviewTask,
     TierMembership,
 )
 from reviewers.precheck import Lexicon
@@ -201,6 +202,98 @@ def task_auto_assign(*, actor: User, task: ReviewTask, author_id: int) -> Review
                 data={"assignee_id": assignee.pk, "assignee": assignee.username, "note": task.assign_note,
                       "reassigned_from": None, "auto": True, "skipped_absent": sorted(absent)})
     return assignee
+
+
+# ---------------------------------------------------------------- the absence calendar (不在岗日历)
+
+ABSENCE_MAX_DAYS = 366  # one absence covers at most a year
+ABSENCE_MAX_AHEAD_DAYS = 366  # and starts within a year from today
+
+
+def _absence_date(value: Any, name: str, label: str) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed(fields={name: [_("%(label)s格式应为 YYYY-MM-DD") % {"label": label}]}) from None
+
+
+def _absence_audit(action: str, *, actor: User, absence: Absence, person: User) -> None:
+    audit_record(action=action, actor=actor, target_type="reviewers.absence", target_id=absence.pk,
+                 org_path=person.org.path if person.org_id else "",
+                 data={"user_id": person.pk, "username": person.username, "starts_on": absence.starts_on.isoformat(),
+                       "ends_on": absence.ends_on.isoformat(), "note": absence.note,
+                       "for_other": person.pk != actor.pk})
+
+
+@transaction.atomic
+def absence_create(*, actor: User, starts_on: dt.date | str, ends_on: dt.date | str, note: str = "",
+                   user_id: int | None = None) -> Absence:
+    """Record that a reviewer is away from ``starts_on`` to ``ends_on`` (both
+    included): round-robin assignment passes him over on those days. His own
+    (``user_id`` None), or, for a unit administrator, a reviewer's of his
+    subtree (reviewers.permissions.absence_keep_refusal). Not in the past,
+    at most a year long, starting within a year, not overlapping another of
+    his absences (409 ``absence_overlap``). Audited."""
+    actor = content_services.actor_reload(actor)
+    person_id = actor.pk if user_id is None else user_id
+    # The person's row is locked, so that two overlapping absences recorded at once cannot both pass the check.
+    person = (User.objects.select_for_update(no_key=True, of=("self",)).select_related("org")
+              .filter(pk=person_id).first() if str(person_id).isdigit() else None)
+    if person is None:
+        raise ValidationFailed(fields={"user": [_("用户不存在")]})
+    refusal = permissions.absence_keep_refusal(actor, person)
+    if refusal:
+        refusal.raise_()
+    if person.pk != actor.pk and roles.REVIEWER not in (person.roles or []):
+        message = _("只能为审核人登记不在岗日期")
+        raise ValidationFailed(message, code="absence_not_reviewer", fields={"user": [message]})
+    start = _absence_date(starts_on, "starts_on", _("开始日期"))
+    end = _absence_date(ends_on, "ends_on", _("结束日期"))
+    note = (note or "").strip()
+    today = timezone.localdate()
+    if end < start:
+        raise ValidationFailed(_("结束日期不能早于开始日期"), code="absence_range",
+                               fields={"ends_on": [_("结束日期不能早于开始日期")]})
+    if end < today:
+        raise ValidationFailed(_("不能登记已经过去的日期"), code="absence_past",
+                               fields={"ends_on": [_("不能登记已经过去的日期")]})
+    if (end - start).days + 1 > ABSENCE_MAX_DAYS:
+        message = _("一次登记最长 %(days)d 天") % {"days": ABSENCE_MAX_DAYS}
+        raise ValidationFailed(message, code="absence_too_long", fields={"ends_on": [message]})
+    if start > today + dt.timedelta(days=ABSENCE_MAX_AHEAD_DAYS):
+        message = _("只能登记一年之内开始的不在岗日期")
+        raise ValidationFailed(message, code="absence_too_far", fields={"starts_on": [message]})
+    if len(note) > 200:
+        raise ValidationFailed(fields={"note": [_("说明最多 200 个字")]})
+    overlap = Absence.objects.filter(user=person, starts_on__lte=end, ends_on__gte=start).order_by("starts_on").first()
+    if overlap is not None:
+        raise Conflict(_("与已登记的不在岗日期（%(start)s 至 %(end)s）重叠") % {
+            "start": overlap.starts_on.isoformat(), "end": overlap.ends_on.isoformat()}, code="absence_overlap")
+    absence = Absence.objects.create(user=person, starts_on=start, ends_on=end, note=note)
+    _absence_audit("reviewers.absence.recorded", actor=actor, absence=absence, person=person)
+    return absence
+
+
+@transaction.atomic
+def absence_delete(*, actor: User, absence_id: int | str) -> None:
+    """Delete an absence (back early, or recorded by mistake): whoever may
+    record it (absence_keep_refusal); one that already ended stays, as the
+    record of why assignments passed him over (409 ``absence_ended``). One the
+    actor may not see is refused as unknown. Audited with its dates."""
+    actor = content_services.actor_reload(actor)
+    absence = (Absence.objects.select_for_update(of=("self",)).select_related("user", "user__org")
+               .filter(pk=absence_id).first() if str(absence_id).isdigit() else None)
+    if absence is None or selectors.absence_visible_to(actor, absence.pk) is None:
+        raise NotAllowed(_("不在岗记录不存在或无权查看"), code="absence_hidden")
+    refusal = permissions.absence_keep_refusal(actor, absence.user)
+    if refusal:
+        refusal.raise_()
+    if absence.ends_on < timezone.localdate():
+        raise Conflict(_("已经结束的不在岗记录不能删除"), code="absence_ended")
+    _absence_audit("reviewers.absence.deleted", actor=actor, absence=absence, person=absence.user)
+    absence.delete()
 
 
 # ---------------------------------------------------------------- building blocks for workflow

@@ -75,6 +75,7 @@ class TierRequestSerializer(StrictSerializer):
                                     help_text="会签：须签署（通过）的不同人员数，默认 1")
     groups = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=9,
                                    help_text="会签部门（用户组编号）：每个部门须有一名成员签署")
+    bulk_pass = StrictBooleanField(required=False, help_text="允许在审核队列中批量通过本层级（机审无警告及以上问题的稿件）")
 
 
 class _PolicyFields(StrictSerializer):

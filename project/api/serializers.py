@@ -437,6 +437,7 @@ class TierDefSerializer(serializers.Serializer):
     signatures = serializers.IntegerField(default=1, help_text="须签署人数（会签）；默认 1")
     groups = serializers.ListField(child=serializers.IntegerField(), default=list,
                                    help_text="会签部门（用户组编号）：每个部门须有一人签署")
+    bulk_pass = serializers.BooleanField(default=False, help_text="允许批量通过本层级")
 
 
 class GroupRefSerializer(serializers.Serializer):

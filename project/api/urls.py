@@ -2,7 +2,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import discovery, operations, publishing, review_admin, site_patrols, stats, timeliness, transparency, views
+from project.api import absences, discovery, operations, publishing, review_admin, site_patrols, stats, timeliness, transparency, views
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -71,6 +71,9 @@ urlpatterns = [
     path("submissions/<id:pk>/record.pdf", review_admin.SubmissionRecordPdfView.as_view(), name="submission-record"),
     path("drafts/<id:pk>/comments/", review_admin.DraftCommentListView.as_view(), name="draft-comments"),
     path("review-queue/bulk-pass/", review_admin.BulkPassView.as_view(), name="review-queue-bulk-pass"),
+    # the absence calendar of the review offices (project/api/absences.py)
+    path("absences/", absences.AbsenceListView.as_view(), name="absences"),
+    path("absences/<id:pk>/", absences.AbsenceDetailView.as_view(), name="absence"),
     # technical discovery: website patrols (project/api/site_patrols.py)
     path("site-patrols/", site_patrols.SitePatrolListView.as_view(), name="site-patrols"),
     path("site-patrols/<id:pk>/", site_patrols.SitePatrolDetailView.as_view(), name="site-patrol"),

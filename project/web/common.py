@@ -1,6 +1,7 @@
 """Helpers shared by the web views: calling a service so that a domain error
 becomes a message next to the form or on the page, labelling units, and
 paginating lists (with the one pagination partial, ``web/_pagination.html``)."""
+from django import forms
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
@@ -10,6 +11,13 @@ from content.errors import Conflict, DomainError, NotAllowed, NotFound
 from project.errors import error_text
 
 PAGE_SIZE = 50
+DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD"}
+
+
+def date_input():
+    """A browser's date picker; its values are ISO dates (it ignores any other
+    format, the locale's 2026/11/25 included)."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ImmediateResponse(Exception):

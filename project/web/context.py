@@ -11,6 +11,7 @@ NAV = (
     ("web:home", "工作台", ()),
     ("web:drafts", "我的稿件", (roles.EDITOR,)),
     ("web:queue", "审核队列", (roles.REVIEWER,)),
+    ("web:absences", "不在岗", (roles.REVIEWER, roles.UNIT_ADMIN)),
     ("web:publish_list", "待发布", (roles.PUBLISHER,)),
     ("web:registry", "账号备案", (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)),
     ("web:stats", "统计报表", (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)),

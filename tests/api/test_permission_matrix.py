@@ -39,6 +39,7 @@ from content import roles
 from content import services as content_services
 from content.models import AccountFiling
 from reporting import services as reporting_services
+from reviewers import services as reviewer_services
 from reviewers.models import TierMembership
 from tests import factories
 from tests.api import operations_matrix
@@ -205,6 +206,13 @@ def _membership(world):
     return {"membership": TierMembership.objects.get(user=world.reviewer1b).pk}
 
 
+def _absence(world):
+    """reviewer1's absence of tomorrow (the dates of a new one: the day after)."""
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    absence = reviewer_services.absence_create(actor=world.reviewers[0], starts_on=tomorrow, ends_on=tomorrow)
+    return {"absence": absence.pk, "day": (tomorrow + dt.timedelta(days=1)).isoformat()}
+
+
 def _policy(world):
     policy = workflow_services.policy_create(actor=world.admin, name="校级两审", org_id=world.school.pk,
                                              tiers=[{"name": "初审", "due_hours": 24}, {"name": "终审", "due_hours": 48}],
@@ -351,6 +359,14 @@ API_CASES = [
     ("draft-comments", "get", "/drafts/{draft}/comments/", _draft, None, in_province()),
     ("draft-comments-create", "post", "/drafts/{draft}/comments/", _draft, {"body": "请再核实第二段"},
      in_province(status=201)),
+    # the absence calendar: reviewers and unit administrators see it; a reviewer records his own (the unit
+    # administrator has no reviewer role to record one for himself); reviewer1's own is deleted by him or
+    # by the province's administrator; to anyone else it is unknown (absence_hidden)
+    ("absences", "get", "/absences/", _absence, None, only(*REVIEWERS, "unit_admin")),
+    ("absences-create", "post", "/absences/", _absence, {"starts_on": "{day}", "ends_on": "{day}", "note": "出差"},
+     only(*REVIEWERS, status=201)),
+    ("absence-delete", "delete", "/absences/{absence}/", _absence, None,
+     only("reviewer1", "unit_admin", "superuser", status=204)),
     ("memberships-list", "get", "/memberships/", _account, None, only("unit_admin", "superuser")),
     ("memberships-create", "post", "/memberships/", _account, {"user": "reviewer2", "tier": 1, "account": "{account}"},
      only("unit_admin", "superuser", status=201)),
@@ -386,6 +402,11 @@ WEB_CASES = [
      page(in_province(status=302))),
     ("digest-preference", "post", "/review/notifications/digest/", _account, {"daily": "1"},
      page(everyone(302))),
+    ("absences-page", "get", "/review/absences/", _absence, None, page(only(*REVIEWERS, "unit_admin"))),
+    ("absence-new", "post", "/review/absences/", _absence, {"starts_on": "{day}", "ends_on": "{day}", "note": "出差"},
+     page(only(*REVIEWERS, status=302))),
+    ("absence-delete-page", "post", "/review/absences/{absence}/delete/", _absence, {},
+     page(only("reviewer1", "unit_admin", "superuser", status=302))),
     ("review-record", "get", "/review/{submission}/record/", _in_review, None, page(in_province())),
     ("review-record-pdf", "get", "/review/{submission}/record.pdf", _in_review, None, page(in_province())),
     ("bulk-pass", "post", "/review/queue/bulk-pass/", _in_review, {"submissions": "{submission}"},
@@ -545,7 +566,8 @@ PAIRS = [
     *operations_matrix.PAIRS,
     ("manage-policies", "policies-list"), ("manage-policy-edit", "policy-patch"),
     ("manage-tier-new", "memberships-create"), ("assign", "submission-assign"),
-    ("bulk-pass", "review-queue-bulk-pass"), ("review-record", "submission-record"),
+    ("bulk-pass", "review-queue-bulk-pass"), ("absences-page", "absences"), ("absence-new", "absences-create"),
+    ("absence-delete-page", "absence-delete"), ("review-record", "submission-record"),
     ("review-record-pdf", "submission-record"), ("draft-comment", "draft-comments-create"),
 ]
 
@@ -595,7 +617,8 @@ def _ask_each_role(world, setup, sign_in, ask, expected):
 
 
 API_CODES = {"not_authenticated", "permission_denied", "not_author", "not_editor", "not_publisher", "not_reviewer",
-             "author_cannot_review", "not_tier_member", "author_cannot_publish", "not_tier_lead", *operations_matrix.REFUSAL_CODES}
+             "author_cannot_review", "not_tier_member", "author_cannot_publish", "not_tier_lead",
+             "absence_not_yours", "absence_hidden", *operations_matrix.REFUSAL_CODES}
 
 
 @pytest.mark.parametrize("case", API_CASES, ids=[c[0] for c in API_CASES])
@@ -689,7 +712,7 @@ def _route_of(path):
     return resolve(path.split("?")[0].replace("{key}", "0" * 32 + ".png").format(
         account=1, draft=1, submission=1, publication=1, notification=1, filing=1, entry=1, user=1,
         membership=1, policy=1, sign_in=1, seq=1, size=1, pack=1, duty=1, problem=1, patrol=1, report=1,
-        evidence=1, schedule=1, run=1, finding=1, recheck=1, repost=1)).route
+        evidence=1, schedule=1, run=1, finding=1, recheck=1, repost=1, absence=1)).route
 
 
 def test_the_matrix_covers_every_page_and_endpoint():

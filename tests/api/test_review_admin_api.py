@@ -28,7 +28,8 @@ def test_an_administrator_creates_lists_and_changes_a_countersign_policy(api, wo
     created = response.json()
     assert created["org"]["code"] == "GZS1" and created["account"] is None
     assert created["tiers"][2]["groups"] == [propaganda.pk, secrecy.pk] and created["tiers"][2]["signatures"] == 2
-    assert created["tiers"][0] == {"order": 1, "name": "初审", "due_hours": 12, "signatures": 1, "groups": []}
+    assert created["tiers"][0] == {"order": 1, "name": "初审", "due_hours": 12, "signatures": 1, "groups": [],
+                                  "bulk_pass": False}
     assert AuditEntry.objects.filter(action="workflow.policy.created", target_id=str(created["id"])).exists()
     listed = client.get(f"{URL}/policies/").json()
     assert [p["id"] for p in listed["results"]] == [created["id"]]
@@ -72,3 +73,17 @@ def test_an_administrator_grants_and_lists_memberships(api, world):
     assert_error(client.post(f"{URL}/memberships/", {"user": "editor", "tier": 1, "org": "GZ"}, format="json"), 400)
     assert_error(client.post(f"{URL}/memberships/", {"user": "reviewer2", "tier": 1}, format="json"), 400,
                  "scope_required")
+
+
+def test_a_tier_allows_bulk_passing_through_the_api(api, world):
+    client = api(world.admin)
+    response = client.post(f"{URL}/policies/", {"name": "批量通过", "account": world.account.pk, "tiers": [
+        {"name": "初审", "bulk_pass": True}, {"name": "复审"}, {"name": "终审"}]}, format="json")
+    assert response.status_code == 201, response.data
+    assert [t["bulk_pass"] for t in response.json()["tiers"]] == [True, False, False]
+    pk = response.json()["id"]
+    response = client.patch(f"{URL}/policies/{pk}/", {"tiers": [{"name": "初审"}, {"name": "终审", "bulk_pass": True}]},
+                            format="json")
+    assert [t["bulk_pass"] for t in response.json()["tiers"]] == [False, True]
+    bad = client.patch(f"{URL}/policies/{pk}/", {"tiers": [{"name": "初审", "bulk_pass": "yes"}]}, format="json")
+    assert bad.status_code == 400

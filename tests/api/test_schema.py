@@ -72,6 +72,8 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/memberships/": {"get", "post"},
         "/api/v1/submissions/{id}/assign/": {"post"},
         "/api/v1/review-queue/bulk-pass/": {"post"},
+        "/api/v1/absences/": {"get", "post"},
+        "/api/v1/absences/{id}/": {"delete"},
         "/api/v1/submissions/{id}/record.pdf": {"get"},
         "/api/v1/drafts/{id}/comments/": {"get", "post"},
         "/api/v1/site-patrols/": {"get", "post"},

@@ -12,6 +12,7 @@ from content.models import MediaAccount, Organization, User
 from operations import selectors as ops_selectors
 from content.images import sniff_image_type
 from operations.models import CounterfeitReport, DutyAssignment, Evidence, Patrol, Problem
+from reviewers.models import Absence
 from workflow import states
 from workflow.models import Submission
 
@@ -170,3 +171,17 @@ def test_seed_demo_enrols_who_needs_two_factors_with_a_secret_scripts_can_use(db
     content_services.second_factor_reset(actor=User.objects.get(username="secadmin"), user_id=user.pk)
     factories.enrol_totp(user)
     assert next(u for u in json.loads(run("--json"))["users"] if u["username"] == "publisher")["totp_secret"] is None
+
+
+def test_seed_demo_gives_a_policy_with_bulk_passing_and_two_offices_and_an_absence(db):
+    """The browser story of the review offices (tests/browser/test_review_offices.py) relies on this."""
+    report = json.loads(run("--json"))
+    (policy,) = report["policies"]
+    douyin = next(a for a in report["accounts"] if a["platform"] == "douyin" and a["unit"] == "GZ")
+    offices = sorted(g["id"] for g in report["groups"])
+    assert policy["account"] == douyin["id"]
+    assert [t["name"] for t in policy["tiers"]] == ["初审", "复审", "终审"]
+    assert policy["tiers"][0]["bulk_pass"] is True and "bulk_pass" not in policy["tiers"][2]
+    assert sorted(policy["tiers"][2]["groups"]) == offices and policy["tiers"][2]["signatures"] == 2
+    absence = Absence.objects.get()
+    assert absence.user.username == "reviewer2b" and absence.starts_on > timezone.localdate()

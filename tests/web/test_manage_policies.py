@@ -1,6 +1,8 @@
 """The unit administrator's review-policy pages (/manage/policies/), the
 coverage check on /manage/ and the draft page, and the confirmation steps of
 revoking a membership and taking the reviewer role."""
+import re
+
 import pytest
 from content import services as content_services
 from django.db import connection
@@ -292,3 +294,46 @@ def test_the_administrators_notification_links_to_the_coverage_check(world, as_u
     response = as_user(world.admin).get(reverse("web:notifications"))
     assert f'href="{reverse("web:manage")}#coverage"' in response.content.decode()
     assert note.title in response.content.decode()
+
+
+def test_bulk_passing_and_round_robin_are_set_on_the_page_and_kept_by_an_edit(world, as_user):
+    """The tier's "允许批量通过" and the policy's "轮流指派" are the page's own
+    fields; editing a policy keeps them unless they are unticked."""
+    client = as_user(world.admin)
+    data = {"name": "广州批量", "org": world.city.pk, **GATE, "auto_assign": "on",
+            **tier_rows(("初审", 24, 1), ("复审", 24, 2), ("终审", 48, 3), blank=1)}
+    data["tiers-0-bulk_pass"] = "on"
+    assert client.post(reverse("web:manage_policy_new"), data).status_code == 302
+    policy = ReviewPolicy.objects.get()
+    assert policy.auto_assign is True
+    assert [t.get("bulk_pass", False) for t in policy.tier_defs()] == [True, False, False]
+    url = reverse("web:manage_policy_edit", args=[policy.pk])
+    body = client.get(url).content.decode()
+    assert re.search(r'<input[^>]*name="tiers-0-bulk_pass"[^>]*checked', body)
+    assert not re.search(r'<input[^>]*name="tiers-1-bulk_pass"[^>]*checked', body)
+    assert re.search(r'<input[^>]*name="auto_assign"[^>]*checked', body)
+    assert "可批量通过" in client.get(reverse("web:manage_policies")).content.decode()
+    # an edit that changes only the name keeps both
+    edit = {"name": "广州批量（改）", **GATE, "auto_assign": "on",
+            **tier_rows(("初审", 24, 1), ("复审", 24, 2), ("终审", 48, 3), initial=3)}
+    edit["tiers-0-bulk_pass"] = "on"
+    assert client.post(url, edit).status_code == 302
+    policy.refresh_from_db()
+    assert policy.auto_assign is True and policy.tier_defs()[0]["bulk_pass"] is True
+    # unticked: gone
+    del edit["tiers-0-bulk_pass"], edit["auto_assign"]
+    assert client.post(url, edit).status_code == 302
+    policy.refresh_from_db()
+    assert policy.auto_assign is False and "bulk_pass" not in policy.tier_defs()[0]
+
+
+def test_a_tiers_lead_is_granted_on_the_page(world, as_user):
+    client = as_user(world.admin)
+    url = reverse("web:manage_membership_new")
+    response = client.post(url, {"user": world.reviewer1b.pk, "tier": 2, "org": world.school.pk, "is_lead": "on"})
+    assert response.status_code == 302
+    membership = TierMembership.objects.get(user=world.reviewer1b, tier=2)
+    assert membership.is_lead is True
+    assert AuditEntry.objects.get(action="reviewers.membership.granted",
+                                  target_id=str(membership.pk)).data["is_lead"] is True
+    assert 'data-testid="membership-lead"' in client.get(reverse("web:manage")).content.decode()

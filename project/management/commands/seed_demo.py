@@ -12,7 +12,13 @@ rhythm until its last publication, so the dormant watch shows a realistic mix
 (recent accounts, 提醒, 督办, 不合格, one whose only publication was
 retracted); every time on the records and in the audit log is the one the
 operation would have had on that day, in order. The drafts in every state are
-made at the present time."""
+made at the present time.
+
+For the review offices (issue 17): every tier of the Guangzhou accounts has two
+members, reviewer1 leads tier 1, two offices (宣传部审核组, 保密办审核组) each
+have a member at tier 3, and 广州教育's Douyin account has a policy of its own
+(``OFFICE_POLICY``: 初审 allows bulk passing, 终审 is countersigned by both
+offices); the absence calendar holds one absence (reviewer2b, next week)."""
 import contextlib
 import datetime as dt
 import hashlib
@@ -43,7 +49,7 @@ from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from reviewers.models import TierMembership
 from workflow import services as workflow_services
-from workflow.models import Submission
+from workflow.models import ReviewPolicy, Submission
 
 DEMO_PASSWORD = "Demo@2026"
 # The demo official account's credentials at the local WeChat simulator (not a real account).
@@ -137,6 +143,11 @@ USERS = [
 # 宣传部 and 保密办 each have a member at tier 3, so "终审" with groups [宣传部, 保密办] can be decided.
 LEADS = {"reviewer1"}
 OFFICES = {"宣传部审核组": ("reviewer3",), "保密办审核组": ("reviewer3b",)}
+# A review office's policy to try at once (issue 17): 广州教育's Douyin account passes routine items in bulk at
+# 初审 and needs both offices to countersign 终审. Its tiers are staffed by the Guangzhou members above.
+OFFICE_POLICY = {"name": "广州教育抖音会签审核", "handle": "gzjy-douyin",
+                 "tiers": [{"name": "初审", "due_hours": 24, "bulk_pass": True}, {"name": "复审", "due_hours": 24},
+                           {"name": "终审", "due_hours": 48, "groups": list(OFFICES)}]}
 # Which editor and publisher work for the accounts of a unit subtree.
 WRITERS = (("GZ", "editor", "publisher"), ("SZ", "editor_sz", "publisher_sz"), ("GD", "editor_gd", "publisher_gd"))
 
@@ -245,8 +256,22 @@ class Command(BaseCommand):
         self._history(now, users, accounts)
         self._drafts(users, next(a for a in accounts if a.handle == "gz1z"))
         self._operations(units, users, {a.handle: a for a in accounts})
+        self._office_policy(units, users)
         self._enrol_second_factors()
         return True
+
+    def _office_policy(self, units, users):
+        """OFFICE_POLICY, created by the province's administrator through the policy service."""
+        account = MediaAccount.objects.get(handle=OFFICE_POLICY["handle"])
+        groups = dict(Group.objects.filter(name__in=list(OFFICES)).values_list("name", "pk"))
+        tiers = [{**t, "groups": [groups[g] for g in t["groups"]]} if "groups" in t else t
+                 for t in OFFICE_POLICY["tiers"]]
+        workflow_services.policy_create(actor=users["unitadmin"], name=OFFICE_POLICY["name"], account_id=account.pk,
+                                        tiers=tiers)
+        # and one entry of the absence calendar: 林复审 is away for three days next week
+        start = timezone.localdate() + dt.timedelta(days=7)
+        reviewer_services.absence_create(actor=users["reviewer2b"], starts_on=start, ends_on=start + dt.timedelta(days=2),
+                                         note="外出培训")
 
     def _registry(self):
         """Units, accounts (开设 filings), users, tier memberships and account grants."""
@@ -506,6 +531,8 @@ class Command(BaseCommand):
         return {"units": out_units, "accounts": out_accounts, "users": out_users,
                 "groups": [{"name": name, **g} for name, g in sorted(groups.items())],
                 "tier_members": tier_members,
+                "policies": [{"id": p.pk, "name": p.name, "account": p.account_id, "tiers": p.tier_defs()}
+                             for p in ReviewPolicy.objects.filter(name=OFFICE_POLICY["name"])],
                 "submissions": [{"id": s.pk, "draft": s.draft_id, "title": s.draft.title, "state": s.state}
                                 for s in Submission.objects.filter(account__in=accounts).select_related("draft")
                                 .order_by("pk")]}

@@ -52,6 +52,9 @@ class PolicyForm(forms.Form):
     allow_author_publish = forms.BooleanField(
         label=_model_field("allow_author_publish").verbose_name, required=False,
         help_text=_model_field("allow_author_publish").help_text)
+    auto_assign = forms.BooleanField(
+        label=_model_field("auto_assign").verbose_name, required=False,
+        help_text=_model_field("auto_assign").help_text)
     confirm_gaps = forms.BooleanField(label="我已了解上述层级暂无人可以审核，仍然保存", required=False)
 
     def __init__(self, *args, actor, creating, **kwargs):
@@ -75,7 +78,7 @@ class PolicyForm(forms.Form):
     def gate(self):
         data = self.cleaned_data
         return {name: data[name] for name in (
-            "precheck_secrecy_blocks", "precheck_blockers_need_override", "precheck_extra_tier")}
+            "precheck_secrecy_blocks", "precheck_blockers_need_override", "precheck_extra_tier", "auto_assign")}
 
 
 class TierForm(forms.Form):
@@ -84,6 +87,8 @@ class TierForm(forms.Form):
     # countersign (会签, reviewers.countersign): N members, or one member of each selected office
     signatures = forms.IntegerField(label="会签人数", min_value=1, max_value=9, required=False, initial=1)
     groups = forms.ModelMultipleChoiceField(label="会签部门", queryset=Group.objects.order_by("name"), required=False)
+    # the queue may pass this tier's routine items in one go (workflow.permissions.bulk_pass_refusal)
+    bulk_pass = forms.BooleanField(label="允许批量通过", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,7 +126,8 @@ class BaseTierFormSet(forms.BaseFormSet):
             if name:
                 rows.append({"name": name, "due_hours": form.cleaned_data.get("due_hours") or 24,
                              "signatures": form.cleaned_data.get("signatures") or 1,
-                             "groups": [g.pk for g in form.cleaned_data.get("groups") or []]})
+                             "groups": [g.pk for g in form.cleaned_data.get("groups") or []],
+                             "bulk_pass": bool(form.cleaned_data.get("bulk_pass"))})
         return rows
 
 
@@ -131,7 +137,7 @@ TierFormSet = forms.formset_factory(TierForm, formset=BaseTierFormSet, extra=BLA
 
 def _tier_formset(data=None, tiers=()):
     initial = [{"name": t["name"], "due_hours": t["due_hours"], "ORDER": i, "signatures": t.get("signatures", 1),
-                "groups": t.get("groups", [])}
+                "groups": t.get("groups", []), "bulk_pass": t.get("bulk_pass", False)}
                for i, t in enumerate(tiers, start=1)]
     return TierFormSet(data, initial=initial, prefix="tiers")
 
@@ -240,7 +246,7 @@ def policy_edit(request, pk):
     initial = {"name": policy.name, "allow_author_publish": policy.allow_author_publish,
                "precheck_secrecy_blocks": policy.precheck_secrecy_blocks,
                "precheck_blockers_need_override": policy.precheck_blockers_need_override,
-               "precheck_extra_tier": policy.precheck_extra_tier}
+               "precheck_extra_tier": policy.precheck_extra_tier, "auto_assign": policy.auto_assign}
     form = PolicyForm(request.POST or None, actor=actor, creating=False, initial=initial)
     tiers = _tier_formset(request.POST or None, policy.tier_defs())
     tier_errors, ask_confirm = [], False

@@ -215,6 +215,8 @@ class MembershipForm(forms.Form):
     user = forms.ModelChoiceField(label="审核人", queryset=None, empty_label="请选择用户",
                                   help_text="只列出持有“审核人”角色的在用账号")
     tier = forms.TypedChoiceField(label="审核层级", coerce=int, choices=())
+    is_lead = forms.BooleanField(label="层级负责人", required=False,
+                                 help_text="可将本层级的待审稿件指派给本层级的审核人，并查看他们的不在岗日期")
     # (own ids: the scope form above it on the page has visible fields of the same names)
     org = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput(attrs={"id": "grant_org"}))
     account = forms.ModelChoiceField(queryset=None, required=False,
@@ -266,7 +268,8 @@ def membership_new(request):
         membership, error = call_service(
             request, reviewer_services.membership_grant, form=form, user_id=data["user"].pk, tier=data["tier"],
             org_id=data["org"].pk if data.get("org") else None,
-            account_id=data["account"].pk if data.get("account") else None, on_conflict=reverse("web:manage"))
+            account_id=data["account"].pk if data.get("account") else None, is_lead=data["is_lead"],
+            on_conflict=reverse("web:manage"))
         if error is None:
             label = dict(form.fields["tier"].choices).get(data["tier"], f"第 {data['tier']} 级")
             messages.success(request, f"已授予 {data['user']} {label}。")

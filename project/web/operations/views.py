@@ -30,16 +30,12 @@ from reporting import services as reporting_services
 
 from project.shared.files import evidence_response, file_response
 from project.errors import status_for
-from project.web.common import call_service, indented_unit_label, paginate, query_without_page
+from project.web.common import (
+    DATE_ERRORS, call_service, date_input, indented_unit_label, paginate, query_without_page,
+)
 
 HIDDEN = {"problem": "没有权限访问该问题", "duty": "没有权限访问该值班安排", "patrol": "没有权限访问该巡查记录",
           "counterfeit": "没有权限访问该假冒账号报告"}
-DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD"}
-
-
-def _date_input():
-    # ISO values: a browser's date input ignores any other format (the locale's 2026/11/25 included).
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 # ---------------------------------------------------------------- scope helpers
@@ -125,7 +121,7 @@ def index(request):
 # ---------------------------------------------------------------- duty roster
 
 class AssignForm(forms.Form):
-    day = forms.DateField(label="日期", error_messages=DATE_ERRORS, widget=_date_input())
+    day = forms.DateField(label="日期", error_messages=DATE_ERRORS, widget=date_input())
     shift = forms.ChoiceField(label="班次", choices=states.SHIFT_CHOICES)
     person = forms.ModelChoiceField(label="值班人", queryset=None, empty_label="请选择")
 
@@ -273,9 +269,9 @@ def _scope_account_and_responsible(form, user):
 class PatrolForm(forms.Form):
     account = forms.ModelChoiceField(label="账号", queryset=None, empty_label="请选择账号")
     period_from = forms.DateField(label="巡查内容起始日期", error_messages=DATE_ERRORS,
-                                  widget=_date_input())
+                                  widget=date_input())
     period_to = forms.DateField(label="巡查内容截止日期", error_messages=DATE_ERRORS,
-                                widget=_date_input())
+                                widget=date_input())
     checks = forms.MultipleChoiceField(label="巡查项目", choices=states.CHECK_CHOICES,
                                        widget=forms.CheckboxSelectMultiple)
     problem_kinds = forms.MultipleChoiceField(label="发现的问题（不选即无问题）", choices=states.KIND_CHOICES,
@@ -284,7 +280,7 @@ class PatrolForm(forms.Form):
     links = forms.CharField(label="佐证链接（每行一个）", required=False, max_length=5100,
                             widget=forms.Textarea(attrs={"rows": 2}))
     deadline = forms.DateField(label="整改期限", required=False, error_messages=DATE_ERRORS,
-                               widget=_date_input())
+                               widget=date_input())
     responsible = forms.ModelChoiceField(label="整改责任人", queryset=None, required=False, empty_label="—")
 
     def __init__(self, *args, user, **kwargs):
@@ -418,7 +414,7 @@ class ProblemForm(forms.Form):
     links = forms.CharField(label="佐证链接（每行一个）", required=False, max_length=5100,
                             widget=forms.Textarea(attrs={"rows": 2}))
     deadline = forms.DateField(label="整改期限", required=False, error_messages=DATE_ERRORS,
-                               widget=_date_input())
+                               widget=date_input())
     responsible = forms.ModelChoiceField(label="整改责任人", queryset=None, required=False, empty_label="—")
 
     def __init__(self, *args, user, **kwargs):
@@ -512,15 +508,15 @@ class CounterfeitForm(forms.Form):
     links = forms.CharField(label="佐证链接（每行一个）", required=False, max_length=5100,
                             widget=forms.Textarea(attrs={"rows": 2}))
     found_on = forms.DateField(label="发现日期", error_messages=DATE_ERRORS,
-                               widget=_date_input())
+                               widget=date_input())
 
 
 class CounterfeitFollowUpForm(forms.Form):
     reported_cac_on = forms.DateField(label="报告网信部门日期", required=False, error_messages=DATE_ERRORS,
-                                      widget=_date_input())
+                                      widget=date_input())
     cac_reference = forms.CharField(label="网信部门受理编号", required=False, max_length=100)
     reported_police_on = forms.DateField(label="报告公安机关日期", required=False, error_messages=DATE_ERRORS,
-                                         widget=_date_input())
+                                         widget=date_input())
     police_reference = forms.CharField(label="公安机关受理编号", required=False, max_length=100)
     outcome = forms.ChoiceField(label="处理结果", choices=states.OUTCOME_CHOICES)
 

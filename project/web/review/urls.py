@@ -4,6 +4,7 @@ pages and the notifications. The queue lives at /review/queue/ so that the
 navigation's prefix match does not mark it active on /review/publish/."""
 from django.urls import path
 
+from project.web.review import absences as absence_views
 from project.web.review import notifications as notify_views
 from project.web.review import channels as channel_views
 from project.web.review import publish as publish_views
@@ -20,6 +21,9 @@ urlpatterns = [
     path("<id:pk>/record/", review_views.review_record, name="review_record"),
     path("<id:pk>/record.pdf", review_views.review_record_pdf, name="review_record_pdf"),
     path("<id:pk>/decide/", review_views.decide, name="decide"),
+    # the absence calendar (reviewers, tier leads, unit administrators)
+    path("absences/", absence_views.absences, name="absences"),
+    path("absences/<id:pk>/delete/", absence_views.absence_delete, name="absence_delete"),
     # publisher
     path("publish/", publish_views.publish_list, name="publish_list"),
     path("publish/<id:pk>/", publish_views.publish, name="publish"),

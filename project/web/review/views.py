@@ -457,7 +457,11 @@ def decide(request, pk):
         **form.service_arguments())
     if error is not None:
         return render_review(request, submission, form=form, status=400)
-    if result.state == states.RETURNED:
+    if result.state == states.IN_REVIEW and result.current_task_id == submission.current_task_id:
+        # a countersign tier (会签) that still waits for other signatures
+        messages.success(request, f"已会签：《{submission.revision.title}》的“{result.current_task.tier_name}”"
+                                  f"还需其他人员签署。")
+    elif result.state == states.RETURNED:
         messages.success(request, f"已退回修改：《{submission.revision.title}》，退回理由已通知编辑。")
     elif result.state == states.APPROVED:
         messages.success(request, f"审核通过：《{submission.revision.title}》已通过全部审核层级，待发布。")
