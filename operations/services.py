@@ -39,7 +39,9 @@ from audit.services import audit_record
 from content import permissions as content_permissions
 from content import roles
 from content import selectors as content_selectors
-from content.images import EVIDENCE_TYPE_LABEL, EVIDENCE_TYPES, read_upload, sniff_evidence_type
+from content.images import (
+    EVIDENCE_TYPE_LABEL, EVIDENCE_TYPES, ImageRefused, decode_image, read_upload, sniff_evidence_type,
+)
 from content.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from content.models import MediaAccount, Organization, User
 from operations import permissions, selectors, states
@@ -686,7 +688,10 @@ def evidence_upload(*, actor: User, kind: str, record_id: int | str, file: File 
     (``kind``). Whoever may change the record (operations.permissions
     .EVIDENCE_REFUSALS); a screenshot (PNG, JPEG, GIF, WebP) or a PDF, decided
     by the content (content.images.sniff_evidence_type), at most
-    ``settings.EVIDENCE_MAX_BYTES``; stored under MEDIA_ROOT/evidence/ with a
+    ``settings.EVIDENCE_MAX_BYTES``; a screenshot is decoded for real by Pillow
+    within ``settings.IMAGE_MAX_PIXELS`` and re-encoded, exactly as a draft's
+    image (content.images.decode_image), so what is stored is never the upload's
+    own bytes; stored under MEDIA_ROOT/evidence/ with a
     generated name; audited."""
     if kind not in EVIDENCE_HIDDEN:
         raise ValidationFailed(fields={"kind": [_("只能为巡查记录、问题或假冒账号报告上传佐证材料")]})
@@ -712,6 +717,11 @@ def evidence_upload(*, actor: User, kind: str, record_id: int | str, file: File 
             elif ext is None:
                 error = _("只能上传 %(types)s（按文件内容识别，不接受网页、SVG 或其他文件）") % {
                     "types": EVIDENCE_TYPE_LABEL}
+            elif ext != "pdf":
+                try:  # the same decoder, pixel limit and re-encoding as the drafts' images
+                    ext, data = decode_image(data, max_pixels=settings.IMAGE_MAX_PIXELS)
+                except ImageRefused as exc:
+                    error = str(exc)
         if error:
             raise ValidationFailed(_("佐证材料未上传"), fields={"file": [error]})
         if Evidence.objects.filter(**{kind: record}).count() >= MAX_EVIDENCE_FILES:
