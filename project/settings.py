@@ -530,7 +530,7 @@ if not PII_KEYS and DEBUG:
 PII_KEY_ID = os.environ.get("PII_KEY_ID", "").strip()
 
 # ---------------------------------------------------------------- daily operations (operations app)
-# The unit administrators hear of a day without anyone on duty this many days ahead.
+# The system administrators hear of a day without anyone on duty this many days ahead.
 DUTY_GAP_NOTICE_DAYS = int(os.environ.get("DUTY_GAP_NOTICE_DAYS", "7"))
 # A problem's responsible person is reminded this many days before its deadline.
 PROBLEM_DUE_SOON_DAYS = int(os.environ.get("PROBLEM_DUE_SOON_DAYS", "2"))

@@ -85,7 +85,7 @@ def assign_refusal(user, task):
         return Refusal("permission_denied", _("请先登录"))
     if is_tier_lead(user, task.account, task.tier) or can_manage_memberships(user, task.account):
         return None
-    return Refusal("not_tier_lead", _("只有“%(tier)s”层级负责人或单位管理员可以指派") % {"tier": task.tier_name})
+    return Refusal("not_tier_lead", _("只有“%(tier)s”层级负责人或安全管理员可以指派") % {"tier": task.tier_name})
 
 
 def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=None, ignore_claim=False):
@@ -115,8 +115,10 @@ def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=
 
 
 def can_manage_memberships(user, account_or_org):
+    """Grant and revoke tier memberships, assign an item to a member: the
+    security administrator of the subtree (content.permissions.can_manage_roles)."""
     org = getattr(account_or_org, "org", account_or_org)
-    return content_permissions.has_scoped_role(user, roles.UNIT_ADMIN, org)
+    return content_permissions.can_manage_roles(user, org)
 
 
 def can_manage_lexicon(user):
@@ -129,10 +131,10 @@ def can_manage_lexicon(user):
         return True
     org = getattr(user, "org", None)
     return org is not None and org.parent_id is None and content_permissions.has_scoped_role(
-        user, roles.UNIT_ADMIN, org)
+        user, roles.SYSTEM_ADMIN, org)
 
 
 def can_manage_person_titles(user, org):
     """Who keeps the names-and-titles table rows of ``org`` (applying to its
     subtree): the administrators of a unit at or above it, and superusers."""
-    return content_permissions.has_scoped_role(user, roles.UNIT_ADMIN, org)
+    return content_permissions.has_scoped_role(user, roles.SYSTEM_ADMIN, org)

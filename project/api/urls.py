@@ -62,7 +62,7 @@ urlpatterns = [
     path("counterfeits/", operations.CounterfeitListView.as_view(), name="counterfeits"),
     path("counterfeits/<id:pk>/evidence/", operations.CounterfeitEvidenceView.as_view(), name="counterfeit-evidence"),
     path("evidence/<id:pk>/", operations.EvidenceView.as_view(), name="evidence"),
-    # the unit administrators' review setup (project/api/review_admin.py)
+    # the administrators' review setup (policies: system; memberships: security) (project/api/review_admin.py)
     path("policies/", review_admin.PolicyListView.as_view(), name="policies"),
     path("policies/<id:pk>/", review_admin.PolicyDetailView.as_view(), name="policy"),
     path("memberships/", review_admin.MembershipListView.as_view(), name="memberships"),
