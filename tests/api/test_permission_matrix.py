@@ -56,7 +56,7 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 ROLES = ["anonymous", "editor", "reviewer1", "reviewer2", "reviewer3", "publisher", "manager", "auditor",
-         "unit_admin", "outsider", "superuser", "ex_publisher", "ex_reviewer", "member_only"]
+         "system_admin", "security_admin", "outsider", "superuser", "ex_publisher", "ex_reviewer", "member_only"]
 
 LOGIN = "login"  # a page's answer to the anonymous: a redirect to the login page
 
@@ -67,7 +67,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009
 
 def add_role_cases(world):
     """The three users who hold a grant or a membership without its role."""
-    admin = world.admin
+    admin = world.secadmin
     world.ex_publisher = factories.user("expublisher", org_=world.school, roles_=[roles.PUBLISHER], name="前发布人")
     factories.grant(world.account, world.ex_publisher, "publish_account")
     world.ex_reviewer = factories.user("exreviewer", org_=world.city, roles_=[roles.REVIEWER], name="前审核人")
@@ -90,7 +90,8 @@ def user_for(world, role):
         "publisher": world.publisher,
         "manager": world.manager,
         "auditor": world.auditor,
-        "unit_admin": world.admin,
+        "system_admin": world.admin,
+        "security_admin": world.secadmin,
         "outsider": world.outsider,
         "superuser": superuser(),
         "ex_publisher": world.ex_publisher,
@@ -253,9 +254,9 @@ def page(table):
 
 REVIEWERS = ("reviewer1", "reviewer2", "reviewer3", "superuser")
 EDITOR_ROLE = ("editor", "outsider", "superuser", "member_only")  # who holds the editor role
-REGISTRY_MANAGERS = ("manager", "unit_admin", "superuser")
+REGISTRY_MANAGERS = ("manager", "system_admin", "superuser")
 AUDIT_READERS = ("auditor", "outsider", "superuser")
-STATS_READERS = ("manager", "auditor", "unit_admin", "outsider", "superuser")
+STATS_READERS = ("manager", "auditor", "system_admin", "outsider", "superuser")
 RETRACTORS = ("publisher", "manager", "superuser")  # not the unit administrator, not a former publisher
 
 DECIDE_BODY = {"verdicts": ALL_PASS}
@@ -292,9 +293,9 @@ API_CASES = [
     ("publication-retract", "post", "/publications/{publication}/retract/", _published, {"reason": "信息有误"},
      only(*RETRACTORS)),
     # publishing channels (unit administrators), deliveries and schedules (the account's publishers), the feed
-    ("account-channel", "get", "/accounts/{account}/channel/", _account, None, only("unit_admin", "superuser")),
+    ("account-channel", "get", "/accounts/{account}/channel/", _account, None, only("system_admin", "superuser")),
     ("account-channel-put", "put", "/accounts/{account}/channel/", _account, {"kind": "manual"},
-     only("unit_admin", "superuser")),
+     only("system_admin", "superuser")),
     ("account-schedules", "get", "/accounts/{account}/schedules/", _scheduled, None, only("publisher")),
     ("account-feed", "get", "/accounts/{account}/feed/", _account, None, in_province()),
     ("publication-retry", "post", "/publications/{publication}/retry/", _failed_delivery, None, only("publisher")),
@@ -330,16 +331,17 @@ API_CASES = [
     ("schema", "get", "/schema/", _account, None, {"*": 200}),
     ("docs", "get", "/docs/", _account, None, {"*": 200}),
     *operations_matrix.API_CASES,  # daily operations (tests/api/operations_matrix.py)
-    # the unit administrators' review setup, as on /manage/ (project/api/review_admin.py)
-    ("policies-list", "get", "/policies/", _policy, None, only("unit_admin", "superuser")),
+    # the administrators' review setup, as on /manage/ (project/api/review_admin.py): policies are the system
+    # administrator's, tier memberships the security administrator's
+    ("policies-list", "get", "/policies/", _policy, None, only("system_admin", "superuser")),
     ("policies-create", "post", "/policies/", _account,
      {"name": "校级三审", "org": "GZS1", "tiers": [{"name": "初审"}, {"name": "复审"}, {"name": "终审"}]},
-     only("unit_admin", "superuser", status=201)),
+     only("system_admin", "superuser", status=201)),
     ("policy-patch", "patch", "/policies/{policy}/", _policy, {"name": "校级两审（改）"},
-     only("unit_admin", "superuser")),
-    # assigning an item: the tier's lead (none in this world) or a unit administrator
+     only("system_admin", "superuser")),
+    # assigning an item: the tier's lead (none in this world) or a security administrator
     ("submission-assign", "post", "/submissions/{submission}/assign/", _in_review, {"user": "reviewer1b"},
-     only("unit_admin", "superuser")),
+     only("security_admin", "superuser")),
     # bulk pass: the queue's rule first, then each item's own answer in the results (200 for a reviewer)
     ("review-queue-bulk-pass", "post", "/review-queue/bulk-pass/", _in_review, {"submissions": ["{submission}"]},
      only(*REVIEWERS)),
@@ -348,9 +350,9 @@ API_CASES = [
     ("draft-comments", "get", "/drafts/{draft}/comments/", _draft, None, in_province()),
     ("draft-comments-create", "post", "/drafts/{draft}/comments/", _draft, {"body": "请再核实第二段"},
      in_province(status=201)),
-    ("memberships-list", "get", "/memberships/", _account, None, only("unit_admin", "superuser")),
+    ("memberships-list", "get", "/memberships/", _account, None, only("security_admin", "superuser")),
     ("memberships-create", "post", "/memberships/", _account, {"user": "reviewer2", "tier": 1, "account": "{account}"},
-     only("unit_admin", "superuser", status=201)),
+     only("security_admin", "superuser", status=201)),
 ]
 
 WEB_CASES = [
@@ -388,9 +390,9 @@ WEB_CASES = [
     ("bulk-pass", "post", "/review/queue/bulk-pass/", _in_review, {"submissions": "{submission}"},
      page(only(*REVIEWERS, status=302))),
     ("assign", "post", "/review/{submission}/assign/", _in_review, {"user": "reviewer1b"},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     ("release", "post", "/review/{submission}/release/", _claimed, {},
-     page(only("reviewer1", "unit_admin", "superuser", status=302))),
+     page(only("reviewer1", "security_admin", "superuser", status=302))),
     ("decide", "post", "/review/{submission}/decide/", _in_review, DECISION_FORM, page(only("reviewer1", status=302))),
     # publisher
     ("publish-list", "get", "/review/publish/", _account, None, page(only("publisher", "superuser"))),
@@ -414,9 +416,9 @@ WEB_CASES = [
      {"scheduled_for": "{later_local}"}, page(only("publisher", status=302))),
     ("schedule-cancel-post", "post", "/review/schedules/{schedule}/cancel/", _scheduled, {},
      page(only("publisher", status=302))),
-    ("channel", "get", "/review/accounts/{account}/channel/", _account, None, page(only("unit_admin", "superuser"))),
+    ("channel", "get", "/review/accounts/{account}/channel/", _account, None, page(only("system_admin", "superuser"))),
     ("channel-post", "post", "/review/accounts/{account}/channel/", _account, {"kind": "manual"},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("system_admin", "superuser", status=302))),
     ("notifications", "get", "/review/notifications/", _account, None, page(everyone(200))),
     ("notification-read", "post", "/review/notifications/{notification}/read/", _notification, {},
      page(only("editor", status=302))),
@@ -458,36 +460,37 @@ WEB_CASES = [
     ("stats-download", "get", "/stats/download/?form=12&format=xls", _account, None, page(only(*STATS_READERS))),
     ("stats-filings", "get", "/stats/filings/", _account, None, page(only(*STATS_READERS))),
     ("filing-form3", "get", "/stats/filings/{filing}/form3/", _filing, None,
-     page(only("manager", "auditor", "unit_admin", "superuser"))),
+     page(only("manager", "auditor", "system_admin", "superuser"))),
     ("dormant", "get", "/stats/dormant/", _account, None, page(only(*STATS_READERS))),
-    # unit administration
-    ("manage", "get", "/manage/", _account, None, page(only("unit_admin", "superuser"))),
-    ("manage-roles", "get", "/manage/users/{user}/roles/", _target_user, None, page(only("unit_admin", "superuser"))),
+    # unit administration: the overview for both administrators; roles, locks, sessions and tiers are the
+    # security administrator's, policies the system administrator's
+    ("manage", "get", "/manage/", _account, None, page(only("system_admin", "security_admin", "superuser"))),
+    ("manage-roles", "get", "/manage/users/{user}/roles/", _target_user, None, page(only("security_admin", "superuser"))),
     ("manage-roles-post", "post", "/manage/users/{user}/roles/", _target_user, {"roles": [roles.EDITOR]},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     ("manage-user-unlock", "post", "/manage/users/{user}/unlock/", _target_user, {},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     ("manage-user-sign-ins-end", "post", "/manage/users/{user}/sign-ins/end/", _target_user, {},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     ("account-sessions", "get", "/account/sessions/", _account, None, page(everyone(200))),
     ("account-session-end", "post", "/account/sessions/{sign_in}/end/", _own_sign_in, {},
-     page(only("unit_admin", "superuser", status=302, others=404))),
+     page(only("security_admin", "superuser", status=302, others=404))),
     ("account-password", "get", "/account/password/", _account, None, page(everyone(200))),
     ("account-password-post", "post", "/account/password/", _account, {"old_password": "x"},
      page(everyone(400))),
-    ("manage-tier-new", "get", "/manage/tiers/new/", _account, None, page(only("unit_admin", "superuser"))),
+    ("manage-tier-new", "get", "/manage/tiers/new/", _account, None, page(only("security_admin", "superuser"))),
     ("manage-tier-revoke", "get", "/manage/tiers/{membership}/revoke/", _membership, None,
-     page(only("unit_admin", "superuser"))),
+     page(only("security_admin", "superuser"))),
     ("manage-tier-revoke-post", "post", "/manage/tiers/{membership}/revoke/", _membership, {"confirmed": "1"},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     # review policies of the administrator's subtree
-    ("manage-policies", "get", "/manage/policies/", _policy, None, page(only("unit_admin", "superuser"))),
-    ("manage-policy-new", "get", "/manage/policies/new/", _account, None, page(only("unit_admin", "superuser"))),
-    ("manage-policy-edit", "get", "/manage/policies/{policy}/", _policy, None, page(only("unit_admin", "superuser"))),
+    ("manage-policies", "get", "/manage/policies/", _policy, None, page(only("system_admin", "superuser"))),
+    ("manage-policy-new", "get", "/manage/policies/new/", _account, None, page(only("system_admin", "superuser"))),
+    ("manage-policy-edit", "get", "/manage/policies/{policy}/", _policy, None, page(only("system_admin", "superuser"))),
     ("manage-policy-delete", "get", "/manage/policies/{policy}/delete/", _policy, None,
-     page(only("unit_admin", "superuser"))),
+     page(only("system_admin", "superuser"))),
     ("manage-policy-delete-post", "post", "/manage/policies/{policy}/delete/", _policy, {},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("system_admin", "superuser", status=302))),
     # autosave of unsaved form content: whoever may use the form (tests/web/test_permission_matrix_pages.py
     # derives every role's answer from the form's own permission function); a script's request, so JSON
     # answers and 401 for the anonymous

@@ -176,7 +176,7 @@ def test_who_may_add_evidence_to_a_problem_and_only_while_unresolved(world):
 def test_a_role_removed_ends_the_inspectors_right_to_his_own_patrol(world):
     p = patrol(world, actor=world.auditor)
     add(world, "patrol", p, actor=world.auditor)
-    content_services.user_set_roles(actor=world.admin, user_id=world.auditor.pk, roles_=[])
+    content_services.user_set_roles(actor=world.secadmin, user_id=world.auditor.pk, roles_=[])
     world.auditor.refresh_from_db()
     with pytest.raises(NotAllowed):
         add(world, "patrol", p, actor=world.auditor)

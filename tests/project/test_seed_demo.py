@@ -22,7 +22,7 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-ROLES = {"editor", "reviewer", "publisher", "account_manager", "auditor", "unit_admin", "system_admin", "security_admin"}
+ROLES = {"editor", "reviewer", "publisher", "account_manager", "auditor", "system_admin", "security_admin"}
 
 
 def run(*args):

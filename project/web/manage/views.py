@@ -100,10 +100,13 @@ def manage(request):
            "roles": workflow_permissions.membership_admin_refusal(user) is None,
            "policies": workflow_permissions.policy_admin_refusal(user) is None}
     users, users_more = _first(content_selectors.users_in_subtree(org))
-    memberships, memberships_more = _first(reviewer_selectors.memberships_in_subtree(org))
-    workflow_selectors.tier_names_for_memberships(memberships)
-    policies, policies_more = _first(workflow_selectors.policies_in_subtree(org))
-    grants, grants_more = _first(content_selectors.account_grants_in_subtree(org))
+    memberships, memberships_more, grants, grants_more, policies, policies_more = [], False, [], False, [], False
+    if may["roles"]:  # least privilege: each administrator reads only the sections of his own rights
+        memberships, memberships_more = _first(reviewer_selectors.memberships_in_subtree(org))
+        workflow_selectors.tier_names_for_memberships(memberships)
+        grants, grants_more = _first(content_selectors.account_grants_in_subtree(org))
+    if may["policies"]:
+        policies, policies_more = _first(workflow_selectors.policies_in_subtree(org))
     for u in users:
         u.admin_url = _admin_url("content_user_change", u.pk)
     for g in grants:
