@@ -353,6 +353,9 @@ SESSION_SAVE_EVERY_REQUEST = True  # idle timeout rather than absolute
 SESSION_WARN_SECONDS = int(os.environ.get("SESSION_WARN_SECONDS", "180"))
 # However active, a browser session ends this many hours after signing in (project.middleware.SignInPolicyMiddleware).
 SESSION_ABSOLUTE_HOURS = float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+# The installation's superuser (a username); `manage.py check` warns (project.W001) while any other
+# superuser is active. Empty: the first superuser created (createsuperuser at installation).
+INSTALLATION_SUPERUSER = os.environ.get("INSTALLATION_SUPERUSER", "").strip()
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # SameSite for the session and CSRF cookies (Lax: sent on top-level navigation from elsewhere, not on

@@ -2,11 +2,13 @@
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db.models import Q
-
-
-
+from rest_framework.authtoken.models import TokenProxy
 
 admin.site.unregister(Group)  # roles are a field of the user, not groups
+# DRF's token admin wrote tokens directly, unaudited, for a superuser; API tokens are sign-ins
+# (content.models.SignIn), issued, listed and ended through audited services.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 def _scope_q(request, path_field):
