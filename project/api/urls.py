@@ -2,7 +2,9 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import operations, publishing, review_admin, site_patrols, stats, timeliness, transparency, views
+from project.api import (
+    operations, publishing, review_admin, sessions, site_patrols, stats, timeliness, transparency, views,
+)
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -10,6 +12,9 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("auth/password/", views.PasswordView.as_view(), name="auth_password"),
+    path("auth/sessions/", sessions.SessionListView.as_view(), name="auth-sessions"),
+    path("auth/sessions/<id:pk>/end/", sessions.SessionEndView.as_view(), name="auth-session-end"),
+    path("users/<id:pk>/sign-ins/end/", sessions.UserSignInsEndView.as_view(), name="user-sign-ins-end"),
     path("accounts/", views.AccountListView.as_view(), name="accounts"),
     path("accounts/<id:pk>/", views.AccountDetailView.as_view(), name="account"),
     path("accounts/<id:pk>/close/", views.AccountCloseView.as_view(), name="account-close"),

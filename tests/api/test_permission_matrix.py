@@ -328,6 +328,13 @@ API_CASES = [
     ("stats-timeliness", "get", "/stats/timeliness/", _account, None, only(*STATS_READERS)),
     # (POST /auth/token/, throttled per address, is tested in test_auth.py)
     ("token-revoke", "delete", "/auth/token/", _account, None, {"*": 204, "anonymous": 401}),
+    # sign-ins (issue 12): everyone lists his own and ends his own; another user's one, or all of them at
+    # once, only the security administrator of his unit (others: the sign-in is not found)
+    ("auth-sessions", "get", "/auth/sessions/", _account, None, everyone(200)),
+    ("auth-session-end", "post", "/auth/sessions/{sign_in}/end/", _own_sign_in, None,
+     only("security_admin", "superuser", status=204, others=404)),
+    ("user-sign-ins-end", "post", "/users/{user}/sign-ins/end/", _target_user, None,
+     only("security_admin", "superuser")),
     ("schema", "get", "/schema/", _account, None, {"*": 200}),
     ("docs", "get", "/docs/", _account, None, {"*": 200}),
     *operations_matrix.API_CASES,  # daily operations (tests/api/operations_matrix.py)
@@ -529,6 +536,8 @@ PAIRS = [
     ("audit-pack", "audit-pack"), ("audit-pack-download", "audit-pack-download"),
     ("stats", "stats-publications"), ("stats-download", "stats-forms"), ("dormant", "stats-dormant"),
     *operations_matrix.PAIRS,
+    ("account-sessions", "auth-sessions"), ("account-session-end", "auth-session-end"),
+    ("manage-user-sign-ins-end", "user-sign-ins-end"),
     ("manage-policies", "policies-list"), ("manage-policy-edit", "policy-patch"),
     ("manage-tier-new", "memberships-create"), ("assign", "submission-assign"),
     ("bulk-pass", "review-queue-bulk-pass"), ("review-record", "submission-record"),
@@ -581,7 +590,7 @@ def _ask_each_role(world, setup, sign_in, ask, expected):
 
 
 API_CODES = {"not_authenticated", "permission_denied", "not_author", "not_editor", "not_publisher", "not_reviewer",
-             "author_cannot_review", "not_tier_member", "author_cannot_publish", "not_tier_lead", *operations_matrix.REFUSAL_CODES}
+             "author_cannot_review", "not_tier_member", "author_cannot_publish", "not_tier_lead", "not_found", *operations_matrix.REFUSAL_CODES}
 
 
 @pytest.mark.parametrize("case", API_CASES, ids=[c[0] for c in API_CASES])
