@@ -139,7 +139,7 @@ def bench_world(suffix):
     world.account = factories.account(world.school, name=f"基准公众号{suffix}", platform="wechat", handle=f"b{suffix}")
     world.editor = factories.user(f"bench_editor{suffix}", org_=world.school, roles_=[roles.EDITOR])
     world.publisher = factories.user(f"bench_publisher{suffix}", org_=world.school, roles_=[roles.PUBLISHER])
-    world.admin = factories.user(f"bench_admin{suffix}", org_=world.province, roles_=[roles.UNIT_ADMIN])
+    world.admin = factories.user(f"bench_admin{suffix}", org_=world.province, roles_=[roles.SYSTEM_ADMIN])
     world.reviewers = [factories.user(f"bench_reviewer{suffix}_{i}", org_=world.province, roles_=[roles.REVIEWER])
                        for i in (1, 2, 3)]
     factories.grant(world.account, world.editor, "draft_account")

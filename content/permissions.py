@@ -96,22 +96,23 @@ def can_view_account(user, account, checker=None):
 
 
 def can_manage_account(user, account_or_org):
-    """Open, change or close registry records: account managers and unit
-    administrators of the subtree."""
+    """Open, change or close registry records (the accounts' configuration):
+    account managers and system administrators of the subtree."""
     org = getattr(account_or_org, "org", account_or_org)
-    return has_scoped_role(user, roles.ACCOUNT_MANAGER, org) or has_scoped_role(user, roles.UNIT_ADMIN, org)
+    return has_scoped_role(user, roles.ACCOUNT_MANAGER, org) or has_scoped_role(user, roles.SYSTEM_ADMIN, org)
 
 
 def manage_refusal(user, account):
     """Why the user may not file for (change or close) the account, or None."""
     if can_manage_account(user, account):
         return None
-    return Refusal("permission_denied", _("只有该账号所属单位的账号负责人或单位管理员可以办理备案"))
+    return Refusal("permission_denied", _("只有该账号所属单位的账号负责人或系统管理员可以办理备案"))
 
 
 def can_see_personal_data(user, account):
-    """Owner mobile, WeChat id and staff phones: account managers, unit
-    administrators and auditors of the subtree."""
+    """Owner mobile, WeChat id and staff phones: account managers, system
+    administrators and auditors of the subtree (not the security administrator:
+    his rights are over accounts of people, not over the registry)."""
     return can_manage_account(user, account) or has_scoped_role(user, roles.AUDITOR, account.org)
 
 
@@ -178,7 +179,8 @@ def can_view_draft(user, draft, checker=None):
 
 
 def can_grant_account_permissions(user, account):
-    return has_scoped_role(user, roles.UNIT_ADMIN, account.org)
+    """Per-account grants (授权撰稿, 授权发布): the security administrator."""
+    return can_manage_roles(user, account.org)
 
 
 def grantee_refusal(grantee, role):
@@ -194,17 +196,29 @@ def grantee_refusal(grantee, role):
 
 
 def can_manage_users(user, org):
-    return has_scoped_role(user, roles.UNIT_ADMIN, org)
+    """Users of ``org`` (create, change, move, deactivate, set a password): the
+    system administrator (系统管理员) of the subtree. Not their roles: can_manage_roles."""
+    return has_scoped_role(user, roles.SYSTEM_ADMIN, org)
+
+
+def can_manage_units(user, org):
+    """Create a unit under ``org``, rename ``org``: the system administrator of the subtree."""
+    return has_scoped_role(user, roles.SYSTEM_ADMIN, org)
+
+
+def can_manage_roles(user, org):
+    """Roles of the users of ``org``, tier memberships and per-account grants
+    in it: the security administrator (安全管理员) of the subtree."""
+    return has_scoped_role(user, roles.SECURITY_ADMIN, org)
 
 
 def can_manage_account_security(user, target):
-    """Unlock a sign-in lock of ``target`` (and, with two factors, reset his
-    device; end all his sessions and tokens): the security administrator of
-    his unit (and, until the unit administrators are split, the unit administrator)."""
+    """Unlock a sign-in lock of ``target``, reset his second factor, end all
+    his sessions and tokens: the security administrator of his unit."""
     if target is None:
         return False
     org = target.org if target.org_id else None
-    return has_scoped_role(user, roles.SECURITY_ADMIN, org) or has_scoped_role(user, roles.UNIT_ADMIN, org)
+    return has_scoped_role(user, roles.SECURITY_ADMIN, org)
 
 
 def second_factor_required(user):
@@ -288,11 +302,12 @@ def can_run_scheduled_work(user):
 
 
 def channel_refusal(user, account):
-    """The account's publishing channel (kind, AppID, webhook address, secrets)
-    is kept by the unit administrators of the account's subtree: why not, or None."""
-    if has_scoped_role(user, roles.UNIT_ADMIN, account.org):
+    """The account's publishing channel (kind, AppID, webhook address, secrets),
+    part of the accounts' configuration, is kept by the system administrators
+    of the account's subtree: why not, or None."""
+    if has_scoped_role(user, roles.SYSTEM_ADMIN, account.org):
         return None
-    return Refusal("permission_denied", _("只有该账号所属单位的单位管理员可以设置发布渠道"))
+    return Refusal("permission_denied", _("只有该账号所属单位的系统管理员可以设置发布渠道"))
 
 
 def can_manage_channel(user, account):

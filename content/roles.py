@@ -7,8 +7,12 @@ REVIEWER = "reviewer"
 PUBLISHER = "publisher"
 ACCOUNT_MANAGER = "account_manager"
 AUDITOR = "auditor"
-UNIT_ADMIN = "unit_admin"
-# The three separated administrators (三员分立, GB/T 22239 8.1.4.2): one person never holds two of them.
+# The three separated administrators (三员分立, GB/T 22239 8.1.4.2): one person never holds two of
+# them. They replace the unit administrator (``unit_admin``, retired by content migration 0010):
+# the system administrator keeps users, units, the accounts' configuration (registry, publishing
+# channels, lexicon, names and titles) and the review policies' tiers and due times; the security
+# administrator has roles, tier memberships, per-account grants, assignment, unlocking, ending a
+# user's sessions and tokens, and two-factor resets; the auditor (AUDITOR) reads the audit log.
 SYSTEM_ADMIN = "system_admin"
 SECURITY_ADMIN = "security_admin"
 
@@ -18,11 +22,11 @@ ROLE_CHOICES = [
     (PUBLISHER, _("授权发布人")),
     (ACCOUNT_MANAGER, _("账号负责人")),
     (AUDITOR, _("审计人员")),
-    (UNIT_ADMIN, _("单位管理员")),
     (SYSTEM_ADMIN, _("系统管理员")),
     (SECURITY_ADMIN, _("安全管理员")),
 ]
-# Each group is one of the three; the unit administrator (users, units, policies) counts as
-# the system administrator's side.
-SEPARATED_ADMINS = ((SYSTEM_ADMIN, UNIT_ADMIN), (SECURITY_ADMIN,), (AUDITOR,))
+# Each group is one of the three.
+SEPARATED_ADMINS = ((SYSTEM_ADMIN,), (SECURITY_ADMIN,), (AUDITOR,))
+# Who the /manage/ pages (单位管理) are for: each sees the sections of his own rights.
+ADMINISTRATORS = (SYSTEM_ADMIN, SECURITY_ADMIN)
 ROLES = dict(ROLE_CHOICES)

@@ -120,7 +120,7 @@ def nearest_role_holders(org: Organization, role: str) -> list[User]:
     """The active users holding ``role`` in the nearest unit, from ``org`` up
     the tree, that has any (explicit role holders: superusers are not
     included). One query. Who is told about an account: its own unit's account
-    managers or unit administrators, else those of the unit above, and so on."""
+    managers or system administrators, else those of the unit above, and so on."""
     paths = org.ancestor_paths
     by_path = {}
     for user in User.objects.filter(is_active=True, org__path__in=paths).select_related("org").order_by("pk"):
@@ -277,15 +277,16 @@ def account_editor_ids(account_ids: Iterable[int]) -> dict[int, set[int]]:
     return result
 
 
-def unit_admin_ids_above(orgs: Iterable[Organization]) -> dict[str, list[int]]:
-    """{unit path: [user id]}: the active unit administrators of each unit and
-    of every unit above it (whose subtree contains it). One query."""
+def role_holder_ids_above(orgs: Iterable[Organization], role: str) -> dict[str, list[int]]:
+    """{unit path: [user id]}: the active holders of ``role`` (e.g. the security
+    administrators) of each unit and of every unit above it (whose subtree
+    contains it). One query."""
     wanted = {org.path: org.ancestor_paths for org in orgs}
     paths = {p for above in wanted.values() for p in above}
     admins = {}
     for user_id, path, user_roles in (User.objects.filter(is_active=True, org__path__in=paths)
                                       .values_list("pk", "org__path", "roles")):
-        if roles.UNIT_ADMIN in (user_roles or []):
+        if role in (user_roles or []):
             admins.setdefault(path, []).append(user_id)
     return {path: sorted({i for p in above for i in admins.get(p, [])}) for path, above in wanted.items()}
 

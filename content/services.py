@@ -231,7 +231,7 @@ def org_create(*, actor: User | None, code: str, name: str, short_name: str, kin
                parent: Organization | int | str | None = None) -> Organization:
     parent_org = _resolve_org(parent) if parent is not None else None
     if actor is not None and not actor.is_superuser:
-        if parent_org is None or not permissions.can_manage_users(actor, parent_org):
+        if parent_org is None or not permissions.can_manage_units(actor, parent_org):
             raise NotAllowed()
     org = Organization(code=(code or "").strip(), name=clean_text(name), short_name=clean_text(short_name),
                        kind=kind, parent=parent_org)
@@ -251,6 +251,10 @@ def user_create(*, actor: User | None, username: str, password: str | None, name
     if actor is not None and not actor.is_superuser and not permissions.can_manage_users(actor, org_obj):
         raise NotAllowed()
     role_list = _validate_roles(roles_)
+    if role_list and actor is not None and not actor.is_superuser and not permissions.can_manage_roles(
+            actor, org_obj):  # the system administrator makes the user, the security administrator his roles
+        message = _("只有安全管理员可以设置角色；请先创建用户，再由安全管理员授予角色")
+        raise ValidationFailed(message, code="permission_denied", fields={"roles": [message]})
     refusal = permissions.roles_refusal(None, User(), [], role_list)
     if refusal:
         raise ValidationFailed(refusal.message, code=refusal.code, fields={"roles": [refusal.message]})
@@ -339,7 +343,7 @@ def org_update(*, actor: User, org_id: int, name: str | None = None, short_name:
     org = Organization.objects.select_for_update().filter(pk=org_id).first()
     if org is None:
         raise NotFound(_("单位不存在"))
-    if not actor.is_superuser and not permissions.can_manage_users(actor, org):
+    if not actor.is_superuser and not permissions.can_manage_units(actor, org):
         raise NotAllowed()
     before = {"name": org.name, "short_name": org.short_name}
     if name is not None:
@@ -370,8 +374,8 @@ def user_set_roles(*, actor: User, user_id: int, roles_: Iterable[str], audit_da
         user = User.objects.select_for_update(of=("self",)).select_related("org").get(pk=user_id)
     except User.DoesNotExist:
         raise NotFound(_("用户不存在")) from None
-    if not actor.is_superuser and not permissions.can_manage_users(actor, user.org):
-        raise NotAllowed()
+    if not actor.is_superuser and not permissions.can_manage_roles(actor, user.org):
+        raise NotAllowed(_("只有安全管理员可以设置用户的角色"))
     before = list(user.roles or [])
     after = _validate_roles(roles_)
     refusal = permissions.roles_refusal(actor, user, before, after)
@@ -503,7 +507,7 @@ def personal_data_reveal(*, actor: User, account: MediaAccount, fields: Iterable
     if account is None or not permissions.can_view_account(actor, account):
         raise AccountHidden()
     if not permissions.can_see_personal_data(actor, account):
-        raise NotAllowed(_("只有该账号的账号负责人、所属单位管理员和审计人员可以查看完整个人信息"),
+        raise NotAllowed(_("只有该账号的账号负责人、所属单位系统管理员和审计人员可以查看完整个人信息"),
                          code="personal_data_denied")
     wanted = set(fields)
     if personal.REVEAL_ALL in wanted:
@@ -822,7 +826,7 @@ def _channel_url(value, field):
 @transaction.atomic
 def channel_set(*, actor: User, account_id: int, kind: str, app_id: str = "", app_secret: str = "",
                 api_base: str = "", url: str = "", secret: str = "") -> PublishingChannel:
-    """Set the account's publishing channel (unit administrators). A secret
+    """Set the account's publishing channel (system administrators). A secret
     left empty keeps the stored one; the audit entry records which fields
     changed and that a secret was replaced, never the secret."""
     account = _lock_account(account_id)

@@ -4,10 +4,10 @@ counterfeit reports). The services, pages, API, admin and buttons ask these.
 * Reading a unit's operations records: any active user whose unit subtree
   holds the unit (a school's staff read the school's roster; the city bureau
   reads its schools'); superusers.
-* Keeping the roster and the patrol plans: unit administrators and account
+* Keeping the roster and the patrol plans: system administrators and account
   managers of the subtree.
 * Patrolling, opening problems, confirming rectifications, dismissing,
-  reporting counterfeits: account managers, unit administrators and auditors
+  reporting counterfeits: account managers, system administrators and auditors
   (检查人员) of the subtree.
 * Rectifying: the problem's responsible person, or whoever may manage the
   account; confirming: an inspector who is not the one who rectified.
@@ -23,8 +23,8 @@ from content.errors import Conflict, NotAllowed
 from content.permissions import has_scoped_role, is_active_user
 from operations import states
 
-KEEPER_ROLES = (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER)
-INSPECTOR_ROLES = (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)
+KEEPER_ROLES = (roles.SYSTEM_ADMIN, roles.ACCOUNT_MANAGER)
+INSPECTOR_ROLES = (roles.ACCOUNT_MANAGER, roles.SYSTEM_ADMIN, roles.AUDITOR)
 
 
 def can_view_operations(user, org):
@@ -65,7 +65,7 @@ def can_rectify(user, problem):
 
 def rectify_refusal(user, problem):
     if not can_rectify(user, problem):
-        return "not_responsible", "只有整改责任人或账号负责人、单位管理员可以提交整改"
+        return "not_responsible", "只有整改责任人或账号负责人、系统管理员可以提交整改"
     if problem.state != states.OPEN:
         return "invalid_state", "只有待整改的问题可以提交整改"
     return None
@@ -73,7 +73,7 @@ def rectify_refusal(user, problem):
 
 def confirm_refusal(user, problem):
     if not can_inspect(user, problem.account.org):
-        return "not_inspector", "只有检查人员（账号负责人、单位管理员、审计人员）可以确认整改"
+        return "not_inspector", "只有检查人员（账号负责人、系统管理员、审计人员）可以确认整改"
     if problem.state != states.RECTIFYING:
         return "invalid_state", "只有已提交整改的问题可以确认"
     if problem.rectified_by_id == user.pk:
@@ -90,7 +90,7 @@ def reopen_refusal(user, problem):
 
 def dismiss_refusal(user, problem):
     if not can_inspect(user, problem.account.org):
-        return "not_inspector", "只有检查人员（账号负责人、单位管理员、审计人员）可以关闭问题"
+        return "not_inspector", "只有检查人员（账号负责人、系统管理员、审计人员）可以关闭问题"
     if problem.state not in states.UNRESOLVED_STATES:
         return "invalid_state", "已整改或已关闭的问题不能再关闭"
     return None
@@ -122,7 +122,7 @@ def record_org(record):
 def patrol_evidence_refusal(user, patrol):
     """Add or remove a patrol's evidence: whoever may record patrols for its account."""
     if not can_inspect(user, patrol.account.org):
-        return "not_inspector", "只有检查人员（账号负责人、单位管理员、审计人员）可以上传或删除巡查记录的佐证材料"
+        return "not_inspector", "只有检查人员（账号负责人、系统管理员、审计人员）可以上传或删除巡查记录的佐证材料"
     return None
 
 
@@ -131,7 +131,7 @@ def problem_evidence_refusal(user, problem):
     responsible person, the account's keepers, the inspectors), while it is
     unresolved — a rectified or dismissed problem is final."""
     if not (can_rectify(user, problem) or can_inspect(user, problem.account.org)):
-        return "not_responsible", "只有整改责任人或检查人员（账号负责人、单位管理员、审计人员）可以上传或删除该问题的佐证材料"
+        return "not_responsible", "只有整改责任人或检查人员（账号负责人、系统管理员、审计人员）可以上传或删除该问题的佐证材料"
     if problem.state not in states.UNRESOLVED_STATES:
         return "invalid_state", "已整改或已关闭的问题不能再增删佐证材料"
     return None
@@ -140,7 +140,7 @@ def problem_evidence_refusal(user, problem):
 def counterfeit_evidence_refusal(user, report):
     """Add or remove a counterfeit report's evidence: whoever may edit the report."""
     if not can_change_counterfeit(user, report):
-        return "not_inspector", "只有检查人员（账号负责人、单位管理员、审计人员）可以上传或删除假冒账号报告的佐证材料"
+        return "not_inspector", "只有检查人员（账号负责人、系统管理员、审计人员）可以上传或删除假冒账号报告的佐证材料"
     return None
 
 
@@ -174,7 +174,7 @@ def can_view_evidence(user, record):
 
 def can_run_site_patrol(user, account):
     """Start a website patrol of an account now, or set its schedule: the
-    account's inspectors (its managers, unit administrators, auditors)."""
+    account's inspectors (its managers, system administrators, auditors)."""
     return can_inspect(user, account.org)
 
 
@@ -182,7 +182,7 @@ def site_finding_decide_refusal(user, finding):
     """Confirm or dismiss a patrol finding (人工核实): an inspector of its
     account, while it awaits confirmation. (code, message) or None."""
     if not can_inspect(user, finding.account.org):
-        return "not_inspector", "只有检查人员（账号负责人、单位管理员、审计人员）可以核实巡查发现"
+        return "not_inspector", "只有检查人员（账号负责人、系统管理员、审计人员）可以核实巡查发现"
     if finding.status != states.FINDING_PENDING:
         return "invalid_state", "该发现已核实或已排除"
     return None
@@ -197,7 +197,7 @@ def can_run_recheck(user, org):
 # ---------------------------------------------------------------- repost assignments (重要信息转载)
 
 def can_assign_repost(user, org):
-    """Assign an item to be reposted by accounts of ``org``'s subtree: its unit administrators and account managers."""
+    """Assign an item to be reposted by accounts of ``org``'s subtree: its system administrators and account managers."""
     return any(has_scoped_role(user, role, org) for role in KEEPER_ROLES)
 
 

@@ -39,7 +39,9 @@ from audit.services import audit_record
 from content import permissions as content_permissions
 from content import roles
 from content import selectors as content_selectors
-from content.images import EVIDENCE_TYPE_LABEL, EVIDENCE_TYPES, read_upload, sniff_evidence_type
+from content.images import (
+    EVIDENCE_TYPE_LABEL, EVIDENCE_TYPES, ImageRefused, decode_image, read_upload, sniff_evidence_type,
+)
 from content.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from content.models import MediaAccount, Organization, User
 from operations import permissions, selectors, states
@@ -381,7 +383,7 @@ def patrol_plan_create(*, actor: User, every_days: int, org_id: int | str | None
         raise ValidationFailed(fields={"every_days": [_("巡查周期应为 1 至 366 天")]})
     inspector = _user(inspector_id, field="inspector", org=org)
     if inspector is not None and not permissions.can_inspect(inspector, org):
-        raise ValidationFailed(fields={"inspector": [_("巡查人须是该单位的账号负责人、单位管理员或审计人员")]})
+        raise ValidationFailed(fields={"inspector": [_("巡查人须是该单位的账号负责人、系统管理员或审计人员")]})
     with transaction.atomic():
         plan = PatrolPlan.objects.create(org=None if account else org, account=account, every_days=every_days,
                                          inspector=inspector, created_by=actor)
@@ -686,7 +688,10 @@ def evidence_upload(*, actor: User, kind: str, record_id: int | str, file: File 
     (``kind``). Whoever may change the record (operations.permissions
     .EVIDENCE_REFUSALS); a screenshot (PNG, JPEG, GIF, WebP) or a PDF, decided
     by the content (content.images.sniff_evidence_type), at most
-    ``settings.EVIDENCE_MAX_BYTES``; stored under MEDIA_ROOT/evidence/ with a
+    ``settings.EVIDENCE_MAX_BYTES``; a screenshot is decoded for real by Pillow
+    within ``settings.IMAGE_MAX_PIXELS`` and re-encoded, exactly as a draft's
+    image (content.images.decode_image), so what is stored is never the upload's
+    own bytes; stored under MEDIA_ROOT/evidence/ with a
     generated name; audited."""
     if kind not in EVIDENCE_HIDDEN:
         raise ValidationFailed(fields={"kind": [_("只能为巡查记录、问题或假冒账号报告上传佐证材料")]})
@@ -712,6 +717,11 @@ def evidence_upload(*, actor: User, kind: str, record_id: int | str, file: File 
             elif ext is None:
                 error = _("只能上传 %(types)s（按文件内容识别，不接受网页、SVG 或其他文件）") % {
                     "types": EVIDENCE_TYPE_LABEL}
+            elif ext != "pdf":
+                try:  # the same decoder, pixel limit and re-encoding as the drafts' images
+                    ext, data = decode_image(data, max_pixels=settings.IMAGE_MAX_PIXELS)
+                except ImageRefused as exc:
+                    error = str(exc)
         if error:
             raise ValidationFailed(_("佐证材料未上传"), fields={"file": [error]})
         if Evidence.objects.filter(**{kind: record}).count() >= MAX_EVIDENCE_FILES:
@@ -753,15 +763,15 @@ def evidence_remove(*, actor: User, evidence_id: int | str) -> None:
 
 # ---------------------------------------------------------------- reminders (the daily job, operations.tasks)
 
-def _unit_admins(org: Organization) -> list[int]:
-    return [u.pk for u in content_selectors.nearest_role_holders(org, roles.UNIT_ADMIN)]
+def _system_admins(org: Organization) -> list[int]:
+    return [u.pk for u in content_selectors.nearest_role_holders(org, roles.SYSTEM_ADMIN)]
 
 
 def operations_reminders_send(*, actor: User, today: dt.date | None = None) -> dict[str, int]:
-    """The daily job: duty gaps a week ahead (to the unit administrators),
+    """The daily job: duty gaps a week ahead (to the system administrators),
     overdue patrols (to the plan's inspector, else the unit's account
     managers), problem deadlines — due soon and overdue to the responsible
-    person, escalated to the unit administrators when overdue. Each reminder
+    person, escalated to the system administrators when overdue. Each reminder
     once (workflow.services.reminders_record), one audit entry per subject
     and threshold told."""
     if not content_permissions.can_run_scheduled_work(actor):
@@ -777,7 +787,7 @@ def operations_reminders_send(*, actor: User, today: dt.date | None = None) -> d
                 label = states.SHIFT_LABELS[shift]
                 reminded = workflow_services.reminders_record(
                     kind=Reminder.Kind.DUTY_DAY, subject_id=org.pk, threshold=Reminder.Threshold.WARN,
-                    episode=f"{day.isoformat()}:{shift}", recipient_ids=_unit_admins(org),
+                    episode=f"{day.isoformat()}:{shift}", recipient_ids=_system_admins(org),
                     notification_kind=Notification.Kind.DUTY_GAP,
                     title=_("【值班空缺】%(unit)s %(day)s %(shift)s无人值班") % {"unit": org.short_name or org.name,
                                                                          "day": day.isoformat(), "shift": label},
@@ -817,7 +827,7 @@ def operations_reminders_send(*, actor: User, today: dt.date | None = None) -> d
                   else [u.pk for u in content_selectors.nearest_role_holders(problem.account.org,
                                                                              roles.ACCOUNT_MANAGER)])]
         if overdue:
-            steps.append(("escalated", _unit_admins(problem.account.org)))
+            steps.append(("escalated", _system_admins(problem.account.org)))
         for threshold, recipients in steps:
             with transaction.atomic():
                 title = {"due_soon": _("【整改即将到期】%(account)s：%(kind)s，期限 %(deadline)s"),

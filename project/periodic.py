@@ -60,7 +60,7 @@ JOBS = (
     Job("review_reminders", workflow_tasks.review_reminders, HOURLY,
         label="审核任务到期提醒、超时提醒与督办"),
     Job("review_coverage", workflow_tasks.review_coverage_check, HOURLY,
-        label="审核层级无人可审核的稿件：告知编辑和单位管理员"),
+        label="审核层级无人可审核的稿件：告知编辑和管理员"),
     Job("dormant_sweep", reporting_tasks.dormant_sweep, DAILY, dt.time(8, 0),
         label="僵尸号提醒：账号达到提醒、督办、不合格天数时告知账号负责人"),
     Job("operations_reminders", operations_tasks.operations_reminders, DAILY, dt.time(8, 30),

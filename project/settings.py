@@ -266,7 +266,7 @@ AXES_RESET_ON_SUCCESS = True
 # their ten one-time recovery codes) after the password, on the pages, the admin and the API
 # token; superusers always; anyone else may enrol on 我的账号 → 双因素认证. Comma list of role codes.
 MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", [
-    "publisher", "system_admin", "security_admin", "auditor", "unit_admin"])
+    "publisher", "system_admin", "security_admin", "auditor"])
 # The step between the right password and the code: this long, then the password again.
 MFA_PENDING_SECONDS = int(os.environ.get("MFA_PENDING_SECONDS", "300"))
 # django-otp: the issuer the authenticator app shows; its own per-device throttling is off,
@@ -369,6 +369,9 @@ SESSION_SAVE_EVERY_REQUEST = True  # idle timeout rather than absolute
 SESSION_WARN_SECONDS = int(os.environ.get("SESSION_WARN_SECONDS", "180"))
 # However active, a browser session ends this many hours after signing in (project.middleware.SignInPolicyMiddleware).
 SESSION_ABSOLUTE_HOURS = float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+# The installation's superuser (a username); `manage.py check` warns (project.W001) while any other
+# superuser is active. Empty: the first superuser created (createsuperuser at installation).
+INSTALLATION_SUPERUSER = os.environ.get("INSTALLATION_SUPERUSER", "").strip()
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # SameSite for the session and CSRF cookies (Lax: sent on top-level navigation from elsewhere, not on
@@ -549,7 +552,7 @@ if not PII_KEYS and DEBUG:
 PII_KEY_ID = os.environ.get("PII_KEY_ID", "").strip()
 
 # ---------------------------------------------------------------- daily operations (operations app)
-# The unit administrators hear of a day without anyone on duty this many days ahead.
+# The system administrators hear of a day without anyone on duty this many days ahead.
 DUTY_GAP_NOTICE_DAYS = int(os.environ.get("DUTY_GAP_NOTICE_DAYS", "7"))
 # A problem's responsible person is reminded this many days before its deadline.
 PROBLEM_DUE_SOON_DAYS = int(os.environ.get("PROBLEM_DUE_SOON_DAYS", "2"))

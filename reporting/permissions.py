@@ -2,7 +2,7 @@
 from content import roles
 from content.permissions import can_read_audit, can_see_personal_data, has_scoped_role, is_active_user
 
-STATS_ROLES = (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)
+STATS_ROLES = (roles.ACCOUNT_MANAGER, roles.SYSTEM_ADMIN, roles.AUDITOR)
 
 
 def can_view_statistics(user, org):
@@ -15,7 +15,7 @@ def can_view_statistics(user, org):
 
 def can_view_filing_form(user, account):
     """附件3 of a filing (it carries phone numbers): whoever may see the
-    account's personal data (account managers, unit administrators, auditors
+    account's personal data (account managers, system administrators, auditors
     of its subtree; superusers)."""
     return is_active_user(user) and can_see_personal_data(user, account)
 

@@ -44,7 +44,7 @@ from reviewers.models import Decision
 from workflow.models import Reminder
 from workflow.selectors import accounts_with_policy_flag
 
-DORMANT_HOME_ROLES = (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN)
+DORMANT_HOME_ROLES = (roles.ACCOUNT_MANAGER, roles.SYSTEM_ADMIN)
 
 # 附件2's columns, in the notice's order, and where each platform of the registry goes.
 FORM2_COLUMNS = ("website", "weibo", "wechat", "toutiao", "douyin", "app", "other")
@@ -528,7 +528,7 @@ def dormant_accounts(*, org: Organization | None = None, today: dt.date | None =
 
 def dormant_for_user(user: User | None) -> DormantReport | None:
     """The dormant report of the user's subtree for the home page, or None when
-    he is not an account manager or unit administrator (superusers: every
+    he is not an account manager or system administrator (superusers: every
     unit)."""
     if not is_active_user(user):
         return None

@@ -85,7 +85,7 @@ def assign_refusal(user, task):
         return Refusal("permission_denied", _("请先登录"))
     if is_tier_lead(user, task.account, task.tier) or can_manage_memberships(user, task.account):
         return None
-    return Refusal("not_tier_lead", _("只有“%(tier)s”层级负责人或单位管理员可以指派") % {"tier": task.tier_name})
+    return Refusal("not_tier_lead", _("只有“%(tier)s”层级负责人或安全管理员可以指派") % {"tier": task.tier_name})
 
 
 def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=None, ignore_claim=False):
@@ -115,8 +115,10 @@ def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=
 
 
 def can_manage_memberships(user, account_or_org):
+    """Grant and revoke tier memberships, assign an item to a member: the
+    security administrator of the subtree (content.permissions.can_manage_roles)."""
     org = getattr(account_or_org, "org", account_or_org)
-    return content_permissions.has_scoped_role(user, roles.UNIT_ADMIN, org)
+    return content_permissions.can_manage_roles(user, org)
 
 
 def can_manage_lexicon(user):
@@ -129,13 +131,13 @@ def can_manage_lexicon(user):
         return True
     org = getattr(user, "org", None)
     return org is not None and org.parent_id is None and content_permissions.has_scoped_role(
-        user, roles.UNIT_ADMIN, org)
+        user, roles.SYSTEM_ADMIN, org)
 
 
 def can_manage_person_titles(user, org):
     """Who keeps the names-and-titles table rows of ``org`` (applying to its
     subtree): the administrators of a unit at or above it, and superusers."""
-    return content_permissions.has_scoped_role(user, roles.UNIT_ADMIN, org)
+    return content_permissions.has_scoped_role(user, roles.SYSTEM_ADMIN, org)
 
 
 # ---------------------------------------------------------------- the absence calendar (不在岗日历)
@@ -143,12 +145,12 @@ def can_manage_person_titles(user, org):
 def absence_calendar_refusal(user):
     """Who opens the absence calendar (the page and GET /api/v1/absences/):
     a reviewer (his own absences, and as a tier's lead those of his tier's
-    members) or a unit administrator (the reviewers of his unit subtree)."""
+    members) or a security administrator (the reviewers of his unit subtree)."""
     if not content_permissions.is_active_user(user):
         return Refusal("permission_denied", _("请先登录"))
-    if content_permissions.holds_role(user, roles.REVIEWER) or content_permissions.holds_role(user, roles.UNIT_ADMIN):
+    if content_permissions.holds_role(user, roles.REVIEWER) or content_permissions.holds_role(user, roles.SECURITY_ADMIN):
         return None
-    return Refusal("not_reviewer", _("只有审核人和单位管理员可以使用不在岗日历"))
+    return Refusal("not_reviewer", _("只有审核人和安全管理员可以使用不在岗日历"))
 
 
 def absence_people_q(user):
@@ -171,14 +173,14 @@ def absence_people_q(user):
                 members = members.filter(Q(org__path__startswith=lead.org.path)
                                          | Q(account__org__path__startswith=lead.org.path))
             q |= Q(pk__in=members.values("user_id"))
-    if content_permissions.holds_role(user, roles.UNIT_ADMIN) and user.org_id:
+    if content_permissions.holds_role(user, roles.SECURITY_ADMIN) and user.org_id:
         q |= Q(org__path__startswith=user.org.path)
     return q
 
 
 def absence_keep_refusal(user, person):
     """Why ``user`` may not record or delete an absence of ``person``, or None:
-    a reviewer keeps his own; a unit administrator also those of the
+    a reviewer keeps his own; a security administrator also those of the
     reviewers of his unit subtree (a superuser anyone's). A tier's lead sees
     his members' absences but does not keep them."""
     refusal = absence_calendar_refusal(user)
@@ -186,8 +188,8 @@ def absence_keep_refusal(user, person):
         return refusal
     if person.pk == user.pk:
         return content_permissions.role_refusal(user, roles.REVIEWER)
-    if person.org_id and content_permissions.has_scoped_role(user, roles.UNIT_ADMIN, person.org):
+    if person.org_id and content_permissions.has_scoped_role(user, roles.SECURITY_ADMIN, person.org):
         return None
     if user.is_superuser:
         return None
-    return Refusal("absence_not_yours", _("只能登记本人的不在岗日期（单位管理员可为本单位及下级单位的审核人登记）"))
+    return Refusal("absence_not_yours", _("只能登记本人的不在岗日期（安全管理员可为本单位及下级单位的审核人登记）"))

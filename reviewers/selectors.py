@@ -187,7 +187,7 @@ def absence_people(user: User) -> list[User]:
     qs = User.objects.filter(is_active=True).select_related("org").order_by("org__path", "username")
     if not user.is_superuser:
         scope = Q(pk=user.pk)
-        if content_permissions.holds_role(user, roles.UNIT_ADMIN) and user.org_id:
+        if content_permissions.holds_role(user, roles.SECURITY_ADMIN) and user.org_id:
             scope |= Q(org__path__startswith=user.org.path)
         qs = qs.filter(scope)
     return [u for u in qs if permissions.absence_keep_refusal(user, u) is None

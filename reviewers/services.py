@@ -128,7 +128,7 @@ def task_claim(*, actor: User, task_id: int) -> ReviewTask:
 
 @transaction.atomic
 def task_release(*, actor: User, task_id: int) -> ReviewTask:
-    """Give a claimed task back to the tier's queue (the claimer, or a unit administrator)."""
+    """Give a claimed task back to the tier's queue (the claimer, or a security administrator)."""
     task = _lock_task(task_id)
     if task.claimed_by_id is None:
         raise Conflict(_("该任务未被认领"), code="task_not_claimed")
@@ -146,7 +146,7 @@ def task_release(*, actor: User, task_id: int) -> ReviewTask:
 
 @transaction.atomic
 def task_assign(*, actor: User, task_id: int, assignee_id: int, note: str = "") -> ReviewTask:
-    """The tier's lead (or a unit administrator) gives an open task to a named
+    """The tier's lead (or a security administrator) gives an open task to a named
     member: a claim made by someone else, with an optional note. Assigning a
     claimed task again is a reassignment (recorded with whom it was taken
     from). The assignee must be one who may decide the task."""

@@ -79,7 +79,9 @@ class World:
         self.publisher = user("publisher", org_=self.school, roles_=[roles.PUBLISHER], name="发布人")
         self.manager = user("manager", org_=self.school, roles_=[roles.ACCOUNT_MANAGER], name="账号负责人")
         self.auditor = user("auditor", org_=self.province, roles_=[roles.AUDITOR], name="审计员")
-        self.admin = user("unitadmin", org_=self.province, roles_=[roles.UNIT_ADMIN], name="单位管理员")
+        # the separated administrators (三员分立) of the province; the auditor above is the third
+        self.admin = user("sysadmin", org_=self.province, roles_=[roles.SYSTEM_ADMIN], name="系统管理员")
+        self.secadmin = user("secadmin", org_=self.province, roles_=[roles.SECURITY_ADMIN], name="安全管理员")
         self.outsider = user("outsider", org_=self.other_city, roles_=[roles.EDITOR, roles.ACCOUNT_MANAGER,
                                                                         roles.AUDITOR], name="外单位")
         for u in (self.editor, self.editor2):

@@ -193,11 +193,11 @@ def retracted(*, submission, actor, reason):
 
 def no_decider(*, submission, task, admin_ids, actor=None):
     """The current tier of a round has no eligible decider: the editor hears
-    why the item waits, the unit administrators what to grant."""
+    why the item waits, the security administrators what to grant."""
     tier = _("“%(name)s”（第 %(n)d 级）") % {"name": task.tier_name, "n": task.tier}
     account = submission.account.name
-    then = (_("已通知单位管理员授予该层级，授予后稿件即出现在审核人的队列中。") if admin_ids
-            else _("请联系单位管理员授予该层级，授予后稿件即出现在审核人的队列中。"))
+    then = (_("已通知安全管理员授予该层级，授予后稿件即出现在审核人的队列中。") if admin_ids
+            else _("请联系安全管理员授予该层级，授予后稿件即出现在审核人的队列中。"))
     rows = _notify(_editors(submission), kind=Kind.NO_DECIDER, submission=submission, actor=actor,
                    title=_("《%(title)s》在%(tier)s无可审核人员") % {"title": _name(submission), "tier": tier},
                    message=_("当前层级无可审核人员：%(tier)s没有可以审核该稿件的人员（作者本人和本轮已签署其他层级的人员"

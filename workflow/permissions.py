@@ -49,17 +49,41 @@ def queue_refusal(user):
     return content_permissions.role_refusal(user, roles.REVIEWER)
 
 
-def review_admin_refusal(user):
-    """The unit administrators' pages and API (review policies, tier
-    memberships, users' roles): a superuser, or an administrator of his own
-    unit (the services then check the object's unit)."""
+def can_manage_policies(user, org):
+    """Review policies (their tiers and due times) applying in ``org``: the
+    system administrator (系统管理员) of the subtree."""
+    return content_permissions.has_scoped_role(user, roles.SYSTEM_ADMIN, org)
+
+
+def _own_unit_refusal(user, allowed, message):
     if not content_permissions.is_active_user(user):
         return Refusal("permission_denied", _("请先登录"))
     if user.is_superuser:
         return None
-    if user.org_id is None or not content_permissions.can_manage_users(user, user.org):
-        return Refusal("permission_denied", _("只有单位管理员可以访问此页面"))
+    if user.org_id is None or not allowed(user, user.org):
+        return Refusal("permission_denied", message)
     return None
+
+
+def policy_admin_refusal(user):
+    """The review-policy pages and API (/manage/policies/, /api/v1/policies/):
+    a superuser or a system administrator (the services then check the policy's unit)."""
+    return _own_unit_refusal(user, can_manage_policies, _("只有系统管理员可以设置审核策略"))
+
+
+def membership_admin_refusal(user):
+    """Tier memberships and users' roles (/manage/tiers/, /manage/users/<id>/roles/,
+    /api/v1/memberships/): a superuser or a security administrator."""
+    return _own_unit_refusal(user, content_permissions.can_manage_roles, _("只有安全管理员可以设置角色和审核层级"))
+
+
+def review_admin_refusal(user):
+    """The administration overview (/manage/, 单位管理): a superuser, a system
+    administrator or a security administrator of his own unit; each section of
+    the page and each change asks its own rule."""
+    return _own_unit_refusal(
+        user, lambda u, org: any(content_permissions.has_scoped_role(u, r, org) for r in roles.ADMINISTRATORS),
+        _("只有系统管理员或安全管理员可以访问此页面"))
 
 
 def publishing_refusal(user):
@@ -200,7 +224,7 @@ def _retract_denied():
 
 def retract_refusal(user, submission, checker=None):
     """撤稿: a publisher authorised for the account (role and grant), or an
-    account manager of the account's subtree — not a unit administrator."""
+    account manager of the account's subtree — not a system administrator."""
     if not (content_permissions.holds_role(user, roles.PUBLISHER)
             or content_permissions.holds_role(user, roles.ACCOUNT_MANAGER)):
         return _retract_denied()

@@ -17,7 +17,7 @@ def review_reminders(*, period=""):
 @background_task
 def review_coverage_check(*, period=""):
     """The hourly job: rounds whose current tier nobody may decide are told to
-    their editor and the unit administrators, once per round and tier
+    their editor and the security administrators, once per round and tier
     (workflow.services.stranded_rounds_notify; ``manage.py check_review_coverage`` by hand)."""
     found, notified = services.stranded_rounds_notify(actor=content_services.system_actor())
     return {"period": period, "stranded": len(found), "notified": len(notified)}

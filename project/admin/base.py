@@ -4,15 +4,17 @@ from django.contrib.auth.models import Group
 from django.db.models import Q
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-
-
-
+from rest_framework.authtoken.models import TokenProxy
 
 admin.site.unregister(Group)  # roles are a field of the user, not groups
 # django-otp's own pages would show the secrets and edit devices unaudited: a device is reset by the
 # audited service (the users' action 重置所选用户的双因素认证设备), enrolled by its owner.
 admin.site.unregister(TOTPDevice)
 admin.site.unregister(StaticDevice)
+# DRF's token admin wrote tokens directly, unaudited, for a superuser; API tokens are sign-ins
+# (content.models.SignIn), issued, listed and ended through audited services.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 def _scope_q(request, path_field):

@@ -28,8 +28,8 @@ class MediaAccountAdmin(ScopedAdmin):
     list_filter = ("platform", "status", "inspection_finding")
     search_fields = ("name", "handle")
     path_field = "org__path"
-    view_roles = (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)
-    edit_roles = (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER)
+    view_roles = (roles.SYSTEM_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)
+    edit_roles = (roles.SYSTEM_ADMIN, roles.ACCOUNT_MANAGER)
     actions = ["close_accounts"]
 
     def get_fields(self, request, obj=None):
@@ -92,7 +92,7 @@ class AccountFilingAdmin(ReadOnlyAdmin):
         return personal.mask_registry(obj.snapshot)
     list_filter = ("kind",)
     path_field = "account__org__path"
-    view_roles = (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)
+    view_roles = (roles.SYSTEM_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)
 
 
 class AccountGrantForm(forms.ModelForm):
@@ -120,7 +120,7 @@ class AccountGrantAdmin(ScopedAdmin):
     form = AccountGrantForm
     list_display = ("user", "content_object", "permission")
     path_field = "content_object__org__path"
-    view_roles = edit_roles = (roles.UNIT_ADMIN,)
+    view_roles = edit_roles = (roles.SECURITY_ADMIN,)  # per-account grants: the security administrator
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request)
@@ -152,7 +152,7 @@ class AccountGrantAdmin(ScopedAdmin):
 class DraftAdmin(ReadOnlyAdmin):
     list_display = ("title", "account", "author", "updated_at")
     path_field = "account__org__path"
-    view_roles = (roles.UNIT_ADMIN, roles.AUDITOR)
+    view_roles = (roles.SYSTEM_ADMIN, roles.AUDITOR)
 
 
 @admin.register(Publication)
@@ -160,7 +160,7 @@ class PublicationAdmin(ReadOnlyAdmin):
     list_display = ("account", "revision", "publisher", "published_at", "is_retracted")
     list_filter = ("is_retracted",)
     path_field = "account__org__path"
-    view_roles = (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)
+    view_roles = (roles.SYSTEM_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)
 
 
 @admin.register(Image)
@@ -170,7 +170,7 @@ class ImageAdmin(ReadOnlyAdmin):
     list_display = ("key", "account", "source", "uploaded_by", "content_type", "size", "created_at")
     search_fields = ("source", "key", "sha256")
     path_field = "account__org__path"
-    view_roles = (roles.UNIT_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)
+    view_roles = (roles.SYSTEM_ADMIN, roles.ACCOUNT_MANAGER, roles.AUDITOR)
 
 
 # ---------------------------------------------------------------- review configuration

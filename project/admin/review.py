@@ -38,7 +38,7 @@ class TierMembershipAdmin(ScopedAdmin):
     form = MembershipForm
     list_display = ("user", "tier", "org", "account")
     list_filter = ("tier",)
-    view_roles = edit_roles = (roles.UNIT_ADMIN,)
+    view_roles = edit_roles = (roles.SECURITY_ADMIN,)  # tier memberships: the security administrator
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -111,7 +111,7 @@ class ReviewPolicyAdmin(ScopedAdmin):
     form = PolicyForm
     list_display = ("name", "org", "account", "allow_author_publish", "tier_summary", "precheck_secrecy_blocks",
                     "precheck_blockers_need_override", "precheck_extra_tier")
-    view_roles = edit_roles = (roles.UNIT_ADMIN,)
+    view_roles = edit_roles = (roles.SYSTEM_ADMIN,)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).prefetch_related("tiers").select_related("org", "account")
@@ -195,7 +195,7 @@ class LexiconEntryAdmin(_EnableActions, ScopedAdmin):
     list_filter = ("dimension", "severity", "enabled", "origin")
     search_fields = ("wrong", "right", "note")
     readonly_fields = ("origin", "created_at", "updated_at")
-    view_roles = edit_roles = (roles.UNIT_ADMIN,)
+    view_roles = edit_roles = (roles.SYSTEM_ADMIN,)
     actions = ["disable_entries", "enable_entries"]
 
     def has_add_permission(self, request):
@@ -252,7 +252,7 @@ class PersonTitleAdmin(_EnableActions, ScopedAdmin):
     search_fields = ("name", "title", "unit")
     readonly_fields = ("created_at", "updated_at")
     path_field = "org__path"
-    view_roles = edit_roles = (roles.UNIT_ADMIN,)
+    view_roles = edit_roles = (roles.SYSTEM_ADMIN,)
     actions = ["disable_rows", "enable_rows"]
 
     def has_change_permission(self, request, obj=None):
@@ -304,7 +304,7 @@ class PrecheckReportAdmin(ReadOnlyAdmin):
     list_display = ("revision", "lexicon_version", "max_severity", "finding_count", "created_at")
     list_filter = ("max_severity",)
     path_field = "revision__draft__account__org__path"
-    view_roles = (roles.UNIT_ADMIN, roles.AUDITOR)
+    view_roles = (roles.SYSTEM_ADMIN, roles.AUDITOR)
     fields = ("revision", "lexicon_version", "max_severity", "created_at", "findings_table", "highlighted_body")
     readonly_fields = fields
 
@@ -337,7 +337,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
     list_display = ("pk", "draft", "account", "state", "round_no", "submitted_by", "updated_at")
     list_filter = ("state",)
     path_field = "account__org__path"
-    view_roles = (roles.UNIT_ADMIN, roles.AUDITOR)
+    view_roles = (roles.SYSTEM_ADMIN, roles.AUDITOR)
 
 
 # ---------------------------------------------------------------- audit (read-only for everyone)

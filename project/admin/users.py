@@ -26,7 +26,8 @@ class OrganizationAdmin(ScopedAdmin):
     search_fields = ("name", "short_name", "code")
     list_filter = ("kind",)
     path_field = "path"
-    view_roles = edit_roles = (roles.UNIT_ADMIN,)
+    view_roles = roles.ADMINISTRATORS
+    edit_roles = (roles.SYSTEM_ADMIN,)  # units: the system administrator
     fields = ("code", "name", "short_name", "kind", "parent")
 
     def get_readonly_fields(self, request, obj=None):
@@ -72,15 +73,45 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     list_filter = ("is_active", "is_staff")
     search_fields = ("username", "name")
     path_field = "org__path"
-    view_roles = edit_roles = (roles.UNIT_ADMIN,)
+    # Both administrators open a user: the system administrator changes his profile, unit, flags and
+    # password (content.permissions.can_manage_users), the security administrator his roles and
+    # sign-in lock (can_manage_roles, can_manage_account_security); each sees the other's fields read-only.
+    view_roles = edit_roles = roles.ADMINISTRATORS
     fieldsets = ((None, {"fields": ("username", "name", "org", "roles", "confirm_gaps", "mobile", "wechat", "email",
                                     "is_active", "is_staff")}),)
     add_fieldsets = ((None, {"fields": ("username", "name", "org", "roles", "is_staff", "password1", "password2")}),)
     readonly_fields = ()
     actions = ["unlock_sign_in", "reset_two_factor"]
 
+    def has_add_permission(self, request):
+        return self._has_role(request, (roles.SYSTEM_ADMIN,))
+
+    def _keeps(self, request, role):
+        return self._has_role(request, (role,))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._keeps(request, roles.SECURITY_ADMIN):
+            return fieldsets
+        hidden = ("confirm_gaps",) if obj else ("roles",)  # roles are set by the security administrator
+        return tuple((name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in hidden)})
+                     for name, opts in fieldsets)
+
     def get_readonly_fields(self, request, obj=None):
-        return ("username",) if obj else ()
+        if obj is None:
+            return ()
+        readonly = ["username"]
+        if not self._keeps(request, roles.SYSTEM_ADMIN):
+            readonly += content_services.USER_PROFILE_FIELDS
+        if not self._keeps(request, roles.SECURITY_ADMIN):
+            readonly.append("roles")
+        return tuple(readonly)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self._keeps(request, roles.SECURITY_ADMIN):
+            actions.pop("unlock_sign_in", None)
+        return actions
 
     def user_change_password(self, request, id, form_url=""):
         """The admin's password page, saved through content.services.user_set_password
@@ -129,7 +160,7 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
         if profile:
             self._service(request, lambda: content_services.user_update(actor=request.user, user_id=obj.pk,
                                                                         **profile))
-        if "roles" in form.changed_data:
+        if "roles" in form.changed_data and "roles" in form.fields:
             self._service(request, lambda: workflow_services.user_set_roles(
                 actor=request.user, user_id=obj.pk, roles_=data["roles"], confirm_gaps=data.get("confirm_gaps")))
 

@@ -377,7 +377,7 @@ def _transition_view(name, summary, body_class, example, call):
     return View
 
 
-ProblemRectifyView = _transition_view("rectify", "提交整改（整改责任人、账号负责人、单位管理员）", NoteSerializer,
+ProblemRectifyView = _transition_view("rectify", "提交整改（整改责任人、账号负责人、系统管理员）", NoteSerializer,
                                       {"note": "已补注信息来源并更正标题"}, ops_services.problem_rectify)
 ProblemConfirmView = _transition_view("confirm", "确认整改（整改人以外的检查人员）", None, None,
                                       ops_services.problem_confirm)

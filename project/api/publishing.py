@@ -1,6 +1,6 @@
 """The API of publishing channels, deliveries, scheduled publishing and the pull feed.
 
-``PUT /accounts/{id}/channel/`` sets the account's channel (unit administrators;
+``PUT /accounts/{id}/channel/`` sets the account's channel (system administrators;
 secrets write-only: never returned, ``has_secret`` says one is stored);
 ``/publications/{id}/retry/`` and ``/manual/`` act on a failed delivery;
 ``/accounts/{id}/schedules/`` lists the pending scheduled publications,
@@ -79,7 +79,7 @@ class AccountChannelView(ApiView):
             refusal.raise_()
         return account
 
-    @extend_schema(operation_id="accounts_channel_retrieve", tags=["publishing"], summary="账号的发布渠道（单位管理员）",
+    @extend_schema(operation_id="accounts_channel_retrieve", tags=["publishing"], summary="账号的发布渠道（系统管理员）",
                    parameters=[id_param("账号编号"), *AUTH_HEADERS],
                    responses={200: ChannelSerializer, **errors(*OBJECT_READ)})
     def get(self, request, pk):
@@ -87,7 +87,7 @@ class AccountChannelView(ApiView):
         channel = content_selectors.channel_of(account.pk)
         return Response(ChannelSerializer(channel_data(request, account, channel)).data)
 
-    @extend_schema(operation_id="accounts_channel_update", tags=["publishing"], summary="设置账号的发布渠道（单位管理员）",
+    @extend_schema(operation_id="accounts_channel_update", tags=["publishing"], summary="设置账号的发布渠道（系统管理员）",
                    description="kind=manual：人工发布；wechat：app_id、app_secret、可选 api_base（覆盖 WECHAT_API_BASE）；"
                                "webhook：url、secret。密钥只写，保存后不再返回；修改记入审计日志（不含密钥）。",
                    parameters=[id_param("账号编号"), *AUTH_HEADERS], request=ChannelInSerializer,

@@ -1,9 +1,10 @@
 """The review office's API beside the reviewer's own endpoints (views.py).
 
-/api/v1/policies/ and /api/v1/memberships/: the unit administrators' review
+/api/v1/policies/ and /api/v1/memberships/: the administrators' review
 setup, through the same services as their pages (/manage/policies/,
 /manage/tiers/new/): workflow.services.policy_create / policy_change and
-reviewers.services.membership_grant. Who may: workflow.permissions.review_admin_refusal.
+reviewers.services.membership_grant. Who may: workflow.permissions.policy_admin_refusal (policies: the system
+administrator) and membership_admin_refusal (memberships: the security administrator).
 
 /api/v1/submissions/{id}/assign/: the tier's lead assigns an item
 (workflow.services.submission_assign; reviewers.permissions.assign_refusal)."""
@@ -40,8 +41,8 @@ from workflow import services as workflow_services
 POLICY_HIDDEN = "审核策略不存在或不在您的管理范围内"
 
 
-def _require_admin(user):
-    refusal = workflow_permissions.review_admin_refusal(user)
+def _require(refusal_of, user):
+    refusal = refusal_of(user)
     if refusal:
         refusal.raise_()
 
@@ -139,7 +140,7 @@ class PolicyListView(ApiListView):
     serializer_class = PolicySerializer
 
     def get_queryset(self):
-        _require_admin(self.request.user)
+        _require(workflow_permissions.policy_admin_refusal, self.request.user)
         return workflow_selectors.policies_in_subtree(_scope(self.request.user))
 
     @extend_schema(operation_id="policies_list", tags=["admin"], summary="审核策略（本单位及下级）",
@@ -157,7 +158,7 @@ class PolicyListView(ApiListView):
                                                      {"name": "终审", "due_hours": 48, "groups": [1, 2]}]})],
                    responses={201: PolicySerializer, **errors(*WRITE, 409)})
     def post(self, request):
-        _require_admin(request.user)
+        _require(workflow_permissions.policy_admin_refusal, request.user)
         body = PolicyCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -176,7 +177,7 @@ class PolicyDetailView(ApiView):
                    examples=[body_example({"tiers": [{"name": "初审"}, {"name": "会签", "signatures": 2}]})],
                    responses={200: PolicySerializer, **errors(*OBJECT_WRITE)})
     def patch(self, request, pk):
-        _require_admin(request.user)
+        _require(workflow_permissions.policy_admin_refusal, request.user)
         _policy_out(request, pk)  # 404 outside the administrator's subtree
         body = PolicyChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -193,7 +194,7 @@ class MembershipListView(ApiListView):
     serializer_class = MembershipSerializer
 
     def get_queryset(self):
-        _require_admin(self.request.user)
+        _require(workflow_permissions.membership_admin_refusal, self.request.user)
         return reviewer_selectors.memberships_in_subtree(_scope(self.request.user))
 
     @extend_schema(operation_id="memberships_list", tags=["admin"], summary="审核层级成员（本单位及下级）",
@@ -206,7 +207,7 @@ class MembershipListView(ApiListView):
                    examples=[body_example({"user": "reviewer1", "tier": 1, "org": "GZ"})],
                    responses={201: MembershipSerializer, **errors(*WRITE, 409)})
     def post(self, request):
-        _require_admin(request.user)
+        _require(workflow_permissions.membership_admin_refusal, request.user)
         body = MembershipCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -229,7 +230,7 @@ class AssignmentSerializer(serializers.Serializer):
 
 class SubmissionAssignView(ApiView):
     @extend_schema(operation_id="submissions_assign", tags=["review"], summary="指派审核人（层级负责人）",
-                   description="层级负责人或单位管理员将当前审核任务指派给本层级的一名审核人（相当于由他人代为认领），"
+                   description="层级负责人或安全管理员将当前审核任务指派给本层级的一名审核人（相当于由他人代为认领），"
                                "被指派人收到通知；再次指派即改派，均记入审计日志。释放见网页“释放”。",
                    request=s.AssignSerializer, parameters=[id_param("送审单编号"), *AUTH_HEADERS],
                    examples=[body_example({"user": "reviewer1", "note": "请今天下班前审完"})],

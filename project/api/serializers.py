@@ -97,7 +97,7 @@ PERSONAL_HELP = "个人信息：默认脱敏（如 138****5678、张*）；有�
 
 class RevealQuerySerializer(QuerySerializer):
     reveal = serializers.ChoiceField(choices=[(personal.REVEAL_ALL, "显示完整个人信息")], required=False,
-                                     help_text="personal：返回完整个人信息（仅账号负责人、单位管理员、审计人员；记入审计日志）")
+                                     help_text="personal：返回完整个人信息（仅账号负责人、系统管理员、审计人员；记入审计日志）")
 
 
 class StaffMemberSerializer(serializers.Serializer):

@@ -202,7 +202,7 @@ def stats_json(stats):
 class PublicationStatsView(ApiView):
     @extend_schema(
         operation_id="stats_publications", tags=["stats"], summary="发布统计：各账号年度（或日期范围）与逐月发布数",
-        description="统计本人有权查看的单位（账号负责人、单位管理员、审计人员，含下级单位）。published 为期内发布且未撤稿的"
+        description="统计本人有权查看的单位（账号负责人、系统管理员、审计人员，含下级单位）。published 为期内发布且未撤稿的"
                     "条数（即附件1的年度信息发布数量）；retracted 为期内发布、其后撤稿的条数，单列不计入。期间按北京时间。"
                     "纳入的账号：期末前已开通、期初前未注销；期内注销的账号计入并标注。",
         parameters=[StatsQuerySerializer, *AUTH_HEADERS],

@@ -2,7 +2,10 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from project.api import absences, discovery, operations, publishing, review_admin, site_patrols, stats, timeliness, transparency, views
+from project.api import (
+    absences, discovery, operations, publishing, review_admin, sessions, site_patrols, stats, timeliness, transparency,
+    views,
+)
 from project.api.exceptions import api_not_found
 
 app_name = "api"
@@ -11,6 +14,9 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("auth/password/", views.PasswordView.as_view(), name="auth_password"),
     path("users/<id:pk>/two-factor/reset/", views.SecondFactorResetView.as_view(), name="user-two-factor-reset"),
+    path("auth/sessions/", sessions.SessionListView.as_view(), name="auth-sessions"),
+    path("auth/sessions/<id:pk>/end/", sessions.SessionEndView.as_view(), name="auth-session-end"),
+    path("users/<id:pk>/sign-ins/end/", sessions.UserSignInsEndView.as_view(), name="user-sign-ins-end"),
     path("accounts/", views.AccountListView.as_view(), name="accounts"),
     path("accounts/<id:pk>/", views.AccountDetailView.as_view(), name="account"),
     path("accounts/<id:pk>/close/", views.AccountCloseView.as_view(), name="account-close"),
@@ -63,7 +69,7 @@ urlpatterns = [
     path("counterfeits/", operations.CounterfeitListView.as_view(), name="counterfeits"),
     path("counterfeits/<id:pk>/evidence/", operations.CounterfeitEvidenceView.as_view(), name="counterfeit-evidence"),
     path("evidence/<id:pk>/", operations.EvidenceView.as_view(), name="evidence"),
-    # the unit administrators' review setup (project/api/review_admin.py)
+    # the administrators' review setup (policies: system; memberships: security) (project/api/review_admin.py)
     path("policies/", review_admin.PolicyListView.as_view(), name="policies"),
     path("policies/<id:pk>/", review_admin.PolicyDetailView.as_view(), name="policy"),
     path("memberships/", review_admin.MembershipListView.as_view(), name="memberships"),

@@ -11,13 +11,13 @@ NAV = (
     ("web:home", "工作台", ()),
     ("web:drafts", "我的稿件", (roles.EDITOR,)),
     ("web:queue", "审核队列", (roles.REVIEWER,)),
-    ("web:absences", "不在岗", (roles.REVIEWER, roles.UNIT_ADMIN)),
+    ("web:absences", "不在岗", (roles.REVIEWER, roles.SECURITY_ADMIN)),
     ("web:publish_list", "待发布", (roles.PUBLISHER,)),
-    ("web:registry", "账号备案", (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)),
-    ("web:stats", "统计报表", (roles.ACCOUNT_MANAGER, roles.UNIT_ADMIN, roles.AUDITOR)),
+    ("web:registry", "账号备案", (roles.ACCOUNT_MANAGER, roles.SYSTEM_ADMIN, roles.AUDITOR)),
+    ("web:stats", "统计报表", (roles.ACCOUNT_MANAGER, roles.SYSTEM_ADMIN, roles.AUDITOR)),
     ("web:audit", "审计日志", (roles.AUDITOR,)),
     ("web:operations", "日常运维", ()),
-    ("web:manage", "单位管理", (roles.UNIT_ADMIN,)),
+    ("web:manage", "单位管理", roles.ADMINISTRATORS),
 )
 
 

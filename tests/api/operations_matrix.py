@@ -2,7 +2,7 @@
 project/api/operations.py and the pages of project/web/operations/ — added to
 tests/api/test_permission_matrix.py's API_CASES, WEB_CASES and PAIRS. The
 world is that file's: the account is the school's; the manager is the
-school's account manager, the auditor and the unit administrator the
+school's account manager, the auditor and the system administrator the
 province's, the outsider another city's manager and auditor; the three
 role-less users (ex_publisher, ex_reviewer, member_only) read their subtree's
 records and may do nothing else here."""
@@ -144,9 +144,9 @@ def _page(table):
     return {**table, "anonymous": LOGIN}
 
 
-INSPECTORS = ("manager", "auditor", "unit_admin", "superuser")
-KEEPERS = ("manager", "unit_admin", "superuser")
-STATS_READERS = ("manager", "auditor", "unit_admin", "outsider", "superuser")
+INSPECTORS = ("manager", "auditor", "system_admin", "superuser")
+KEEPERS = ("manager", "system_admin", "superuser")
+STATS_READERS = ("manager", "auditor", "system_admin", "outsider", "superuser")
 
 API_CASES = [
     ("duty-list", "get", "/duty/", _account, None, _everyone(200)),
@@ -207,7 +207,7 @@ API_CASES = [
     ("reposts-create", "post", "/reposts/", _account,
      {"title": "教育部：做好寒假安全工作", "source_name": "教育部", "original_url": "https://www.moe.gov.cn/a.html",
       "deadline": (_today() + dt.timedelta(days=3)).isoformat(), "target_org": "GZS1"},
-     {**_only("manager", "unit_admin", status=201), "outsider": 400}),
+     {**_only("manager", "system_admin", status=201), "outsider": 400}),
     ("repost-get", "get", "/reposts/{repost}/", _repost, None, _in_province()),
     ("repost-export", "get", "/reposts/{repost}/export/", _repost, None, _in_province()),
 ]
@@ -281,7 +281,7 @@ WEB_CASES = [
     ("ops-reposts-post", "post", "/operations/reposts/", _account,
      {"title": "教育部：做好寒假安全工作", "source_name": "教育部", "original_url": "https://www.moe.gov.cn/a.html",
       "deadline": (_today() + dt.timedelta(days=3)).isoformat(), "target_org": "{org}"},
-     _page({**_only("manager", "unit_admin", status=302), "outsider": 400})),
+     _page({**_only("manager", "system_admin", status=302), "outsider": 400})),
     ("ops-repost", "get", "/operations/reposts/{repost}/", _repost, None, _page(_in_province())),
     ("ops-repost-export", "get", "/operations/reposts/{repost}/export/", _repost, None, _page(_in_province())),
     ("ops-site-report", "get", "/operations/sites/{account}/", _site_run, None, _page(_in_province())),

@@ -1,5 +1,5 @@
 """The absence calendar (不在岗日历): a reviewer records and deletes his own
-absences, the tier's lead sees his members', a unit administrator sees his
+absences, the tier's lead sees his members', a security administrator sees his
 subtree's and keeps them for its reviewers; every rule refused with its code;
 writes audited; round-robin passes over whoever the calendar says is away; the
 endpoint and the page (the same functions) in the usual style."""
@@ -89,23 +89,23 @@ def test_who_may_keep_whose_absences(office):
         with pytest.raises(NotAllowed) as caught:
             _record(actor, user_id=w.reviewer1b.pk)
         assert caught.value.code == "absence_not_yours"
-    # the unit administrator of the province records for a reviewer of the city, but not for himself
-    absence = _record(w.admin, user_id=w.reviewer1b.pk, note="病假")
+    # the security administrator of the province records for a reviewer of the city, but not for himself
+    absence = _record(w.secadmin, user_id=w.reviewer1b.pk, note="病假")
     assert absence.user_id == w.reviewer1b.pk
     assert AuditEntry.objects.get(action="reviewers.absence.recorded").data["for_other"] is True
     with pytest.raises(NotAllowed) as caught:
-        _record(w.admin)
+        _record(w.secadmin)
     assert caught.value.code == "not_reviewer"
     # ... nor for a user who is not a reviewer
     with pytest.raises(ValidationFailed) as caught:
-        _record(w.admin, user_id=w.editor.pk)
+        _record(w.secadmin, user_id=w.editor.pk)
     assert caught.value.code == "absence_not_reviewer"
     # an administrator of the other city is no administrator of ours
-    other = factories.user("szadmin", org_=w.other_city, roles_=[roles.UNIT_ADMIN])
+    other = factories.user("szsecadmin", org_=w.other_city, roles_=[roles.SECURITY_ADMIN])
     with pytest.raises(NotAllowed):
         _record(other, user_id=w.reviewer1b.pk)
     # a reviewer whose role was removed keeps nothing
-    workflow_services.user_set_roles(actor=w.admin, user_id=w.reviewers[2].pk, roles_=[], confirm_gaps=True)
+    workflow_services.user_set_roles(actor=w.secadmin, user_id=w.reviewers[2].pk, roles_=[], confirm_gaps=True)
     w.reviewers[2].refresh_from_db()
     with pytest.raises(NotAllowed):
         _record(w.reviewers[2])
@@ -120,9 +120,9 @@ def test_who_sees_whose_absences(office):
     assert seen(w.lead) == {mine.pk, b.pk}          # his own and his tier's member's (not tier 2's)
     assert seen(w.reviewer1b) == {b.pk}            # a member sees his own
     assert seen(w.reviewers[1]) == {r2.pk}
-    assert seen(w.admin) == {mine.pk, b.pk, r2.pk}  # the province's administrator: the whole subtree
+    assert seen(w.secadmin) == {mine.pk, b.pk, r2.pk}  # the province's administrator: the whole subtree
     assert seen(w.editor) == set() and seen(w.auditor) == set()
-    other = factories.user("szadmin", org_=w.other_city, roles_=[roles.UNIT_ADMIN])
+    other = factories.user("szsecadmin", org_=w.other_city, roles_=[roles.SECURITY_ADMIN])
     assert seen(other) == set()
     assert seen(factories.superuser()) == {mine.pk, b.pk, r2.pk}
     assert selectors.absence_visible_to(w.reviewers[1], b.pk) is None
@@ -149,7 +149,7 @@ def test_deleting_an_absence(office):
     # an absence that is over stays as the record of why assignments passed him over
     ended = Absence.objects.create(user=w.reviewer1b, starts_on=_days(-5), ends_on=_days(-2))
     with pytest.raises(Conflict) as caught:
-        services.absence_delete(actor=w.admin, absence_id=ended.pk)
+        services.absence_delete(actor=w.secadmin, absence_id=ended.pk)
     assert caught.value.code == "absence_ended"
 
 
@@ -232,7 +232,7 @@ def test_api_list_create_delete(api, office):
     assert_error(api(w.lead).get(f"{URL}/absences/?month=2026-13"), 400, "month_invalid")
     assert_error(api(w.lead).get(f"{URL}/absences/?user=nobody"), 400)
     # the administrator records for him: by username
-    response = api(w.admin).post(f"{URL}/absences/", {"starts_on": _days(5).isoformat(),
+    response = api(w.secadmin).post(f"{URL}/absences/", {"starts_on": _days(5).isoformat(),
                                                       "ends_on": _days(5).isoformat(), "user": "reviewer1b"},
                                  format="json")
     assert response.status_code == 201 and response.json()["user"]["username"] == "reviewer1b"
@@ -248,7 +248,7 @@ def test_api_list_create_delete(api, office):
 
 def test_api_list_queries_do_not_grow(api, office):
     w = office
-    client = api(w.admin)
+    client = api(w.secadmin)
 
     def count():
         with CaptureQueriesContext(connection) as queries:
@@ -286,7 +286,7 @@ def test_the_page_records_lists_and_deletes(client, office):
     assert 'data-username="reviewer1b"' in html and "外出学习" in html and 'data-testid="absence-delete"' not in html
     assert client.post(f"/review/absences/{absence.pk}/delete/").status_code == 403
     # the administrator chooses the person in the form and may delete
-    client.force_login(w.admin)
+    client.force_login(w.secadmin)
     html = client.get("/review/absences/").content.decode()
     assert 'name="user"' in html and "reviewer1b" in html
     assert client.post(f"/review/absences/{absence.pk}/delete/").status_code == 302
@@ -299,7 +299,7 @@ def test_the_page_records_lists_and_deletes(client, office):
 
 def test_the_page_costs_the_same_whatever_the_number_of_absences(client, office):
     w = office
-    client.force_login(w.admin)
+    client.force_login(w.secadmin)
 
     def count():
         with CaptureQueriesContext(connection) as queries:

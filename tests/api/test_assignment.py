@@ -67,8 +67,8 @@ def test_who_may_assign_and_to_whom(lead):
     assert exc.value.code == "cannot_assign"  # tier 2 does not sit on tier 1
     with pytest.raises(ValidationFailed):
         services.submission_assign(actor=w.lead, submission_id=sub.pk, assignee_id=w.reviewers[0].pk, note="长" * 501)
-    # a unit administrator may assign too
-    services.submission_assign(actor=w.admin, submission_id=sub.pk, assignee_id=w.reviewers[0].pk)
+    # a security administrator may assign too (the system administrator may not: tests/content/test_administrators.py)
+    services.submission_assign(actor=w.secadmin, submission_id=sub.pk, assignee_id=w.reviewers[0].pk)
     assert ReviewTask.objects.get(pk=sub.current_task_id).claimed_by_id == w.reviewers[0].pk
     decide(w.reviewers[0], sub)
     with pytest.raises(Conflict):

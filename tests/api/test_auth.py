@@ -62,13 +62,13 @@ def test_a_password_change_a_deactivation_and_a_role_taken_end_every_token_and_s
     from content import services
 
     for change in (
-        lambda: services.user_set_roles(actor=world.admin, user_id=world.editor.pk, roles_=[]),
+        lambda: services.user_set_roles(actor=world.secadmin, user_id=world.editor.pk, roles_=[]),
         lambda: services.user_update(actor=world.admin, user_id=world.editor.pk, is_active=False),
         lambda: services.user_set_password(actor=world.admin, user_id=world.editor.pk, password="New#Pass2026x"),
     ):
         world.editor.refresh_from_db()
         services.user_update(actor=world.admin, user_id=world.editor.pk, is_active=True)
-        services.user_set_roles(actor=world.admin, user_id=world.editor.pk, roles_=["editor"])
+        services.user_set_roles(actor=world.secadmin, user_id=world.editor.pk, roles_=["editor"])
         key = api_token(world.editor)
         browser = Client()
         browser.force_login(User.objects.get(pk=world.editor.pk))

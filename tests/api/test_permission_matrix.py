@@ -57,7 +57,7 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 ROLES = ["anonymous", "editor", "reviewer1", "reviewer2", "reviewer3", "publisher", "manager", "auditor",
-         "unit_admin", "outsider", "superuser", "ex_publisher", "ex_reviewer", "member_only"]
+         "system_admin", "security_admin", "outsider", "superuser", "ex_publisher", "ex_reviewer", "member_only"]
 
 LOGIN = "login"  # a page's answer to the anonymous: a redirect to the login page
 
@@ -68,7 +68,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009
 
 def add_role_cases(world):
     """The three users who hold a grant or a membership without its role."""
-    admin = world.admin
+    admin = world.secadmin
     world.ex_publisher = factories.user("expublisher", org_=world.school, roles_=[roles.PUBLISHER], name="前发布人")
     factories.grant(world.account, world.ex_publisher, "publish_account")
     world.ex_reviewer = factories.user("exreviewer", org_=world.city, roles_=[roles.REVIEWER], name="前审核人")
@@ -91,7 +91,8 @@ def user_for(world, role):
         "publisher": world.publisher,
         "manager": world.manager,
         "auditor": world.auditor,
-        "unit_admin": world.admin,
+        "system_admin": world.admin,
+        "security_admin": world.secadmin,
         "outsider": world.outsider,
         "superuser": superuser(),
         "ex_publisher": world.ex_publisher,
@@ -261,9 +262,9 @@ def page(table):
 
 REVIEWERS = ("reviewer1", "reviewer2", "reviewer3", "superuser")
 EDITOR_ROLE = ("editor", "outsider", "superuser", "member_only")  # who holds the editor role
-REGISTRY_MANAGERS = ("manager", "unit_admin", "superuser")
+REGISTRY_MANAGERS = ("manager", "system_admin", "superuser")
 AUDIT_READERS = ("auditor", "outsider", "superuser")
-STATS_READERS = ("manager", "auditor", "unit_admin", "outsider", "superuser")
+STATS_READERS = ("manager", "auditor", "system_admin", "outsider", "superuser")
 RETRACTORS = ("publisher", "manager", "superuser")  # not the unit administrator, not a former publisher
 
 DECIDE_BODY = {"verdicts": ALL_PASS}
@@ -300,9 +301,9 @@ API_CASES = [
     ("publication-retract", "post", "/publications/{publication}/retract/", _published, {"reason": "信息有误"},
      only(*RETRACTORS)),
     # publishing channels (unit administrators), deliveries and schedules (the account's publishers), the feed
-    ("account-channel", "get", "/accounts/{account}/channel/", _account, None, only("unit_admin", "superuser")),
+    ("account-channel", "get", "/accounts/{account}/channel/", _account, None, only("system_admin", "superuser")),
     ("account-channel-put", "put", "/accounts/{account}/channel/", _account, {"kind": "manual"},
-     only("unit_admin", "superuser")),
+     only("system_admin", "superuser")),
     ("account-schedules", "get", "/accounts/{account}/schedules/", _scheduled, None, only("publisher")),
     ("account-feed", "get", "/accounts/{account}/feed/", _account, None, in_province()),
     ("publication-retry", "post", "/publications/{publication}/retry/", _failed_delivery, None, only("publisher")),
@@ -335,22 +336,30 @@ API_CASES = [
     ("stats-timeliness", "get", "/stats/timeliness/", _account, None, only(*STATS_READERS)),
     # (POST /auth/token/, throttled per address, is tested in test_auth.py)
     ("token-revoke", "delete", "/auth/token/", _account, None, {"*": 204, "anonymous": 401}),
-    # a lost authenticator: the security administrator of the user's unit (the unit administrator until split)
+    # a lost authenticator: the security administrator of the user's unit 
     ("user-two-factor-reset", "post", "/users/{user}/two-factor/reset/", _target_user, {},
-     only("unit_admin", "superuser")),
+     only("security_admin", "superuser")),
+    # sign-ins (issue 12): everyone lists his own and ends his own; another user's one, or all of them at
+    # once, only the security administrator of his unit (others: the sign-in is not found)
+    ("auth-sessions", "get", "/auth/sessions/", _account, None, everyone(200)),
+    ("auth-session-end", "post", "/auth/sessions/{sign_in}/end/", _own_sign_in, None,
+     only("security_admin", "superuser", status=204, others=404)),
+    ("user-sign-ins-end", "post", "/users/{user}/sign-ins/end/", _target_user, None,
+     only("security_admin", "superuser")),
     ("schema", "get", "/schema/", _account, None, {"*": 200}),
     ("docs", "get", "/docs/", _account, None, {"*": 200}),
     *operations_matrix.API_CASES,  # daily operations (tests/api/operations_matrix.py)
-    # the unit administrators' review setup, as on /manage/ (project/api/review_admin.py)
-    ("policies-list", "get", "/policies/", _policy, None, only("unit_admin", "superuser")),
+    # the administrators' review setup, as on /manage/ (project/api/review_admin.py): policies are the system
+    # administrator's, tier memberships the security administrator's
+    ("policies-list", "get", "/policies/", _policy, None, only("system_admin", "superuser")),
     ("policies-create", "post", "/policies/", _account,
      {"name": "校级三审", "org": "GZS1", "tiers": [{"name": "初审"}, {"name": "复审"}, {"name": "终审"}]},
-     only("unit_admin", "superuser", status=201)),
+     only("system_admin", "superuser", status=201)),
     ("policy-patch", "patch", "/policies/{policy}/", _policy, {"name": "校级两审（改）"},
-     only("unit_admin", "superuser")),
-    # assigning an item: the tier's lead (none in this world) or a unit administrator
+     only("system_admin", "superuser")),
+    # assigning an item: the tier's lead (none in this world) or a security administrator
     ("submission-assign", "post", "/submissions/{submission}/assign/", _in_review, {"user": "reviewer1b"},
-     only("unit_admin", "superuser")),
+     only("security_admin", "superuser")),
     # bulk pass: the queue's rule first, then each item's own answer in the results (200 for a reviewer)
     ("review-queue-bulk-pass", "post", "/review-queue/bulk-pass/", _in_review, {"submissions": ["{submission}"]},
      only(*REVIEWERS)),
@@ -359,17 +368,17 @@ API_CASES = [
     ("draft-comments", "get", "/drafts/{draft}/comments/", _draft, None, in_province()),
     ("draft-comments-create", "post", "/drafts/{draft}/comments/", _draft, {"body": "请再核实第二段"},
      in_province(status=201)),
-    # the absence calendar: reviewers and unit administrators see it; a reviewer records his own (the unit
+    # the absence calendar: reviewers and security administrators see it; a reviewer records his own (the security
     # administrator has no reviewer role to record one for himself); reviewer1's own is deleted by him or
-    # by the province's administrator; to anyone else it is unknown (absence_hidden)
-    ("absences", "get", "/absences/", _absence, None, only(*REVIEWERS, "unit_admin")),
+    # by the province's security administrator; to anyone else it is unknown (absence_hidden)
+    ("absences", "get", "/absences/", _absence, None, only(*REVIEWERS, "security_admin")),
     ("absences-create", "post", "/absences/", _absence, {"starts_on": "{day}", "ends_on": "{day}", "note": "出差"},
      only(*REVIEWERS, status=201)),
     ("absence-delete", "delete", "/absences/{absence}/", _absence, None,
-     only("reviewer1", "unit_admin", "superuser", status=204)),
-    ("memberships-list", "get", "/memberships/", _account, None, only("unit_admin", "superuser")),
+     only("reviewer1", "security_admin", "superuser", status=204)),
+        ("memberships-list", "get", "/memberships/", _account, None, only("security_admin", "superuser")),
     ("memberships-create", "post", "/memberships/", _account, {"user": "reviewer2", "tier": 1, "account": "{account}"},
-     only("unit_admin", "superuser", status=201)),
+     only("security_admin", "superuser", status=201)),
 ]
 
 WEB_CASES = [
@@ -402,19 +411,19 @@ WEB_CASES = [
      page(in_province(status=302))),
     ("digest-preference", "post", "/review/notifications/digest/", _account, {"daily": "1"},
      page(everyone(302))),
-    ("absences-page", "get", "/review/absences/", _absence, None, page(only(*REVIEWERS, "unit_admin"))),
+    ("absences-page", "get", "/review/absences/", _absence, None, page(only(*REVIEWERS, "security_admin"))),
     ("absence-new", "post", "/review/absences/", _absence, {"starts_on": "{day}", "ends_on": "{day}", "note": "出差"},
      page(only(*REVIEWERS, status=302))),
     ("absence-delete-page", "post", "/review/absences/{absence}/delete/", _absence, {},
-     page(only("reviewer1", "unit_admin", "superuser", status=302))),
+     page(only("reviewer1", "security_admin", "superuser", status=302))),
     ("review-record", "get", "/review/{submission}/record/", _in_review, None, page(in_province())),
     ("review-record-pdf", "get", "/review/{submission}/record.pdf", _in_review, None, page(in_province())),
     ("bulk-pass", "post", "/review/queue/bulk-pass/", _in_review, {"submissions": "{submission}"},
      page(only(*REVIEWERS, status=302))),
     ("assign", "post", "/review/{submission}/assign/", _in_review, {"user": "reviewer1b"},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     ("release", "post", "/review/{submission}/release/", _claimed, {},
-     page(only("reviewer1", "unit_admin", "superuser", status=302))),
+     page(only("reviewer1", "security_admin", "superuser", status=302))),
     ("decide", "post", "/review/{submission}/decide/", _in_review, DECISION_FORM, page(only("reviewer1", status=302))),
     # publisher
     ("publish-list", "get", "/review/publish/", _account, None, page(only("publisher", "superuser"))),
@@ -438,9 +447,9 @@ WEB_CASES = [
      {"scheduled_for": "{later_local}"}, page(only("publisher", status=302))),
     ("schedule-cancel-post", "post", "/review/schedules/{schedule}/cancel/", _scheduled, {},
      page(only("publisher", status=302))),
-    ("channel", "get", "/review/accounts/{account}/channel/", _account, None, page(only("unit_admin", "superuser"))),
+    ("channel", "get", "/review/accounts/{account}/channel/", _account, None, page(only("system_admin", "superuser"))),
     ("channel-post", "post", "/review/accounts/{account}/channel/", _account, {"kind": "manual"},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("system_admin", "superuser", status=302))),
     ("notifications", "get", "/review/notifications/", _account, None, page(everyone(200))),
     ("notification-read", "post", "/review/notifications/{notification}/read/", _notification, {},
      page(only("editor", status=302))),
@@ -482,19 +491,20 @@ WEB_CASES = [
     ("stats-download", "get", "/stats/download/?form=12&format=xls", _account, None, page(only(*STATS_READERS))),
     ("stats-filings", "get", "/stats/filings/", _account, None, page(only(*STATS_READERS))),
     ("filing-form3", "get", "/stats/filings/{filing}/form3/", _filing, None,
-     page(only("manager", "auditor", "unit_admin", "superuser"))),
+     page(only("manager", "auditor", "system_admin", "superuser"))),
     ("dormant", "get", "/stats/dormant/", _account, None, page(only(*STATS_READERS))),
-    # unit administration
-    ("manage", "get", "/manage/", _account, None, page(only("unit_admin", "superuser"))),
-    ("manage-roles", "get", "/manage/users/{user}/roles/", _target_user, None, page(only("unit_admin", "superuser"))),
+    # unit administration: the overview for both administrators; roles, locks, sessions and tiers are the
+    # security administrator's, policies the system administrator's
+    ("manage", "get", "/manage/", _account, None, page(only("system_admin", "security_admin", "superuser"))),
+    ("manage-roles", "get", "/manage/users/{user}/roles/", _target_user, None, page(only("security_admin", "superuser"))),
     ("manage-roles-post", "post", "/manage/users/{user}/roles/", _target_user, {"roles": [roles.EDITOR]},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     ("manage-user-unlock", "post", "/manage/users/{user}/unlock/", _target_user, {},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     ("manage-user-sign-ins-end", "post", "/manage/users/{user}/sign-ins/end/", _target_user, {},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     ("manage-user-two-factor-reset", "post", "/manage/users/{user}/two-factor/reset/", _target_user, {},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     # two factors: the sign-in's second step answers only a pending sign-in (the signed-in go home, the others
     # to the login page); the QR code only an enrolment under way; the own page everyone signed in
     ("login-code", "get", "/login/code/", _account, None, page(everyone(302))),
@@ -508,23 +518,23 @@ WEB_CASES = [
      page(everyone(302))),
     ("account-sessions", "get", "/account/sessions/", _account, None, page(everyone(200))),
     ("account-session-end", "post", "/account/sessions/{sign_in}/end/", _own_sign_in, {},
-     page(only("unit_admin", "superuser", status=302, others=404))),
+     page(only("security_admin", "superuser", status=302, others=404))),
     ("account-password", "get", "/account/password/", _account, None, page(everyone(200))),
     ("account-password-post", "post", "/account/password/", _account, {"old_password": "x"},
      page(everyone(400))),
-    ("manage-tier-new", "get", "/manage/tiers/new/", _account, None, page(only("unit_admin", "superuser"))),
+    ("manage-tier-new", "get", "/manage/tiers/new/", _account, None, page(only("security_admin", "superuser"))),
     ("manage-tier-revoke", "get", "/manage/tiers/{membership}/revoke/", _membership, None,
-     page(only("unit_admin", "superuser"))),
+     page(only("security_admin", "superuser"))),
     ("manage-tier-revoke-post", "post", "/manage/tiers/{membership}/revoke/", _membership, {"confirmed": "1"},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("security_admin", "superuser", status=302))),
     # review policies of the administrator's subtree
-    ("manage-policies", "get", "/manage/policies/", _policy, None, page(only("unit_admin", "superuser"))),
-    ("manage-policy-new", "get", "/manage/policies/new/", _account, None, page(only("unit_admin", "superuser"))),
-    ("manage-policy-edit", "get", "/manage/policies/{policy}/", _policy, None, page(only("unit_admin", "superuser"))),
+    ("manage-policies", "get", "/manage/policies/", _policy, None, page(only("system_admin", "superuser"))),
+    ("manage-policy-new", "get", "/manage/policies/new/", _account, None, page(only("system_admin", "superuser"))),
+    ("manage-policy-edit", "get", "/manage/policies/{policy}/", _policy, None, page(only("system_admin", "superuser"))),
     ("manage-policy-delete", "get", "/manage/policies/{policy}/delete/", _policy, None,
-     page(only("unit_admin", "superuser"))),
+     page(only("system_admin", "superuser"))),
     ("manage-policy-delete-post", "post", "/manage/policies/{policy}/delete/", _policy, {},
-     page(only("unit_admin", "superuser", status=302))),
+     page(only("system_admin", "superuser", status=302))),
     # autosave of unsaved form content: whoever may use the form (tests/web/test_permission_matrix_pages.py
     # derives every role's answer from the form's own permission function); a script's request, so JSON
     # answers and 401 for the anonymous
@@ -564,6 +574,8 @@ PAIRS = [
     ("audit-pack", "audit-pack"), ("audit-pack-download", "audit-pack-download"),
     ("stats", "stats-publications"), ("stats-download", "stats-forms"), ("dormant", "stats-dormant"),
     *operations_matrix.PAIRS,
+    ("account-sessions", "auth-sessions"), ("account-session-end", "auth-session-end"),
+    ("manage-user-sign-ins-end", "user-sign-ins-end"),
     ("manage-policies", "policies-list"), ("manage-policy-edit", "policy-patch"),
     ("manage-tier-new", "memberships-create"), ("assign", "submission-assign"),
     ("bulk-pass", "review-queue-bulk-pass"), ("absences-page", "absences"), ("absence-new", "absences-create"),
@@ -618,7 +630,7 @@ def _ask_each_role(world, setup, sign_in, ask, expected):
 
 API_CODES = {"not_authenticated", "permission_denied", "not_author", "not_editor", "not_publisher", "not_reviewer",
              "author_cannot_review", "not_tier_member", "author_cannot_publish", "not_tier_lead",
-             "absence_not_yours", "absence_hidden", *operations_matrix.REFUSAL_CODES}
+             "absence_not_yours", "absence_hidden", "not_found", *operations_matrix.REFUSAL_CODES}
 
 
 @pytest.mark.parametrize("case", API_CASES, ids=[c[0] for c in API_CASES])

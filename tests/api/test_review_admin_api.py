@@ -57,7 +57,7 @@ def test_policy_errors_are_4xx_with_a_code(api, world):
 
 
 def test_an_administrator_grants_and_lists_memberships(api, world):
-    client = api(world.admin)
+    client = api(world.secadmin)
     response = client.post(f"{URL}/memberships/", {"user": "reviewer2", "tier": 1, "account": world.account.pk},
                            format="json")
     assert response.status_code == 201, response.json()

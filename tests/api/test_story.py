@@ -61,7 +61,7 @@ def test_full_story(world, api):
     from content import services as content_services
 
     for user, perm in ((world.editor, "draft_account"), (world.publisher, "publish_account")):
-        content_services.account_permission_grant(actor=world.admin, account_id=account_id, user_id=user.pk,
+        content_services.account_permission_grant(actor=world.secadmin, account_id=account_id, user_id=user.pk,
                                                   perm=perm)
 
     # Write and submit.

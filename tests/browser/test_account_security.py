@@ -29,7 +29,7 @@ def test_lockout_and_unlock(open_as, app_server):
     _sign_in(owner, "publisher_sz", PASSWORD)
     expect(owner.locator(".form-errors")).to_contain_text("用户名或密码错误")  # locked: the same message
     pk = app_server.shell("from content.models import User; print(User.objects.get(username='publisher_sz').pk)")
-    admin = open_as("unitadmin").page(f"/manage/users/{pk.strip().splitlines()[-1]}/roles/")
+    admin = open_as("secadmin").page(f"/manage/users/{pk.strip().splitlines()[-1]}/roles/")
     lock = admin.get_by_test_id("sign-in-lock")
     expect(lock).to_contain_text("连续登录失败 5 次")
     lock.get_by_test_id("unlock").click()

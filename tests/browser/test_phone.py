@@ -58,7 +58,8 @@ PHONE_PAGES = {
     "manager": ["/registry/", "/registry/new/", "/stats/", "/stats/dormant/", "/stats/filings/",
                 "/operations/rechecks/", "/operations/reposts/"],
     "auditor": ["/audit/", "/audit/verify/", "/audit/tree/", "/audit/tree/proof/", "/audit/packs/"],
-    "unitadmin": ["/manage/", "/manage/tiers/new/", "/review/absences/"],
+    "sysadmin": ["/manage/", "/manage/policies/"],
+    "secadmin": ["/manage/", "/manage/tiers/new/", "/review/absences/"],
 }
 
 

@@ -16,7 +16,7 @@ def _fits(page):
 
 
 def test_policy_page_at_phone_width(open_as):
-    page = open_as("unitadmin", viewport=PHONE).page("/manage/policies/")
+    page = open_as("sysadmin", viewport=PHONE).page("/manage/policies/")
     expect(page.get_by_role("heading", level=1)).to_have_text("审核策略")
     _fits(page)
 

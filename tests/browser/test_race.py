@@ -11,20 +11,23 @@ from tests.browser.helpers import PASSWORD
 
 SECOND_REVIEWER = "race_reviewer"
 
-# The data step, through the services in the server's own environment: the unit
-# administrator creates a second reviewer and grants him tier 1 (初审) for the
-# province, like reviewer1.
+# The data step, through the services in the server's own environment: the system
+# administrator creates a second reviewer, the security administrator gives him the
+# reviewer role and tier 1 (初审) for the province, like reviewer1.
 GRANT_SECOND_TIER1 = f"""
 from content import roles, selectors, services
 from reviewers import services as reviewer_services
-admin = selectors.user_by_username("unitadmin")
+from workflow import services as workflow_services
+admin = selectors.user_by_username("sysadmin")
+secadmin = selectors.user_by_username("secadmin")
 province = selectors.org_by_code("GD")
 if selectors.user_by_username("{SECOND_REVIEWER}") is None:
     user = services.user_create(actor=admin, username="{SECOND_REVIEWER}", password="{PASSWORD}", name="钱初审",
-                                org=province, roles_=[roles.REVIEWER])
+                                org=province)
+    workflow_services.user_set_roles(actor=secadmin, user_id=user.pk, roles_=[roles.REVIEWER])
     # as if he had already replaced the administrator's password at his first sign-in
     type(user).objects.filter(pk=user.pk).update(must_change_password=False)
-    reviewer_services.membership_grant(actor=admin, user_id=user.pk, tier=1, org_id=province.pk)
+    reviewer_services.membership_grant(actor=secadmin, user_id=user.pk, tier=1, org_id=province.pk)
 print("ok")
 """
 

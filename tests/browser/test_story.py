@@ -167,7 +167,8 @@ def test_home_of_each_role(open_as):
         "publisher": "审核通过，待发布",
         "manager": None,
         "auditor": None,
-        "unitadmin": None,
+        "sysadmin": None,
+        "secadmin": None,
     }
     for username, panel in panels.items():
         page = open_as(username).page("/")

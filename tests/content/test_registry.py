@@ -250,7 +250,7 @@ def test_an_unknown_account_is_refused_like_a_hidden_one(world):
     # one who sees the account but may not file for it is told why
     with pytest.raises(NotAllowed) as refused:
         services.account_change(actor=world.editor, account_id=world.account.pk, changes={"name": "X"})
-    assert refused.value.message == "只有该账号所属单位的账号负责人或单位管理员可以办理备案"
+    assert refused.value.message == "只有该账号所属单位的账号负责人或系统管理员可以办理备案"
 
 
 # ---------------------------------------------------------------- close
@@ -288,14 +288,14 @@ def test_close_refused_without_the_role_in_the_subtree(world, scope, who):
 def test_permission_grant_and_revoke_are_audited_and_effective(world):
     editor2 = factories.add_roles(world.editor2, roles.PUBLISHER)
     assert not permissions.can_publish_to(editor2, world.account)
-    services.account_permission_grant(actor=world.admin, account_id=world.account.pk, user_id=editor2.pk,
+    services.account_permission_grant(actor=world.secadmin, account_id=world.account.pk, user_id=editor2.pk,
                                       perm="publish_account")
     assert permissions.can_publish_to(editor2, world.account)
     [granted] = [e for e in entries("content.account.permission_granted", world.account)
                  if e.data["user_id"] == editor2.pk and e.data["perm"] == "publish_account"]
     assert granted.data == {"user_id": editor2.pk, "username": "editor2", "perm": "publish_account"}
-    assert granted.actor_id == world.admin.pk and granted.org_path == world.school.path
-    services.account_permission_revoke(actor=world.admin, account_id=world.account.pk, user_id=editor2.pk,
+    assert granted.actor_id == world.secadmin.pk and granted.org_path == world.school.path
+    services.account_permission_revoke(actor=world.secadmin, account_id=world.account.pk, user_id=editor2.pk,
                                        perm="publish_account")
     assert not permissions.can_publish_to(editor2, world.account)
     [revoked] = entries("content.account.permission_revoked", world.account)
@@ -310,28 +310,28 @@ def test_a_grant_is_given_only_to_a_holder_of_its_role(world):
     for user, perm, role in ((world.editor2, "publish_account", "授权发布人"), (world.publisher, "draft_account", "编辑"),
                              (world.manager, "draft_account", "编辑")):
         with pytest.raises(ValidationFailed) as exc:
-            services.account_permission_grant(actor=world.admin, account_id=world.account.pk, user_id=user.pk,
+            services.account_permission_grant(actor=world.secadmin, account_id=world.account.pk, user_id=user.pk,
                                               perm=perm)
         assert exc.value.code == "grantee_lacks_role"
         assert exc.value.fields == {"user": [f"该用户没有“{role}”角色，不能授予此项授权；请先为其设置该角色"]}
         assert not permissions.has_account_perm(user, perm, world.account)
     assert AuditEntry.objects.count() == before
     # revoking needs no role: a former publisher's grant can always be taken back
-    services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[])
-    services.account_permission_revoke(actor=world.admin, account_id=world.account.pk, user_id=world.publisher.pk,
+    services.user_set_roles(actor=world.secadmin, user_id=world.publisher.pk, roles_=[])
+    services.account_permission_revoke(actor=world.secadmin, account_id=world.account.pk, user_id=world.publisher.pk,
                                        perm="publish_account")
     assert not permissions.has_account_perm(world.publisher, "publish_account", world.account)
 
 
 def test_removing_the_role_voids_the_grant_which_stays_recorded(world):
-    services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[])
+    services.user_set_roles(actor=world.secadmin, user_id=world.publisher.pk, roles_=[])
     world.publisher.refresh_from_db()
     assert permissions.has_account_perm(world.publisher, "publish_account", world.account)  # still recorded
     assert not permissions.can_publish_to(world.publisher, world.account)
     assert permissions.publish_to_refusal(world.publisher, world.account).code == "not_publisher"
     assert list(selectors.accounts_user_may(world.publisher, "publish_account")) == []
     # and given back, the same grant is in force again
-    services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[roles.PUBLISHER])
+    services.user_set_roles(actor=world.secadmin, user_id=world.publisher.pk, roles_=[roles.PUBLISHER])
     world.publisher.refresh_from_db()
     assert permissions.can_publish_to(world.publisher, world.account)
 
@@ -355,11 +355,11 @@ def test_only_a_unit_admin_of_the_subtree_grants(world, who):
 
 def test_grant_refuses_an_unknown_permission_or_user(world):
     with pytest.raises(ValidationFailed) as exc:
-        services.account_permission_grant(actor=world.admin, account_id=world.account.pk, user_id=world.editor2.pk,
+        services.account_permission_grant(actor=world.secadmin, account_id=world.account.pk, user_id=world.editor2.pk,
                                           perm="delete_account")
     assert "perm" in exc.value.fields
     with pytest.raises(ValidationFailed) as exc:
-        services.account_permission_grant(actor=world.admin, account_id=world.account.pk, user_id=987654,
+        services.account_permission_grant(actor=world.secadmin, account_id=world.account.pk, user_id=987654,
                                           perm="publish_account")
     assert "user" in exc.value.fields
 

@@ -1,9 +1,12 @@
-"""Evidence files for the tests: a real (minimal, well-formed) PDF, images
-recognised by their first bytes, and files that only pretend."""
+"""Evidence files for the tests: a real (minimal, well-formed) PDF, real
+images (a screenshot is decoded by Pillow and re-encoded before it is stored),
+and files that only pretend."""
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40
+from tests.image_files import real_image
+
+PNG = real_image("PNG")
+JPEG = real_image("JPEG")
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 
 

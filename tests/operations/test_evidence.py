@@ -7,6 +7,7 @@ import re
 
 import pytest
 from pdfminer.high_level import extract_text
+from PIL import Image as PILImage
 
 from audit.models import AuditEntry
 from content import services as content_services
@@ -14,6 +15,7 @@ from content.errors import Conflict, NotAllowed, ValidationFailed
 from content.images import is_pdf, sniff_evidence_type
 from operations import permissions, selectors, services
 from operations.models import Evidence
+from tests.image_files import HOSTILE_IMAGES, png_with_text
 from tests.operations.evidence_files import HTML, JPEG, PNG, real_pdf, upload
 from tests.operations.helpers import TODAY, patrol, problem
 
@@ -89,6 +91,29 @@ def test_a_renamed_html_file_is_refused_whatever_its_name_and_declared_type(worl
     assert not (media_root / "evidence").exists() or not any((media_root / "evidence").rglob("*.*"))
 
 
+@pytest.mark.parametrize("data, message", HOSTILE_IMAGES)
+def test_hostile_screenshots_are_refused_as_for_a_drafts_images(world, media_root, data, message):
+    """Issue 12: evidence screenshots go through the drafts' decoder (Pillow), its
+    pixel limit and its refusals; before, the first bytes alone decided."""
+    with pytest.raises(ValidationFailed) as exc:
+        add(world, "problem", problem(world), data=data, name="x.png")
+    assert message in exc.value.fields["file"][0]
+    assert not Evidence.objects.exists()
+    assert not AuditEntry.objects.filter(action__contains="evidence").exists()
+
+
+def test_a_screenshot_is_stored_re_encoded_and_within_the_pixel_limit(world, media_root, settings):
+    record = patrol(world)
+    evidence = add(world, "patrol", record, data=png_with_text("Comment", "<script>alert(1)</script>"))
+    stored = (media_root / evidence.file.name).read_bytes()
+    assert b"<script>" not in stored and PILImage.open(io.BytesIO(stored)).size == (6, 4)
+    assert evidence.sha256 == hashlib.sha256(stored).hexdigest() and evidence.size == len(stored)
+    settings.IMAGE_MAX_PIXELS = 20  # the drafts' setting: 6 × 4 = 24 pixels
+    with pytest.raises(ValidationFailed) as exc:
+        add(world, "patrol", record)
+    assert "不能超过 20 像素" in exc.value.fields["file"][0]
+
+
 def test_empty_oversized_and_missing_files_are_refused(world, settings):
     record = patrol(world)
     settings.EVIDENCE_MAX_BYTES = 1000
@@ -151,7 +176,7 @@ def test_who_may_add_evidence_to_a_problem_and_only_while_unresolved(world):
 def test_a_role_removed_ends_the_inspectors_right_to_his_own_patrol(world):
     p = patrol(world, actor=world.auditor)
     add(world, "patrol", p, actor=world.auditor)
-    content_services.user_set_roles(actor=world.admin, user_id=world.auditor.pk, roles_=[])
+    content_services.user_set_roles(actor=world.secadmin, user_id=world.auditor.pk, roles_=[])
     world.auditor.refresh_from_db()
     with pytest.raises(NotAllowed):
         add(world, "patrol", p, actor=world.auditor)

@@ -29,7 +29,7 @@ def links_on_the_list(client):
 
 
 def test_the_three_reminders_link_to_their_pages(world, as_user):
-    school_admin = factories.user("schooladmin", org_=world.school, roles_=["unit_admin"])
+    school_admin = factories.user("schooladmin", org_=world.school, roles_=["system_admin"])
     services.duty_assign(actor=world.manager, org_id=world.school.pk, day=TODAY, person_id=world.editor.pk)
     send()
     gap = Notification.objects.filter(kind="duty_gap", recipient=school_admin).order_by("id").first()

@@ -36,7 +36,7 @@ def test_only_the_system_runs_it(world):
 
 
 def test_duty_gaps_a_week_ahead_go_to_the_unit_administrators(world):
-    school_admin = factories.user("schooladmin", org_=world.school, roles_=["unit_admin"])
+    school_admin = factories.user("schooladmin", org_=world.school, roles_=["system_admin"])
     for i in range(8):
         if i != 3:
             services.duty_assign(actor=world.manager, org_id=world.school.pk, day=TODAY + dt.timedelta(days=i),
@@ -67,7 +67,7 @@ def test_problem_deadlines_remind_then_escalate(world):
     assert send()["problem_due_soon"] == 0
     counts = send(3)
     assert (counts["problem_overdue"], counts["problem_escalated"]) == (1, 1)
-    assert told("problem_due") == ["editor", "editor", "unitadmin"]
+    assert told("problem_due") == ["editor", "editor", "sysadmin"]
     assert AuditEntry.objects.filter(action="operations.reminder.problem_escalated", target_id=str(p.pk)).exists()
     assert AuditEntry.objects.filter(action="operations.reminder.problem_due_soon").count() == 1
     assert AuditEntry.objects.filter(action="operations.reminder.problem_overdue").count() == 1

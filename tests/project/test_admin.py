@@ -12,7 +12,7 @@ from workflow.models import ReviewPolicy
 def staff(world):
     from content import services
 
-    for u in (world.admin, world.manager, world.auditor):
+    for u in (world.admin, world.secadmin, world.manager, world.auditor):
         services.user_update(actor=world.admin if u is not world.admin else _root(), user_id=u.pk, is_staff=True)
     return world
 
@@ -29,14 +29,29 @@ def login(client, user):
 
 
 def test_changelists_answer_for_each_role(client, staff):
+    # the system administrator: users, units, accounts' configuration, policies
+    system_pages = ["/admin/", "/admin/content/mediaaccount/", "/admin/content/user/", "/admin/content/user/add/",
+                    "/admin/content/organization/", "/admin/content/organization/add/", "/admin/workflow/reviewpolicy/",
+                    "/admin/workflow/submission/", "/admin/content/mediaaccount/add/",
+                    "/admin/workflow/reviewpolicy/add/", f"/admin/content/mediaaccount/{staff.account.pk}/change/",
+                    "/admin/content/image/"]
+    # the security administrator: tier memberships and per-account grants (and users, for their roles)
+    security_pages = ["/admin/reviewers/tiermembership/", "/admin/reviewers/tiermembership/add/",
+                      "/admin/content/accountuserobjectpermission/", "/admin/content/accountuserobjectpermission/add/"]
     login(client, staff.admin)
-    for url in ["/admin/", "/admin/content/mediaaccount/", "/admin/content/user/", "/admin/content/organization/",
-                "/admin/reviewers/tiermembership/", "/admin/workflow/reviewpolicy/", "/admin/workflow/submission/",
-                "/admin/content/accountuserobjectpermission/", "/admin/content/mediaaccount/add/",
-                "/admin/workflow/reviewpolicy/add/", f"/admin/content/mediaaccount/{staff.account.pk}/change/",
-                "/admin/content/image/"]:
+    for url in system_pages:
         assert client.get(url).status_code == 200, url
+    for url in security_pages:
+        assert client.get(url).status_code == 403, url
     assert client.get("/admin/audit/auditentry/").status_code == 403  # audit is the auditors'
+    client.logout()
+    login(client, staff.secadmin)
+    for url in ["/admin/", "/admin/content/user/", f"/admin/content/user/{staff.editor.pk}/change/",
+                "/admin/content/organization/", *security_pages]:
+        assert client.get(url).status_code == 200, url
+    for url in ["/admin/content/user/add/", "/admin/content/organization/add/", "/admin/workflow/reviewpolicy/",
+                "/admin/content/mediaaccount/add/", "/admin/audit/auditentry/"]:
+        assert client.get(url).status_code == 403, url
     client.logout()
     login(client, staff.auditor)
     assert client.get("/admin/audit/auditentry/").status_code == 200
@@ -78,6 +93,8 @@ def test_policy_and_membership_through_admin(client, staff):
     policy = ReviewPolicy.objects.get()
     assert [t["name"] for t in policy.tier_defs()] == ["部门初审", "校领导终审"]
     assert AuditEntry.objects.filter(action="workflow.policy.created").count() == 1
+    client.logout()
+    login(client, staff.secadmin)
     response = client.post("/admin/reviewers/tiermembership/add/", {
         "user": staff.reviewer1b.pk, "tier": 2, "org": staff.school.pk, "account": ""})
     assert response.status_code == 302
@@ -98,7 +115,7 @@ def test_account_grant_through_admin(client, staff):
     from tests import factories
 
     newcomer = factories.user("newpublisher", org_=staff.school, roles_=["publisher"], name="新发布人")
-    login(client, staff.admin)
+    login(client, staff.secadmin)
     response = client.get("/admin/content/accountuserobjectpermission/add/")
     assert response.status_code == 200
     response = client.post("/admin/content/accountuserobjectpermission/add/", {
@@ -107,7 +124,7 @@ def test_account_grant_through_admin(client, staff):
     grant = AccountUserObjectPermission.objects.get(user=newcomer, content_object=staff.account)
     assert grant.permission.codename == "publish_account"
     entry = AuditEntry.objects.get(action="content.account.permission_granted", data__user_id=newcomer.pk)
-    assert entry.actor_id == staff.admin.pk and entry.data["perm"] == "publish_account"
+    assert entry.actor_id == staff.secadmin.pk and entry.data["perm"] == "publish_account"
     # the admin's own history names the grant
     from django.contrib.admin.models import LogEntry
 
@@ -130,6 +147,8 @@ def test_the_admin_policy_form_refuses_a_tier_nobody_may_decide_until_ticked(cli
     response = client.post("/admin/workflow/reviewpolicy/add/", {**form, "confirm_gaps": "on"})
     assert response.status_code == 302 and ReviewPolicy.objects.get().name == "四级"
     # revoking the only tier-two membership in the admin is refused with the reason
+    client.logout()
+    login(client, staff.secadmin)
     membership = TierMembership.objects.get(user=staff.reviewers[1])
     response = client.post(f"/admin/reviewers/tiermembership/{membership.pk}/delete/", {"post": "yes"})
     assert response.status_code == 400 and "“复审”（第 2 级）没有可审核人员" in response.content.decode()

@@ -1,6 +1,8 @@
 """The project's system checks."""
 import io
 
+import pytest
+
 from django.core import checks
 from django.core.management import call_command
 
@@ -16,6 +18,7 @@ def test_the_fsm_check_is_registered_and_clean():
     assert check_fsm_distribution(None) == []
 
 
+@pytest.mark.django_db
 def test_system_check_runs_clean():
     out = io.StringIO()
     call_command("check", stdout=out)  # raises SystemCheckError on any error

@@ -49,7 +49,7 @@ def test_the_converter():
     assert converter.to_url(7) == "7"
 
 
-@pytest.mark.parametrize("role", ["superuser", "unit_admin"])
+@pytest.mark.parametrize("role", ["superuser", "system_admin"])
 def test_a_huge_id_is_answered_like_an_unknown_one_everywhere(world, client, role):
     from tests.factories import superuser
 

@@ -165,9 +165,9 @@ def test_the_unit_administrator_unlocks_and_it_is_audited(world):
     editor = User.objects.get(username="editor")
     with pytest.raises(NotAllowed):
         lockout.login_lock_release(actor=world.reviewers[0], user_id=editor.pk)
-    assert lockout.login_lock_release(actor=world.admin, user_id=editor.pk) == 5
+    assert lockout.login_lock_release(actor=world.secadmin, user_id=editor.pk) == 5
     entry = AuditEntry.objects.get(action="auth.unlocked")
-    assert entry.actor_id == world.admin.pk and entry.data == {"username": "editor", "failures": 5}
+    assert entry.actor_id == world.secadmin.pk and entry.data == {"username": "editor", "failures": 5}
     assert signed_in(page_login(Client(REMOTE_ADDR="203.0.113.12"), "editor", PASSWORD))
 
 
@@ -202,21 +202,21 @@ def test_login_posts_are_rate_limited_per_address(world):
 def test_unlock_through_the_page_and_the_admin(world, as_user):
     fail(Client(REMOTE_ADDR="203.0.113.16"), "editor", 5)
     editor = User.objects.get(username="editor")
-    admin_client = as_user(world.admin)
+    admin_client = as_user(world.secadmin)
     page = admin_client.get(reverse("web:manage_user_roles", args=[editor.pk])).content.decode()
     assert 'data-testid="unlock"' in page and "连续登录失败 5 次" in page
     response = admin_client.post(reverse("web:manage_user_unlock", args=[editor.pk]))
     assert response.status_code == 302 and lockout.login_lock_of(username="editor") is None
-    assert AuditEntry.objects.filter(action="auth.unlocked", actor=world.admin).count() == 1
+    assert AuditEntry.objects.filter(action="auth.unlocked", actor=world.secadmin).count() == 1
     # the admin's action, for a user locked again
     fail(Client(REMOTE_ADDR="203.0.113.17"), "editor", 5)
-    staff = world.admin
+    staff = world.secadmin
     staff.is_staff = True
     staff.save(update_fields=["is_staff"])
     response = admin_client.post("/admin/content/user/", {"action": "unlock_sign_in", "_selected_action": [editor.pk]})
     assert response.status_code == 302
     assert lockout.login_lock_of(username="editor") is None
-    assert AuditEntry.objects.filter(action="auth.unlocked", actor=world.admin).count() == 2
+    assert AuditEntry.objects.filter(action="auth.unlocked", actor=world.secadmin).count() == 2
     # someone else's user: refused
     outsider = as_user(world.outsider)
     assert outsider.post(reverse("web:manage_user_unlock", args=[editor.pk])).status_code == 403

@@ -23,7 +23,7 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-ROLES = {"editor", "reviewer", "publisher", "account_manager", "auditor", "unit_admin", "system_admin", "security_admin"}
+ROLES = {"editor", "reviewer", "publisher", "account_manager", "auditor", "system_admin", "security_admin"}
 
 
 def run(*args):
@@ -152,7 +152,7 @@ def test_seed_demo_enrols_who_needs_two_factors_with_a_secret_scripts_can_use(db
 
     users = json.loads(run("--json"))["users"]
     needing = {u["username"] for u in users if second_factor_required(User.objects.get(username=u["username"]))}
-    assert {"publisher", "auditor", "sysadmin", "secadmin", "unitadmin"} <= needing
+    assert {"publisher", "auditor", "sysadmin", "secadmin"} <= needing
     for u in users:
         if u["username"] in needing:
             assert u["totp_secret"] and len(u["totp_secret"]) == 32, u

@@ -41,7 +41,7 @@ def signed_in_as(client):
 
 @pytest.fixture
 def secadmin(world):
-    return factories.user("secadmin", org_=world.province, roles_=[roles.SECURITY_ADMIN], name="安全管理员")
+    return world.secadmin  # the province's security administrator (tests.factories.World)
 
 
 # ---------------------------------------------------------------- who needs two factors
@@ -49,7 +49,7 @@ def secadmin(world):
 def test_the_required_roles_and_superusers_need_two_factors(world, settings):
     assert content_permissions.second_factor_required(world.publisher)
     assert content_permissions.second_factor_required(world.auditor)
-    assert content_permissions.second_factor_required(world.admin)  # the unit administrator (system side)
+    assert content_permissions.second_factor_required(world.admin)  # the system administrator
     assert content_permissions.second_factor_required(factories.superuser())
     assert not content_permissions.second_factor_required(world.editor)
     assert not content_permissions.second_factor_required(world.manager)
@@ -361,9 +361,12 @@ def test_the_reset_through_the_admin(world):
 def test_the_roles_page_shows_the_reset_to_whom_it_is_allowed(world):
     factories.enrol_totp(world.publisher)
     client = Client()
-    client.force_login(world.admin)  # the unit administrator (until split: also the security side)
+    client.force_login(world.secadmin)  # the security administrator resets
     page = client.get(f"/manage/users/{world.publisher.pk}/roles/").content.decode()
     assert 'data-testid="two-factor-reset"' in page and "剩余恢复码 10 个" in page
+    client.force_login(world.admin)  # the system administrator does not
+    page = client.get(f"/manage/users/{world.publisher.pk}/roles/")
+    assert page.status_code == 403 or 'data-testid="two-factor-reset"' not in page.content.decode()
 
 
 # ---------------------------------------------------------------- the user's own page

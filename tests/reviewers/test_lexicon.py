@@ -23,8 +23,8 @@ def admins(db):
     province = factories.org("P1", kind="province")
     city = factories.org("C1", parent=province, kind="city")
     return {
-        "top": factories.user("topadmin", org_=province, roles_=[roles.UNIT_ADMIN]),
-        "city": factories.user("cityadmin", org_=city, roles_=[roles.UNIT_ADMIN]),
+        "top": factories.user("topadmin", org_=province, roles_=[roles.SYSTEM_ADMIN]),
+        "city": factories.user("cityadmin", org_=city, roles_=[roles.SYSTEM_ADMIN]),
         "editor": factories.user("editorx", org_=province, roles_=[roles.EDITOR]),
         "root": factories.superuser(),
     }

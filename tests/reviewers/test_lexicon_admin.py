@@ -19,7 +19,7 @@ def staff(world):
     root = factories.superuser()
     for u in (world.admin, world.auditor):
         content_services.user_update(actor=root, user_id=u.pk, is_staff=True)
-    world.city_admin = factories.user("cityadmin", org_=world.city, roles_=[roles.UNIT_ADMIN])
+    world.city_admin = factories.user("cityadmin", org_=world.city, roles_=[roles.SYSTEM_ADMIN])
     content_services.user_update(actor=root, user_id=world.city_admin.pk, is_staff=True)
     return world
 

@@ -20,7 +20,7 @@ from tests.workflow.helpers import new_draft, submit
 
 @pytest.fixture
 def school_admin(world):
-    return factories.user("schooladmin", org_=world.school, roles_=[roles.UNIT_ADMIN])
+    return factories.user("schooladmin", org_=world.school, roles_=[roles.SYSTEM_ADMIN])
 
 
 def row(world, actor=None, **fields):
@@ -66,7 +66,7 @@ def test_disable_and_enable_are_audited_and_rows_are_never_deleted(world):
 def test_administrators_of_the_unit_or_above_may_keep_it_others_not(world, school_admin):
     row(world, actor=school_admin)  # the school's own administrator
     row(world, actor=factories.superuser(), name="王丽")
-    other_admin = factories.user("otheradmin", org_=world.other_city, roles_=[roles.UNIT_ADMIN])
+    other_admin = factories.user("otheradmin", org_=world.other_city, roles_=[roles.SYSTEM_ADMIN])
     for actor in (other_admin, world.editor, world.auditor):
         with pytest.raises(NotAllowed):
             row(world, actor=actor, name="刘强")

@@ -16,8 +16,8 @@ URL = "/admin/reviewers/persontitle/"
 @pytest.fixture
 def staff(world):
     root = factories.superuser()
-    world.school_admin = factories.user("schooladmin", org_=world.school, roles_=[roles.UNIT_ADMIN])
-    world.other_admin = factories.user("otheradmin", org_=world.other_city, roles_=[roles.UNIT_ADMIN])
+    world.school_admin = factories.user("schooladmin", org_=world.school, roles_=[roles.SYSTEM_ADMIN])
+    world.other_admin = factories.user("otheradmin", org_=world.other_city, roles_=[roles.SYSTEM_ADMIN])
     for u in (world.admin, world.school_admin, world.other_admin, world.auditor):
         content_services.user_update(actor=root, user_id=u.pk, is_staff=True)
     return world

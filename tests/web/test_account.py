@@ -55,7 +55,7 @@ def test_the_administrator_ends_every_session_and_token_of_a_user(world):
     browser = _browser("203.0.113.34", "C")
     key = _token("脚本")
     admin = Client()
-    admin.force_login(world.admin)
+    admin.force_login(world.secadmin)
     response = admin.post(reverse("web:manage_user_sign_ins_end", args=[world.editor.pk]))
     assert response.status_code == 302
     assert browser.get("/").status_code == 302
@@ -63,7 +63,7 @@ def test_the_administrator_ends_every_session_and_token_of_a_user(world):
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/drafts/").status_code == 401
     entry = AuditEntry.objects.get(action="auth.sessions_ended_all")
-    assert entry.actor_id == world.admin.pk and entry.data["ended"] == 2
+    assert entry.actor_id == world.secadmin.pk and entry.data["ended"] == 2
     outsider = Client()
     outsider.force_login(world.outsider)
     assert outsider.post(reverse("web:manage_user_sign_ins_end", args=[world.editor.pk])).status_code == 403

@@ -138,7 +138,7 @@ def test_entry_detail_shows_before_and_after_escaped(world, as_user):
 
 def test_entry_detail_tables_before_after_and_pretty_prints_the_rest(world, as_user):
     user = world.editor
-    content_services.user_set_roles(actor=world.admin, user_id=user.pk, roles_=[roles.EDITOR, roles.PUBLISHER])
+    content_services.user_set_roles(actor=world.secadmin, user_id=user.pk, roles_=[roles.EDITOR, roles.PUBLISHER])
     client = as_user(world.auditor)
     entry = AuditEntry.objects.get(action="content.user.roles_changed")
     rows = client.get(reverse("web:audit_entry", args=[entry.pk])).context["rows"]

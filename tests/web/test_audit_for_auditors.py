@@ -154,7 +154,7 @@ def test_targets_are_shown_by_name(world, client, as_user):
     draft = new_draft(world, title="春季开学通知")
     submission = submit(world, draft)
     _account_changes(world, 1)
-    content_services.user_set_roles(actor=world.admin, user_id=world.editor.pk, roles_=[roles.EDITOR])
+    content_services.user_set_roles(actor=world.secadmin, user_id=world.editor.pk, roles_=[roles.EDITOR])
     _fail_login(client, "nobody-such")
     response = as_user(world.auditor).get(reverse("web:audit"))
     targets = _targets(response)

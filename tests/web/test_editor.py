@@ -598,7 +598,7 @@ def test_the_buttons_ask_the_services_rules(client, world):
     assert buttons() == {"submit-draft", "withdraw-draft", "edit-draft"}
     assert permissions.allowed_actions(world.editor, sub) == ["submit", "withdraw", "resubmit"]
     # without the editor role: no button at all, and the service refuses as the page does
-    content_services.user_set_roles(actor=world.admin, user_id=world.editor.pk, roles_=[roles.AUDITOR])
+    content_services.user_set_roles(actor=world.secadmin, user_id=world.editor.pk, roles_=[roles.AUDITOR])
     client.force_login(world.editor)  # taking a role away ended his sessions
     assert buttons() == set()
     assert client.post(reverse("web:draft_submit", args=[draft.pk])).status_code == 403

@@ -51,7 +51,7 @@ def test_the_responsible_person_uploads_a_screenshot_on_the_problem_page(world):
     page = client.get(response["Location"]).content.decode()
     evidence = Evidence.objects.get()
     assert "整改后截图.png" in page and reverse("web:evidence_file", args=[evidence.pk]) in page
-    assert "56\xa0字节" in page or "56 字节" in page  # the size
+    assert f"{evidence.size}\xa0字节" in page or f"{evidence.size} 字节" in page  # the size (of the re-encoding)
     assert world.editor.name in page  # the uploader
     assert AuditEntry.objects.filter(action="operations.problem.evidence_added", actor=world.editor).count() == 1
 

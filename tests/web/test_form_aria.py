@@ -120,8 +120,8 @@ def test_the_login_queue_and_registry_forms(client, world):
     assert aria_problems(html) == []
 
 
-def test_the_unit_administrators_forms(client, world):
-    login(client, world.admin)
+def test_the_security_administrators_forms(client, world):
+    login(client, world.secadmin)
     html = client.post(reverse("web:manage_membership_new"), {"user": world.editor2.pk, "tier": "0",
                                                              "org": world.school.pk}).content.decode()
     # (the tier is picked by name from the scope's policy: no help text, only its error)

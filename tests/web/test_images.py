@@ -16,19 +16,14 @@ from content.images import sniff_image_type
 from content.models import Image
 from content.sanitize import LOCAL_IMAGE_PREFIX, LOCAL_IMAGE_RE, clean_html
 from tests import factories
+from tests.image_files import HOSTILE_IMAGES, png_with_text, real_image
 from tests.workflow.helpers import new_draft
 
-def _real(fmt, size=(6, 4)):
-    out = io.BytesIO()
-    PILImage.new("RGB", size, (30, 120, 200)).save(out, fmt)
-    return out.getvalue()
-
-
 # Real images (every upload is decoded by Pillow and re-encoded before it is stored).
-PNG = _real("PNG")
-JPEG = _real("JPEG")
-GIF = _real("GIF")
-WEBP = _real("WEBP")
+PNG = real_image("PNG")
+JPEG = real_image("JPEG")
+GIF = real_image("GIF")
+WEBP = real_image("WEBP")
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 
@@ -209,31 +204,7 @@ def test_the_served_image_has_its_type_nosniff_and_csp(client, world):
     assert b"".join(response.streaming_content) == PNG
 
 
-def _gif_js_polyglot():
-    """A GIF that is also a script: ``GIF89a/*`` (the width) ... ``*/=alert(1);`` after the image."""
-    gif = bytearray(_real("GIF", size=(8, 8)))
-    gif[6:8] = b"/*"  # logical screen width 0x2A2F: the comment opener of the script reading
-    return bytes(gif) + b"*/=alert(document.domain);"
-
-
-def _png_declaring(width, height):
-    """A small, valid-looking PNG whose header declares ``width`` × ``height`` pixels."""
-    import struct
-    import zlib
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    chunk = lambda kind, body: (struct.pack(">I", len(body)) + kind + body  # noqa: E731
-                                + struct.pack(">I", zlib.crc32(kind + body)))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
-
-
-@pytest.mark.parametrize("data, message", [
-    (_gif_js_polyglot(), "末尾附带了其他内容"),
-    (PNG + b"<html><script>alert(1)</script></html>", "末尾附带了其他内容"),
-    (b"\x89PNG\r\n\x1a\n<!DOCTYPE html><html><script>alert(1)</script></html>", "损坏"),
-    (_png_declaring(50_000, 50_000), "图片尺寸过大"),
-    (_png_declaring(8_000, 6_000), "图片尺寸过大（8000×6000 像素），不能超过 40,000,000 像素"),
-    (b"GIF89a" + b"\x00" * 40, "损坏"),
-])
+@pytest.mark.parametrize("data, message", HOSTILE_IMAGES)
 def test_polyglots_broken_files_and_pixel_bombs_are_refused(world, data, message):
     """Security review: these passed the first-bytes check and were stored as they came."""
     with pytest.raises(ValidationFailed) as caught:
@@ -243,19 +214,10 @@ def test_polyglots_broken_files_and_pixel_bombs_are_refused(world, data, message
 
 
 def test_what_is_stored_is_the_re_encoding_not_the_upload(world, media_root):
-    out = io.BytesIO()
-    PILImage.new("RGB", (6, 4), (1, 2, 3)).save(out, "PNG", pnginfo=_text_chunk("Comment", "<script>x</script>"))
-    image = _uploaded(world, data=out.getvalue())
+    image = _uploaded(world, data=png_with_text("Comment", "<script>x</script>"))
     stored = (media_root / image.file.name).read_bytes()
     assert b"<script>" not in stored and PILImage.open(io.BytesIO(stored)).size == (6, 4)
     assert image.sha256 == hashlib.sha256(stored).hexdigest() and image.size == len(stored)
-
-
-def _text_chunk(key, value):
-    from PIL import PngImagePlugin
-    info = PngImagePlugin.PngInfo()
-    info.add_text(key, value)
-    return info
 
 
 def test_the_pixel_limit_is_a_setting(world, settings):

@@ -34,21 +34,30 @@ def test_non_admins_are_refused(world, as_user):
 def test_the_page_summarises_the_subtree(world, as_user):
     workflow_services.policy_create(actor=world.admin, name="广州三审", org_id=world.city.pk,
                                     tiers=[{"name": "初审", "due_hours": 24}, {"name": "终审", "due_hours": 48}])
+    # the system administrator: users (changed in the admin) and policies; no roles, tiers or grants
     response = as_user(world.admin).get(reverse("web:manage"))
     assert response.status_code == 200
     body = response.content.decode()
     usernames = {u.username for u in response.context["users"]}
-    assert {"editor", "manager", "auditor", "unitadmin", "outsider"} <= usernames
-    assert len(response.context["memberships"]) == 4
+    assert {"editor", "manager", "auditor", "sysadmin", "secadmin", "outsider"} <= usernames
     assert [p.name for p in response.context["policies"]] == ["广州三审"]
     assert "1. 初审（24 小时） → 2. 终审（48 小时）" in body
-    assert len(response.context["grants"]) == 3
     assert reverse("admin:content_user_change", args=[world.editor.pk]) in body
-    assert "可发布到该账号（授权发布）" in body
+    assert response.context["memberships"] == [] and response.context["grants"] == []
+    assert 'data-testid="manage-memberships"' not in body and 'data-testid="user-roles-link"' not in body
+    # the security administrator: roles, tier memberships and grants; no policies, no user changes
+    response = as_user(world.secadmin).get(reverse("web:manage"))
+    body = response.content.decode()
+    assert response.status_code == 200 and "sysadmin" in {u.username for u in response.context["users"]}
+    assert len(response.context["memberships"]) == 4
+    assert len(response.context["grants"]) == 3
+    assert "可发布到该账号（授权发布）" in body and 'data-testid="user-roles-link"' in body
+    assert response.context["policies"] == [] and 'data-testid="manage-policies"' not in body
+    assert reverse("admin:content_user_change", args=[world.editor.pk]) not in body
 
 
 def test_a_city_admin_sees_only_his_city(world, as_user):
-    city_admin = factories.user("cityadmin", org_=world.other_city, roles_=[roles.UNIT_ADMIN])
+    city_admin = factories.user("cityadmin", org_=world.other_city, roles_=[roles.SECURITY_ADMIN])
     response = as_user(city_admin).get(reverse("web:manage"))
     assert {u.username for u in response.context["users"]} == {"outsider", "cityadmin"}
     assert response.context["memberships"] == [] and response.context["grants"] == []
@@ -79,7 +88,7 @@ def test_the_page_costs_the_same_queries_for_few_and_many_rows(world, as_user):
 
 
 def test_set_roles_is_audited(world, as_user):
-    client = as_user(world.admin)
+    client = as_user(world.secadmin)
     url = reverse("web:manage_user_roles", args=[world.editor.pk])
     response = client.get(url)
     assert response.status_code == 200 and 'value="editor" checked' in response.content.decode().replace(
@@ -89,13 +98,13 @@ def test_set_roles_is_audited(world, as_user):
     world.editor.refresh_from_db()
     assert world.editor.roles == ["editor", "publisher"]
     entry = AuditEntry.objects.get(action="content.user.roles_changed")
-    assert entry.actor_id == world.admin.pk and entry.data == {"before": ["editor"], "after": ["editor", "publisher"]}
+    assert entry.actor_id == world.secadmin.pk and entry.data == {"before": ["editor"], "after": ["editor", "publisher"]}
     response = client.post(url, {"roles": ["emperor"]})
     assert response.status_code == 400 and response.context["form"].errors["roles"]
 
 
 def test_grant_and_revoke_tier_membership(world, as_user):
-    client = as_user(world.admin)
+    client = as_user(world.secadmin)
     url = reverse("web:manage_membership_new")
     response = client.get(url)
     assert response.status_code == 200 and response.context["form"] is None  # step one: the scope
@@ -120,7 +129,7 @@ def test_grant_and_revoke_tier_membership(world, as_user):
     assert "已授予 审核1乙 第 2 级：复审" in response.content.decode()
     membership = TierMembership.objects.get(user=world.reviewer1b, tier=2)
     granted = AuditEntry.objects.get(action="reviewers.membership.granted", target_id=str(membership.pk))
-    assert granted.actor_id == world.admin.pk and granted.data["tier"] == 2
+    assert granted.actor_id == world.secadmin.pk and granted.data["tier"] == 2
     # granting it again: a clear message, no error page
     response = client.post(url, {"user": world.reviewer1b.pk, "tier": 2, "org": world.school.pk}, follow=True)
     assert response.status_code == 200 and "该用户已拥有此审核层级" in response.content.decode()

@@ -78,7 +78,7 @@ def test_the_form_refuses_bad_input_next_to_the_fields(world, as_user):
     assert ReviewPolicy.objects.count() == 1
     workflow_services.policy_delete(actor=world.admin, policy_id=existing.pk)
     # a unit outside his subtree is not offered
-    city_admin = factories.user("cityadmin", org_=world.other_city, roles_=[roles.UNIT_ADMIN])
+    city_admin = factories.user("cityadmin", org_=world.other_city, roles_=[roles.SYSTEM_ADMIN])
     response = as_user(city_admin).post(url, {"name": "x", "org": world.city.pk, **GATE,
                                               **tier_rows(("初审", 24, 1))})
     assert response.status_code == 400 and response.context["form"].errors["org"]
@@ -153,7 +153,7 @@ def test_delete_asks_first_and_says_what_applies_afterwards(world, as_user):
 
 def test_deleting_into_a_gap_needs_the_tick(world, as_user):
     client = as_user(world.admin)
-    workflow_services.membership_revoke(actor=world.admin, confirm_gaps=True,  # nobody at tier 3 any more
+    workflow_services.membership_revoke(actor=world.secadmin, confirm_gaps=True,  # nobody at tier 3 any more
                                         membership_id=TierMembership.objects.get(user=world.reviewers[2]).pk)
     policy = workflow_services.policy_create(actor=world.admin, name="两级", org_id=world.city.pk,
                                              tiers=[{"name": "初审"}, {"name": "复审"}])
@@ -168,7 +168,7 @@ def test_deleting_into_a_gap_needs_the_tick(world, as_user):
 def test_policies_of_another_subtree_are_not_found(world, as_user):
     policy = workflow_services.policy_create(actor=world.admin, name="广州", org_id=world.city.pk,
                                              tiers=[{"name": "初审"}])
-    city_admin = factories.user("cityadmin", org_=world.other_city, roles_=[roles.UNIT_ADMIN])
+    city_admin = factories.user("cityadmin", org_=world.other_city, roles_=[roles.SYSTEM_ADMIN])
     client = as_user(city_admin)
     assert client.get(reverse("web:manage_policy_edit", args=[policy.pk])).status_code == 404
     assert client.post(reverse("web:manage_policy_delete", args=[policy.pk])).status_code == 404
@@ -207,7 +207,7 @@ def test_the_list_shows_tiers_gate_and_reach_at_a_constant_cost(world, as_user):
 # ---------------------------------------------------------------- the tier membership form and revoking
 
 def test_the_tier_list_names_the_scopes_tiers_and_the_subtrees_variants(world, as_user):
-    client = as_user(world.admin)
+    client = as_user(world.secadmin)
     workflow_services.policy_create(actor=world.admin, name="广州", org_id=world.city.pk,
                                     tiers=[{"name": "部门初审"}, {"name": "校领导终审"}])
     workflow_services.policy_create(actor=world.admin, name="一中", account_id=world.account.pk,
@@ -228,7 +228,7 @@ def test_the_tier_list_names_the_scopes_tiers_and_the_subtrees_variants(world, a
 
 
 def test_the_manage_page_names_tiers_and_links_the_revoke_confirmation(world, as_user):
-    response = as_user(world.admin).get(reverse("web:manage"))
+    response = as_user(world.secadmin).get(reverse("web:manage"))
     body = response.content.decode()
     assert {m.tier_label for m in response.context["memberships"]} == {"第 1 级：初审", "第 2 级：复审", "第 3 级：终审"}
     membership = TierMembership.objects.get(user=world.reviewers[1])
@@ -237,7 +237,7 @@ def test_the_manage_page_names_tiers_and_links_the_revoke_confirmation(world, as
 
 
 def test_revoking_the_last_holder_of_a_tier_warns_and_needs_the_second_confirmation(world, as_user):
-    client = as_user(world.admin)
+    client = as_user(world.secadmin)
     membership = TierMembership.objects.get(user=world.reviewers[1])
     url = reverse("web:manage_membership_revoke", args=[membership.pk])
     response = client.get(url)
@@ -252,7 +252,7 @@ def test_revoking_the_last_holder_of_a_tier_warns_and_needs_the_second_confirmat
 
 
 def test_taking_the_only_final_reviewers_role_asks_for_the_tick(world, as_user):
-    client = as_user(world.admin)
+    client = as_user(world.secadmin)
     url = reverse("web:manage_user_roles", args=[world.reviewers[2].pk])
     response = client.post(url, {"roles": ["editor"]})
     body = response.content.decode()
@@ -269,14 +269,14 @@ def test_taking_the_only_final_reviewers_role_asks_for_the_tick(world, as_user):
 
 def _strand(world):
     sub = decide(world.reviewers[0], submit(world, new_draft(world, title="停在复审的通知")))
-    workflow_services.membership_revoke(actor=world.admin, membership_id=TierMembership.objects.get(
+    workflow_services.membership_revoke(actor=world.secadmin, membership_id=TierMembership.objects.get(
         user=world.reviewers[1]).pk, confirm_gaps=True)
     return sub
 
 
 def test_the_manage_page_and_the_draft_page_show_a_round_nobody_may_decide(world, as_user):
     sub = _strand(world)
-    body = as_user(world.admin).get(reverse("web:manage")).content.decode()
+    body = as_user(world.secadmin).get(reverse("web:manage")).content.decode()
     assert "当前层级无可审核人员" in body and "停在复审的通知" in body
     assert f"{reverse('web:manage_membership_new')}?account={world.account.pk}" in body
     assert "“复审”（第 2 级）没有可审核人员" in body  # and the configuration gap behind it
@@ -290,8 +290,8 @@ def test_the_manage_page_and_the_draft_page_show_a_round_nobody_may_decide(world
 def test_the_administrators_notification_links_to_the_coverage_check(world, as_user):
     _strand(world)
     workflow_services.stranded_rounds_notify(actor=content_services.system_actor())
-    note = Notification.objects.get(recipient=world.admin, kind=Notification.Kind.NO_DECIDER_ADMIN)
-    response = as_user(world.admin).get(reverse("web:notifications"))
+    note = Notification.objects.get(recipient=world.secadmin, kind=Notification.Kind.NO_DECIDER_ADMIN)
+    response = as_user(world.secadmin).get(reverse("web:notifications"))
     assert f'href="{reverse("web:manage")}#coverage"' in response.content.decode()
     assert note.title in response.content.decode()
 

@@ -62,7 +62,7 @@ def test_an_author_who_may_not_publish_gets_no_publish_item(world):
 
 def test_a_former_publisher_gets_no_publish_item(world):
     """The grant stays recorded, but without the publisher role it is not in force: no item to publish."""
-    content_services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[])
+    content_services.user_set_roles(actor=world.secadmin, user_id=world.publisher.pk, roles_=[])
     approve_all(world, submit(world, new_draft(world)))
     assert kinds(world.publisher) == []
 

@@ -74,7 +74,7 @@ def test_pages_answer_what_the_rules_allow(world, role):
     assert (problem.state == states.NOT_APPLICABLE) == ("dismiss" in allowed), role
     if "dismiss" not in allowed and not permissions.can_view_operations(user, world.school):
         assert response.status_code == 403
-    assert inspector == (role in ("manager", "auditor", "unit_admin", "superuser"))
+    assert inspector == (role in ("manager", "auditor", "system_admin", "superuser"))
 
 
 def test_the_story_through_the_pages(world):

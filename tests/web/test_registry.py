@@ -405,7 +405,7 @@ def test_a_closure_that_loses_a_race_shows_the_message_and_the_current_state(wor
     url = reverse("web:account_edit", args=[world.account.pk])
     data = {"name": "广州一中", "handle": "gz1z", "platform": "wechat", "org": world.school.pk,
             "inspection_finding": "none", "rectified": "na", "followers": "10"}
-    admin = factories.user("admin2", org_=world.city, roles_=[roles.UNIT_ADMIN])
+    admin = factories.user("admin2", org_=world.city, roles_=[roles.SYSTEM_ADMIN])
     # The page was opened; meanwhile a colleague closes the account.
     content_services.account_close(actor=admin, account_id=world.account.pk, reason="合并")
     response = client.post(url, data, follow=True)

@@ -196,7 +196,7 @@ def test_who_may_see_and_decide(client, world):
     html = _page(login(client, world.editor), sub).content.decode()
     assert 'id="decision-form"' not in html and "您没有审核人角色" in html
     # and an author who is a reviewer of that tier as well is told he wrote it
-    content_services.user_set_roles(actor=world.admin, user_id=world.editor.pk,
+    content_services.user_set_roles(actor=world.secadmin, user_id=world.editor.pk,
                                     roles_=[roles.EDITOR, roles.REVIEWER])
     factories.tier(world.editor, 1, org_=world.school)
     html = _page(login(client, world.editor), sub).content.decode()

@@ -148,7 +148,7 @@ def test_a_role_removed_while_publishing_comes_first_or_refuses(on_postgres, wor
     publisher = User.objects.get(pk=world.publisher.pk)  # read before, as an authenticated request holds him
     published, removed = race(
         lambda: services.submission_publish(actor=publisher, submission_id=sub.pk),
-        lambda: content_services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[]),
+        lambda: content_services.user_set_roles(actor=world.secadmin, user_id=world.publisher.pk, roles_=[]),
     )
     assert not isinstance(removed, Exception), repr(removed)
     changed = AuditEntry.objects.get(action="content.user.roles_changed", target_id=str(world.publisher.pk))

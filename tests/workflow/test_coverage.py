@@ -152,7 +152,7 @@ def test_deleting_a_policy_whose_fallback_cannot_be_staffed_is_refused_unless_co
     account = factories.account(province, name="二号账号")
     reviewer = factories.user("solo", org_=province, roles_=[roles.REVIEWER])
     factories.tier(reviewer, 1, org_=province)
-    admin = factories.user("p2admin", org_=province, roles_=[roles.UNIT_ADMIN])
+    admin = factories.user("p2admin", org_=province, roles_=[roles.SYSTEM_ADMIN])
     policy = services.policy_create(actor=admin, name="一级", org_id=province.pk, tiers=[{"name": "审核"}])
     with pytest.raises(ValidationFailed) as exc:
         services.policy_delete(actor=admin, policy_id=policy.pk)
@@ -177,13 +177,13 @@ def test_a_policy_for_a_closed_account_strands_nothing(world):
 def test_revoking_the_only_tier_two_membership_is_refused_unless_confirmed(world):
     membership = TierMembership.objects.get(user=world.reviewers[1])
     with pytest.raises(ValidationFailed) as exc:
-        services.membership_revoke(actor=world.admin, membership_id=membership.pk)
+        services.membership_revoke(actor=world.secadmin, membership_id=membership.pk)
     assert exc.value.code == "coverage_gap"
     assert exc.value.message.startswith("撤销该审核层级后，以下审核层级将无人可以审核")
     assert "广州一中（微信公众号）：“复审”（第 2 级）没有可审核人员" in exc.value.message
     assert TierMembership.objects.filter(pk=membership.pk).exists()
     assert not AuditEntry.objects.filter(action="reviewers.membership.revoked").exists()
-    services.membership_revoke(actor=world.admin, membership_id=membership.pk, confirm_gaps=True)
+    services.membership_revoke(actor=world.secadmin, membership_id=membership.pk, confirm_gaps=True)
     entry = AuditEntry.objects.get(action="reviewers.membership.revoked")
     assert entry.data["coverage_confirmed"] is True and entry.data["tier"] == 2
     assert entry.data["coverage_gaps"] == ["广州一中（微信公众号）：“复审”（第 2 级）没有可审核人员（需持有审核人角色并被授予该层级）"]
@@ -191,7 +191,7 @@ def test_revoking_the_only_tier_two_membership_is_refused_unless_confirmed(world
 
 def test_revoking_a_membership_someone_else_covers_needs_no_confirmation(world):
     membership = TierMembership.objects.get(user=world.reviewer1b)
-    services.membership_revoke(actor=world.admin, membership_id=membership.pk)
+    services.membership_revoke(actor=world.secadmin, membership_id=membership.pk)
     entry = AuditEntry.objects.get(action="reviewers.membership.revoked")
     assert "coverage_gaps" not in entry.data
 
@@ -203,27 +203,27 @@ def test_revoking_is_refused_to_others_and_unknown_memberships(world):
     with pytest.raises(NotAllowed):
         services.membership_revoke(actor=world.editor, membership_id=membership.pk)
     with pytest.raises(NotFound):
-        services.membership_revoke(actor=world.admin, membership_id=987654)
+        services.membership_revoke(actor=world.secadmin, membership_id=987654)
 
 
 def test_taking_the_reviewer_role_from_the_only_final_reviewer_is_refused_unless_confirmed(world):
     reviewer3 = world.reviewers[2]
     with pytest.raises(ValidationFailed) as exc:
-        services.user_set_roles(actor=world.admin, user_id=reviewer3.pk, roles_=[roles.EDITOR])
+        services.user_set_roles(actor=world.secadmin, user_id=reviewer3.pk, roles_=[roles.EDITOR])
     assert exc.value.code == "coverage_gap" and "取消该用户的审核人角色后" in exc.value.message
     assert "“终审”（第 3 级）没有可审核人员" in exc.value.message
     reviewer3.refresh_from_db()
     assert reviewer3.roles == [roles.REVIEWER]
     # adding a role is not checked; taking it with the confirmation is recorded
-    services.user_set_roles(actor=world.admin, user_id=reviewer3.pk, roles_=[roles.REVIEWER, roles.EDITOR])
-    services.user_set_roles(actor=world.admin, user_id=reviewer3.pk, roles_=[roles.EDITOR], confirm_gaps=True)
+    services.user_set_roles(actor=world.secadmin, user_id=reviewer3.pk, roles_=[roles.REVIEWER, roles.EDITOR])
+    services.user_set_roles(actor=world.secadmin, user_id=reviewer3.pk, roles_=[roles.EDITOR], confirm_gaps=True)
     entry = AuditEntry.objects.filter(action="content.user.roles_changed", target_id=str(reviewer3.pk)).last()
     assert entry.data["after"] == [roles.EDITOR] and entry.data["coverage_confirmed"] is True
     assert "“终审”（第 3 级）" in entry.data["coverage_gaps"][0]
 
 
 def test_taking_the_reviewer_role_from_someone_replaceable_is_not_refused(world):
-    services.user_set_roles(actor=world.admin, user_id=world.reviewer1b.pk, roles_=[])
+    services.user_set_roles(actor=world.secadmin, user_id=world.reviewer1b.pk, roles_=[])
     entry = AuditEntry.objects.filter(action="content.user.roles_changed").last()
     assert entry.data == {"before": [roles.REVIEWER], "after": [], "sign_ins_ended": 0}
 
@@ -242,7 +242,7 @@ def test_a_tier_membership_needs_the_reviewer_role(world):
     assert AuditEntry.objects.count() == entries + 1  # only the deactivation
     # a superuser counts as holding every role
     root = factories.superuser()
-    assert reviewer_services.membership_grant(actor=world.admin, user_id=root.pk, tier=1, org_id=world.city.pk)
+    assert reviewer_services.membership_grant(actor=world.secadmin, user_id=root.pk, tier=1, org_id=world.city.pk)
 
 
 @pytest.mark.parametrize("perm, role, missing", [("draft_account", roles.EDITOR, "编辑"),
@@ -264,7 +264,7 @@ def _strand_tier_two(world):
     """A submission that passed tier 1 and waits at tier 2, whose only holder then lost it."""
     sub = decide(world.reviewers[0], submit(world, new_draft(world)))
     membership = TierMembership.objects.get(user=world.reviewers[1])
-    services.membership_revoke(actor=world.admin, membership_id=membership.pk, confirm_gaps=True)
+    services.membership_revoke(actor=world.secadmin, membership_id=membership.pk, confirm_gaps=True)
     return sub
 
 
@@ -294,10 +294,10 @@ def test_stranded_submissions_cost_three_queries_for_one_or_many(world, django_a
         assert len(selectors.stranded_submissions()) == 7
 
 
-def test_the_command_notifies_the_editor_and_the_unit_admins_once(world):
+def test_the_command_notifies_the_editor_and_the_security_admins_once(world):
     sub = _strand_tier_two(world)
-    city_admin = factories.user("cityadmin", org_=world.city, roles_=[roles.UNIT_ADMIN])
-    factories.user("szadmin", org_=world.other_city, roles_=[roles.UNIT_ADMIN])  # another city: not told
+    city_admin = factories.user("cityadmin", org_=world.city, roles_=[roles.SECURITY_ADMIN])
+    factories.user("szadmin", org_=world.other_city, roles_=[roles.SECURITY_ADMIN])  # another city: not told
     out = io.StringIO()
     call_command("check_review_coverage", stdout=out)
     text = out.getvalue()
@@ -305,13 +305,13 @@ def test_the_command_notifies_the_editor_and_the_unit_admins_once(world):
     assert "全部单位：1 篇审核中的稿件当前层级无可审核人员，本次通知 1 篇。" in text
     editor_note = Notification.objects.get(recipient=world.editor, kind=Notification.Kind.NO_DECIDER)
     assert editor_note.kind == Notification.Kind.NO_DECIDER and editor_note.submission_id == sub.pk
-    assert "“复审”（第 2 级）无可审核人员" in editor_note.title and "已通知单位管理员" in editor_note.message
+    assert "“复审”（第 2 级）无可审核人员" in editor_note.title and "已通知安全管理员" in editor_note.message
     admins = Notification.objects.filter(kind=Notification.Kind.NO_DECIDER_ADMIN)
-    assert {n.recipient_id for n in admins} == {world.admin.pk, city_admin.pk}
+    assert {n.recipient_id for n in admins} == {world.secadmin.pk, city_admin.pk}
     entry = AuditEntry.objects.get(action="workflow.submission.no_decider")
     assert entry.actor_id == content_services.system_actor().pk and entry.target_type == "reviewers.reviewtask"
     assert entry.target_id == str(sub.current_task_id) and entry.draft_id == sub.draft_id
-    assert entry.data["tier"] == 2 and set(entry.data["notified"]) == {world.editor.pk, world.admin.pk, city_admin.pk}
+    assert entry.data["tier"] == 2 and set(entry.data["notified"]) == {world.editor.pk, world.secadmin.pk, city_admin.pk}
     # a second run finds it again but tells nobody twice
     out = io.StringIO()
     call_command("check_review_coverage", "--json", stdout=out)
@@ -338,7 +338,7 @@ def test_a_later_tier_of_the_same_round_is_announced_again(world):
     factories.tier(world.reviewer1b, 2, account_=world.account)
     sub = decide(world.reviewer1b, sub)
     assert sub.state == states.IN_REVIEW and sub.current_task.tier == 3
-    services.membership_revoke(actor=world.admin, membership_id=TierMembership.objects.get(
+    services.membership_revoke(actor=world.secadmin, membership_id=TierMembership.objects.get(
         user=world.reviewers[2]).pk, confirm_gaps=True)
     _found, notified = services.stranded_rounds_notify(actor=content_services.system_actor())
     assert [s.pk for s in notified] == [sub.pk]

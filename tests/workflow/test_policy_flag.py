@@ -40,7 +40,7 @@ def test_each_way_of_working_through_the_system_counts(world):
     factories.grant(submitted, world.editor, "draft_account")
     draft = content_services.draft_create(actor=world.editor, account_id=submitted.pk, title="通知", body="<p>正文</p>")
     services.submission_submit(actor=world.editor, draft_id=draft.pk)
-    content_services.account_permission_revoke(actor=world.admin, account_id=submitted.pk, user_id=world.editor.pk,
+    content_services.account_permission_revoke(actor=world.secadmin, account_id=submitted.pk, user_id=world.editor.pk,
                                                perm="draft_account")
     got = flags(world)
     assert {name: got[a.pk] for name, a in (("editor", by_editor), ("publisher", by_publisher),

@@ -69,7 +69,7 @@ def test_an_overdue_task_is_told_again_and_escalated_once_to_the_unit_administra
     assert remind(due + H) == {"due_soon": 0, "overdue": 2, "escalated": 1}
     assert told("overdue") == ["reviewer1", "reviewer1b"]
     # nobody is an administrator of the school or the city: the province's is the nearest
-    assert told("escalated") == ["unitadmin"]
+    assert told("escalated") == ["sysadmin"]
     escalation = Notification.objects.get(kind="escalated")
     assert escalation.title == "超时督办：《秋季运动会》初审已超时" and "尚无人认领" in escalation.message
     for later in (due + 2 * H, due + 30 * H):
@@ -87,12 +87,12 @@ def test_a_claimed_task_tells_its_claimer_and_escalates_to_the_other_members(wor
     assert told("due_soon") == ["reviewer1"]
     remind(due + H)
     assert told("overdue") == ["reviewer1"]
-    assert told("escalated") == ["reviewer1b", "unitadmin"]
+    assert told("escalated") == ["reviewer1b", "sysadmin"]
     assert "已由审核1认领" in Notification.objects.filter(kind="escalated").first().message
 
 
 def test_the_nearest_unit_administrators_are_escalated_to(world, sub):
-    near = factories.user("schooladmin", org_=world.school, roles_=[roles.UNIT_ADMIN])
+    near = factories.user("schooladmin", org_=world.school, roles_=[roles.SYSTEM_ADMIN])
     remind(due_at(sub) + H)
     assert told("escalated") == [near.username]
 
@@ -101,7 +101,7 @@ def test_a_task_nobody_may_decide_is_still_escalated(world, sub):
     for user in (world.reviewers[0], world.reviewer1b):
         content_services.user_update(actor=factories.superuser(), user_id=user.pk, is_active=False)
     assert remind(due_at(sub) + H) == {"due_soon": 0, "overdue": 0, "escalated": 1}
-    assert told("escalated") == ["unitadmin"]
+    assert told("escalated") == ["sysadmin"]
 
 
 def test_a_decided_task_is_not_reminded_its_next_tier_is(world, sub):

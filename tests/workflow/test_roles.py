@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def set_roles(world, user, *kept):
-    content_services.user_set_roles(actor=world.admin, user_id=user.pk, roles_=list(kept))
+    content_services.user_set_roles(actor=world.secadmin, user_id=user.pk, roles_=list(kept))
     user.refresh_from_db()
     return user
 
@@ -145,7 +145,7 @@ def test_a_role_removed_after_the_request_authenticated_counts_at_once(world):
     force for a request already running."""
     sub = approve_all(world, submit(world, new_draft(world)))
     stale = type(world.publisher).objects.get(pk=world.publisher.pk)  # as the request's middleware read him
-    content_services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[])
+    content_services.user_set_roles(actor=world.secadmin, user_id=world.publisher.pk, roles_=[])
     assert stale.roles == [roles.PUBLISHER]
     with pytest.raises(NotAllowed) as exc:
         services.submission_publish(actor=stale, submission_id=sub.pk)
@@ -154,7 +154,7 @@ def test_a_role_removed_after_the_request_authenticated_counts_at_once(world):
     assert not AuditEntry.objects.filter(action="workflow.submission.published").exists()
     stale_reviewer = type(world.reviewers[0]).objects.get(pk=world.reviewers[0].pk)
     sub2 = submit(world, new_draft(world, title="第二篇"))
-    content_services.user_set_roles(actor=world.admin, user_id=stale_reviewer.pk, roles_=[])
+    content_services.user_set_roles(actor=world.secadmin, user_id=stale_reviewer.pk, roles_=[])
     with pytest.raises(NotAllowed):
         decide(stale_reviewer, sub2)
     assert selectors.submission_detail(sub2.pk).state == states.IN_REVIEW

@@ -60,10 +60,10 @@ def test_every_rule_is_checked_again_at_the_time(world, change, words):
     sub = approved(world)
     item = schedule(world, sub)
     if change == "revoke":
-        content_services.account_permission_revoke(actor=world.admin, account_id=world.account.pk,
+        content_services.account_permission_revoke(actor=world.secadmin, account_id=world.account.pk,
                                                    user_id=world.publisher.pk, perm="publish_account")
     elif change == "role":
-        content_services.user_set_roles(actor=world.admin, user_id=world.publisher.pk, roles_=[])
+        content_services.user_set_roles(actor=world.secadmin, user_id=world.publisher.pk, roles_=[])
     elif change == "close":
         content_services.account_close(actor=world.manager, account_id=world.account.pk, reason="合并")
     else:

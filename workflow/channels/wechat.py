@@ -173,12 +173,12 @@ class Client:
                             code=str(code), platform=platform)
         if code == NO_PERMISSION:
             return Rejected("公众号没有发布接口的权限（48001）：需为已认证的公众号并开通“发布能力”。这是渠道配置问题，"
-                            "请联系单位管理员，或改为人工发布", code=str(code), platform=platform)
+                            "请联系系统管理员，或改为人工发布", code=str(code), platform=platform)
         if code == IP_WHITELIST:
             return Rejected(f"本系统服务器的 IP 不在公众号的 IP 白名单中（40164：{msg[:120]}）。请在公众号后台"
                             "“设置与开发—基本配置”中添加白名单后重新发送", code=str(code), platform=platform)
         if code in (40013, 40125, 41004):
-            return Rejected(f"公众号的 AppID 或 AppSecret 不正确（{code}），请联系单位管理员检查发布渠道",
+            return Rejected(f"公众号的 AppID 或 AppSecret 不正确（{code}），请联系系统管理员检查发布渠道",
                             code=str(code), platform=platform)
         if code == -1:
             return Transient("微信系统繁忙（-1），稍后自动重试", code=str(code), platform=platform)

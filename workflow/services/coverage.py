@@ -12,7 +12,7 @@ and announced (workflow.coverage holds the rule, workflow.selectors the reads).
   not refuse it. Author warnings (an editor who is himself one of the few
   reviewers) never refuse.
 * ``stranded_rounds_notify`` (``manage.py check_review_coverage``) tells the
-  editor and the unit administrators once per round and tier.
+  editor and the security administrators once per round and tier.
 
 Granting never strands anything (it only adds people); its own check is the
 grantee's role (reviewers.services.membership_grant).
@@ -87,8 +87,8 @@ def user_set_roles(*, actor: User, user_id: int, roles_: Iterable[str], confirm_
     user = content_selectors.user_by_id(user_id)
     if user is None:
         raise NotFound(_("用户不存在"))
-    if not actor.is_superuser and not content_permissions.can_manage_users(actor, user.org):
-        raise NotAllowed()
+    if not actor.is_superuser and not content_permissions.can_manage_roles(actor, user.org):
+        raise NotAllowed(_("只有安全管理员可以设置用户的角色"))
     extra = {}
     losing_reviewer = (roles.REVIEWER in (user.roles or []) and roles.REVIEWER not in set(roles_ or [])
                        and not user.is_superuser)
@@ -104,7 +104,7 @@ def stranded_rounds_notify(*, actor: User,
                            org: Organization | None = None) -> tuple[list[Submission], list[Submission]]:
     """Find the submissions in review whose current tier nobody may decide
     (selectors.stranded_submissions) and, once per round and tier, notify the
-    draft's editor and the unit administrators of the account's unit and the
+    draft's editor and the security administrators of the account's unit and the
     units above it, with one audit entry ``workflow.submission.no_decider`` on
     the review task (which is also what makes a second run notify nobody).
     Each item is its own transaction, with the submission locked and the
@@ -129,7 +129,9 @@ def stranded_rounds_notify(*, actor: User,
                                                       target_ids=[submission.current_task_id]):
                 continue
             task = submission.current_task
-            admin_ids = content_selectors.unit_admin_ids_above([submission.account.org])[submission.account.org.path]
+            # who grants the tier: the security administrators of the account's unit and above
+            admin_ids = content_selectors.role_holder_ids_above(
+                [submission.account.org], roles.SECURITY_ADMIN)[submission.account.org.path]
             rows = notifications.no_decider(submission=submission, task=task, admin_ids=admin_ids, actor=actor)
             audit_record(action=NO_DECIDER_ACTION, actor=actor, target_type="reviewers.reviewtask", target_id=task.pk,
                          org_path=submission.account.org.path, account_id=submission.account_id,

@@ -14,13 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from content import permissions as content_permissions
 from content import selectors as content_selectors
 from content.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from content.models import User
 from reviewers import countersign
 from reviewers import selectors as reviewer_selectors
-from workflow import selectors
+from workflow import permissions, selectors
 from workflow.models import PolicyTier, ReviewPolicy
 from workflow.services.coverage import refuse_new_gaps
 
@@ -120,7 +119,7 @@ def policy_create(*, actor: User, name: str, tiers: Sequence[dict[str, Any]], or
     a tier of an account it applies to could not be decided by anyone, unless
     ``confirm_gaps``."""
     org, account = _policy_scope(org_id, account_id)
-    if not content_permissions.has_scoped_role(actor, "unit_admin", org):
+    if not permissions.can_manage_policies(actor, org):
         raise NotAllowed()
     cleaned = _clean_tiers(tiers)
     name = str(name or "").strip()
@@ -161,7 +160,7 @@ def policy_change(*, actor: User, policy_id: int, name: str | None = None,
     if policy is None:
         raise NotFound()
     org = policy.account.org if policy.account_id else policy.org
-    if not content_permissions.has_scoped_role(actor, "unit_admin", org):
+    if not permissions.can_manage_policies(actor, org):
         raise NotAllowed()
     before = {"name": policy.name, "allow_author_publish": policy.allow_author_publish, "tiers": policy.tier_defs(),
               "precheck_gate": policy.precheck_gate()}
@@ -202,7 +201,7 @@ def policy_delete(*, actor: User, policy_id: int, confirm_gaps: bool = False) ->
     if policy is None:
         raise NotFound()
     org = policy.account.org if policy.account_id else policy.org
-    if not content_permissions.has_scoped_role(actor, "unit_admin", org):
+    if not permissions.can_manage_policies(actor, org):
         raise NotAllowed()
     accounts = _scope_accounts(policy.org, policy.account)
     coverage_before = selectors.review_coverage(accounts)

@@ -13,7 +13,7 @@ notifications (live badge, e-mail task). The caller audits what was sent.
   that is due within REVIEW_DUE_SOON_HOURS: 审核即将到期, to each such reviewer;
 * once it is overdue: 审核已超时, to the same reviewers, and once 超时督办 to the
   tier's other members (those held back only by another reviewer's claim) and
-  the unit administrators of the account's unit (the nearest unit up the tree
+  the system administrators of the account's unit (the nearest unit up the tree
   that has any).
 """
 from __future__ import annotations
@@ -118,7 +118,7 @@ def _remind(actor, submission, now, counts):
     threshold = Reminder.Threshold.OVERDUE if task.due_at <= now else Reminder.Threshold.DUE_SOON
     steps = [(threshold, deciders)]
     if threshold == Reminder.Threshold.OVERDUE:
-        admins = [u.pk for u in content_selectors.nearest_role_holders(submission.account.org, roles.UNIT_ADMIN)]
+        admins = [u.pk for u in content_selectors.nearest_role_holders(submission.account.org, roles.SYSTEM_ADMIN)]
         steps.append((Reminder.Threshold.ESCALATED, [i for i in others + admins if i not in deciders]))
     for step, recipients in steps:
         kind, title, message = _texts(step, submission)

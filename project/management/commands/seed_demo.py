@@ -128,9 +128,9 @@ USERS = [
     ("publisher", "赵发布", roles.PUBLISHER, "GZ", None),
     ("manager", "刘负责", roles.ACCOUNT_MANAGER, "GZ", None),
     ("auditor", "周审计", roles.AUDITOR, "GD", None),
-    # 单位管理员: today's combined role (users, units, roles, tiers, policies) until it is split;
-    # the two separated administrators (三员分立) of the province, with the auditor above as the third
-    ("unitadmin", "吴管理", roles.UNIT_ADMIN, "GD", None),
+    # the two separated administrators (三员分立) of the province, with the auditor above as the third.
+    # No ``unitadmin`` any more: the unit administrator's role was split between these two (content
+    # migration 0010), so a demo user of that name would hold no right of its own.
     ("sysadmin", "何系统", roles.SYSTEM_ADMIN, "GD", None),
     ("secadmin", "许安全", roles.SECURITY_ADMIN, "GD", None),
     # who writes for and publishes to the province's and Shenzhen's accounts (the history's publications)
@@ -266,7 +266,7 @@ class Command(BaseCommand):
         groups = dict(Group.objects.filter(name__in=list(OFFICES)).values_list("name", "pk"))
         tiers = [{**t, "groups": [groups[g] for g in t["groups"]]} if "groups" in t else t
                  for t in OFFICE_POLICY["tiers"]]
-        workflow_services.policy_create(actor=users["unitadmin"], name=OFFICE_POLICY["name"], account_id=account.pk,
+        workflow_services.policy_create(actor=users["sysadmin"], name=OFFICE_POLICY["name"], account_id=account.pk,
                                         tiers=tiers)
         # and one entry of the absence calendar: 林复审 is away for three days next week
         start = timezone.localdate() + dt.timedelta(days=7)
@@ -298,7 +298,7 @@ class Command(BaseCommand):
         for username, name, role, unit, tier in USERS:
             users[username] = content_services.user_create(
                 actor=None, username=username, password=DEMO_PASSWORD, name=name, org=units[unit], roles_=[role],
-                is_staff=role in (roles.UNIT_ADMIN, roles.SYSTEM_ADMIN, roles.SECURITY_ADMIN, roles.ACCOUNT_MANAGER,
+                is_staff=role in (roles.SYSTEM_ADMIN, roles.SECURITY_ADMIN, roles.ACCOUNT_MANAGER,
                                   roles.AUDITOR))
             if tier:
                 reviewer_services.membership_grant(actor=system, user_id=users[username].pk, tier=tier,

@@ -1,4 +1,4 @@
-"""Review policies for unit administrators (/manage/policies/): the list with
+"""Review policies for system administrators (/manage/policies/): the list with
 each policy's tiers, pre-check gate and the accounts whose effective policy it
 is; new, edit and delete (with a confirmation), all through
 workflow.services.policy_create / policy_change / policy_delete.
@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from content import selectors as content_selectors
 from project.web.common import attach_error, call_service, error_text
-from project.web.manage.views import _accounts_in_subtree, _orgs_in_subtree, _require_unit_admin, _scope_org
+from project.web.manage.views import _accounts_in_subtree, _orgs_in_subtree, _require, _scope_org
+from workflow import permissions as workflow_permissions
 from workflow import selectors as workflow_selectors
 from workflow import services as workflow_services
 from workflow.models import ReviewPolicy
@@ -199,7 +200,7 @@ def _reach(policies, org):
 @login_required
 def policies(request):
     actor = request.user
-    _require_unit_admin(actor)
+    _require(workflow_permissions.policy_admin_refusal, actor)
     org = _scope_org(actor)
     rows = list(workflow_selectors.policies_in_subtree(org))
     reach = _reach(rows, org)
@@ -215,7 +216,7 @@ def policies(request):
 @require_http_methods(["GET", "POST"])
 def policy_new(request):
     actor = request.user
-    _require_unit_admin(actor)
+    _require(workflow_permissions.policy_admin_refusal, actor)
     form = PolicyForm(request.POST or None, actor=actor, creating=True)
     tiers = _tier_formset(request.POST or None)
     tier_errors, ask_confirm = [], False
@@ -241,7 +242,7 @@ def policy_new(request):
 @require_http_methods(["GET", "POST"])
 def policy_edit(request, pk):
     actor = request.user
-    _require_unit_admin(actor)
+    _require(workflow_permissions.policy_admin_refusal, actor)
     policy = _policy_in_scope(actor, pk)
     initial = {"name": policy.name, "allow_author_publish": policy.allow_author_publish,
                "precheck_secrecy_blocks": policy.precheck_secrecy_blocks,
@@ -291,7 +292,7 @@ class PolicyDeleteForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def policy_delete(request, pk):
     actor = request.user
-    _require_unit_admin(actor)
+    _require(workflow_permissions.policy_admin_refusal, actor)
     policy = _policy_in_scope(actor, pk)
     fallback = workflow_selectors.policy_for_org(policy.account.org if policy.account_id else policy.org.parent) \
         if (policy.account_id or policy.org.parent_id) else None

@@ -1,4 +1,4 @@
-"""The unit administrator's page (单位管理): a summary of his subtree — users
+"""The administrators' page (单位管理): a summary of his subtree — users
 with their roles, tier memberships, review policies with their tiers, account
 grants, and the review-coverage check (open rounds whose current tier nobody
 may decide, tiers of the subtree's accounts that cannot be staffed) — with
@@ -7,6 +7,12 @@ directly: a user's roles (workflow.services.user_set_roles), tier membership
 (reviewers.services.membership_grant, workflow.services.membership_revoke)
 and review policies (project.web.manage.policies). Every change is audited by
 those services.
+
+Three separated administrators (content.roles): the system administrator sees
+the users (changed in the admin), the policies and the coverage check; the
+security administrator the users' roles, tier memberships, account grants,
+sign-in locks and sessions, and the coverage check. Each section and each
+change asks its own permission function (workflow.permissions).
 """
 from django import forms
 from django.contrib import messages
@@ -32,14 +38,15 @@ from workflow import selectors as workflow_selectors
 from workflow import services as workflow_services
 from workflow.services.coverage import COVERAGE_GAP
 
-ADMIN_ONLY = "只有单位管理员可以访问此页面"
 SECTION_LIMIT = 200
 COVERAGE_LIMIT = 50
 
 
-def _require_unit_admin(user):
-    if workflow_permissions.review_admin_refusal(user) is not None:
-        raise NotAllowed(ADMIN_ONLY)
+def _require(refusal_of, user):
+    """Refuse (403, the rule's own message) unless ``refusal_of(user)`` is None."""
+    refusal = refusal_of(user)
+    if refusal is not None:
+        raise NotAllowed(refusal.message)
 
 
 def _scope_org(user):
@@ -87,13 +94,19 @@ def coverage_panel(org):
 @login_required
 def manage(request):
     user = request.user
-    _require_unit_admin(user)
+    _require(workflow_permissions.review_admin_refusal, user)
     org = _scope_org(user)
+    may = {"users": user.is_superuser or content_permissions.can_manage_users(user, user.org),
+           "roles": workflow_permissions.membership_admin_refusal(user) is None,
+           "policies": workflow_permissions.policy_admin_refusal(user) is None}
     users, users_more = _first(content_selectors.users_in_subtree(org))
-    memberships, memberships_more = _first(reviewer_selectors.memberships_in_subtree(org))
-    workflow_selectors.tier_names_for_memberships(memberships)
-    policies, policies_more = _first(workflow_selectors.policies_in_subtree(org))
-    grants, grants_more = _first(content_selectors.account_grants_in_subtree(org))
+    memberships, memberships_more, grants, grants_more, policies, policies_more = [], False, [], False, [], False
+    if may["roles"]:  # least privilege: each administrator reads only the sections of his own rights
+        memberships, memberships_more = _first(reviewer_selectors.memberships_in_subtree(org))
+        workflow_selectors.tier_names_for_memberships(memberships)
+        grants, grants_more = _first(content_selectors.account_grants_in_subtree(org))
+    if may["policies"]:
+        policies, policies_more = _first(workflow_selectors.policies_in_subtree(org))
     for u in users:
         u.admin_url = _admin_url("content_user_change", u.pk)
     for g in grants:
@@ -111,7 +124,7 @@ def manage(request):
             "grant_add": _admin_url("content_accountuserobjectpermission_add"),
             "orgs": _admin_url("content_organization_changelist"),
         },
-        "may_use_admin": user.is_staff,
+        "may_use_admin": user.is_staff, "may": may,
     })
 
 
@@ -127,9 +140,9 @@ class RolesForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def user_roles(request, pk):
     actor = request.user
-    _require_unit_admin(actor)
+    _require(workflow_permissions.membership_admin_refusal, actor)
     target = content_selectors.user_by_id(pk)
-    if target is None or not (actor.is_superuser or content_permissions.can_manage_users(actor, target.org)):
+    if target is None or not (actor.is_superuser or content_permissions.can_manage_roles(actor, target.org)):
         raise NotAllowed("没有权限管理该用户")
     form = RolesForm(request.POST or None, initial={"roles": list(target.roles or [])})
     ask_confirm = False
@@ -256,7 +269,7 @@ def _membership_scope(request, actor):
 @require_http_methods(["GET", "POST"])
 def membership_new(request):
     actor = request.user
-    _require_unit_admin(actor)
+    _require(workflow_permissions.membership_admin_refusal, actor)
     scope_form, scope_org, scope_account = _membership_scope(request, actor)
     form = None
     if scope_org is not None or scope_account is not None:
@@ -293,7 +306,7 @@ def membership_revoke(request, pk):
     would leave without anyone (workflow.selectors.membership_revoke_impact);
     the service checks again when it runs."""
     actor = request.user
-    _require_unit_admin(actor)
+    _require(workflow_permissions.membership_admin_refusal, actor)
     membership = reviewer_selectors.membership_by_id(pk)
     if membership is not None and not reviewer_permissions.can_manage_memberships(
             actor, membership.account or membership.org):

@@ -86,7 +86,7 @@ def _people(org):
 def _require_inspector(user):
     """The forms that open records: inspectors of their own unit (the service asks again per account)."""
     if not permissions.can_inspect(user, _home_org(user)):
-        raise NotAllowed("只有检查人员（账号负责人、单位管理员、审计人员）可以登记巡查记录和问题")
+        raise NotAllowed("只有检查人员（账号负责人、系统管理员、审计人员）可以登记巡查记录和问题")
 
 
 def _person_label(u):

@@ -343,7 +343,7 @@ class AccountForm(forms.ModelForm):
 def account_new(request):
     user = request.user
     if not _may_open_accounts(user):
-        raise NotAllowed("只有账号负责人或单位管理员可以登记账号")
+        raise NotAllowed("只有账号负责人或系统管理员可以登记账号")
     form = AccountForm(request.POST or None, user=user,
                        initial={"org": user.org_id} if user.org_id else None)
     if request.method == "POST" and form.is_valid():

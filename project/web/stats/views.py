@@ -3,7 +3,7 @@ downloads of the notice's forms (附件1、2、4 and the zip to send), the filin
 of a period with each filing's 附件3 as a printable A4 page, and the
 dormant-account watch (僵尸号).
 
-Who may see them: account managers, unit administrators and auditors of the
+Who may see them: account managers, system administrators and auditors of the
 unit's subtree, and superusers (workflow.permissions.can_view_statistics).
 Reads go through workflow.selectors; every download or print of a form goes
 through the audited services in workflow.services.
@@ -270,6 +270,6 @@ def dormant(request):
 
 def dormant_for_home(user):
     """The home page's dormant warning: the report of the user's subtree when
-    he is an account manager or unit administrator (superusers: every unit),
+    he is an account manager or system administrator (superusers: every unit),
     else None. Rendered by web/stats/_dormant_warning.html as ``dormant``."""
     return reporting_selectors.dormant_for_user(user)

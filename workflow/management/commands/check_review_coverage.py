@@ -26,7 +26,7 @@ from workflow import services
 
 
 class Command(BaseCommand):
-    help = "检查审核中稿件的当前层级是否有可审核人员，并通知编辑和单位管理员 / Find rounds nobody may decide"
+    help = "检查审核中稿件的当前层级是否有可审核人员，并通知编辑和管理员 / Find rounds nobody may decide"
 
     def add_arguments(self, parser):
         parser.add_argument("--org", help=SUBTREE_HELP)
