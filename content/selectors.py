@@ -18,6 +18,7 @@ from audit import selectors as audit_selectors
 from audit.models import AuditEntry
 from content import permissions, roles
 from content.crypto import decrypt_text
+from content.fields import encrypted_field_names
 from content.models import (
     AccountFiling, AccountGroupObjectPermission, AccountUserObjectPermission, ChannelUsage, Draft, Image,
     MediaAccount, Organization, Publication, PublishingChannel, Revision, SignIn, User, WorkInProgress,
@@ -364,9 +365,17 @@ def sign_ins_active(user: User, *, token_ttl: dt.timedelta, now: dt.datetime | N
     return live
 
 
+# ---------------------------------------------------------------- personal data at rest
+
+def account_encrypted_fields() -> list[str]:
+    """The account's fields kept encrypted at rest (content.fields): what a list that never shows
+    them ``defer``s, so that no value is decrypted for nothing."""
+    return encrypted_field_names(MediaAccount)
+
+
 # ---------------------------------------------------------------- two factors
 
-def totp_device_of(user: User, *, confirmed: bool | None = True):
+def totp_device_of(user: User, *, confirmed: bool | None = True) -> TOTPDevice | None:
     """The user's TOTP device (confirmed: enrolled; False: an enrolment under
     way), or None. A user has at most one of each (the services keep it so)."""
 

@@ -1189,13 +1189,11 @@ def _org_path_of(user):
 
 
 @transaction.atomic
-def second_factor_enrol_begin(*, actor: User):
+def second_factor_enrol_begin(*, actor: User) -> TOTPDevice:
     """Start (or resume) the actor's own enrolment: a TOTP device with a new
     random secret, unconfirmed until a first code proves the authenticator has
     it (second_factor_enrol_confirm). Refused while he has a confirmed device:
     a lost one is reset by a security administrator."""
-
-
     user = _user_locked(actor.pk)
     if totp_device_of(user) is not None:
         raise Conflict(_("已绑定身份验证器；如设备丢失，请联系安全管理员重置"), code="otp_enrolled")

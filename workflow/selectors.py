@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from content import permissions as content_permissions
 from content.errors import AccountHidden, DraftHidden
-from content.fields import encrypted_field_names
 from content.models import Draft, MediaAccount, Organization, User
 from content import selectors as content_selectors
 from content.selectors import account_grant_exists, account_list, accounts_user_may
@@ -120,7 +119,7 @@ def review_queue(user: User, *, memberships: list[TierMembership] | None = None)
 # What a queue row never shows: the revision's text and the account's
 # personal data (encrypted: each value would be decrypted for nothing).
 _QUEUE_UNREAD = ("revision__body_html", "revision__body_text",
-                 *(f"account__{name}" for name in encrypted_field_names(MediaAccount)))
+                 *(f"account__{name}" for name in content_selectors.account_encrypted_fields()))
 
 
 def current_signatures(user: User, submission: Submission) -> dict[str, Any] | None:

@@ -125,12 +125,12 @@ def test_assign_and_find_who_has_reposted(world, api, second):
     assert body["draft_prefill"] == {"title": "教育部：做好寒假安全工作", "is_repost": True, "source_name": "教育部",
                                      "source_url": SOURCE, "original_title": "教育部：做好寒假安全工作"}
     # completion is found: a repost published with the same source (after normalisation)
-    publication = repost_support._repost(world, world.account,
+    published = repost_support._repost(world, world.account,
                                          "http://moe.gov.cn/jyb_xwfb/s5147/202612/t20261201_1.html")
     detail = api(world.manager).get(f"{URL}/reposts/{body['id']}/").json()
     assert detail["done"] == 1 and detail["missing"] == 1
     rows = {r["account"]["id"]: r for r in detail["accounts"]}
-    assert rows[world.account.pk]["done"] is True and rows[world.account.pk]["publication"]["id"] == publication.pk
+    assert rows[world.account.pk]["done"] is True and rows[world.account.pk]["publication"]["id"] == published.publication_id
     assert rows[second.pk]["done"] is False and rows[second.pk]["publication"] is None
     listed = api(world.editor).get(f"{URL}/reposts/").json()
     assert [a["id"] for a in listed["results"]] == [body["id"]]
