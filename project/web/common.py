@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
+from django.db.models.query import ModelIterable
 from django.shortcuts import redirect
 
 from content.errors import Conflict, DomainError, NotAllowed, NotFound
@@ -93,7 +94,8 @@ class CountingPaginator(Paginator):
     def _counts_in_window(self):
         query = getattr(self.object_list, "query", None)
         return (isinstance(self.object_list, QuerySet) and query is not None and not query.distinct
-                and not query.combinator and not self.orphans and "count" not in self.__dict__)
+                and not query.combinator and not query.is_sliced and not self.orphans
+                and self.object_list._iterable_class is ModelIterable and "count" not in self.__dict__)
 
     def page(self, number):
         if not self._counts_in_window():
