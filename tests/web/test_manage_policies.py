@@ -328,7 +328,7 @@ def test_bulk_passing_and_round_robin_are_set_on_the_page_and_kept_by_an_edit(wo
 
 
 def test_a_tiers_lead_is_granted_on_the_page(world, as_user):
-    client = as_user(world.admin)
+    client = as_user(world.secadmin)  # tier memberships are the security administrator's
     url = reverse("web:manage_membership_new")
     response = client.post(url, {"user": world.reviewer1b.pk, "tier": 2, "org": world.school.pk, "is_lead": "on"})
     assert response.status_code == 302
