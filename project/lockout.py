@@ -163,14 +163,8 @@ class LockoutHandler(AxesDatabaseHandler):
         attempts for it are still being checked: then a burst is under way, and
         what it reserved, this success included, keeps counting until its lock
         period ends (a security administrator can release it)."""
-        marker = getattr(request, "login_reserved", None)
-        if not marker:
-            return
-        request.login_reserved = None
-        username = get_client_username(request, credentials)
-        with _one_at_a_time(_keys(username, request.axes_ip_address or "")):
-            LoginAttemptInFlight.objects.filter(pk=marker).delete()
-            if not _in_flight().filter(username=username or "").exists():
+        with self._reservation_ended(request, credentials) as username:
+            if username is not None and not _in_flight().filter(username=username or "").exists():
                 AccessAttempt.objects.filter(username=username).delete()
 
     def release_first_factor(self, request: HttpRequest, credentials: dict) -> None:
@@ -180,16 +174,28 @@ class LockoutHandler(AxesDatabaseHandler):
         when the code is right, in ``second_factor_check``): otherwise the
         right password would free the budget for guessing the code, five
         guesses at a time."""
+        with self._reservation_ended(request, credentials) as username:
+            if username is None:
+                return
+            AccessAttempt.objects.filter(
+                username=username, ip_address=request.axes_ip_address, user_agent=request.axes_user_agent[:255],
+                failures_since_start__gt=0).update(failures_since_start=F("failures_since_start") - 1)
+
+    @staticmethod
+    @contextmanager
+    def _reservation_ended(request, credentials):
+        """The request's reservation ended (its in-flight row deleted), inside
+        the serialised transaction of its keys; yields the username, or None
+        when the request reserved nothing (then nothing is to be done)."""
         marker = getattr(request, "login_reserved", None)
         if not marker:
+            yield None
             return
         request.login_reserved = None
         username = get_client_username(request, credentials)
         with _one_at_a_time(_keys(username, request.axes_ip_address or "")):
             LoginAttemptInFlight.objects.filter(pk=marker).delete()
-            AccessAttempt.objects.filter(
-                username=username, ip_address=request.axes_ip_address, user_agent=request.axes_user_agent[:255],
-                failures_since_start__gt=0).update(failures_since_start=F("failures_since_start") - 1)
+            yield username
 
     def _count(self, request, username):
         now = timezone.now()
