@@ -9,7 +9,6 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from content import services as content_services
 from content.errors import DomainError, ValidationFailed
 from content.models import User
 from reviewers import checklist
@@ -38,7 +37,8 @@ def submissions_bulk_pass(*, actor: User, submission_ids: list[int], comment: st
     comment = str(comment or "").strip()
     if len(comment) > 4000:
         raise ValidationFailed(fields={"comment": [_("审核意见不能超过 4000 个字符")]})
-    content_services.actor_reload(actor)
+    # each item's submission_decide reloads and locks the actor inside its own
+    # transaction; a lock here, outside any transaction, is an error on PostgreSQL
     results = []
     for submission_id in dict.fromkeys(submission_ids):
         try:
