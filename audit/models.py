@@ -31,10 +31,11 @@ class AuditEntryQuerySet(models.QuerySet):
     def delete(self):
         raise AuditImmutable("audit entries cannot be deleted")
 
-    # bulk_update goes through update(); bulk_create is allowed only to the writer,
-    # which does not use it, so forbid it to keep the single-writer rule.
+    # bulk_update goes through update(); bulk_create is forbidden to keep the
+    # single-writer rule: audit.services writes entries through a plain
+    # QuerySet (or one SQL statement), under the chain head's lock.
     def bulk_create(self, *args, **kwargs):
-        raise AuditImmutable("audit entries are written one at a time by audit_record")
+        raise AuditImmutable("audit entries are written only by audit.services.audit_record(_many)")
 
 
 class AuditEntry(models.Model):

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from audit import actions, merkle, notes, packs, packverify
@@ -61,43 +63,101 @@ def audit_record(
     for changes. The chain head row is locked for the rest of the caller's
     transaction, so appends from concurrent transactions queue in order.
     """
-    if not actions.is_registered(action):
-        raise UnknownAuditAction(f"unregistered audit action: {action!r}")
-    if outcome not in actions.OUTCOMES:
-        raise ValueError(f"unknown audit outcome: {outcome!r}")
-    if not _enabled:
-        return None
+    entries = audit_record_many([{
+        "action": action, "actor": actor, "actor_label": actor_label, "target_type": target_type,
+        "target_id": target_id, "org_path": org_path, "account_id": account_id, "draft_id": draft_id,
+        "outcome": outcome, "data": data}])
+    return entries[0] if entries else None
+
+
+def audit_record_many(records: list[dict[str, Any]]) -> list[AuditEntry]:
+    """Append several entries, in the order given, as one append: the head is
+    locked and written once, the entries and the tree nodes they complete are
+    inserted together (on PostgreSQL all three writes are one statement). Each
+    record takes ``audit_record``'s keyword arguments; each entry is chained and
+    hashed exactly as if it had been appended alone. Returns the entries
+    (an empty list while auditing is switched off)."""
+    for record in records:
+        if not actions.is_registered(record.get("action")):
+            raise UnknownAuditAction(f"unregistered audit action: {record.get('action')!r}")
+        if record.get("outcome", actions.OUTCOME_SUCCESS) not in actions.OUTCOMES:
+            raise ValueError(f"unknown audit outcome: {record.get('outcome')!r}")
+    if not _enabled or not records:
+        return []
     with transaction.atomic(savepoint=False):
         head = _locked_head()
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            created_at=timezone.now(),
-            actor=actor if actor is not None and actor.pk else None,
-            actor_label=actor_label if actor_label is not None else actor_label_for(actor),
-            source_ip=current_source_ip(),
-            correlation_id=current_correlation_id(),
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id) if target_id not in (None, "") else "",
-            org_path=org_path or "",
-            account_id=account_id,
-            draft_id=draft_id,
-            outcome=outcome,
-            data=_json_safe(data),
-            prev_hash=head.hash,
-        )
-        entry.payload = canonical_payload({name: getattr(entry, name) for name in HASHED_FIELDS})
-        entry.hash = chain_hash(head.hash, entry.payload, head.algorithm)
-        entry.save(force_insert=True)
-        # The tree: the leaf and the perfect subtrees it completes, in one insert; the new frontier in the head.
         hasher = merkle.Hasher(head.algorithm)
-        frontier, created = merkle.frontier_append(hasher, [bytes.fromhex(h) for h in head.frontier], head.seq,
-                                                   hasher.leaf(entry.payload.encode("utf-8")))
-        AuditTreeNode.objects.bulk_create([AuditTreeNode(level=level, index=index, hash=h.hex())
-                                           for level, index, h in created])
-        AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash,
-                                                   frontier=[h.hex() for h in frontier])
-    return entry
+        seq, prev_hash = head.seq, head.hash
+        frontier = [bytes.fromhex(h) for h in head.frontier]
+        now, source_ip, correlation_id = timezone.now(), current_source_ip(), current_correlation_id()
+        entries, nodes = [], []
+        for record in records:
+            entry = _new_entry(record, seq=seq + 1, prev_hash=prev_hash, created_at=now, source_ip=source_ip,
+                               correlation_id=correlation_id)
+            entry.payload = canonical_payload({name: getattr(entry, name) for name in HASHED_FIELDS})
+            entry.hash = chain_hash(prev_hash, entry.payload, head.algorithm)
+            # the leaf and the perfect subtrees it completes
+            frontier, created = merkle.frontier_append(hasher, frontier, seq, hasher.leaf(entry.payload.encode("utf-8")))
+            nodes.extend(AuditTreeNode(level=level, index=index, hash=h.hex()) for level, index, h in created)
+            entries.append(entry)
+            seq, prev_hash = entry.seq, entry.hash
+        _write_append(entries, nodes, seq=seq, hash=prev_hash, frontier=[h.hex() for h in frontier])
+    return entries
+
+
+def _new_entry(record, **fixed):
+    actor = record.get("actor")
+    actor_label = record.get("actor_label")
+    target_id = record.get("target_id", "")
+    return AuditEntry(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor_label if actor_label is not None else actor_label_for(actor),
+        action=record["action"],
+        target_type=record.get("target_type", ""),
+        target_id=str(target_id) if target_id not in (None, "") else "",
+        org_path=record.get("org_path") or "",
+        account_id=record.get("account_id"),
+        draft_id=record.get("draft_id"),
+        outcome=record.get("outcome", actions.OUTCOME_SUCCESS),
+        data=_json_safe(record.get("data")),
+        **fixed,
+    )
+
+
+_ENTRY_FIELDS = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+_NODE_FIELDS = [AuditTreeNode._meta.get_field(name) for name in ("level", "index", "hash")]
+
+
+def _write_append(entries, nodes, *, seq, hash, frontier):
+    """Insert the entries and the tree nodes and move the head, under the head's lock."""
+    if connection.vendor != "postgresql":
+        QuerySet(AuditEntry).bulk_create(entries)  # past the manager's guard: this is the writer
+        AuditTreeNode.objects.bulk_create(nodes)
+        AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=hash, frontier=frontier)
+        return
+    # One round trip: the two inserts as data-modifying CTEs of the head's update.
+    entry_sql, entry_params = _insert_sql(AuditEntry, _ENTRY_FIELDS, entries)
+    node_sql, node_params = _insert_sql(AuditTreeNode, _NODE_FIELDS, nodes)
+    qn = connection.ops.quote_name
+    head_table = qn(AuditChainHead._meta.db_table)
+    frontier_value = AuditChainHead._meta.get_field("frontier").get_db_prep_save(frontier, connection)
+    sql = (f"WITH e AS ({entry_sql} RETURNING {qn('id')}, {qn('seq')}), n AS ({node_sql}) "
+           f"UPDATE {head_table} SET {qn('seq')} = %s, {qn('hash')} = %s, {qn('frontier')} = %s "
+           f"FROM (SELECT array_agg(e.{qn('id')} ORDER BY e.{qn('seq')}) AS ids FROM e) AS appended "
+           f"WHERE {head_table}.{qn('id')} = 1 RETURNING appended.ids")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*entry_params, *node_params, seq, hash, frontier_value])
+        (ids,) = cursor.fetchone()
+    for entry, pk in zip(entries, ids, strict=True):
+        entry.pk = pk
+        entry._state.adding, entry._state.db = False, connection.alias
+
+
+def _insert_sql(model, fields, objs):
+    query = InsertQuery(model)
+    query.insert_values(fields, objs)
+    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    return sql, params
 
 
 def _locked_head() -> AuditChainHead:

@@ -3,6 +3,7 @@ import datetime as dt
 import io
 import json
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -420,9 +421,16 @@ def test_outside_a_transaction_the_column_check_runs_on_a_second_connection_and_
     assert not connection.in_atomic_block
     result = chain_verify(chunk_size=2)
     assert (result.ok, result.first_broken_seq, result.reason, result.count) == (False, 4, "column", 3)
-    # The check's own connection is closed again: only this test's connection is left.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND application_name = current_setting('application_name') AND pid <> pg_backend_pid() "
-                       "AND state = 'idle'")
-        assert cursor.fetchone()[0] == 0
+    # The check's own connection is closed again: only this test's connection is left. A closed
+    # connection's backend leaves pg_stat_activity a moment after the client closed it, so wait a little.
+    deadline = time.monotonic() + 5
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND application_name = current_setting('application_name') "
+                           "AND pid <> pg_backend_pid() AND state = 'idle'")
+            others = cursor.fetchone()[0]
+        if others == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert others == 0

@@ -84,8 +84,8 @@ def app_server(tmp_path_factory):
     env.update({"WECHAT_SIM_PORT": str(free_port()), "PUBLISH_SITE_URL": server.url})
     try:
         server.manage("migrate", "--noinput")
-        server.manage("seed_demo")
-        # the demo users who need two factors sign in with codes of their demo authenticators
+        # seeds the demo data and reports it: the demo users who need two factors sign in with codes of
+        # their demo authenticators
         report = json.loads(server.manage("seed_demo", "--json").stdout)
         TOTP_SECRETS.update({u["username"]: u["totp_secret"] for u in report["users"] if u.get("totp_secret")})
         server.start()
