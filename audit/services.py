@@ -2,10 +2,13 @@
 checkpoints that sign the tree's state, and the evidence packs' records."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import pathlib
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -63,11 +66,45 @@ def audit_record(
     for changes. The chain head row is locked for the rest of the caller's
     transaction, so appends from concurrent transactions queue in order.
     """
-    entries = audit_record_many([{
-        "action": action, "actor": actor, "actor_label": actor_label, "target_type": target_type,
-        "target_id": target_id, "org_path": org_path, "account_id": account_id, "draft_id": draft_id,
-        "outcome": outcome, "data": data}])
+    record = {"action": action, "actor": actor, "actor_label": actor_label, "target_type": target_type,
+              "target_id": target_id, "org_path": org_path, "account_id": account_id, "draft_id": draft_id,
+              "outcome": outcome, "data": data}
+    pending = getattr(_batch, "records", None)
+    if pending is not None:
+        _check(record)
+        pending.append(record)
+        return None
+    entries = audit_record_many([record])
     return entries[0] if entries else None
+
+
+_batch = threading.local()
+
+
+@contextlib.contextmanager
+def batched() -> Iterator[None]:
+    """Inside a transaction: the entries recorded in the block are appended
+    together at its end, in the order recorded, as one append
+    (``audit_record_many``); ``audit_record`` returns None for them. Nothing is
+    written when the block raises (the transaction rolls back anyway). A
+    batch inside a batch joins it."""
+    if getattr(_batch, "records", None) is not None:
+        yield
+        return
+    _batch.records = []
+    try:
+        yield
+        records = _batch.records
+    finally:
+        _batch.records = None
+    audit_record_many(records)
+
+
+def _check(record):
+    if not actions.is_registered(record.get("action")):
+        raise UnknownAuditAction(f"unregistered audit action: {record.get('action')!r}")
+    if record.get("outcome", actions.OUTCOME_SUCCESS) not in actions.OUTCOMES:
+        raise ValueError(f"unknown audit outcome: {record.get('outcome')!r}")
 
 
 def audit_record_many(records: list[dict[str, Any]]) -> list[AuditEntry]:
@@ -78,10 +115,7 @@ def audit_record_many(records: list[dict[str, Any]]) -> list[AuditEntry]:
     hashed exactly as if it had been appended alone. Returns the entries
     (an empty list while auditing is switched off)."""
     for record in records:
-        if not actions.is_registered(record.get("action")):
-            raise UnknownAuditAction(f"unregistered audit action: {record.get('action')!r}")
-        if record.get("outcome", actions.OUTCOME_SUCCESS) not in actions.OUTCOMES:
-            raise ValueError(f"unknown audit outcome: {record.get('outcome')!r}")
+        _check(record)
     if not _enabled or not records:
         return []
     with transaction.atomic(savepoint=False):

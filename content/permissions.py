@@ -12,6 +12,7 @@ Superusers count as holding every role but still need explicit grants.
 """
 from django.conf import settings
 from django.utils.translation import gettext as _
+from guardian.conf import settings as guardian_settings
 from guardian.core import ObjectPermissionChecker
 
 from content import roles
@@ -66,8 +67,24 @@ def has_scoped_role(user, role, org):
     return user.has_role(role) and _in_scope(user, org)
 
 
+class AccountPermissionChecker(ObjectPermissionChecker):
+    """guardian's checker, reading a user's grants on one object in one query
+    (his own UNION his groups') instead of two; prefetching and the per-object
+    cache are guardian's."""
+
+    def get_perms(self, obj):
+        if (self.user is None or not self.user.is_active or self.user.is_superuser
+                or guardian_settings.AUTO_PREFETCH):
+            return super().get_perms(obj)
+        key = self.get_local_cache_key(obj)
+        if key not in self._obj_perms_cache:
+            self._obj_perms_cache[key] = list(set(
+                self.get_user_perms(obj).order_by().union(self.get_group_perms(obj).order_by())))
+        return self._obj_perms_cache[key]
+
+
 def _checker(user, checker=None):
-    return checker or ObjectPermissionChecker(user)
+    return checker or AccountPermissionChecker(user)
 
 
 def has_account_perm(user, perm, account, checker=None):

@@ -142,10 +142,6 @@ def draft_for_update(draft_id: int | str) -> Draft | None:
             .filter(pk=draft_id).first())
 
 
-def draft_current_revision_id(draft_id: int) -> int | None:
-    return Draft.objects.filter(pk=draft_id).values_list("current_revision_id", flat=True).first()
-
-
 def account_by_id(account_id: int | str) -> MediaAccount | None:
     if not str(account_id).isdigit():
         return None

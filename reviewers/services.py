@@ -343,20 +343,23 @@ def decision_record(*, task: ReviewTask, reviewer: User, revision: Revision, ver
     if task.status != ReviewTask.Status.OPEN:
         raise Conflict(_("本层级已审核完毕，您的决定未保存"), code="already_decided")
     outcome = Decision.Outcome.PASS if checklist.all_passed(verdicts) else Decision.Outcome.RETURN
-    try:
-        with transaction.atomic():
-            decision = Decision.objects.create(
-                task=task, round=task.round, tier=task.tier, tier_name=task.tier_name, reviewer=reviewer,
-                revision=revision, revision_hash=revision.content_hash, comments=comments, note=note,
-                precheck_override=precheck_override or "", outcome=outcome, group_id=group_id, **verdicts,
-            )
-    except IntegrityError:
-        raise Conflict(_("您已签署本轮审核，或您所在部门已在本层级会签"), code="already_decided") from None
-    return decision
+    # The unique constraints (one signature per person per round, one per office per task) back up the
+    # rules the caller checked under the submission's lock (workflow.permissions.decide_refusal,
+    # countersign.signing_group): no other transaction signs this task meanwhile.
+    return Decision.objects.create(
+        task=task, round=task.round, tier=task.tier, tier_name=task.tier_name, reviewer=reviewer,
+        revision=revision, revision_hash=revision.content_hash, comments=comments, note=note,
+        precheck_override=precheck_override or "", outcome=outcome, group_id=group_id, **verdicts,
+    )
 
 
-def task_progress(task: ReviewTask) -> countersign.Progress:
-    """Where the task's countersign rule stands, from its passing signatures (one query)."""
+def task_progress(task: ReviewTask, *, latest: Decision | None = None) -> countersign.Progress:
+    """Where the task's countersign rule stands, from its passing signatures
+    (one query). ``latest``: the passing signature just recorded on the still
+    open task; a task that needs one signature of no particular office is met
+    by it without a query (an earlier pass would have closed the task)."""
+    if latest is not None and task.signatures <= 1 and not task.groups:
+        return countersign.progress(task.signatures, task.groups, [latest.group_id])
     signed = Decision.objects.filter(task=task, outcome=Decision.Outcome.PASS).values_list("group_id", flat=True)
     return countersign.progress(task.signatures, task.groups, list(signed))
 
@@ -626,17 +629,15 @@ def precheck_store(*, revision: Revision, lexicon: Lexicon | None = None) -> Pre
     """Building block: the stored pre-check report of ``revision`` with the
     lexicon in force (``lexicon``: to pin one). An existing report for the
     same revision and lexicon version is reused; the caller's transaction
-    audits the operation that needed it."""
+    audits the operation that needed it. The caller holds the lock of the
+    revision's draft (content.selectors.draft_for_update), so no other
+    transaction stores the same report meanwhile."""
     lexicon = selectors.current_lexicon() if lexicon is None else lexicon
     existing = PrecheckReport.objects.filter(revision=revision, lexicon_version=lexicon.version).first()
     if existing is not None:
         return existing
     report = selectors.precheck_run_revision(revision, lexicon=lexicon)
-    try:
-        with transaction.atomic():
-            return PrecheckReport.objects.create(
-                revision=revision, lexicon_version=report.lexicon_version,
-                findings=[finding.as_dict() for finding in report.findings], summary=report.summary(),
-                max_severity=report.max_severity or "", plain_text=report.plain_text)
-    except IntegrityError:
-        return PrecheckReport.objects.get(revision=revision, lexicon_version=report.lexicon_version)
+    return PrecheckReport.objects.create(
+        revision=revision, lexicon_version=report.lexicon_version,
+        findings=[finding.as_dict() for finding in report.findings], summary=report.summary(),
+        max_severity=report.max_severity or "", plain_text=report.plain_text)

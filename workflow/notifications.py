@@ -32,6 +32,7 @@ submission: nothing is left for them to do. (Opening the page a notification
 links to marks it read too; the web layer does that, since it owns the links.)
 """
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_users_with_perms
@@ -53,17 +54,25 @@ def _title(text):
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def _notify(recipient_ids, *, kind, title, message, submission, actor):
+def _rows(recipient_ids, *, kind, title, message, submission, actor):
+    """Unsaved rows of one notification to each recipient but the actor."""
     actor_id = getattr(actor, "pk", None)
-    ids = [i for i in dict.fromkeys(recipient_ids) if i and i != actor_id]
-    if not ids:
-        return []
     title = _title(title)
-    rows = Notification.objects.bulk_create([
-        Notification(recipient_id=i, kind=kind, title=title, message=message, submission=submission) for i in ids
-    ])
+    return [Notification(recipient_id=i, kind=kind, title=title, message=message, submission=submission)
+            for i in dict.fromkeys(recipient_ids) if i and i != actor_id]
+
+
+def _write(rows):
+    """Write ``rows`` (of one or several kinds) in one insert and deliver them as one batch."""
+    if not rows:
+        return []
+    rows = Notification.objects.bulk_create(rows)
     deliver(rows)
     return rows
+
+
+def _notify(recipient_ids, *, kind, title, message, submission, actor):
+    return _write(_rows(recipient_ids, kind=kind, title=title, message=message, submission=submission, actor=actor))
 
 
 def new_row(recipient_id, *, kind, title, message, submission=None):
@@ -78,7 +87,9 @@ def deliver(rows):
     enqueued in the current transaction."""
     if not rows:
         return
-    live.notification_created(user_ids=[r.recipient_id for r in rows], kind=rows[0].kind, title=rows[0].title)
+    for kind in dict.fromkeys(r.kind for r in rows):
+        same = [r for r in rows if r.kind == kind]
+        live.notification_created(user_ids=[r.recipient_id for r in same], kind=kind, title=same[0].title)
     if email_enabled():
         notification_mail.notification_emails_send.enqueue(notification_ids=[r.pk for r in rows])
 
@@ -144,9 +155,9 @@ def tier_passed(*, submission, actor, tier_name, next_tier_name, note=""):
 def approved(*, submission, actor):
     """The editor hears the approval; the account's publishers get an item to publish."""
     account = submission.account
-    rows = _notify(_editors(submission), kind=Kind.APPROVED, submission=submission, actor=actor,
-                   title=_("《%(title)s》审核通过，待发布") % {"title": _name(submission)},
-                   message=_("全部审核层级已通过，等待授权发布人发布到“%(account)s”。") % {"account": account.name})
+    rows = _rows(_editors(submission), kind=Kind.APPROVED, submission=submission, actor=actor,
+                 title=_("《%(title)s》审核通过，待发布") % {"title": _name(submission)},
+                 message=_("全部审核层级已通过，等待授权发布人发布到“%(account)s”。") % {"account": account.name})
     publishers = get_users_with_perms(account, only_with_perms_in=["publish_account"], with_superusers=False,
                                       with_group_users=True).filter(is_active=True)
     # a grant counts only with the publisher role (content.permissions.grant_in_force)
@@ -155,10 +166,10 @@ def approved(*, submission, actor):
     if not submission.allow_author_publish:
         authors = set(_editors(submission))
         ids = [i for i in ids if i not in authors]
-    rows += _notify(ids, kind=Kind.TO_PUBLISH, submission=submission, actor=actor,
-                    title=_("待发布：《%(title)s》（%(account)s）") % {"title": _name(submission), "account": account.name},
-                    message=_("该稿件已通过全部审核层级，请发布到“%(account)s”。") % {"account": account.name})
-    return rows
+    rows += _rows(ids, kind=Kind.TO_PUBLISH, submission=submission, actor=actor,
+                  title=_("待发布：《%(title)s》（%(account)s）") % {"title": _name(submission), "account": account.name},
+                  message=_("该稿件已通过全部审核层级，请发布到“%(account)s”。") % {"account": account.name})
+    return _write(rows)  # one insert and one e-mail task for the editor's and the publishers' rows
 
 
 def published(*, submission, actor, external_url="", publisher_id=None):
@@ -221,7 +232,10 @@ def acted_on(*, submission, actor, kinds=None):
     return qs.update(read_at=timezone.now())
 
 
-def publish_items_done(*, submission):
-    """The submission is published: every publisher's "待发布" item of it is read."""
-    return Notification.objects.filter(submission_id=submission.pk, kind=Kind.TO_PUBLISH,
+def published_read(*, submission, actor):
+    """The submission is published: the publisher has acted on his
+    notifications about it (``acted_on``), and every publisher's "待发布" item
+    of it is read, for nothing is left to do. One update. Returns how many."""
+    mine = Q(recipient_id=actor.pk) if getattr(actor, "pk", None) is not None else Q(pk__in=[])
+    return Notification.objects.filter(mine | Q(kind=Kind.TO_PUBLISH), submission_id=submission.pk,
                                        read_at__isnull=True).update(read_at=timezone.now())

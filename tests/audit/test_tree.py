@@ -201,3 +201,46 @@ def test_verifier_keys_round_trip_and_wrong_ones_are_named():
         notes.parse_verifier(f"{name}+00000000+{key}")
     with pytest.raises(notes.NoteError):
         notes.parse_verifier("not a key")
+
+
+# ---------------------------------------------------------------- several entries as one append
+
+def test_a_batch_is_one_append_and_leaves_the_chain_and_tree_of_single_appends():
+    from audit.services import audit_record_many, batched
+
+    record(3)
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as appended:
+            entries = audit_record_many([{"action": "audit.verify", "data": {"i": i}} for i in range(5)])
+        with batched():
+            assert audit_record(action="audit.verify", data={"i": "a"}) is None  # written at the block's end
+            with batched():  # joins the outer batch
+                audit_record(action="audit.export", data={"i": "b"})
+            assert AuditEntry.objects.count() == 8
+        assert AuditEntry.objects.count() == 10
+    # the head read once, then one statement on PostgreSQL, three (entries, nodes, head) on SQLite
+    assert len(appended.captured_queries) == (2 if connection.vendor == "postgresql" else 4)
+    assert [e.seq for e in entries] == [4, 5, 6, 7, 8]
+    assert [e.pk for e in entries] == list(AuditEntry.objects.filter(seq__in=range(4, 9)).order_by("seq")
+                                           .values_list("pk", flat=True))
+    assert list(AuditEntry.objects.order_by("seq").values_list("action", flat=True)[8:]) == [
+        "audit.verify", "audit.export"]
+    assert chain_verify().ok and chain_verify().count == 10
+    size, _algorithm, frontier = selectors.tree_head()
+    assert size == 10
+    assert merkle.frontier_root(merkle.Hasher("sha256"), frontier) == reference_root(10)
+    nodes = {(n.level, n.index) for n in AuditTreeNode.objects.all()}
+    assert {(0, i) for i in range(10)} | {(1, i) for i in range(5)} | {(2, 0), (2, 1), (3, 0)} == nodes
+
+
+def test_a_batch_that_raises_writes_nothing_and_an_unknown_action_is_refused_at_once():
+    from audit.errors import UnknownAuditAction
+    from audit.services import batched
+
+    with pytest.raises(RuntimeError), transaction.atomic(), batched():
+        audit_record(action="audit.verify")
+        raise RuntimeError
+    with pytest.raises(UnknownAuditAction), transaction.atomic(), batched():
+        audit_record(action="no.such.action")
+    assert AuditEntry.objects.count() == 0
+    assert chain_verify().ok

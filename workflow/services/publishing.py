@@ -48,9 +48,9 @@ def _publishable(actor, submission_id):
     if refusal:
         refusal.raise_()
     revision = submission.revision
-    draft = content_selectors.draft_current_revision_id(submission.draft_id)
+    current = submission.draft.current_revision_id  # read with the submission, after its lock
     approved = _approved_hashes(submission)
-    if (draft != revision.pk or approved != {revision.content_hash}
+    if (current != revision.pk or approved != {revision.content_hash}
             or revision.recompute_hash() != revision.content_hash):
         raise Conflict(_("待发布内容与审核通过的内容不一致（哈希不符），已拒绝发布"), code="hash_mismatch")
     return submission
@@ -86,8 +86,7 @@ def submission_publish(*, actor: User, submission_id: int, external_url: str = "
     else:
         content_services.publication_mark_sending(publication=publication, channel=kind)
         delivery.publication_deliver.enqueue(publication_id=publication.pk, delivery_id=publication.delivery_id)
-    notifications.acted_on(submission=submission, actor=actor)
-    notifications.publish_items_done(submission=submission)
+    notifications.published_read(submission=submission, actor=actor)
     _schedules_close(submission, state=ScheduledPublication.State.DONE)
     return submission
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from audit import services as audit_services
 from content import services as content_services
 from content.errors import Conflict, ValidationFailed
 from content.models import User
@@ -88,17 +89,15 @@ def submission_submit(*, actor: User, draft_id: int) -> Submission:
     if refusal:
         refusal.raise_()
     revision = draft.current_revision
+    revision.draft = draft  # the locked row, with its account and unit: the pre-check reads them
     content_services.repost_check(revision)
     if active is not None:
         return _resubmit(actor=actor, submission_id=active.pk, revision=revision)
     tiers, allow_author_publish, gate = selectors.effective_review_setup(draft.account)
     report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate)
-    try:
-        with transaction.atomic():
-            submission = Submission.objects.create(draft=draft, account=draft.account, submitted_by=actor,
-                                                   revision=revision, allow_author_publish=allow_author_publish)
-    except IntegrityError:
-        raise Conflict(_("该稿件已在审核流程中"), code="already_submitted") from None
+    # Under the draft's lock, with no active submission found: no other transaction creates one meanwhile.
+    submission = Submission.objects.create(draft=draft, account=draft.account, submitted_by=actor,
+                                           revision=revision, allow_author_publish=allow_author_publish)
     return _open_round(actor=actor, submission=submission, revision=revision, number=1, tiers=tiers,
                        report=report, override_required=override_required, extra_tier=extra_tier,
                        action="workflow.submission.submitted",
@@ -174,7 +173,8 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
         if seen:
             expected_tier = seen[0] if expected_tier is None else expected_tier
             expected_hash = seen[1] if expected_hash is None else expected_hash
-    with transaction.atomic():
+    # batched: the decision's entries (decided, and returned, approved or the override) are one append
+    with transaction.atomic(), audit_services.batched():
         content_services.actor_reload(actor)
         submission = lock_submission(submission_id)
         deny_unless_visible(actor, submission)
@@ -203,7 +203,7 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
             live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
                                event=live.LEFT)
             return _decided_return(actor=actor, submission=submission, task=task, decision=decision)
-        progress = reviewer_services.task_progress(task)
+        progress = reviewer_services.task_progress(task, latest=decision)
         if not progress.met:
             return _decided_signed(actor=actor, submission=submission, task=task, decision=decision,
                                    progress=progress)

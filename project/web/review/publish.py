@@ -18,8 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
-from guardian.core import ObjectPermissionChecker
 
+from content import permissions as content_permissions
 from content import selectors as content_selectors
 from content.sanitize import display_html
 from project.web.common import call_service, paginate, query_without_page
@@ -78,7 +78,7 @@ def publish_list(request):
     _require_publisher(user)
     page = paginate(request, workflow_selectors.submissions_awaiting_publication(user))
     recent = list(workflow_selectors.publications_of_publisher(user)[:RECENT_PUBLICATIONS])
-    checker = ObjectPermissionChecker(user)
+    checker = content_permissions.AccountPermissionChecker(user)
     checker.prefetch_perms(list({s.account for s in recent}))  # one query for every row's retract check
     published = [{"s": s, "p": s.publication,
                   "can_retract": workflow_permissions.retract_refusal(user, s, checker) is None}
