@@ -21,12 +21,12 @@ are what a misspelling most often hits). A text window is a *variant* of a
 target when it equals the target except at one position, where its character
 is confusable with the target's. The index finds variants two ways:
 
-* **anchors** (three- and four-character targets): an Aho-Corasick automaton
-  over the parts of each target that a substitution at one position leaves
+* **anchors** (three- and four-character targets): dictionaries of the parts of each target that a substitution at one position leaves
   whole -- ``w[1:]`` and ``w[:-1]`` (substitution at the first or last
   character), and for four characters ``w[2:]`` and ``w[:2]`` (substitution
-  at the second or third, the remaining character checked). The scan is one
-  pass in C; only the hits are looked at in Python.
+  at the second or third, the remaining character checked), looked up for
+  every bigram and trigram of the text with C-level ``map`` calls; only the
+  hits are looked at in Python.
 * **slots** (two-character targets, and the middle of three): under
   ``w[:p] + "_" + w[p+1:]`` the class keys of ``w[p]``, looked up only at
   *isolated* characters -- a character forming no dictionary word (frequency
@@ -40,10 +40,11 @@ import hashlib
 import re
 import threading
 from functools import lru_cache
+from itertools import compress
+from operator import add, and_
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-import ahocorasick
 import jieba
 
 from .lexicon import DATA_DIR
@@ -148,6 +149,16 @@ def idiom_char_keys(char: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+def _hit_order(hit: tuple) -> tuple[int, int]:
+    return hit[0], hit[1]
+
+
+@lru_cache(maxsize=1)
+def keyed_chars() -> frozenset[str]:
+    """The characters with class keys (those :meth:`ConfusionIndex.slotted` can substitute)."""
+    return frozenset(char for char in set(_readings()) | set(_shape_groups()) if char_keys(char))
+
+
 def confusable(a: str, b: str) -> bool:
     return a != b and not char_keys(a).isdisjoint(char_keys(b))
 
@@ -208,13 +219,15 @@ class ConfusionIndex:
             if length == 4:
                 anchors.setdefault(word[2:], []).append((2, 1, word))
                 anchors.setdefault(word[:2], []).append((0, 2, word))
-        automaton = ahocorasick.Automaton()
+        #: anchor -> its uses, by the anchor's length (two or three characters)
+        self.anchors2: dict[str, tuple[tuple[int, int, str], ...]] = {}
+        self.anchors3: dict[str, tuple[tuple[int, int, str], ...]] = {}
         for anchor, uses in anchors.items():
             if counts.get(anchor, 0) >= ANCHOR_MAX_FREQ:
                 continue
-            automaton.add_word(anchor, (len(anchor), tuple(uses)))
-        automaton.make_automaton()
-        self._automaton = automaton
+            (self.anchors2 if len(anchor) == 2 else self.anchors3)[anchor] = tuple(uses)
+        self._heads = frozenset(anchor[:2] for anchor in self.anchors3)
+        self._tails = frozenset(anchor[1:] for anchor in self.anchors3)
 
     def _add_slot(self, word: str, position: int) -> None:
         keys = char_keys(word[position])
@@ -223,11 +236,33 @@ class ConfusionIndex:
             for key in keys:
                 slot.setdefault(key, []).append(word)
 
-    def anchored(self, text: str) -> Iterator[Variant]:
-        """Variants of three- and four-character targets."""
+    def anchored(self, text: str, bigrams: list[str] | None = None) -> Iterator[Variant]:
+        """Variants of three- and four-character targets.
+
+        The anchors are found with C-level dictionary lookups of every bigram
+        and trigram of ``text`` (``bigrams``: ``text``'s bigrams, when the
+        caller has them); hits come in the order of an Aho-Corasick scan (by
+        end position, the longer anchor first), so the results do not depend
+        on how they were found."""
         size = len(text)
-        for last, (anchor_length, uses) in self._automaton.iter(text):
-            anchor_start = last - anchor_length + 1
+        if size < 2:
+            return
+        if bigrams is None:
+            bigrams = list(map(add, text, text[1:]))
+        anchors2, anchors3 = self.anchors2, self.anchors3
+        hits = [
+            (start + 2, 1, start, anchors2[bigrams[start]])
+            for start in compress(range(size - 1), map(anchors2.__contains__, bigrams))
+        ]
+        if size >= 3 and anchors3:
+            # a trigram anchor starts with one of _heads and ends with one of _tails
+            maybe = map(and_, map(self._heads.__contains__, bigrams), map(self._tails.__contains__, bigrams[1:]))
+            for start in compress(range(size - 2), maybe):
+                uses = anchors3.get(text[start : start + 3])
+                if uses is not None:
+                    hits.append((start + 3, 0, start, uses))
+            hits.sort(key=_hit_order)
+        for _, _, anchor_start, uses in hits:
             for offset, position, target in uses:
                 start = anchor_start - offset
                 end = start + len(target)
@@ -274,7 +309,7 @@ class ConfusionIndex:
 _INDEX: ConfusionIndex | None = None
 _INDEX_LOCK = threading.Lock()
 #: Bump when the index's structure or the way it is built changes.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 def index_key() -> str:

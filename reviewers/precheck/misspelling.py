@@ -41,7 +41,9 @@ import pickle
 import re
 import tempfile
 import threading
-from itertools import compress, repeat
+from bisect import bisect_right
+from itertools import chain, compress, repeat
+from operator import add, and_
 from math import log
 from typing import Iterator
 
@@ -252,16 +254,20 @@ def _possible_name(text: str, run_start: int, start: int, end: int, target: str,
 
 
 def _candidates(text: str, index: confusion.ConfusionIndex, scorer: _Scorer) -> Iterator[confusion.Variant]:
-    yield from index.anchored(text)
     if len(text) < 2:
+        yield from index.anchored(text)
         return
-    bigrams = list(map(str.__add__, text, text[1:]))
-    is_word = list(map(confusion.WORD_MIN_FREQ.__le__, map(scorer.freq.get, bigrams, repeat(0))))
-    # character i is isolated: neither text[i-1:i+1] nor text[i:i+2] is a word
-    left = [True] + [not flag for flag in is_word]  # left[i]: bigram ending at i is no word
-    right = [not flag for flag in is_word] + [True]  # right[i]: bigram starting at i is no word
-    for i in compress(range(len(text)), map(bool.__and__, left, right)):
-        yield from index.slotted(text, i)
+    bigrams = list(map(add, text, text[1:]))
+    yield from index.anchored(text, bigrams)
+    # nonword[i]: text[i:i+2] is no word; character i is isolated when neither
+    # text[i-1:i+1] nor text[i:i+2] is a word. Only isolated characters with
+    # class keys can be substituted (all C-level: Python sees only those).
+    nonword = list(map(confusion.WORD_MIN_FREQ.__gt__, map(scorer.freq.get, bigrams, repeat(0))))
+    isolated = map(and_, chain((True,), nonword), chain(nonword, (True,)))
+    substitutable = map(and_, isolated, map(confusion.keyed_chars().__contains__, text))
+    slotted = index.slotted
+    for i in compress(range(len(text)), substitutable):
+        yield from slotted(text, i)
 
 
 def _run_bounds(text: str) -> list[tuple[int, int]]:
@@ -277,19 +283,19 @@ def check(field: FieldText, document: Document) -> Iterator[Finding]:
     runs = _run_bounds(text)
     starts = [run[0] for run in runs]
     # a listed misspelling is the lexicon's to report (部份 in 大部份)
-    reported: list[tuple[int, int]] = [
-        (match.start, match.end)
-        for match in field.matches
-        if any(entry.dimension == "wording" for entry in match.entries)
-    ]
-    listed = list(reported)
+    # (spans overlap exactly when they share a position: sets of positions)
+    listed: set[int] = set()
+    for match in field.matches:
+        if any(entry.dimension == "wording" for entry in match.entries):
+            listed.update(range(match.start, match.end))
+    reported = set(listed)
     best: dict[tuple[int, int], tuple[float, confusion.Variant, int]] = {}
     for variant in _candidates(text, model.index, scorer):
         start, end, position, target = variant
         window = text[start:end]
         if not _HAN.fullmatch(window) or window in scorer.lexicon_keys:
             continue
-        if any(start < other_end and other_start < end for other_start, other_end in listed):
+        if not listed.isdisjoint(range(start, end)):
             continue
         if start > 0 and _DIGIT.match(text, start - 1):
             continue  # 8日至, 3号楼: a number and its unit
@@ -300,7 +306,7 @@ def check(field: FieldText, document: Document) -> Iterator[Finding]:
         target_count = scorer.frequency(target)
         if written_count * RATIO >= target_count:
             continue
-        run_index = _bisect_run(starts, start)
+        run_index = bisect_right(starts, start) - 1
         run_start, run_end = runs[run_index]
         if end > run_end:
             continue
@@ -317,9 +323,9 @@ def check(field: FieldText, document: Document) -> Iterator[Finding]:
     # last two characters), then the strongest
     for gain, variant, written_count in sorted(best.values(), key=lambda item: (item[1][0] - item[1][1], -item[0])):
         start, end, position, target = variant
-        if any(start < other_end and other_start < end for other_start, other_end in reported):
+        if not reported.isdisjoint(range(start, end)):
             continue
-        reported.append((start, end))
+        reported.update(range(start, end))
         window = text[start:end]
         known_compound = written_count > 0
         severity = (
@@ -365,14 +371,3 @@ def _relation(a: str, b: str) -> str:
     if confusion.same_shape(a, b):
         return "形近"
     return "音近"
-
-
-def _bisect_run(starts: list[int], position: int) -> int:
-    low, high = 0, len(starts)
-    while low < high:
-        middle = (low + high) // 2
-        if starts[middle] <= position:
-            low = middle + 1
-        else:
-            high = middle
-    return low - 1
