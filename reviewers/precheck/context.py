@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from operator import add
 
 from .engine import LexiconMatcher, Match, TokenBoundaries, segment
 from .findings import Finding
 from .text import NormalizedText
 
-__all__ = ["FieldText", "Document", "PROMOTIONAL_WORDS"]
+__all__ = ["FieldText", "Document", "PROMOTIONAL_WORDS", "runs_around", "finditer_in_runs", "clause_around"]
 
 #: Context words that make a text promotional (Advertising Law checks).
 PROMOTIONAL_WORDS = re.compile(
@@ -19,6 +20,46 @@ PROMOTIONAL_WORDS = re.compile(
     "辅导班|训练营|夏令营|冬令营|咨询电话|咨询热线|报读|招商|促销"
 )
 PROMOTIONAL_WINDOW = 80
+
+
+def runs_around(text: str, mark: str, member) -> list[tuple[int, int]]:
+    """The maximal runs of characters for which ``member(char)`` holds that
+    contain ``mark`` (a member), as ``(start, end)``, in text order.
+
+    For a pattern every match of which holds ``mark`` and only members, and
+    which behaves at a run's ends as at the ends of a string (a leading
+    ``(?<!\\d)`` does when no digit is a non-member), ``finditer`` over the
+    runs finds exactly what it finds over the whole text -- without trying a
+    match at every position (a leading lookbehind defeats ``re``'s fast scan)."""
+    runs: list[tuple[int, int]] = []
+    size = len(text)
+    position = text.find(mark)
+    while position >= 0:
+        start = position
+        while start > 0 and member(text[start - 1]):
+            start -= 1
+        end = position + 1
+        while end < size and member(text[end]):
+            end += 1
+        runs.append((start, end))
+        position = text.find(mark, end)
+    return runs
+
+
+def finditer_in_runs(pattern: re.Pattern, text: str, runs: list[tuple[int, int]]):
+    """``(offset, match)`` for the matches of ``pattern`` in each run (the
+    match's positions are relative to the run: add ``offset``)."""
+    for start, end in runs:
+        for match in pattern.finditer(text[start:end]):
+            yield start, match
+
+
+def clause_around(text: str, position: int, marks: str) -> tuple[int, int]:
+    """The clause holding ``position`` when ``text`` is split after each of
+    the one-character ``marks`` (the mark ends its clause)."""
+    start = max(text.rfind(mark, 0, position) for mark in marks) + 1
+    ends = [found for found in (text.find(mark, position) for mark in marks) if found >= 0]
+    return start, (min(ends) + 1 if ends else len(text))
 
 
 class FieldText:
@@ -39,9 +80,15 @@ class FieldText:
         return self.normalized.text
 
     @cached_property
+    def bigrams(self) -> list[str]:
+        """``text[i:i+2]`` for every ``i`` (shared by the scans that look up bigrams)."""
+        text = self.text
+        return list(map(add, text, text[1:]))
+
+    @cached_property
     def matches(self) -> list[Match]:
         """Lexicon matches in the normalised text (before the boundary rule)."""
-        return self.matcher.find(self.text)
+        return self.matcher.find(self.text, self.bigrams)
 
     @cached_property
     def boundaries(self) -> TokenBoundaries:

@@ -253,11 +253,14 @@ def _possible_name(text: str, run_start: int, start: int, end: int, target: str,
     return any(_NAME_AFTER.match(text, position) is not None for position in (end, end + 1))
 
 
-def _candidates(text: str, index: confusion.ConfusionIndex, scorer: _Scorer) -> Iterator[confusion.Variant]:
+def _candidates(
+    text: str, index: confusion.ConfusionIndex, scorer: _Scorer, bigrams: list[str] | None = None
+) -> Iterator[confusion.Variant]:
     if len(text) < 2:
         yield from index.anchored(text)
         return
-    bigrams = list(map(add, text, text[1:]))
+    if bigrams is None:
+        bigrams = list(map(add, text, text[1:]))
     yield from index.anchored(text, bigrams)
     # nonword[i]: text[i:i+2] is no word; character i is isolated when neither
     # text[i-1:i+1] nor text[i:i+2] is a word. Only isolated characters with
@@ -290,7 +293,7 @@ def check(field: FieldText, document: Document) -> Iterator[Finding]:
             listed.update(range(match.start, match.end))
     reported = set(listed)
     best: dict[tuple[int, int], tuple[float, confusion.Variant, int]] = {}
-    for variant in _candidates(text, model.index, scorer):
+    for variant in _candidates(text, model.index, scorer, field.bigrams):
         start, end, position, target = variant
         window = text[start:end]
         if not _HAN.fullmatch(window) or window in scorer.lexicon_keys:
