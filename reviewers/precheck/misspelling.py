@@ -268,9 +268,7 @@ def _candidates(
     nonword = list(map(confusion.WORD_MIN_FREQ.__gt__, map(scorer.freq.get, bigrams, repeat(0))))
     isolated = map(and_, chain((True,), nonword), chain(nonword, (True,)))
     substitutable = map(and_, isolated, map(confusion.keyed_chars().__contains__, text))
-    slotted = index.slotted
-    for i in compress(range(len(text)), substitutable):
-        yield from slotted(text, i)
+    yield from index.slotted_at(text, compress(range(len(text)), substitutable))
 
 
 def _run_bounds(text: str) -> list[tuple[int, int]]:
