@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -12,7 +13,7 @@ from .engine import LexiconMatcher, Match, TokenBoundaries, segment
 from .findings import Finding
 from .text import NormalizedText
 
-__all__ = ["FieldText", "Document", "PROMOTIONAL_WORDS", "runs_around", "finditer_in_runs", "clause_around"]
+__all__ = ["FieldText", "Document", "PROMOTIONAL_WORDS", "runs_around", "finditer_in_runs", "Clauses"]
 
 #: Context words that make a text promotional (Advertising Law checks).
 PROMOTIONAL_WORDS = re.compile(
@@ -54,12 +55,20 @@ def finditer_in_runs(pattern: re.Pattern, text: str, runs: list[tuple[int, int]]
             yield start, match
 
 
-def clause_around(text: str, position: int, marks: str) -> tuple[int, int]:
-    """The clause holding ``position`` when ``text`` is split after each of
-    the one-character ``marks`` (the mark ends its clause)."""
-    start = max(text.rfind(mark, 0, position) for mark in marks) + 1
-    ends = [found for found in (text.find(mark, position) for mark in marks) if found >= 0]
-    return start, (min(ends) + 1 if ends else len(text))
+class Clauses:
+    """``text`` split after each match of ``end_pattern`` (the mark ends its
+    clause); :meth:`around` gives the clause holding a position. The ends are
+    found once, in one C-level scan."""
+
+    def __init__(self, text: str, end_pattern: re.Pattern) -> None:
+        self._size = len(text)
+        self._ends = [match.end() for match in end_pattern.finditer(text)]
+
+    def around(self, position: int) -> tuple[int, int]:
+        ends = self._ends
+        index = bisect_right(ends, position)
+        start = ends[index - 1] if index else 0
+        return start, (ends[index] if index < len(ends) else self._size)
 
 
 class FieldText:

@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Iterator
 
-from .context import Document, FieldText, clause_around, finditer_in_runs, runs_around
+from .context import Clauses, Document, FieldText, finditer_in_runs, runs_around
 from .findings import Finding
 
 __all__ = ["check"]
@@ -129,16 +129,20 @@ def _ranges(field: FieldText, chunks: list[tuple[int, int]]) -> Iterator[Finding
 #: A looser _YEAR_RE that starts with a digit, so ``re`` scans fast: it finds
 #: every year _YEAR_RE finds (and a few more), to pick the sentences to read.
 _YEAR_HINT = re.compile(r"\d\d\d\d\s*年")
-_SENTENCE_ENDS = "。！？!?；;\n"
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 
 
 def _future(field: FieldText, today: date) -> Iterator[Finding]:
     text = field.text
+    hints = [hint.start() for hint in _YEAR_HINT.finditer(text) if int(hint.group()[:4]) > today.year]
+    if not hints:
+        return
+    sentences = Clauses(text, _SENTENCE_END)
     last_sentence = -1
-    for hint in _YEAR_HINT.finditer(text):
-        if int(hint.group()[:4]) <= today.year or hint.start() < last_sentence:
+    for hint in hints:
+        if hint < last_sentence:
             continue
-        start, end = clause_around(text, hint.start(), _SENTENCE_ENDS)
+        start, end = sentences.around(hint)
         last_sentence = end
         sentence = text[start:end]
         years = [match for match in _YEAR_RE.finditer(sentence) if int(match.group(1)) > today.year]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .context import Document, FieldText, clause_around, finditer_in_runs, runs_around
+from .context import Clauses, Document, FieldText, finditer_in_runs, runs_around
 from .findings import Finding
 
 __all__ = ["check", "chinese_number"]
@@ -99,17 +99,20 @@ _PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%")
 _SHARE_CUE = re.compile(r"分别|占|比例|比重|构成|依次|其中")
 #: A list that names its remainder (其他, 不合格, 未…) covers the whole.
 _COMPLEMENT = re.compile(r"其他|其它|其余|不合格|不及格|不满意|不达标|未|以下|没有|否")
-_CLAUSE_ENDS = "。！？!?\n"
+_CLAUSE_END = re.compile(r"[。！？!?\n]")
 
 
 def _percent_sums(field: FieldText) -> Iterator[Finding]:
     text = field.text
+    if "%" not in text:
+        return
+    clauses = Clauses(text, _CLAUSE_END)
     last_clause = -1
     # only a clause with two "%" can hold two shares
     for percent in re.finditer("%", text):
         if percent.start() < last_clause:
             continue
-        offset, last_clause = clause_around(text, percent.start(), _CLAUSE_ENDS)
+        offset, last_clause = clauses.around(percent.start())
         sentence = text[offset:last_clause]
         if sentence.count("%") < 2:
             continue
