@@ -194,16 +194,21 @@ class ConfusionIndex:
 
     def __init__(self, words: Iterable[tuple[str, int]]) -> None:
         words = list(words)
-        counts = dict(words)
+        frequent = {word for word, freq in words if freq >= ANCHOR_MAX_FREQ}
+        lowest = min(TARGET_MIN_FREQ.values())
+        minimum_of = TARGET_MIN_FREQ.get
+        # (one pass in comprehensions: the dictionary has 350,000 words)
+        targets = [
+            word
+            for word, freq in words
+            if freq >= lowest and freq >= minimum_of(len(word), freq + 1) and _HAN_WORD.match(word)
+        ]
         anchors: dict[str, list[tuple[int, int, str]]] = {}
         #: slot -> class key -> targets
-        self.slots: dict[str, dict[str, list[str]]] = {}
+        self.slots: dict[str, dict[str, list[str] | tuple[str, ...]]] = {}
         self.targets = 0
-        for word, freq in words:
+        for word in targets:
             length = len(word)
-            minimum = TARGET_MIN_FREQ.get(length)
-            if minimum is None or freq < minimum or not _HAN_WORD.match(word):
-                continue
             if length < 4 and not EXCLUDED_CHARS.isdisjoint(word):
                 continue  # 第一颗, 一个: numerals and measure words, not lexical words
             self.targets += 1
@@ -223,9 +228,12 @@ class ConfusionIndex:
         self.anchors2: dict[str, tuple[tuple[int, int, str], ...]] = {}
         self.anchors3: dict[str, tuple[tuple[int, int, str], ...]] = {}
         for anchor, uses in anchors.items():
-            if counts.get(anchor, 0) >= ANCHOR_MAX_FREQ:
+            if anchor in frequent:
                 continue
             (self.anchors2 if len(anchor) == 2 else self.anchors3)[anchor] = tuple(uses)
+        for slot in self.slots.values():
+            for key, slot_targets in slot.items():
+                slot[key] = tuple(slot_targets)
         self._heads = frozenset(anchor[:2] for anchor in self.anchors3)
         self._tails = frozenset(anchor[1:] for anchor in self.anchors3)
 
