@@ -231,11 +231,17 @@ class ConfusionIndex:
             if anchor in frequent:
                 continue
             (self.anchors2 if len(anchor) == 2 else self.anchors3)[anchor] = tuple(uses)
+        # Memory: one object per distinct string (the pickle keeps the
+        # sharing), tuples rather than lists.
+        shared: dict[str, str] = {}
         for slot in self.slots.values():
-            for key, slot_targets in slot.items():
-                slot[key] = tuple(slot_targets)
-        self._heads = frozenset(anchor[:2] for anchor in self.anchors3)
-        self._tails = frozenset(anchor[1:] for anchor in self.anchors3)
+            for key, slot_targets in list(slot.items()):
+                del slot[key]
+                slot[shared.setdefault(key, key)] = tuple(slot_targets)
+        for anchor in self.anchors2:
+            shared.setdefault(anchor, anchor)
+        self._heads = frozenset(shared.setdefault(anchor[:2], anchor[:2]) for anchor in self.anchors3)
+        self._tails = frozenset(shared.setdefault(anchor[1:], anchor[1:]) for anchor in self.anchors3)
 
     def _add_slot(self, word: str, position: int) -> None:
         keys = char_keys(word[position])
