@@ -214,15 +214,15 @@ def score_candidate(
     start, end, position, target = variant
     low = max(run_start, start - CONTEXT)
     high = min(run_end, end + CONTEXT)
-    written = text[low:high]
     corrected = text[low:start] + target + text[end:high]
-    written_score, written_cuts = scorer.best(written)
     corrected_score, corrected_cuts = scorer.best(corrected)
     a, b = start - low, end - low
     # the target is one word of the corrected path, or lies inside one
+    # (checked before the text as written is scored: often it is not)
     inside = any(cut_a <= a and b <= cut_b for cut_a, cut_b in zip(corrected_cuts, corrected_cuts[1:]))
     if not inside:
         return None
+    written_score, _ = scorer.best(text[low:high])
     return corrected_score - written_score
 
 
