@@ -149,10 +149,6 @@ def idiom_char_keys(char: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _hit_order(hit: tuple) -> tuple[int, int]:
-    return hit[0], hit[1]
-
-
 @lru_cache(maxsize=1)
 def keyed_chars() -> frozenset[str]:
     """The characters with class keys (those :meth:`ConfusionIndex.slotted` can substitute)."""
@@ -275,7 +271,7 @@ class ConfusionIndex:
                 uses = anchors3.get(text[start : start + 3])
                 if uses is not None:
                     hits.append((start + 3, 0, start, uses))
-            hits.sort(key=_hit_order)
+            hits.sort()  # (end, 0 for the longer anchor, start, uses): the first three differ
         for _, _, anchor_start, uses in hits:
             for offset, position, target in uses:
                 start = anchor_start - offset

@@ -188,7 +188,7 @@ class _Scorer:
         for i in range(size - 1, -1, -1):
             best_value = log(get(text[i]) or 1) - logtotal + score[i + 1]
             best_end = i + 1
-            for j in range(i + 2, min(size, i + MAX_WORD) + 1):
+            for j in range(i + 2, (i + MAX_WORD if i + MAX_WORD < size else size) + 1):
                 count = get(text[i:j])
                 if count is None:
                     break  # not even a prefix of a dictionary word
