@@ -21,7 +21,8 @@ are what a misspelling most often hits). A text window is a *variant* of a
 target when it equals the target except at one position, where its character
 is confusable with the target's. The index finds variants two ways:
 
-* **anchors** (three- and four-character targets): dictionaries of the parts of each target that a substitution at one position leaves
+* **anchors** (three- and four-character targets): dictionaries of the
+  parts of each target that a substitution at one position leaves
   whole -- ``w[1:]`` and ``w[:-1]`` (substitution at the first or last
   character), and for four characters ``w[2:]`` and ``w[:2]`` (substitution
   at the second or third, the remaining character checked), looked up for

@@ -43,8 +43,8 @@ import tempfile
 import threading
 from bisect import bisect_right
 from itertools import chain, compress, repeat
-from operator import add, and_
 from math import log
+from operator import add, and_
 from typing import Iterator
 
 from . import confusion

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewers.precheck import confusion, dates, misspelling, numbers, secrecy
-from reviewers.precheck.context import Clauses, finditer_in_runs
+from reviewers.precheck.context import Clauses, finditer_in_runs, runs_around
 from reviewers.precheck.engine import _KeyIndex
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -76,8 +76,6 @@ PAIR_TEXT = st.lists(
 @SETTINGS
 @given(PAIR_TEXT)
 def test_the_number_pair_pattern_finds_in_the_runs_what_it_finds_in_the_text(text):
-    from reviewers.precheck.context import runs_around
-
     runs = runs_around(text, "(", numbers._pair_char)
     whole = [(m.span(), m.groups()) for m in numbers._PAIR.finditer(text)]
     in_runs = [((o + m.start(), o + m.end()), m.groups()) for o, m in finditer_in_runs(numbers._PAIR, text, runs)]
