@@ -21,12 +21,13 @@ are what a misspelling most often hits). A text window is a *variant* of a
 target when it equals the target except at one position, where its character
 is confusable with the target's. The index finds variants two ways:
 
-* **anchors** (three- and four-character targets): an Aho-Corasick automaton
-  over the parts of each target that a substitution at one position leaves
+* **anchors** (three- and four-character targets): dictionaries of the
+  parts of each target that a substitution at one position leaves
   whole -- ``w[1:]`` and ``w[:-1]`` (substitution at the first or last
   character), and for four characters ``w[2:]`` and ``w[:2]`` (substitution
-  at the second or third, the remaining character checked). The scan is one
-  pass in C; only the hits are looked at in Python.
+  at the second or third, the remaining character checked), looked up for
+  every bigram and trigram of the text with C-level ``map`` calls; only the
+  hits are looked at in Python.
 * **slots** (two-character targets, and the middle of three): under
   ``w[:p] + "_" + w[p+1:]`` the class keys of ``w[p]``, looked up only at
   *isolated* characters -- a character forming no dictionary word (frequency
@@ -40,10 +41,11 @@ import hashlib
 import re
 import threading
 from functools import lru_cache
+from itertools import compress
+from operator import add, and_
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-import ahocorasick
 import jieba
 
 from .lexicon import DATA_DIR
@@ -148,6 +150,12 @@ def idiom_char_keys(char: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+@lru_cache(maxsize=1)
+def keyed_chars() -> frozenset[str]:
+    """The characters with class keys (those :meth:`ConfusionIndex.slotted` can substitute)."""
+    return frozenset(char for char in set(_readings()) | set(_shape_groups()) if char_keys(char))
+
+
 def confusable(a: str, b: str) -> bool:
     return a != b and not char_keys(a).isdisjoint(char_keys(b))
 
@@ -183,16 +191,21 @@ class ConfusionIndex:
 
     def __init__(self, words: Iterable[tuple[str, int]]) -> None:
         words = list(words)
-        counts = dict(words)
+        frequent = {word for word, freq in words if freq >= ANCHOR_MAX_FREQ}
+        lowest = min(TARGET_MIN_FREQ.values())
+        minimum_of = TARGET_MIN_FREQ.get
+        # (one pass in comprehensions: the dictionary has 350,000 words)
+        targets = [
+            word
+            for word, freq in words
+            if freq >= lowest and freq >= minimum_of(len(word), freq + 1) and _HAN_WORD.match(word)
+        ]
         anchors: dict[str, list[tuple[int, int, str]]] = {}
         #: slot -> class key -> targets
-        self.slots: dict[str, dict[str, list[str]]] = {}
+        self.slots: dict[str, dict[str, list[str] | tuple[str, ...]]] = {}
         self.targets = 0
-        for word, freq in words:
+        for word in targets:
             length = len(word)
-            minimum = TARGET_MIN_FREQ.get(length)
-            if minimum is None or freq < minimum or not _HAN_WORD.match(word):
-                continue
             if length < 4 and not EXCLUDED_CHARS.isdisjoint(word):
                 continue  # 第一颗, 一个: numerals and measure words, not lexical words
             self.targets += 1
@@ -208,13 +221,24 @@ class ConfusionIndex:
             if length == 4:
                 anchors.setdefault(word[2:], []).append((2, 1, word))
                 anchors.setdefault(word[:2], []).append((0, 2, word))
-        automaton = ahocorasick.Automaton()
+        #: anchor -> its uses, by the anchor's length (two or three characters)
+        self.anchors2: dict[str, tuple[tuple[int, int, str], ...]] = {}
+        self.anchors3: dict[str, tuple[tuple[int, int, str], ...]] = {}
         for anchor, uses in anchors.items():
-            if counts.get(anchor, 0) >= ANCHOR_MAX_FREQ:
+            if anchor in frequent:
                 continue
-            automaton.add_word(anchor, (len(anchor), tuple(uses)))
-        automaton.make_automaton()
-        self._automaton = automaton
+            (self.anchors2 if len(anchor) == 2 else self.anchors3)[anchor] = tuple(uses)
+        # Memory: one object per distinct string (the pickle keeps the
+        # sharing), tuples rather than lists.
+        shared: dict[str, str] = {}
+        for slot in self.slots.values():
+            for key, slot_targets in list(slot.items()):
+                del slot[key]
+                slot[shared.setdefault(key, key)] = tuple(slot_targets)
+        for anchor in self.anchors2:
+            shared.setdefault(anchor, anchor)
+        self._heads = frozenset(shared.setdefault(anchor[:2], anchor[:2]) for anchor in self.anchors3)
+        self._tails = frozenset(shared.setdefault(anchor[1:], anchor[1:]) for anchor in self.anchors3)
 
     def _add_slot(self, word: str, position: int) -> None:
         keys = char_keys(word[position])
@@ -223,11 +247,33 @@ class ConfusionIndex:
             for key in keys:
                 slot.setdefault(key, []).append(word)
 
-    def anchored(self, text: str) -> Iterator[Variant]:
-        """Variants of three- and four-character targets."""
+    def anchored(self, text: str, bigrams: list[str] | None = None) -> Iterator[Variant]:
+        """Variants of three- and four-character targets.
+
+        The anchors are found with C-level dictionary lookups of every bigram
+        and trigram of ``text`` (``bigrams``: ``text``'s bigrams, when the
+        caller has them); hits come in the order of an Aho-Corasick scan (by
+        end position, the longer anchor first), so the results do not depend
+        on how they were found."""
         size = len(text)
-        for last, (anchor_length, uses) in self._automaton.iter(text):
-            anchor_start = last - anchor_length + 1
+        if size < 2:
+            return
+        if bigrams is None:
+            bigrams = list(map(add, text, text[1:]))
+        anchors2, anchors3 = self.anchors2, self.anchors3
+        hits = [
+            (start + 2, 1, start, anchors2[bigrams[start]])
+            for start in compress(range(size - 1), map(anchors2.__contains__, bigrams))
+        ]
+        if size >= 3 and anchors3:
+            # a trigram anchor starts with one of _heads and ends with one of _tails
+            maybe = map(and_, map(self._heads.__contains__, bigrams), map(self._tails.__contains__, bigrams[1:]))
+            for start in compress(range(size - 2), maybe):
+                uses = anchors3.get(text[start : start + 3])
+                if uses is not None:
+                    hits.append((start + 3, 0, start, uses))
+            hits.sort()  # (end, 0 for the longer anchor, start, uses): the first three differ
+        for _, _, anchor_start, uses in hits:
             for offset, position, target in uses:
                 start = anchor_start - offset
                 end = start + len(target)
@@ -270,11 +316,44 @@ class ConfusionIndex:
                         seen.add(target)
                         yield Variant(start, end, position, target)
 
+    def slotted_at(self, text: str, indexes: Iterable[int]) -> Iterator[Variant]:
+        """``slotted(text, i)`` for each ``i`` of ``indexes`` in turn (the
+        same variants in the same order, without a generator per index)."""
+        get = self.slots.get
+        size = len(text)
+        for index in indexes:
+            keys = char_keys(text[index])
+            if not keys:
+                continue
+            before = text[index - 1] if index >= 1 else None
+            after = text[index + 1] if index + 1 < size else None
+            seen: set[str] | None = None
+            for slot_key, start, end in (
+                (before + SLOT_MARK if before is not None else None, index - 1, index + 1),
+                (SLOT_MARK + after if after is not None else None, index, index + 2),
+                (before + SLOT_MARK + after if before is not None and after is not None else None, index - 1, index + 2),
+            ):
+                if slot_key is None:
+                    continue
+                slot = get(slot_key)
+                if slot is None:
+                    continue
+                for key in keys:
+                    targets = slot.get(key)
+                    if not targets:
+                        continue
+                    if seen is None:
+                        seen = set()
+                    for target in targets:
+                        if target not in seen:
+                            seen.add(target)
+                            yield Variant(start, end, index - start, target)
+
 
 _INDEX: ConfusionIndex | None = None
 _INDEX_LOCK = threading.Lock()
 #: Bump when the index's structure or the way it is built changes.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 def index_key() -> str:

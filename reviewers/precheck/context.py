@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from operator import add
 
 from .engine import LexiconMatcher, Match, TokenBoundaries, segment
 from .findings import Finding
 from .text import NormalizedText
 
-__all__ = ["FieldText", "Document", "PROMOTIONAL_WORDS"]
+__all__ = ["FieldText", "Document", "PROMOTIONAL_WORDS", "runs_around", "finditer_in_runs", "Clauses"]
 
 #: Context words that make a text promotional (Advertising Law checks).
 PROMOTIONAL_WORDS = re.compile(
@@ -19,6 +21,54 @@ PROMOTIONAL_WORDS = re.compile(
     "辅导班|训练营|夏令营|冬令营|咨询电话|咨询热线|报读|招商|促销"
 )
 PROMOTIONAL_WINDOW = 80
+
+
+def runs_around(text: str, mark: str, member) -> list[tuple[int, int]]:
+    """The maximal runs of characters for which ``member(char)`` holds that
+    contain ``mark`` (a member), as ``(start, end)``, in text order.
+
+    For a pattern every match of which holds ``mark`` and only members, and
+    which behaves at a run's ends as at the ends of a string (a leading
+    ``(?<!\\d)`` does when no digit is a non-member), ``finditer`` over the
+    runs finds exactly what it finds over the whole text -- without trying a
+    match at every position (a leading lookbehind defeats ``re``'s fast scan)."""
+    runs: list[tuple[int, int]] = []
+    size = len(text)
+    position = text.find(mark)
+    while position >= 0:
+        start = position
+        while start > 0 and member(text[start - 1]):
+            start -= 1
+        end = position + 1
+        while end < size and member(text[end]):
+            end += 1
+        runs.append((start, end))
+        position = text.find(mark, end)
+    return runs
+
+
+def finditer_in_runs(pattern: re.Pattern, text: str, runs: list[tuple[int, int]]):
+    """``(offset, match)`` for the matches of ``pattern`` in each run (the
+    match's positions are relative to the run: add ``offset``)."""
+    for start, end in runs:
+        for match in pattern.finditer(text[start:end]):
+            yield start, match
+
+
+class Clauses:
+    """``text`` split after each match of ``end_pattern`` (the mark ends its
+    clause); :meth:`around` gives the clause holding a position. The ends are
+    found once, in one C-level scan."""
+
+    def __init__(self, text: str, end_pattern: re.Pattern) -> None:
+        self._size = len(text)
+        self._ends = [match.end() for match in end_pattern.finditer(text)]
+
+    def around(self, position: int) -> tuple[int, int]:
+        ends = self._ends
+        index = bisect_right(ends, position)
+        start = ends[index - 1] if index else 0
+        return start, (ends[index] if index < len(ends) else self._size)
 
 
 class FieldText:
@@ -39,9 +89,15 @@ class FieldText:
         return self.normalized.text
 
     @cached_property
+    def bigrams(self) -> list[str]:
+        """``text[i:i+2]`` for every ``i`` (shared by the scans that look up bigrams)."""
+        text = self.text
+        return list(map(add, text, text[1:]))
+
+    @cached_property
     def matches(self) -> list[Match]:
         """Lexicon matches in the normalised text (before the boundary rule)."""
-        return self.matcher.find(self.text)
+        return self.matcher.find(self.text, self.bigrams)
 
     @cached_property
     def boundaries(self) -> TokenBoundaries:

@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Iterator
 
-from .context import Document, FieldText
+from .context import Clauses, Document, FieldText, finditer_in_runs, runs_around
 from .findings import Finding
 
 __all__ = ["check"]
@@ -25,7 +25,6 @@ _RANGE_RE = re.compile(
     _DATE + r"\s*(?:至|到|—|–|-|~)+\s*(?:(\d{4})\s*年\s*)?(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日"
 )
 _YEAR_RE = re.compile(r"(?<!\d)(\d{4})\s*年(?!\s*(?:度|级|届|版|制))")
-_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 #: A sentence reporting a finished event.
 _PAST = re.compile(r"了|已经|已|曾|圆满|顺利完成|荣获|获评")
 #: A sentence about plans: a future year is normal there.
@@ -43,8 +42,24 @@ def _valid(year: int | None, month: int, day: int) -> bool:
     return day <= last
 
 
-def _impossible(field: FieldText) -> Iterator[Finding]:
-    for match in _DATE_RE.finditer(field.text):
+#: Every character a match of _DATE_RE, _WEEKDAY_RE or _RANGE_RE can hold,
+#: besides decimal digits and whitespace (``\\d`` and ``\\s`` of ``re``).
+_DATE_CHARS = frozenset("年月日()（）星期周礼拜一二三四五六天至到—–-~")
+
+
+def _date_char(char: str) -> bool:
+    return char in _DATE_CHARS or char.isdecimal() or char.isspace()
+
+
+def _date_chunks(text: str) -> list[tuple[int, int]]:
+    """The runs of characters a date can hold around each 月 (every date
+    match holds one): the regexes are run on these only (see
+    :func:`context.runs_around`)."""
+    return runs_around(text, "月", _date_char)
+
+
+def _impossible(field: FieldText, chunks: list[tuple[int, int]]) -> Iterator[Finding]:
+    for offset, match in finditer_in_runs(_DATE_RE, field.text, chunks):
         year, month, day = _year_of(match.group(1)), int(match.group(2)), int(match.group(3))
         if _valid(year, month, day):
             continue
@@ -58,14 +73,14 @@ def _impossible(field: FieldText) -> Iterator[Finding]:
             rule="date.impossible",
             dimension="wording",
             severity="warning",
-            start=match.start(),
-            end=match.end(),
+            start=offset + match.start(),
+            end=offset + match.end(),
             message=f"日期不存在：{reason}。",
         )
 
 
-def _weekday(field: FieldText) -> Iterator[Finding]:
-    for match in _WEEKDAY_RE.finditer(field.text):
+def _weekday(field: FieldText, chunks: list[tuple[int, int]]) -> Iterator[Finding]:
+    for offset, match in finditer_in_runs(_WEEKDAY_RE, field.text, chunks):
         year = _year_of(match.group(1))
         month, day = int(match.group(2)), int(match.group(3))
         if year is None or not _valid(year, month, day):
@@ -78,15 +93,15 @@ def _weekday(field: FieldText) -> Iterator[Finding]:
             rule="date.weekday",
             dimension="wording",
             severity="warning",
-            start=match.start(),
-            end=match.end(),
+            start=offset + match.start(),
+            end=offset + match.end(),
             message=f"日期与星期不符：{year}年{month}月{day}日是星期{actual}，不是星期{written}。",
             suggestion=f"星期{actual}",
         )
 
 
-def _ranges(field: FieldText) -> Iterator[Finding]:
-    for match in _RANGE_RE.finditer(field.text):
+def _ranges(field: FieldText, chunks: list[tuple[int, int]]) -> Iterator[Finding]:
+    for offset, match in finditer_in_runs(_RANGE_RE, field.text, chunks):
         year1, month1, day1 = _year_of(match.group(1)), int(match.group(2)), int(match.group(3))
         year2 = _year_of(match.group(4))
         month2 = int(match.group(5)) if match.group(5) else month1
@@ -105,26 +120,30 @@ def _ranges(field: FieldText) -> Iterator[Finding]:
             rule="date.range_backwards",
             dimension="wording",
             severity="warning",
-            start=match.start(),
-            end=match.end(),
+            start=offset + match.start(),
+            end=offset + match.end(),
             message="日期范围的结束日期早于开始日期，请核对。",
         )
 
 
-def _sentences(text: str) -> Iterator[tuple[int, int]]:
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        yield start, match.end()
-        start = match.end()
-    if start < len(text):
-        yield start, len(text)
+#: A looser _YEAR_RE that starts with a digit, so ``re`` scans fast: it finds
+#: every year _YEAR_RE finds (and a few more), to pick the sentences to read.
+_YEAR_HINT = re.compile(r"\d\d\d\d\s*年")
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 
 
 def _future(field: FieldText, today: date) -> Iterator[Finding]:
     text = field.text
-    if not _YEAR_RE.search(text):
+    hints = [hint.start() for hint in _YEAR_HINT.finditer(text) if int(hint.group()[:4]) > today.year]
+    if not hints:
         return
-    for start, end in _sentences(text):
+    sentences = Clauses(text, _SENTENCE_END)
+    last_sentence = -1
+    for hint in hints:
+        if hint < last_sentence:
+            continue
+        start, end = sentences.around(hint)
+        last_sentence = end
         sentence = text[start:end]
         years = [match for match in _YEAR_RE.finditer(sentence) if int(match.group(1)) > today.year]
         if not years or _FUTURE.search(sentence) or not _PAST.search(sentence):
@@ -143,7 +162,8 @@ def _future(field: FieldText, today: date) -> Iterator[Finding]:
 def check(field: FieldText, document: Document) -> Iterator[Finding]:
     if "月" not in field.text and "年" not in field.text:
         return
-    yield from _impossible(field)
-    yield from _weekday(field)
-    yield from _ranges(field)
+    chunks = _date_chunks(field.text)
+    yield from _impossible(field, chunks)
+    yield from _weekday(field, chunks)
+    yield from _ranges(field, chunks)
     yield from _future(field, document.today)

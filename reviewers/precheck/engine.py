@@ -1,4 +1,4 @@
-"""jieba segmentation and Aho-Corasick matching, cached per process.
+"""jieba segmentation and lexicon matching, cached per process.
 
 * One ``jieba.Tokenizer`` per process (never the global one), created lazily on
   the first boundary decision, with its cache file in the project's ``var/``
@@ -7,7 +7,8 @@
   are its user words (``add_word``); switching to another lexicon version
   restores the base dictionary exactly before adding the new words, so the
   segmentation only depends on the lexicon version.
-* One Aho-Corasick automaton per lexicon version (small LRU keyed on version).
+* One key index of the lexicon's forms per lexicon version (small LRU keyed
+  on version): every occurrence, as an Aho-Corasick automaton would report.
 * Segmentation is lazy *and* exact: ``Tokenizer.cut`` splits its input into
   blocks (maximal runs of ``jieba.re_han_default`` characters) and segments
   every block on its own, so the tokens of a block do not depend on the rest
@@ -27,10 +28,11 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import compress
+from operator import add
 from pathlib import Path
 from typing import Callable
 
-import ahocorasick
 import jieba
 
 from .lexicon import SEVERITIES, Lexicon, LexiconEntry, normalize_term
@@ -254,7 +256,7 @@ class TokenBoundaries:
 
 
 # ---------------------------------------------------------------------------
-# Aho-Corasick
+# Lexicon matching
 # ---------------------------------------------------------------------------
 
 
@@ -310,19 +312,17 @@ class LexiconMatcher:
         )
 
     @staticmethod
-    def _build(values: dict) -> ahocorasick.Automaton:
-        automaton = ahocorasick.Automaton()
-        for key, value in values.items():
-            automaton.add_word(key, value)
-        automaton.make_automaton()
-        return automaton
+    def _build(values: dict) -> "_KeyIndex":
+        return _KeyIndex(values)
 
-    def find(self, text: str) -> list[Match]:
+    def find(self, text: str, bigrams: list[str] | None = None) -> list[Match]:
+        """Every wrong form in ``text`` not inside a shield (``bigrams``:
+        ``text``'s bigrams, when the caller has them)."""
         if self._automaton is None or not text:
             return []
         found: list[tuple[int, int]] = []
         shields: list[tuple[int, int]] = []
-        for end_index, (length, is_wrong, is_shield) in self._automaton.iter(text):
+        for end_index, (length, is_wrong, is_shield) in self._automaton.iter(text, bigrams):
             span = (end_index - length + 1, end_index + 1)
             if is_wrong:
                 found.append(span)
@@ -353,6 +353,42 @@ class LexiconMatcher:
             if shield_end >= end and (shield_start, shield_end) != (start, end):
                 return True
         return False
+
+
+class _KeyIndex:
+    """All occurrences of a set of keys in a text, as an Aho-Corasick
+    automaton would report them (``(end index, value)``, in no particular
+    order), found with C-level dictionary lookups of the text's bigrams (and
+    characters, for one-character keys): Python only sees the positions where
+    a key may start. With the shipped lexicon this is several times faster
+    than the pyahocorasick scan it replaces (0.05 s per MB of Chinese text
+    for the automaton alone), and the bigrams are shared with the confusable
+    check."""
+
+    def __init__(self, values: dict) -> None:
+        by_head: dict[str, list[tuple[str, int, object]]] = {}
+        self._singles: dict[str, object] = {}
+        for key, value in values.items():
+            if len(key) == 1:
+                self._singles[key] = value
+            elif key:
+                by_head.setdefault(key[:2], []).append((key, len(key), value))
+        self._by_head = {head: tuple(keys) for head, keys in by_head.items()}
+
+    def iter(self, text: str, bigrams: list[str] | None = None):
+        by_head = self._by_head
+        if by_head and len(text) >= 2:
+            if bigrams is None:
+                bigrams = list(map(add, text, text[1:]))
+            startswith = text.startswith
+            for start in compress(range(len(bigrams)), map(by_head.__contains__, bigrams)):
+                for key, length, value in by_head[bigrams[start]]:
+                    if length == 2 or startswith(key, start):
+                        yield start + length - 1, value
+        singles = self._singles
+        if singles:
+            for index in compress(range(len(text)), map(singles.__contains__, text)):
+                yield index, singles[text[index]]
 
 
 _MATCHERS: "OrderedDict[str, LexiconMatcher]" = OrderedDict()

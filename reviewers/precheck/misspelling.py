@@ -41,8 +41,10 @@ import pickle
 import re
 import tempfile
 import threading
-from itertools import compress, repeat
+from bisect import bisect_right
+from itertools import chain, compress, repeat
 from math import log
+from operator import add, and_
 from typing import Iterator
 
 from . import confusion
@@ -186,7 +188,7 @@ class _Scorer:
         for i in range(size - 1, -1, -1):
             best_value = log(get(text[i]) or 1) - logtotal + score[i + 1]
             best_end = i + 1
-            for j in range(i + 2, min(size, i + MAX_WORD) + 1):
+            for j in range(i + 2, (i + MAX_WORD if i + MAX_WORD < size else size) + 1):
                 count = get(text[i:j])
                 if count is None:
                     break  # not even a prefix of a dictionary word
@@ -212,15 +214,15 @@ def score_candidate(
     start, end, position, target = variant
     low = max(run_start, start - CONTEXT)
     high = min(run_end, end + CONTEXT)
-    written = text[low:high]
     corrected = text[low:start] + target + text[end:high]
-    written_score, written_cuts = scorer.best(written)
     corrected_score, corrected_cuts = scorer.best(corrected)
     a, b = start - low, end - low
     # the target is one word of the corrected path, or lies inside one
+    # (checked before the text as written is scored: often it is not)
     inside = any(cut_a <= a and b <= cut_b for cut_a, cut_b in zip(corrected_cuts, corrected_cuts[1:]))
     if not inside:
         return None
+    written_score, _ = scorer.best(text[low:high])
     return corrected_score - written_score
 
 
@@ -251,17 +253,22 @@ def _possible_name(text: str, run_start: int, start: int, end: int, target: str,
     return any(_NAME_AFTER.match(text, position) is not None for position in (end, end + 1))
 
 
-def _candidates(text: str, index: confusion.ConfusionIndex, scorer: _Scorer) -> Iterator[confusion.Variant]:
-    yield from index.anchored(text)
+def _candidates(
+    text: str, index: confusion.ConfusionIndex, scorer: _Scorer, bigrams: list[str] | None = None
+) -> Iterator[confusion.Variant]:
     if len(text) < 2:
+        yield from index.anchored(text)
         return
-    bigrams = list(map(str.__add__, text, text[1:]))
-    is_word = list(map(confusion.WORD_MIN_FREQ.__le__, map(scorer.freq.get, bigrams, repeat(0))))
-    # character i is isolated: neither text[i-1:i+1] nor text[i:i+2] is a word
-    left = [True] + [not flag for flag in is_word]  # left[i]: bigram ending at i is no word
-    right = [not flag for flag in is_word] + [True]  # right[i]: bigram starting at i is no word
-    for i in compress(range(len(text)), map(bool.__and__, left, right)):
-        yield from index.slotted(text, i)
+    if bigrams is None:
+        bigrams = list(map(add, text, text[1:]))
+    yield from index.anchored(text, bigrams)
+    # nonword[i]: text[i:i+2] is no word; character i is isolated when neither
+    # text[i-1:i+1] nor text[i:i+2] is a word. Only isolated characters with
+    # class keys can be substituted (all C-level: Python sees only those).
+    nonword = list(map(confusion.WORD_MIN_FREQ.__gt__, map(scorer.freq.get, bigrams, repeat(0))))
+    isolated = map(and_, chain((True,), nonword), chain(nonword, (True,)))
+    substitutable = map(and_, isolated, map(confusion.keyed_chars().__contains__, text))
+    yield from index.slotted_at(text, compress(range(len(text)), substitutable))
 
 
 def _run_bounds(text: str) -> list[tuple[int, int]]:
@@ -277,19 +284,19 @@ def check(field: FieldText, document: Document) -> Iterator[Finding]:
     runs = _run_bounds(text)
     starts = [run[0] for run in runs]
     # a listed misspelling is the lexicon's to report (部份 in 大部份)
-    reported: list[tuple[int, int]] = [
-        (match.start, match.end)
-        for match in field.matches
-        if any(entry.dimension == "wording" for entry in match.entries)
-    ]
-    listed = list(reported)
+    # (spans overlap exactly when they share a position: sets of positions)
+    listed: set[int] = set()
+    for match in field.matches:
+        if any(entry.dimension == "wording" for entry in match.entries):
+            listed.update(range(match.start, match.end))
+    reported = set(listed)
     best: dict[tuple[int, int], tuple[float, confusion.Variant, int]] = {}
-    for variant in _candidates(text, model.index, scorer):
+    for variant in _candidates(text, model.index, scorer, field.bigrams):
         start, end, position, target = variant
         window = text[start:end]
         if not _HAN.fullmatch(window) or window in scorer.lexicon_keys:
             continue
-        if any(start < other_end and other_start < end for other_start, other_end in listed):
+        if not listed.isdisjoint(range(start, end)):
             continue
         if start > 0 and _DIGIT.match(text, start - 1):
             continue  # 8日至, 3号楼: a number and its unit
@@ -300,7 +307,7 @@ def check(field: FieldText, document: Document) -> Iterator[Finding]:
         target_count = scorer.frequency(target)
         if written_count * RATIO >= target_count:
             continue
-        run_index = _bisect_run(starts, start)
+        run_index = bisect_right(starts, start) - 1
         run_start, run_end = runs[run_index]
         if end > run_end:
             continue
@@ -317,9 +324,9 @@ def check(field: FieldText, document: Document) -> Iterator[Finding]:
     # last two characters), then the strongest
     for gain, variant, written_count in sorted(best.values(), key=lambda item: (item[1][0] - item[1][1], -item[0])):
         start, end, position, target = variant
-        if any(start < other_end and other_start < end for other_start, other_end in reported):
+        if not reported.isdisjoint(range(start, end)):
             continue
-        reported.append((start, end))
+        reported.update(range(start, end))
         window = text[start:end]
         known_compound = written_count > 0
         severity = (
@@ -365,14 +372,3 @@ def _relation(a: str, b: str) -> str:
     if confusion.same_shape(a, b):
         return "形近"
     return "音近"
-
-
-def _bisect_run(starts: list[int], position: int) -> int:
-    low, high = 0, len(starts)
-    while low < high:
-        middle = (low + high) // 2
-        if starts[middle] <= position:
-            low = middle + 1
-        else:
-            high = middle
-    return low - 1

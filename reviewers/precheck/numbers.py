@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .context import Document, FieldText
+from .context import Clauses, Document, FieldText, finditer_in_runs, runs_around
 from .findings import Finding
 
 __all__ = ["check", "chinese_number"]
@@ -55,32 +55,42 @@ _UNIT_AFTER = re.compile(
 )
 
 
+#: Every character a match of _PAIR can hold, besides decimal digits and whitespace.
+_PAIR_CHARS = frozenset(_CN_CHARS + "元圆整()¥$,.")
+
+
+def _pair_char(char: str) -> bool:
+    return char in _PAIR_CHARS or char.isdecimal() or char.isspace()
+
+
 def _chinese_arabic(field: FieldText) -> Iterator[Finding]:
     text = field.text
-    for match in _PAIR.finditer(text):
+    # every pair holds a "(" (NFKC turns "（" into it): read the runs around those
+    for offset, match in finditer_in_runs(_PAIR, text, runs_around(text, "(", _pair_char)):
+        start, end = offset + match.start(), offset + match.end()
         if match.group(1) is not None:
             chinese, arabic, money = match.group(1), match.group(3), bool(match.group(2))
-            chinese_start = match.start(1)
+            chinese_start = offset + match.start(1)
         else:
             arabic, chinese, money = match.group(4), match.group(5), False
-            chinese_start = match.start(5)
+            chinese_start = offset + match.start(5)
         value = chinese_number(chinese)
         if value is None:
             continue
         number = float(arabic.replace(",", ""))
         if number == value:
             continue
-        if _SERIES_AFTER.match(text, match.end()) or _SERIES_BEFORE.search(text, 0, min(chinese_start, match.start())):
+        if _SERIES_AFTER.match(text, end) or _SERIES_BEFORE.search(text, 0, min(chinese_start, start)):
             continue
-        if not (money or value >= 10 or _UNIT_AFTER.match(text, match.end())):
+        if not (money or value >= 10 or _UNIT_AFTER.match(text, end)):
             continue
         shown = int(number) if number.is_integer() else number
         yield field.finding(
             rule="number.chinese_arabic",
             dimension="wording",
             severity="warning",
-            start=match.start(),
-            end=match.end(),
+            start=start,
+            end=end,
             message=f"同一数量的中文数字与阿拉伯数字不一致：“{chinese}”是{value}，括号中写的是{shown}。",
         )
 
@@ -96,11 +106,16 @@ def _percent_sums(field: FieldText) -> Iterator[Finding]:
     text = field.text
     if "%" not in text:
         return
-    start = 0
-    ends = [m.end() for m in _CLAUSE_END.finditer(text)] + [len(text)]
-    for end in ends:
-        sentence = text[start:end]
-        offset, start = start, end
+    clauses = Clauses(text, _CLAUSE_END)
+    last_clause = -1
+    # only a clause with two "%" can hold two shares
+    for percent in re.finditer("%", text):
+        if percent.start() < last_clause:
+            continue
+        offset, last_clause = clauses.around(percent.start())
+        sentence = text[offset:last_clause]
+        if sentence.count("%") < 2:
+            continue
         matches = list(_PERCENT.finditer(sentence))
         if len(matches) < 2 or not _SHARE_CUE.search(sentence):
             continue

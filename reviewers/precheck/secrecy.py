@@ -119,18 +119,22 @@ _MARKING = re.compile(
     r"(?:启用前|长期|[0-9一二三四五六七八九十百两]+\s*(?:年|个月|月|天|日))?"
     r"|密\s*级\s*:\s*(?:绝密|机密|秘密)"
 )
+#: The number patterns start with the first digit and only then look behind
+#: it (``[1-9](?<![0-9][1-9])`` is ``(?<![0-9])[1-9]``): a pattern that starts
+#: with a character class lets ``re`` skip to the candidate digits, one that
+#: starts with a lookbehind is tried at every position of the text.
 #: Optionally grouped 6-8-4 with a space or dash (440304 19851102 4566).
 _ID18 = re.compile(
-    r"(?<![0-9])(?<![0-9][ -])[1-9][0-9]{5}[ -]?(?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9][ -]?[0-9]{3}[0-9Xx]"
+    r"[1-9](?<![0-9][1-9])(?<![0-9][ -][1-9])[0-9]{5}[ -]?(?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9][ -]?[0-9]{3}[0-9Xx]"
     r"(?![0-9A-Za-z])"
 )
-_ID15 = re.compile(r"(?<![0-9])[1-9][0-9]{7}[01][0-9][0-3][0-9][0-9]{3}(?![0-9A-Za-z])")
+_ID15 = re.compile(r"[1-9](?<![0-9][1-9])[0-9]{7}[01][0-9][0-3][0-9][0-9]{3}(?![0-9A-Za-z])")
 _MOBILE = re.compile(
     r"(?<![0-9+])(?<![0-9][ -])"
     r"(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?)?"
     r"(?P<number>1[3-9][0-9](?:[ -]?[0-9]{4}){2})(?![0-9])"
 )
-_CARD = re.compile(r"(?<![0-9])(?<![0-9][ -])[1-9][0-9]{3}(?:[ -]?[0-9]){12,15}(?![0-9])")
+_CARD = re.compile(r"[1-9](?<![0-9][1-9])(?<![0-9][ -][1-9])[0-9]{3}(?:[ -]?[0-9]){12,15}(?![0-9])")
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+\-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+\-]*)@"
     r"(?P<domain>[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,})"

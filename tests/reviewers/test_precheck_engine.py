@@ -1,4 +1,4 @@
-"""Text extraction, normalisation, lexicons and the jieba / Aho-Corasick engine."""
+"""Text extraction, normalisation, lexicons and the jieba / lexicon matching engine."""
 
 from __future__ import annotations
 
