@@ -120,7 +120,9 @@ def _column_break_sql(vendor):
     columns = INT_COLUMNS + TEXT_COLUMNS
     paths = ", ".join(f"'$.{c}'" for c in columns + ("data", "created_at"))
     rendered = ", ".join(columns + ("json(data)", created))
-    return f"SELECT MIN(seq) FROM {TABLE} WHERE json_extract(payload, {paths}) IS NOT json_array({rendered})"
+    # a payload that is not JSON at all disagrees with its columns too (json_extract would raise)
+    return (f"SELECT MIN(seq) FROM {TABLE} WHERE CASE WHEN json_valid(payload) "
+            f"THEN json_extract(payload, {paths}) IS NOT json_array({rendered}) ELSE 1 END")
 
 
 def _entry_rows(*, after_seq: int | None = None, chunk_size: int = 5000) -> Iterator[tuple[int, str, str, bytes]]:
