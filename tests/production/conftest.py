@@ -135,6 +135,10 @@ class Services:
 
 @pytest.fixture(scope="session")
 def services():
+    # These tests start their own PostgreSQL and Redis whatever the suite's database is, so they would
+    # run the same twice in CI: they run with the PostgreSQL suite only.
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        pytest.skip("production mode runs with the PostgreSQL suite (make test-postgres)")
     if not have_service_programs():
         pytest.skip("PostgreSQL's and Redis's programs are not installed (make services installs them)")
     started = Services()
