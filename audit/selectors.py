@@ -8,8 +8,8 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from django.db import connection, connections
-from django.db.models import Count, Q, QuerySet
+from django.db import DataError, connection, connections, transaction
+from django.db.models import Count, Max, Min, Q, QuerySet
 
 from audit import merkle, notes
 from audit.errors import CheckpointUnavailable, ProofUnavailable
@@ -102,8 +102,9 @@ TABLE = AuditEntry._meta.db_table
 INT_COLUMNS = ("seq", "actor_id", "account_id", "draft_id")
 TEXT_COLUMNS = ("actor_label", "source_ip", "correlation_id", "action", "target_type", "target_id", "org_path",
                 "outcome")
-def _column_break_sql(vendor):
-    """SQL naming the first entry whose columns disagree with its payload."""
+def _column_break_sql(vendor, *, between: tuple[int, int] | None = None):
+    """SQL naming the first entry whose columns disagree with its payload
+    (``between``: only the entries with seq in that closed range)."""
     if vendor == "postgresql":
         # One parse of the payload per row, into typed fields.
         spec = ", ".join([f"{c} bigint" for c in INT_COLUMNS] + [f"{c} text" for c in TEXT_COLUMNS]
@@ -111,8 +112,9 @@ def _column_break_sql(vendor):
         tests = [f"p.{c} IS DISTINCT FROM e.{c}" for c in INT_COLUMNS + TEXT_COLUMNS + ("data",)]
         tests.append("p.created_at IS DISTINCT FROM "
                      "to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+        within = f"e.seq BETWEEN {int(between[0])} AND {int(between[1])} AND " if between else ""
         return (f"SELECT MIN(e.seq) FROM {TABLE} e, LATERAL jsonb_to_record(e.payload::jsonb) AS p({spec}) "
-                f"WHERE " + " OR ".join(tests))
+                f"WHERE {within}(" + " OR ".join(tests) + ")")
     # SQLite: one parse of the payload per row, extracting every field at once,
     # compared with the same fields rendered from the columns.
     created = ("(replace(created_at, ' ', 'T') || "
@@ -120,8 +122,9 @@ def _column_break_sql(vendor):
     columns = INT_COLUMNS + TEXT_COLUMNS
     paths = ", ".join(f"'$.{c}'" for c in columns + ("data", "created_at"))
     rendered = ", ".join(columns + ("json(data)", created))
+    within = f"seq BETWEEN {int(between[0])} AND {int(between[1])} AND " if between else ""
     # a payload that is not JSON at all disagrees with its columns too (json_extract would raise)
-    return (f"SELECT MIN(seq) FROM {TABLE} WHERE CASE WHEN json_valid(payload) "
+    return (f"SELECT MIN(seq) FROM {TABLE} WHERE {within}CASE WHEN json_valid(payload) "
             f"THEN json_extract(payload, {paths}) IS NOT json_array({rendered}) ELSE 1 END")
 
 
@@ -154,10 +157,32 @@ def _entry_rows(*, after_seq: int | None = None, chunk_size: int = 5000) -> Iter
 
 
 def _first_column_break() -> int | None:
-    """The first entry whose searchable columns disagree with its payload, or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(_column_break_sql(connection.vendor))
-        return cursor.fetchone()[0]
+    """The first entry whose searchable columns disagree with its payload, or None.
+
+    On PostgreSQL a payload that is not a JSON object makes the one query
+    fail (the cast to jsonb): the range is then halved until the failing
+    entry is found, which is itself a column break, and the part before it is
+    checked the usual way; about 2·log2(n) queries, only on a tampered log."""
+    def first(between=None):
+        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint inside a transaction
+            cursor.execute(_column_break_sql(connection.vendor, between=between))
+            return cursor.fetchone()[0]
+
+    try:
+        return first()
+    except DataError:
+        pass
+    lo, hi = AuditEntry.objects.aggregate(lo=Min("seq"), hi=Max("seq")).values()
+    while lo < hi:  # the failing entry is in [lo, hi]
+        mid = (lo + hi) // 2
+        try:
+            first((lo, mid))
+        except DataError:
+            hi = mid
+        else:
+            lo = mid + 1
+    before = first((0, lo - 1)) if lo > 0 else None
+    return before if before is not None else lo
 
 
 class _InParallel:
