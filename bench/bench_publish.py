@@ -101,7 +101,7 @@ def measure(*, items, workers, callback, env, sim, web_url, log):
     subs = [approve_all(world, submit(world, new_draft(world, title=f"基准稿件 {i}"))) for i in range(items)]
     run = Run(env)
     for _ in range(workers):
-        run.start([sys.executable, "manage.py", "db_worker", "--interval", "0.05"], log)
+        run.start([sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.05"], log)
     time.sleep(2)  # the workers start
     clicks = {}
     started = time.monotonic()
