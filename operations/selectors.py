@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from content import selectors as content_selectors
 from content.models import MediaAccount, Organization, Publication, User
 from operations import permissions, states
 from operations.discovery.crawler import PatrolConfig
@@ -735,10 +734,8 @@ def publications_for_recheck(*, org: Organization | None, account: MediaAccount 
     """Published (not retracted) revisions of the period, with what the pre-check needs, in a stable order."""
     start = timezone.make_aware(dt.datetime.combine(date_from, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
-    # the account's personal data is never read here: deferred, it is not decrypted row by row
     qs = (Publication.objects.filter(is_retracted=False, published_at__gte=start, published_at__lt=end)
-          .select_related("revision", "account__org").order_by("account__org_id", "id")
-          .defer("revision__body_text", *(f"account__{name}" for name in content_selectors.account_encrypted_fields())))
+          .select_related("revision", "account__org").order_by("account__org_id", "id"))
     if account is not None:
         qs = qs.filter(account=account)
     elif org is not None:
