@@ -87,7 +87,9 @@ def batched() -> Iterator[None]:
     together at its end, in the order recorded, as one append
     (``audit_record_many``); ``audit_record`` returns None for them. Nothing is
     written when the block raises (the transaction rolls back anyway). A
-    batch inside a batch joins it."""
+    batch inside a batch joins it. Only for a block with no savepoint that
+    rolls back while the block goes on: an entry recorded inside one would
+    still be written at the end."""
     if getattr(_batch, "records", None) is not None:
         yield
         return
