@@ -120,8 +120,15 @@ def _read_until(proc, marker, *, timeout):
 
 
 def _scratch_env(tmp_path):
-    """A migrated SQLite database of its own (copied from the session's), for a process of its own."""
+    """A migrated SQLite database of its own (copied from the session's), for a process of its own.
+
+    The tests that use it run ``make run``'s embedded default (SQLite) in processes of their own, whatever
+    the suite's database: they run with ``make test`` and are skipped in ``make test-postgres``, where they
+    would repeat the same run after migrating a SQLite database first."""
     from tests.project.conftest import migrated_sqlite
+
+    if connection.vendor == "postgresql":
+        pytest.skip("runs make run's SQLite default in its own processes: part of make test")
 
     db = tmp_path / "db.sqlite3"
     db.write_bytes(migrated_sqlite().read_bytes())
