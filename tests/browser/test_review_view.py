@@ -66,7 +66,8 @@ def test_the_formatted_content_with_its_marks_is_shown_by_default(open_as, app_s
     # the image, loaded and visible, with its caption; the table; the link and its target
     image = formatted.locator("img")
     expect(image).to_be_visible()
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 160
+    page.wait_for_function("img => img.complete", arg=image.element_handle(), timeout=10000)  # loaded
+    assert image.evaluate("img => img.naturalWidth") == 160
     expect(formatted.locator("figcaption")).to_have_text("图片来源：本校宣传部摄")
     expect(formatted.get_by_role("cell", name="上午九时")).to_be_visible()
     expect(formatted.get_by_role("link", name="报名页面")).to_be_visible()

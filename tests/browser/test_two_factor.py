@@ -50,7 +50,8 @@ def test_enrolment_sign_in_with_a_code_and_with_a_recovery_code(open_as, app_ser
     expect(page.get_by_test_id("enrol-required")).to_be_visible()
     qr = page.get_by_test_id("otp-qr")
     expect(qr).to_be_visible()
-    assert page.evaluate("img => img.complete && img.naturalWidth > 0", qr.element_handle())
+    # the QR code is an image of its own (an SVG from the server): it has loaded and has a size
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=10000)
     secret = page.get_by_test_id("otp-secret").inner_text().replace(" ", "")
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
     assert page.evaluate("fetch('/session/status/').then(r => r.json())")["authenticated"] is False
