@@ -181,7 +181,7 @@ def _first_column_break() -> int | None:
             hi = mid
         else:
             lo = mid + 1
-    before = first((0, lo - 1)) if lo > 0 else None
+    before = first((0, lo - 1))  # the entries before it parse: an ordinary break there comes first
     return before if before is not None else lo
 
 

@@ -1114,12 +1114,12 @@ def recheck_execute(*, actor: User, run_id: int | str) -> RecheckRun:
 
     def flush(batch):
         stored = reviewers_selectors.precheck_stored_keys([row[3] for row in batch])
+        new_units = Organization.objects.in_bulk({row[2] for row in batch} - checkers.keys())  # one query a batch
+        for org_id, org in new_units.items():
+            checkers[org_id] = reviewers_selectors.precheck_checker(org, lexicon=lexicon)
         for (publication_id, account_id, org_id, revision_id, title, body_html, is_repost, source_name, source_url,
              original_title) in batch:
-            check = checkers.get(org_id)
-            if check is None:
-                check = checkers[org_id] = reviewers_selectors.precheck_checker(
-                    Organization.objects.get(pk=org_id), lexicon=lexicon)
+            check = checkers[org_id]
             report = check(title, body_html, is_repost=is_repost, source_name=source_name, source_url=source_url,
                            original_title=original_title)
             serious = [f for f in report.findings if f.severity in states.RECHECK_SEVERITIES]

@@ -293,7 +293,7 @@ class LexiconMatcher:
                 wrong.setdefault(key, []).append(entry)
         self.entries = {key: tuple(sorted(group, key=_severity_rank)) for key, group in wrong.items()}
 
-        probe = self._build({key: (len(key), True, False) for key in self.entries})
+        probe = _KeyIndex({key: (len(key), True, False) for key in self.entries})
         for group in self.entries.values():
             for entry in group:
                 right = normalize_term(entry.right)
@@ -303,7 +303,7 @@ class LexiconMatcher:
         values: dict[str, tuple[int, bool, bool]] = {key: (len(key), True, False) for key in self.entries}
         for key in shields:
             values[key] = (len(key), key in self.entries, True)
-        self._automaton = self._build(values) if values else None
+        self._index = _KeyIndex(values) if values else None
         self._max_len = max((len(key) for key in values), default=0)
         #: Words added to the jieba user dictionary: wrong forms jieba can
         #: return as one token (a single han block of two or more characters).
@@ -311,18 +311,14 @@ class LexiconMatcher:
             sorted(key for key in self.entries if len(key) >= 2 and _HAN_RUN.fullmatch(key))
         )
 
-    @staticmethod
-    def _build(values: dict) -> "_KeyIndex":
-        return _KeyIndex(values)
-
     def find(self, text: str, bigrams: list[str] | None = None) -> list[Match]:
         """Every wrong form in ``text`` not inside a shield (``bigrams``:
         ``text``'s bigrams, when the caller has them)."""
-        if self._automaton is None or not text:
+        if self._index is None or not text:
             return []
         found: list[tuple[int, int]] = []
         shields: list[tuple[int, int]] = []
-        for end_index, (length, is_wrong, is_shield) in self._automaton.iter(text, bigrams):
+        for end_index, (length, is_wrong, is_shield) in self._index.iter(text, bigrams):
             span = (end_index - length + 1, end_index + 1)
             if is_wrong:
                 found.append(span)
@@ -397,7 +393,7 @@ _MATCHERS_MAX = 4
 
 
 def get_matcher(lexicon: Lexicon) -> LexiconMatcher:
-    """The automaton for ``lexicon.version``, built on first use."""
+    """The matcher for ``lexicon.version``, built on first use."""
     with _MATCHERS_LOCK:
         matcher = _MATCHERS.get(lexicon.version)
         if matcher is not None:
