@@ -39,7 +39,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.request = request
         number = self._number(request, self.page_query_param) or 1
         page_size = self.get_page_size(request)
-        paginator = self.django_paginator_class(queryset, page_size)
+        paginator = self.django_paginator_class(queryset, page_size, values=getattr(view, "page_values", None))
         try:
             self.page = paginator.page(number)  # the first page of an empty list is an empty page
         except EmptyPage:

@@ -23,6 +23,7 @@ from workflow.models import Submission
 from workflow.permissions import ACTION_CHECKS
 
 from project.api.authentication import token_ttl
+from project.shared.choices import choice_labels
 from project.api.fields import (
     MomentField, QueryIntegerField, QuerySerializer, QueryTextField, StrictBooleanField, StrictCharField,
     StrictIntegerField, StrictSerializer,
@@ -420,8 +421,8 @@ class QueueItemSerializer(serializers.Serializer):
         """The same dictionaries as ``to_representation``, from rows of
         ``queryset.values(*VALUES)`` (tests/api/test_queue_fast_path.py compares them)."""
         when = _DATETIME.to_representation
-        state_labels = _choice_labels(Submission, "state")
-        platform_labels = _choice_labels(MediaAccount, "platform")
+        state_labels = choice_labels(Submission, "state")
+        platform_labels = choice_labels(MediaAccount, "platform")
         now = timezone.now()
         result = []
         for v in values:
@@ -469,13 +470,6 @@ def _user_ref_of(values, prefix):
         return None
     name = values[prefix + "name"] or f"{values[prefix + 'first_name']} {values[prefix + 'last_name']}".strip()
     return {"id": pk, "username": values[prefix + "username"], "name": name}
-
-
-def _choice_labels(model, field):
-    """{value: label} of a field's choices in the current language, as
-    get_FOO_display gives them (which builds and hashes the whole choice list
-    on every call: read once per list instead)."""
-    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
 
 
 class DecisionSerializer(serializers.Serializer):

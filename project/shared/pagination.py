@@ -31,7 +31,17 @@ class CountingPaginator(Paginator):
     Works on model querysets and values() querysets (dicts); falls back to
     Django's two queries where the subquery would count something else (a
     DISTINCT or combined query, a slice), for other iterables (values_list)
-    and when the page asked for is past the end."""
+    and when the page asked for is past the end.
+
+    ``values``: the page's rows as ``queryset.values(*values)``, counted on
+    ``queryset`` itself — a values() queryset keeps the joins of its columns,
+    which its count would then make for every row of the list."""
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, values=None):
+        self._counted = object_list
+        if values is not None:
+            object_list = object_list.values(*values)
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
 
     def _counts_in_query(self):
         query = getattr(self.object_list, "query", None)
@@ -50,7 +60,7 @@ class CountingPaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         bottom = (number - 1) * self.per_page
-        counted = CountOf(self.object_list.order_by().values("pk"))
+        counted = CountOf(self._counted.order_by().values("pk"))
         rows = list(self.object_list.annotate(**{COUNT_KEY: counted})[bottom:bottom + self.per_page])
         if not rows:
             return super().page(number)  # past the end (or an empty list): Django's count decides

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from content.errors import Conflict, DomainError, NotAllowed, NotFound
 from project.errors import error_text
@@ -81,6 +82,15 @@ def indented_unit_label(org):
     """A unit's name indented by its depth in the tree (one ideographic space a
     level below the top), for the unit choices of the filters and forms."""
     return "　" * max(org.depth - 1, 0) + org.name
+
+
+def pk_url(name):
+    """``pk -> reverse(name, args=[pk])`` for a URL whose one argument is an id,
+    reversing once: a list that links every row to its pages reverses once per
+    URL name instead of once per row and link (150 times on the queue's page)."""
+    marker = "9081726354"  # an id that no other part of a URL contains
+    head, tail = reverse(name, args=[int(marker)]).split(marker)
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def paginate(request, queryset, per_page=PAGE_SIZE):
