@@ -298,6 +298,8 @@ QUEUE_SORTS = {
     "account": ("account__name", "current_task__due_at", "pk"),
 }
 QUEUE_CLAIM_FILTERS = ("unclaimed", "claimed", "mine", "others")
+_QUEUE_PAGE_RELATED = ("draft", "account", "account__org", "revision", "current_task", "current_task__claimed_by",
+                       "current_task__assigned_by", "submitted_by", "current_round")
 
 
 def review_queue_filtered(user: User, *, account_id: int | None = None, tier: int | None = None,
@@ -307,8 +309,10 @@ def review_queue_filtered(user: User, *, account_id: int | None = None, tier: in
     """review_queue(user) narrowed and ordered for the queue page, each row
     annotated with ``precheck_summary``: the stored pre-check summary of its
     round ({"total", "by_severity": {"blocker", "warning", "info"}, ...}, or
-    None for a round without a report). Still a fixed number of queries."""
-    qs = review_queue(user, memberships=memberships).select_related("current_round").annotate(
+    None for a round without a report). Still a fixed number of queries.
+    The rows carry what the page shows (the round, not the draft's author)."""
+    qs = review_queue(user, memberships=memberships).select_related(None).select_related(*_QUEUE_PAGE_RELATED)
+    qs = qs.annotate(
         precheck_summary=F("current_round__precheck__summary"),
         precheck_max_severity=F("current_round__precheck__max_severity"))
     if account_id:

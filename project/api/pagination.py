@@ -1,17 +1,22 @@
 """Page-number pagination: ``page`` (from 1) and ``page_size`` (1–200, default 50).
 
 Unlike DRF's default, a malformed ``page`` or ``page_size`` is a 400 rather
-than a silent fallback; a page past the end is a 404."""
+than a silent fallback; a page past the end is a 404. A page and the count
+are one query (project.shared.pagination.CountingPaginator)."""
 import re
 
+from django.core.paginator import EmptyPage
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
+
+from project.shared.pagination import CountingPaginator
 
 MAX_PAGE_SIZE = 200
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    django_paginator_class = CountingPaginator
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
@@ -34,10 +39,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.request = request
         number = self._number(request, self.page_query_param) or 1
         page_size = self.get_page_size(request)
-        paginator = self.django_paginator_class(queryset, page_size)
-        if number > 1 and number > paginator.num_pages:
-            raise NotFound(_("页码超出范围（共 %(n)d 页）") % {"n": paginator.num_pages})
-        self.page = paginator.page(number)
+        paginator = self.django_paginator_class(queryset, page_size, values=getattr(view, "page_values", None))
+        try:
+            self.page = paginator.page(number)  # the first page of an empty list is an empty page
+        except EmptyPage:
+            raise NotFound(_("页码超出范围（共 %(n)d 页）") % {"n": paginator.num_pages}) from None
         return list(self.page)
 
     def get_schema_operation_parameters(self, view):

@@ -19,9 +19,11 @@ from content.permissions import can_see_personal_data
 from reviewers.checklist import DIMENSION_LABELS, DIMENSIONS, VERDICTS
 from reviewers.models import VERDICT_CHOICES, Decision, ReviewRound
 from workflow import states
+from workflow.models import Submission
 from workflow.permissions import ACTION_CHECKS
 
 from project.api.authentication import token_ttl
+from project.shared.choices import choice_labels
 from project.api.fields import (
     MomentField, QueryIntegerField, QuerySerializer, QueryTextField, StrictBooleanField, StrictCharField,
     StrictIntegerField, StrictSerializer,
@@ -357,6 +359,9 @@ class SubmissionEnvelopeSerializer(serializers.Serializer):
     submission = SubmissionSerializer()
 
 
+_USER_REF_VALUES = ("id", "username", "name", "first_name", "last_name")
+
+
 class QueueItemSerializer(serializers.Serializer):
     """One pending decision in the caller's review queue.
 
@@ -398,11 +403,73 @@ class QueueItemSerializer(serializers.Serializer):
         }
 
 
+    # The columns a row is built from by ``rows``: the queue's list reads them
+    # with values() (project.api.views.ReviewQueueView), so that a page of 50
+    # makes no model instances (some 400 of them: the submission, its draft,
+    # author, account, unit, revision, task and the task's two users).
+    VALUES = ("pk", "state", "round_no", "draft_id", "account_id", "publication_id", "created_at", "updated_at",
+              "current_task_id", "revision_id", "revision__number", "revision__content_hash", "revision__title",
+              "draft__title", "account__name", "account__platform", "account__status", "account__org_id",
+              "account__org__code", "account__org__name", "account__org__short_name",
+              *(f"draft__author__{f}" for f in _USER_REF_VALUES),
+              *(f"current_task__{f}" for f in ("tier", "tier_name", "due_at", "status", "assign_note")),
+              *(f"current_task__claimed_by__{f}" for f in _USER_REF_VALUES),
+              *(f"current_task__assigned_by__{f}" for f in _USER_REF_VALUES))
+
+    @classmethod
+    def rows(cls, values):
+        """The same dictionaries as ``to_representation``, from rows of
+        ``queryset.values(*VALUES)`` (tests/api/test_queue_fast_path.py compares them)."""
+        when = _DATETIME.to_representation
+        state_labels = choice_labels(Submission, "state")
+        platform_labels = choice_labels(MediaAccount, "platform")
+        now = timezone.now()
+        result = []
+        for v in values:
+            in_task = v["current_task_id"] is not None
+            result.append({
+                "submission": {
+                    "id": v["pk"], "state": v["state"], "state_label": state_labels.get(v["state"], v["state"]),
+                    "tier": v["current_task__tier"] if in_task else None,
+                    "tier_name": v["current_task__tier_name"] if in_task else None,
+                    "round": v["round_no"], "draft": v["draft_id"], "account": v["account_id"],
+                    "revision": {"id": v["revision_id"], "number": v["revision__number"],
+                                 "hash": v["revision__content_hash"], "title": v["revision__title"]},
+                    "publication": v["publication_id"], "created_at": when(v["created_at"]),
+                    "updated_at": when(v["updated_at"])},
+                "title": v["draft__title"],
+                "author": _user_ref_of(v, "draft__author__"),
+                "account": {"id": v["account_id"], "name": v["account__name"], "platform": v["account__platform"],
+                            "platform_label": platform_labels.get(v["account__platform"], v["account__platform"]),
+                            "status": v["account__status"],
+                            "org": {"id": v["account__org_id"], "code": v["account__org__code"],
+                                    "name": v["account__org__name"], "short_name": v["account__org__short_name"]}},
+                "task": None if not in_task else {
+                    "id": v["current_task_id"], "tier": v["current_task__tier"],
+                    "tier_name": v["current_task__tier_name"], "due_at": when(v["current_task__due_at"]),
+                    "overdue": v["current_task__status"] == "open" and v["current_task__due_at"] < now,
+                    "claimed_by": _user_ref_of(v, "current_task__claimed_by__"),
+                    "assigned_by": _user_ref_of(v, "current_task__assigned_by__"),
+                    "assign_note": v["current_task__assign_note"]},
+            })
+        return result
+
+
 _DATETIME = serializers.DateTimeField()  # DRF's own rendering of a time (the time zone, the format)
 
 
 def _user_ref(user):
     return None if user is None else {"id": user.pk, "username": user.username, "name": user.get_full_name()}
+
+
+def _user_ref_of(values, prefix):
+    """_user_ref of a user read as values (``<prefix>id``, ``username``, ``name``,
+    ``first_name``, ``last_name``): the same name as User.get_full_name."""
+    pk = values[prefix + "id"]
+    if pk is None:
+        return None
+    name = values[prefix + "name"] or f"{values[prefix + 'first_name']} {values[prefix + 'last_name']}".strip()
+    return {"id": pk, "username": values[prefix + "username"], "name": name}
 
 
 class DecisionSerializer(serializers.Serializer):

@@ -384,6 +384,13 @@ class ReviewQueueView(ApiListView):
             refusal.raise_()
         return workflow_selectors.review_queue(self.request.user)
 
+    # The page's rows as values, not models (the paginator counts on the queryset
+    # itself): QueueItemSerializer.rows builds the same JSON.
+    page_values = s.QueueItemSerializer.VALUES
+
+    def list(self, request, *args, **kwargs):
+        return self.get_paginated_response(s.QueueItemSerializer.rows(self.paginate_queryset(self.get_queryset())))
+
     @extend_schema(operation_id="review_queue_list", tags=["review"], summary="我的待审任务（截止时间最早的在前）",
                    parameters=AUTH_HEADERS, responses={200: s.QueueItemSerializer(many=True), **errors(*LIST)})
     def get(self, request, *args, **kwargs):

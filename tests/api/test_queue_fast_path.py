@@ -1,7 +1,9 @@
 """The review queue's serializer builds its rows directly (the API's hottest
-list); here its output is compared with DRF's own field-by-field rendering of
-the same declared fields, on every kind of row: unclaimed, claimed, assigned
-with a note, overdue, a second round, an author with and without a name."""
+list), from model instances and from values() rows (what the API's list
+reads); here both outputs are compared with DRF's own field-by-field rendering
+of the same declared fields, on every kind of row: unclaimed, claimed,
+assigned with a note, overdue, a second round, an author with and without a
+name."""
 import datetime as dt
 
 import pytest
@@ -42,6 +44,8 @@ def test_the_direct_rows_equal_drf_rendering_of_the_declared_fields(world):
     fast = QueueItemSerializer(rows, many=True).data
     generic = [serializers.Serializer.to_representation(QueueItemSerializer(), s) for s in rows]
     assert [dict(r) for r in fast] == [_plain(g) for g in generic]
+    from_values = QueueItemSerializer.rows(selectors.review_queue(w.reviewers[0]).values(*QueueItemSerializer.VALUES))
+    assert from_values == [_plain(g) for g in generic]
     by_id = {r["submission"]["id"]: r for r in fast}
     assert by_id[overdue.pk]["task"]["overdue"] is True and by_id[plain.pk]["task"]["overdue"] is False
     assert by_id[assigned.pk]["task"]["assign_note"] == "请优先"

@@ -1,13 +1,14 @@
-"""The web lists' paginator counts inside the page's own query (COUNT(*) OVER ())
-and gives the same pages and counts as Django's, falling back to Django's two
-queries where the window would count something else."""
+"""The lists' paginator (the web's and the API's) counts inside the page's own
+query (an uncorrelated COUNT(*) subquery) and gives the same pages and counts as
+Django's, falling back to Django's two queries where the subquery would count
+something else."""
 import pytest
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from content.models import Organization
-from project.web.common import CountingPaginator
+from project.shared.pagination import CountingPaginator
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -48,9 +49,21 @@ def test_past_the_end_and_bad_numbers_are_djangos_errors(units):
     assert empty.paginator.count == 0 and list(empty.object_list) == []
 
 
+def test_values_rows_are_counted_in_the_same_query_and_keep_their_keys(units):
+    values = units.values("pk", "code")
+    total = units.count()
+    with CaptureQueriesContext(connection) as ctx:
+        ours = CountingPaginator(values, 5).page(2)
+        assert ours.paginator.count == total
+    theirs = Paginator(values, 5).page(2)
+    assert list(ours.object_list) == list(theirs.object_list) and ours.paginator.count == theirs.paginator.count
+    assert len(ctx.captured_queries) == 1
+    assert set(ours.object_list[0]) == {"pk", "code"}
+
+
 def test_distinct_and_values_lists_fall_back_to_djangos_count(units):
     distinct = units.filter(code__startswith="P").distinct()
     assert _pages(CountingPaginator, distinct, 7) == _pages(Paginator, distinct, 7)
-    values = units.values("pk", "code")
+    values = units.values_list("pk", "code")
     ours, theirs = CountingPaginator(values, 5).page(2), Paginator(values, 5).page(2)
     assert list(ours.object_list) == list(theirs.object_list) and ours.paginator.count == theirs.paginator.count

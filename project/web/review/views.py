@@ -26,9 +26,11 @@ from project.api.review_admin import record_pdf_response
 from project.middleware import mark_session_passive
 from project.web.autosave import progress as autosave
 from content.sanitize import display_html
-from project.web.common import call_service, paginate, query_without_page
+from project.shared.choices import choice_labels
+from project.web.common import call_service, paginate, pk_url, query_without_page
 from project.web.diff import diff_has_changes, diff_revisions
 from content import selectors as content_selectors
+from content.models import MediaAccount
 from reviewers import checklist
 from reviewers import permissions as reviewer_permissions
 from reviewers import selectors as reviewer_selectors
@@ -105,8 +107,15 @@ class QueueFilterForm(forms.Form):
                 "overdue_only": bool(data.get("overdue"))}
 
 
-def _queue_row(submission, user, now, waiting=None):
+def _queue_row(submission, user, now, waiting=None, *, urls, platforms):
+    """One row of the queue's table. What the template would compute for each
+    row through a tag or a filter — the rows' links, the platform's label, the
+    times as the ``date`` filter renders them — is computed here, the same text
+    at a fraction of the cost: ``urls`` are project.web.common.pk_url's,
+    ``platforms`` project.shared.choices.choice_labels."""
     task = submission.current_task
+    submitted_at = submission.current_round.started_at if submission.current_round_id else submission.created_at
+    platform = submission.account.platform
     summary = submission.precheck_summary if isinstance(submission.precheck_summary, dict) else None
     by_severity = (summary or {}).get("by_severity") or {}
     return {
@@ -120,8 +129,21 @@ def _queue_row(submission, user, now, waiting=None):
         "waiting": (waiting or {}).get(task.pk),
         "bulk": workflow_permissions.bulk_pass_refusal(
             submission, max_severity=getattr(submission, "precheck_max_severity", None)) is None,
-        "submitted_at": submission.current_round.started_at if submission.current_round_id else submission.created_at,
+        "submitted_at": submitted_at,
+        "submitted": _time_texts(submitted_at),
+        "due": _time_texts(task.due_at),
+        "platform_label": platforms.get(platform, platform),
+        "review_url": urls["review"](submission.pk),
+        "claim_url": urls["claim"](submission.pk),
+        "release_url": urls["release"](submission.pk),
     }
+
+
+def _time_texts(value):
+    """{"iso", "short"}: ``value|date:"c"`` and ``value|date:"m-d H:i"`` (the
+    filter shows the current time zone's time; DateFormat's "c" is isoformat())."""
+    local = timezone.localtime(value)
+    return {"iso": local.isoformat(), "short": local.strftime("%m-%d %H:%M")}
 
 
 @login_required
@@ -144,8 +166,10 @@ def queue(request):
     page = paginate(request, workflow_selectors.review_queue_filtered(user, now=now, memberships=memberships,
                                                                       **form.filters()))
     waiting = workflow_selectors.waiting_signatures(s.current_task for s in page.object_list)
+    urls = {"review": pk_url("web:review"), "claim": pk_url("web:task_claim"), "release": pk_url("web:task_release")}
+    platforms = choice_labels(MediaAccount, "platform")
     context = {
-        "rows": [_queue_row(s, user, now, waiting) for s in page.object_list],
+        "rows": [_queue_row(s, user, now, waiting, urls=urls, platforms=platforms) for s in page.object_list],
         "page": page,
         "form": form,
         "query": query_without_page(request),
