@@ -61,18 +61,29 @@ def actor_reload(actor: User | None) -> User | None:
     so a role removed after the request authenticated counts at once:
     ``user_set_roles`` locks the same row, so the two run one after the other
     and a capability never outlives the commit that removed its role."""
+    actor_reload_reading(actor)
+    return actor
+
+
+def actor_reload_reading(actor: User | None, **reads: Any) -> dict[str, Any]:
+    """``actor_reload``, whose statement also reads ``reads`` (name:
+    expression, e.g. a Subquery of a row the caller locks next): their values
+    by name (None each without an actor). On PostgreSQL they are read as the
+    statement's snapshot saw them, at its start: before the caller's next lock."""
     if actor is None or not getattr(actor, "pk", None):
-        return actor
+        return dict.fromkeys(reads)
     # FOR NO KEY UPDATE: it queues behind user_set_roles (FOR UPDATE) and keeps
     # it waiting, but not the inserts that merely reference the user (a
     # notification to him, an entry naming him take KEY SHARE locks).
-    fresh = User.objects.select_for_update(no_key=True).filter(pk=actor.pk).values_list(
-        "roles", "is_active").first()
+    qs = User.objects.select_for_update(no_key=True).filter(pk=actor.pk)
+    if reads:
+        qs = qs.annotate(**reads)
+    fresh = qs.values_list("roles", "is_active", *reads).first()
     if fresh is None:
         actor.roles, actor.is_active = [], False
-    else:
-        actor.roles, actor.is_active = list(fresh[0] or []), fresh[1]
-    return actor
+        return dict.fromkeys(reads)
+    actor.roles, actor.is_active = list(fresh[0] or []), fresh[1]
+    return dict(zip(reads, fresh[2:]))
 
 
 def _fields_error(exc):

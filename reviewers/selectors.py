@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.contrib.auth.models import Group
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -241,6 +241,13 @@ def assignment_counts(account: MediaAccount, tier: int, user_ids: Iterable[int])
                                              claimed_by_id__in=list(counts)).values_list("claimed_by_id", flat=True):
         counts[user_id] += 1
     return counts
+
+
+def signed_in_round_exists(user: User, *, round_id: Any) -> Exists:
+    """An annotation: whether ``user`` signed a tier of the round ``round_id``
+    (a value or an expression such as OuterRef): ``user.pk in
+    signed_reviewer_ids(round_id)`` read with another query's row."""
+    return Exists(Decision.objects.filter(round_id=round_id, reviewer_id=user.pk))
 
 
 def signed_reviewer_ids(round_id: int) -> set[int]:

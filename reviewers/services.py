@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -324,13 +325,20 @@ def task_open(*, review_round: ReviewRound, tier_def: dict[str, Any]) -> ReviewT
     )
 
 
-def round_end(*, review_round: ReviewRound, outcome: str) -> None:
-    """Close a round; any task still open in it is cancelled."""
+def round_end(*, review_round: ReviewRound, outcome: str, completed: ReviewTask | None = None) -> None:
+    """Close a round; any task still open in it is cancelled. ``completed``:
+    the round's task whose decision ends it, closed as done (task_complete)
+    by the same update."""
     review_round.outcome = outcome
     review_round.ended_at = timezone.now()
     review_round.save(update_fields=["outcome", "ended_at"])
-    ReviewTask.objects.filter(round=review_round, status=ReviewTask.Status.OPEN).update(
-        status=ReviewTask.Status.CANCELLED)
+    still_open = Q(round=review_round, status=ReviewTask.Status.OPEN)
+    if completed is None:
+        ReviewTask.objects.filter(still_open).update(status=ReviewTask.Status.CANCELLED)
+        return
+    ReviewTask.objects.filter(still_open | Q(pk=completed.pk)).update(status=Case(
+        When(pk=completed.pk, then=Value(ReviewTask.Status.DONE)), default=Value(ReviewTask.Status.CANCELLED)))
+    completed.status = ReviewTask.Status.DONE
 
 
 def decision_record(*, task: ReviewTask, reviewer: User, revision: Revision, verdicts: dict[str, str],

@@ -91,7 +91,10 @@ def publishing_refusal(user):
     return content_permissions.role_refusal(user, roles.PUBLISHER)
 
 
-def decide_refusal(user, submission, *, signed_reviewer_ids=None):
+def decide_refusal(user, submission, *, signed_reviewer_ids=None, member=None):
+    """Why ``user`` may not decide ``submission``'s current task now, or None.
+    ``signed_reviewer_ids`` and ``member``: read by the caller already
+    (reviewers.permissions.decide_refusal); read here when not given."""
     refusal = content_permissions.role_refusal(user, roles.REVIEWER)
     if refusal:
         return refusal
@@ -102,7 +105,7 @@ def decide_refusal(user, submission, *, signed_reviewer_ids=None):
     if signed_reviewer_ids is None:
         signed_reviewer_ids = reviewer_selectors.signed_reviewer_ids(task.round_id)
     return reviewer_permissions.decide_refusal(user, task, author_id=submission.draft.author_id,
-                                               signed_reviewer_ids=signed_reviewer_ids)
+                                               signed_reviewer_ids=signed_reviewer_ids, member=member)
 
 
 _UNREAD = object()

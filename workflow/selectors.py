@@ -90,13 +90,20 @@ def active_submission_for_draft(draft: Draft) -> Submission | None:
     return Submission.objects.filter(draft=draft, state__in=states.ACTIVE_STATES).first()
 
 
-def submission_detail(submission_id: int | str) -> Submission | None:
-    """One submission with what the rules and pages read; None when unknown."""
+def submission_detail(submission_id: int | str, *, facts: dict[str, Any] | None = None,
+                      related: Iterable[str] = ()) -> Submission | None:
+    """One submission with what the rules and pages read; None when unknown.
+    ``facts``: annotations the caller needs besides (read in the same query,
+    e.g. by a service under the submission's lock); ``related``: more
+    select_related paths."""
+    qs = Submission.objects.select_related(
+        "draft", "account", "account__org", "revision", "current_round", "current_task",
+        "current_task__claimed_by", "current_task__assigned_by", *related,
+    )
+    if facts:
+        qs = qs.annotate(**facts)
     try:
-        submission = Submission.objects.select_related(
-            "draft", "account", "account__org", "revision", "current_round", "current_task",
-            "current_task__claimed_by", "current_task__assigned_by",
-        ).get(pk=submission_id)
+        submission = qs.get(pk=submission_id)
     except (Submission.DoesNotExist, ValueError, TypeError):
         return None
     share_account(submission)

@@ -15,13 +15,21 @@ from workflow.errors import SubmissionHidden
 from workflow.models import Submission
 
 
-def lock_submission(submission_id: int | str, *, hidden: type[Exception] = SubmissionHidden) -> Submission:
+def lock_submission(submission_id: int | str, *, hidden: type[Exception] = SubmissionHidden,
+                    facts: dict[str, Any] | None = None, related: tuple[str, ...] = ()) -> Submission:
     """Lock the row, then read it with what the rules need. An unknown id is
-    refused like a hidden submission (``hidden``: the error to raise)."""
+    refused like a hidden submission (``hidden``: the error to raise).
+
+    Two statements on purpose: the read joins other rows, and on PostgreSQL a
+    SELECT ... FOR UPDATE that waited for the lock re-reads only the locked row,
+    not the joined ones (nor its subqueries) — the read after the lock sees them
+    as the previous holder committed them. ``facts`` (annotations) and
+    ``related`` are read in that same second statement, so they cost nothing
+    more and are as fresh as the row."""
     if not str(submission_id).isdigit() or not Submission.objects.select_for_update().filter(
             pk=submission_id).values_list("pk", flat=True).exists():
         raise hidden()
-    return selectors.submission_detail(submission_id)
+    return selectors.submission_detail(submission_id, facts=facts, related=related)
 
 
 def deny_unless_visible(actor: User, submission: Submission | None, *, hidden: type[Exception] = SubmissionHidden) -> None:

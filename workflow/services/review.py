@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from audit import services as audit_services
@@ -101,7 +101,9 @@ def submission_submit(*, actor: User, draft_id: int) -> Submission:
     return _open_round(actor=actor, submission=submission, revision=revision, number=1, tiers=tiers,
                        report=report, override_required=override_required, extra_tier=extra_tier,
                        action="workflow.submission.submitted",
-                       move=lambda review_round, task: _point_at(submission, review_round, task))
+                       move=lambda review_round, task: _point_at(submission, review_round, task),
+                       # created in this transaction: no notification is about it yet
+                       unread=False)
 
 
 def _resubmit(*, actor, submission_id, revision):
@@ -126,9 +128,12 @@ def _point_at(submission, review_round, task):
     submission.current_task = task
 
 
-def _open_round(*, actor, submission, revision, number, tiers, report, override_required, extra_tier, action, move):
+def _open_round(*, actor, submission, revision, number, tiers, report, override_required, extra_tier, action, move,
+                unread=None):
     """The step submit and resubmit share: open round ``number`` at its first
-    tier, move the submission into it (``move``), save, audit, announce."""
+    tier, move the submission into it (``move``), save, audit, announce.
+    ``unread``: False when the actor has no notification about the submission
+    to mark read (notifications.acted_on)."""
     review_round, task = reviewer_services.round_open(submission_id=submission.pk, number=number,
                                                       draft=submission.draft, revision=revision, tiers=tiers,
                                                       precheck=report, precheck_override_required=override_required)
@@ -139,7 +144,7 @@ def _open_round(*, actor, submission, revision, number, tiers, report, override_
                      data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers,
                            "precheck": _precheck_audit_data(report, override_required, extra_tier)})
     live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.ENTERED)
-    notifications.acted_on(submission=submission, actor=actor)
+    notifications.acted_on(submission=submission, actor=actor, unread=unread)
     return submission
 
 
@@ -167,19 +172,42 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
     also refused unless workflow.permissions.bulk_pass_refusal allows it,
     checked under the lock; the audit entry says so.
     """
-    if expected_tier is None or expected_hash is None:
-        seen = Submission.objects.filter(pk=submission_id).values_list(
-            "current_task__tier", "revision__content_hash").first() if str(submission_id).isdigit() else None
-        if seen:
-            expected_tier = seen[0] if expected_tier is None else expected_tier
-            expected_hash = seen[1] if expected_hash is None else expected_hash
+    # What the reviewer saw, when he did not say: the submission as it stood before its lock. On
+    # PostgreSQL the actor's reload reads it in the same statement (its snapshot is taken at its start,
+    # before the submission's lock). On SQLite the transaction holds the database's write lock from its
+    # BEGIN (IMMEDIATE), so a read inside it would already see a simultaneous decision's commit: the read
+    # stays before the transaction there.
+    unseen = (expected_tier is None or expected_hash is None) and str(submission_id).isdigit()
+    in_reload = unseen and connection.vendor == "postgresql"
+    if unseen and not in_reload:
+        expected_tier, expected_hash = _expected(
+            Submission.objects.filter(pk=submission_id).values_list("current_task__tier", "revision__content_hash")
+            .first(), expected_tier, expected_hash)
     # batched: the decision's entries (decided, and returned, approved or the override) are one append
     with transaction.atomic(), audit_services.batched():
-        content_services.actor_reload(actor)
-        submission = lock_submission(submission_id)
+        if in_reload:
+            seen = Submission.objects.filter(pk=submission_id)
+            read = content_services.actor_reload_reading(
+                actor, seen_tier=Subquery(seen.values("current_task__tier")[:1]),
+                seen_hash=Subquery(seen.values("revision__content_hash")[:1]))
+            expected_tier, expected_hash = _expected(
+                (read["seen_tier"], read["seen_hash"]) if read["seen_hash"] is not None else None,
+                expected_tier, expected_hash)
+        else:
+            content_services.actor_reload(actor)
+        # read with the row after its lock: whether he signed this round already, holds the tier, has
+        # unread notifications about it (decide_refusal and acted_on take them instead of asking again)
+        submission = lock_submission(submission_id, facts={
+            "actor_signed": reviewer_selectors.signed_in_round_exists(actor, round_id=OuterRef("current_round_id")),
+            "actor_member": reviewer_permissions.membership_exists(
+                actor, tier=OuterRef("current_task__tier"), account_id=OuterRef("account_id"),
+                org_path=OuterRef("account__org__path")),
+            "actor_unread": notifications.unread_exists(actor)})
         deny_unless_visible(actor, submission)
         _check_still_current(submission, expected_tier=expected_tier, expected_hash=expected_hash)
-        refusal = permissions.decide_refusal(actor, submission)
+        refusal = permissions.decide_refusal(actor, submission,
+                                             signed_reviewer_ids={actor.pk} if submission.actor_signed else set(),
+                                             member=submission.actor_member)
         if refusal:
             refusal.raise_()
         if bulk:
@@ -197,9 +225,9 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
                                                      verdicts=verdicts, comments=comments, note=note,
                                                      precheck_override=override, group_id=group_id)
         decision.bulk = bool(bulk)
-        notifications.acted_on(submission=submission, actor=actor)
+        notifications.acted_on(submission=submission, actor=actor, unread=submission.actor_unread)
         if decision.outcome == decision.Outcome.RETURN:
-            reviewer_services.task_complete(task=task)
+            # the task is closed with its round (_decided_return)
             live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
                                event=live.LEFT)
             return _decided_return(actor=actor, submission=submission, task=task, decision=decision)
@@ -207,14 +235,23 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
         if not progress.met:
             return _decided_signed(actor=actor, submission=submission, task=task, decision=decision,
                                    progress=progress)
-        reviewer_services.task_complete(task=task)
+        later = [t for t in submission.current_round.tiers if t["order"] > task.tier]
+        if later:  # else the task is closed with its round (_decided_approve)
+            reviewer_services.task_complete(task=task)
         live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
                            event=live.LEFT)
-        later = [t for t in submission.current_round.tiers if t["order"] > task.tier]
         if later:
             return _decided_next_tier(actor=actor, submission=submission, task=task, decision=decision,
                                       next_tier=later[0])
         return _decided_approve(actor=actor, submission=submission, task=task, decision=decision)
+
+
+def _expected(seen, expected_tier, expected_hash):
+    """The expected tier and hash, each taken from ``seen`` (tier, hash) when not given."""
+    if not seen:
+        return expected_tier, expected_hash
+    return (seen[0] if expected_tier is None else expected_tier,
+            seen[1] if expected_hash is None else expected_hash)
 
 
 def _auto_assign(submission, task):
@@ -298,7 +335,7 @@ def _decided_return(*, actor, submission, task, decision):
     review_round = submission.current_round
     submission.return_for_changes()
     save_submission(submission)
-    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.RETURNED)
+    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.RETURNED, completed=task)
     _decided(actor=actor, submission=submission, task=task, decision=decision)
     verdicts = decision.verdicts
     audit_submission("workflow.submission.returned", actor=actor, submission=submission,
@@ -331,7 +368,7 @@ def _decided_approve(*, actor, submission, task, decision):
     review_round = submission.current_round
     submission.approve()
     save_submission(submission)
-    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.APPROVED)
+    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.APPROVED, completed=task)
     _decided(actor=actor, submission=submission, task=task, decision=decision)
     _audit_override(actor=actor, submission=submission, review_round=review_round, decision=decision)
     audit_submission("workflow.submission.approved", actor=actor, submission=submission)
