@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
+from django.db.models import OuterRef
 from django.db.models.functions import Cast
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -644,11 +645,13 @@ def draft_audit_data(revision: Revision) -> dict[str, Any]:
 def draft_create(*, actor: User, account_id: int, title: str, body: str = "", is_repost: bool = False,
                  source_name: str = "", source_url: str = "", original_title: str = "") -> Draft:
     """Create a draft for an account with its first revision."""
-    try:
-        account = MediaAccount.objects.select_related("org").get(pk=account_id)
+    actor_reload(actor)
+    try:  # with his grant on it, read after his reload (as the refusal would read it)
+        account = MediaAccount.objects.select_related("org").annotate(
+            draft_granted=permissions.grant_exists(actor, "draft_account", OuterRef("pk"))).get(pk=account_id)
     except (MediaAccount.DoesNotExist, ValueError, TypeError):
         raise NotAllowed(_("没有为该账号撰稿的权限"), code="not_editor") from None
-    refusal = permissions.write_refusal(actor_reload(actor), account)
+    refusal = permissions.write_refusal(actor, account, granted=account.draft_granted)
     if refusal:
         refusal.raise_()
     fields = build_revision_fields(title=title, body=body, is_repost=is_repost, source_name=source_name,

@@ -133,15 +133,16 @@ def bulk_pass_refusal(submission, *, max_severity=_UNREAD):
     return None
 
 
-def submit_refusal(user, draft, *, active_state=None):
+def submit_refusal(user, draft, *, active_state=None, granted=None):
     """Why ``user`` may not send ``draft`` into review now (first submission or
     resubmission after a return), or None. ``active_state``: the state of the
-    draft's active submission, when there is one."""
+    draft's active submission, when there is one; ``granted``: his
+    ``draft_account`` grant, when the caller read it (content.permissions.has_account_perm)."""
     if not content_permissions.is_active_user(user) or not content_permissions.can_view_draft(user, draft):
         return Refusal("permission_denied", _("没有权限访问该稿件"))
     if draft.author_id != user.pk:
         return Refusal("not_author", _("只有作者本人可以提交送审"))
-    refusal = content_permissions.write_refusal(user, draft.account)
+    refusal = content_permissions.write_refusal(user, draft.account, granted=granted)
     if refusal:
         return refusal
     if active_state in (states.IN_REVIEW, states.APPROVED):
@@ -173,16 +174,17 @@ def resubmit_refusal(user, submission):
     return content_permissions.write_refusal(user, submission.account)
 
 
-def publish_refusal(user, submission, checker=None):
+def publish_refusal(user, submission, checker=None, granted=None):
     """授权发布: the publisher role, an approved submission, the account's
-    ``publish_account`` grant, and not the author unless the policy allows."""
+    ``publish_account`` grant (``granted``: when the caller read it,
+    content.permissions.has_account_perm), and not the author unless the policy allows."""
     refusal = content_permissions.role_refusal(user, roles.PUBLISHER)
     if refusal:
         return refusal
     if submission.state != states.APPROVED:
         return Refusal("wrong_state", _("只有审核通过的稿件可以发布（当前状态：%(state)s）") % {
             "state": states.STATE_LABELS[submission.state]}, CONFLICT)
-    refusal = content_permissions.publish_to_refusal(user, submission.account, checker)
+    refusal = content_permissions.publish_to_refusal(user, submission.account, checker, granted)
     if refusal:
         return refusal
     if _is_author(user, submission) and not submission.allow_author_publish:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
@@ -25,11 +26,21 @@ def lock_submission(submission_id: int | str, *, hidden: type[Exception] = Submi
     not the joined ones (nor its subqueries) — the read after the lock sees them
     as the previous holder committed them. ``facts`` (annotations) and
     ``related`` are read in that same second statement, so they cost nothing
-    more and are as fresh as the row."""
-    if not str(submission_id).isdigit() or not Submission.objects.select_for_update().filter(
+    more and are as fresh as the row.
+
+    On SQLite the lock is the transaction's own: it holds the database's write
+    lock from its BEGIN (IMMEDIATE, project.settings), which serialises every
+    writing transaction, so there the read alone is enough (FOR UPDATE does not
+    exist there anyway)."""
+    if not str(submission_id).isdigit():
+        raise hidden()
+    if connection.vendor != "sqlite" and not Submission.objects.select_for_update().filter(
             pk=submission_id).values_list("pk", flat=True).exists():
         raise hidden()
-    return selectors.submission_detail(submission_id, facts=facts, related=related)
+    submission = selectors.submission_detail(submission_id, facts=facts, related=related)
+    if submission is None:
+        raise hidden()
+    return submission
 
 
 def deny_unless_visible(actor: User, submission: Submission | None, *, hidden: type[Exception] = SubmissionHidden) -> None:

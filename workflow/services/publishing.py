@@ -38,8 +38,8 @@ from workflow.services.common import audit_submission, deny_unless_visible, lock
 def _publishable(actor, submission_id):
     """Lock and check everything publishing needs (role, state, grant, not the
     author, the exact approved hash); returns the submission, read with its
-    account's channel (``account.channel``, when it has one) and whether a
-    schedule of it is pending (``scheduled``)."""
+    account's channel (``account.channel``, when it has one), whether a
+    schedule of it is pending (``scheduled``) and the actor's grant."""
     content_services.actor_reload(actor)
     # Read with the row after its lock (the decisions and the schedules are written under it): the
     # current round's decisions approved exactly this revision's hash (some did, none other).
@@ -48,9 +48,10 @@ def _publishable(actor, submission_id):
         "approved_this": Exists(decisions.filter(revision_hash=OuterRef("revision__content_hash"))),
         "approved_other": Exists(decisions.exclude(revision_hash=OuterRef("revision__content_hash"))),
         "scheduled": Exists(ScheduledPublication.objects.filter(submission_id=OuterRef("pk"),
-                                                                state=ScheduledPublication.State.SCHEDULED))})
+                                                                state=ScheduledPublication.State.SCHEDULED)),
+        "publish_granted": content_permissions.grant_exists(actor, "publish_account", OuterRef("account_id"))})
     deny_unless_visible(actor, submission)
-    refusal = permissions.publish_refusal(actor, submission)
+    refusal = permissions.publish_refusal(actor, submission, granted=submission.publish_granted)
     if refusal:
         refusal.raise_()
     revision = submission.revision

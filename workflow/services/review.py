@@ -12,6 +12,7 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from audit import services as audit_services
+from content import permissions as content_permissions
 from content import services as content_services
 from content.errors import Conflict, ValidationFailed
 from content.models import User
@@ -84,15 +85,17 @@ def submission_submit(*, actor: User, draft_id: int) -> Submission:
     """
     content_services.actor_reload(actor)
     draft = lock_draft(draft_id)
-    active = selectors.active_submission_for_draft(draft)
-    refusal = permissions.submit_refusal(actor, draft, active_state=active.state if active else None)
+    # after the draft's lock, in one read: its active submission and the actor's grant on its account
+    active_id, active_state, granted = selectors.active_submission_for_draft_with(
+        draft, granted=content_permissions.grant_exists(actor, "draft_account", OuterRef("account_id")))
+    refusal = permissions.submit_refusal(actor, draft, active_state=active_state, granted=granted)
     if refusal:
         refusal.raise_()
     revision = draft.current_revision
     revision.draft = draft  # the locked row, with its account and unit: the pre-check reads them
     content_services.repost_check(revision)
-    if active is not None:
-        return _resubmit(actor=actor, submission_id=active.pk, revision=revision)
+    if active_id is not None:
+        return _resubmit(actor=actor, submission_id=active_id, revision=revision)
     tiers, allow_author_publish, gate = selectors.effective_review_setup(draft.account)
     report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate)
     # Under the draft's lock, with no active submission found: no other transaction creates one meanwhile.
