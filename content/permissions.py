@@ -11,7 +11,7 @@ it ends the capability everywhere at once while the grants stay recorded.
 Superusers count as holding every role but still need explicit grants.
 """
 from django.conf import settings
-from django.db.models import Exists, Value
+from django.db.models import Exists
 from django.utils.translation import gettext as _
 from guardian.conf import settings as guardian_settings
 from guardian.core import ObjectPermissionChecker
@@ -93,14 +93,12 @@ def grant_exists(user, perm, account):
     query's row, ``account`` an expression naming its account (such as
     ``OuterRef("account_id")``): what has_account_perm takes as ``granted``
     (and the refusals that ask it). The same rule as guardian's checker: the
-    user's own permission or one of his groups', none for an inactive user; a
-    superuser's own only."""
+    user's own permission or one of his groups' (has_account_perm refuses an
+    inactive user whatever it says); a superuser's own only."""
     by_user = Exists(AccountUserObjectPermission.objects.filter(user_id=user.pk, content_object=account,
                                                                 permission__codename=perm))
     if user.is_superuser:
         return by_user
-    if not user.is_active:
-        return Value(False)
     return by_user | Exists(AccountGroupObjectPermission.objects.filter(group__user=user.pk, content_object=account,
                                                                         permission__codename=perm))
 
@@ -111,7 +109,7 @@ def has_account_perm(user, perm, account, checker=None, granted=None):
     implicit grant here: authorisation to write or publish is always explicit.
     ``granted``: the answer, when the caller read it already (``grant_exists``)."""
     if granted is not None:
-        return bool(granted)
+        return bool(granted) and (user.is_superuser or user.is_active)
     if user.is_superuser:
         return AccountUserObjectPermission.objects.filter(
             user=user, content_object=account, permission__codename=perm

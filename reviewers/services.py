@@ -633,15 +633,19 @@ def person_title_set_enabled(*, actor: User, row_id: int, enabled: bool) -> Pers
 
 # ---------------------------------------------------------------- the pre-check report (building block)
 
-def precheck_store(*, revision: Revision, lexicon: Lexicon | None = None) -> PrecheckReport:
+def precheck_store(*, revision: Revision, lexicon: Lexicon | None = None,
+                   stored: bool | None = None) -> PrecheckReport:
     """Building block: the stored pre-check report of ``revision`` with the
     lexicon in force (``lexicon``: to pin one). An existing report for the
     same revision and lexicon version is reused; the caller's transaction
     audits the operation that needed it. The caller holds the lock of the
     revision's draft (content.selectors.draft_for_update), so no other
-    transaction stores the same report meanwhile."""
+    transaction stores the same report meanwhile. ``stored``: False when the
+    caller read, under that lock, that the revision has no report at all
+    (``selectors.precheck_stored_exists``): none is looked for."""
     lexicon = selectors.current_lexicon() if lexicon is None else lexicon
-    existing = PrecheckReport.objects.filter(revision=revision, lexicon_version=lexicon.version).first()
+    existing = None if stored is False else PrecheckReport.objects.filter(
+        revision=revision, lexicon_version=lexicon.version).first()
     if existing is not None:
         return existing
     report = selectors.precheck_run_revision(revision, lexicon=lexicon)

@@ -90,16 +90,14 @@ def active_submission_for_draft(draft: Draft) -> Submission | None:
     return Submission.objects.filter(draft=draft, state__in=states.ACTIVE_STATES).first()
 
 
-def active_submission_for_draft_with(draft: Draft, **reads: Any) -> tuple[Any, ...]:
-    """(id, state) of the draft's active submission (None, None without one),
-    then the values of ``reads`` (annotations of the draft's row, e.g. a grant
-    on its account), in one query."""
+def active_submission_reads() -> dict[str, Any]:
+    """Annotations of a draft's row: the id and the state of its active
+    submission (``active_submission_id``, ``active_submission_state``; None
+    without one), as active_submission_for_draft finds it."""
     active = Submission.objects.filter(draft=OuterRef("pk"), state__in=states.ACTIVE_STATES).order_by(
-        *Submission._meta.ordering or ["pk"])
-    row = Draft.objects.filter(pk=draft.pk).annotate(
-        active_id=Subquery(active.values("pk")[:1]), active_state=Subquery(active.values("state")[:1]),
-        **reads).values_list("active_id", "active_state", *reads).first()
-    return row if row is not None else (None, None, *dict.fromkeys(reads).values())
+        *Submission._meta.ordering)
+    return {"active_submission_id": Subquery(active.values("pk")[:1]),
+            "active_submission_state": Subquery(active.values("state")[:1])}
 
 
 def submission_detail(submission_id: int | str, *, facts: dict[str, Any] | None = None,

@@ -40,11 +40,11 @@ def _publishable(actor, submission_id):
     author, the exact approved hash); returns the submission, read with its
     account's channel (``account.channel``, when it has one), whether a
     schedule of it is pending (``scheduled``) and the actor's grant."""
-    content_services.actor_reload(actor)
-    # Read with the row after its lock (the decisions and the schedules are written under it): the
-    # current round's decisions approved exactly this revision's hash (some did, none other).
+    # The actor is reloaded first (lock_submission). Read with the row after its lock (the decisions and
+    # the schedules are written under it): the current round's decisions approved exactly this
+    # revision's hash (some did, none other), a pending schedule, the actor's grant.
     decisions = Decision.objects.filter(round_id=OuterRef("current_round_id"))
-    submission = lock_submission(submission_id, related=("account__channel",), facts={
+    submission = lock_submission(submission_id, actor=actor, related=("account__channel",), facts={
         "approved_this": Exists(decisions.filter(revision_hash=OuterRef("revision__content_hash"))),
         "approved_other": Exists(decisions.exclude(revision_hash=OuterRef("revision__content_hash"))),
         "scheduled": Exists(ScheduledPublication.objects.filter(submission_id=OuterRef("pk"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef
 from django.utils.translation import gettext as _
 
 from audit import services as audit_services
@@ -36,7 +36,7 @@ def _finding_brief(finding):
     return f"{where}：{finding['message']}"
 
 
-def _precheck_gate(*, revision, tiers, gate):
+def _precheck_gate(*, revision, tiers, gate, stored=None, lexicon=None):
     """Store the revision's pre-check report and apply the policy's gate.
 
     A secrecy blocker stops the submission when the gate says so (nothing is
@@ -44,9 +44,10 @@ def _precheck_gate(*, revision, tiers, gate):
     report, the round's tiers (with the policy's extra tier appended when the
     report has a political or secrecy blocker), whether the first tier must
     record an override reason to pass the report's blockers, and the name of
-    the extra tier added ("" when none).
+    the extra tier added ("" when none). ``stored`` and ``lexicon``: what the
+    caller read already (reviewers.services.precheck_store).
     """
-    report = reviewer_services.precheck_store(revision=revision)
+    report = reviewer_services.precheck_store(revision=revision, stored=stored, lexicon=lexicon)
     if gate["secrecy_blocks"]:
         stopped = report.blockers(dimensions=("secrecy",))
         if stopped:
@@ -83,12 +84,16 @@ def submission_submit(*, actor: User, draft_id: int) -> Submission:
     revision's pre-check report is stored and the policy's gate applied
     (_precheck_gate): a secrecy blocker may refuse the submission.
     """
-    content_services.actor_reload(actor)
-    draft = lock_draft(draft_id)
-    # after the draft's lock, in one read: its active submission and the actor's grant on its account
-    active_id, active_state, granted = selectors.active_submission_for_draft_with(
-        draft, granted=content_permissions.grant_exists(actor, "draft_account", OuterRef("account_id")))
-    refusal = permissions.submit_refusal(actor, draft, active_state=active_state, granted=granted)
+    # read with the draft after its lock: its active submission, the actor's grant on its account and
+    # whether its current revision has a pre-check report stored yet
+    draft = lock_draft(draft_id, actor=actor, facts={
+        **selectors.active_submission_reads(),
+        "draft_granted": content_permissions.grant_exists(actor, "draft_account", OuterRef("account_id")),
+        "precheck_stored": reviewer_selectors.precheck_stored_exists(OuterRef("current_revision_id")),
+        **reviewer_selectors.lexicon_state_reads()})
+    active_id, stored = draft.active_submission_id, draft.precheck_stored
+    refusal = permissions.submit_refusal(actor, draft, active_state=draft.active_submission_state,
+                                         granted=draft.draft_granted)
     if refusal:
         refusal.raise_()
     revision = draft.current_revision
@@ -97,7 +102,9 @@ def submission_submit(*, actor: User, draft_id: int) -> Submission:
     if active_id is not None:
         return _resubmit(actor=actor, submission_id=active_id, revision=revision)
     tiers, allow_author_publish, gate = selectors.effective_review_setup(draft.account)
-    report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate)
+    lexicon = reviewer_selectors.current_lexicon(state=reviewer_selectors.lexicon_state_of(draft))
+    report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate,
+                                                                  stored=stored, lexicon=lexicon)
     # Under the draft's lock, with no active submission found: no other transaction creates one meanwhile.
     submission = Submission.objects.create(draft=draft, account=draft.account, submitted_by=actor,
                                            revision=revision, allow_author_publish=allow_author_publish)
@@ -176,36 +183,29 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
     checked under the lock; the audit entry says so.
     """
     # What the reviewer saw, when he did not say: the submission as it stood before its lock. On
-    # PostgreSQL the actor's reload reads it in the same statement (its snapshot is taken at its start,
-    # before the submission's lock). On SQLite the transaction holds the database's write lock from its
-    # BEGIN (IMMEDIATE), so a read inside it would already see a simultaneous decision's commit: the read
-    # stays before the transaction there.
+    # PostgreSQL the lock statement reads it (lock_submission's ``seen``: its snapshot is taken at its
+    # start, before the lock). On SQLite the transaction holds the database's write lock from its BEGIN
+    # (IMMEDIATE), so a read inside it would already see a simultaneous decision's commit: the read stays
+    # before the transaction there.
     unseen = (expected_tier is None or expected_hash is None) and str(submission_id).isdigit()
-    in_reload = unseen and connection.vendor == "postgresql"
-    if unseen and not in_reload:
+    seen_in_lock = unseen and connection.vendor == "postgresql"
+    if unseen and not seen_in_lock:
         expected_tier, expected_hash = _expected(
             Submission.objects.filter(pk=submission_id).values_list("current_task__tier", "revision__content_hash")
             .first(), expected_tier, expected_hash)
     # batched: the decision's entries (decided, and returned, approved or the override) are one append
     with transaction.atomic(), audit_services.batched():
-        if in_reload:
-            seen = Submission.objects.filter(pk=submission_id)
-            read = content_services.actor_reload_reading(
-                actor, seen_tier=Subquery(seen.values("current_task__tier")[:1]),
-                seen_hash=Subquery(seen.values("revision__content_hash")[:1]))
-            expected_tier, expected_hash = _expected(
-                (read["seen_tier"], read["seen_hash"]) if read["seen_hash"] is not None else None,
-                expected_tier, expected_hash)
-        else:
-            content_services.actor_reload(actor)
+        seen = {} if seen_in_lock else None
         # read with the row after its lock: whether he signed this round already, holds the tier, has
         # unread notifications about it (decide_refusal and acted_on take them instead of asking again)
-        submission = lock_submission(submission_id, facts={
+        submission = lock_submission(submission_id, actor=actor, seen=seen, facts={
             "actor_signed": reviewer_selectors.signed_in_round_exists(actor, round_id=OuterRef("current_round_id")),
             "actor_member": reviewer_permissions.membership_exists(
                 actor, tier=OuterRef("current_task__tier"), account_id=OuterRef("account_id"),
                 org_path=OuterRef("account__org__path")),
             "actor_unread": notifications.unread_exists(actor)})
+        if seen:
+            expected_tier, expected_hash = _expected((seen["tier"], seen["hash"]), expected_tier, expected_hash)
         deny_unless_visible(actor, submission)
         _check_still_current(submission, expected_tier=expected_tier, expected_hash=expected_hash)
         refusal = permissions.decide_refusal(actor, submission,
