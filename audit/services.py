@@ -16,6 +16,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
@@ -121,7 +122,7 @@ def audit_record_many(records: list[dict[str, Any]]) -> list[AuditEntry]:
     if not _enabled or not records:
         return []
     with transaction.atomic(savepoint=False):
-        head = _locked_head()
+        head = _locked_head(last_entry_id=connection.vendor == "sqlite")
         hasher = merkle.Hasher(head.algorithm)
         seq, prev_hash = head.seq, head.hash
         frontier = [bytes.fromhex(h) for h in head.frontier]
@@ -137,7 +138,8 @@ def audit_record_many(records: list[dict[str, Any]]) -> list[AuditEntry]:
             nodes.extend(AuditTreeNode(level=level, index=index, hash=h.hex()) for level, index, h in created)
             entries.append(entry)
             seq, prev_hash = entry.seq, entry.hash
-        _write_append(entries, nodes, seq=seq, hash=prev_hash, frontier=[h.hex() for h in frontier])
+        _write_append(entries, nodes, seq=seq, hash=prev_hash, frontier=[h.hex() for h in frontier],
+                      last_entry_id=getattr(head, "last_entry_id", None))
     return entries
 
 
@@ -164,8 +166,11 @@ _ENTRY_FIELDS = [f for f in AuditEntry._meta.concrete_fields if not f.primary_ke
 _NODE_FIELDS = [AuditTreeNode._meta.get_field(name) for name in ("level", "index", "hash")]
 
 
-def _write_append(entries, nodes, *, seq, hash, frontier):
+def _write_append(entries, nodes, *, seq, hash, frontier, last_entry_id=None):
     """Insert the entries and the tree nodes and move the head, under the head's lock."""
+    if connection.vendor == "sqlite" and last_entry_id is not None and _sqlite_append(
+            entries, nodes, seq=seq, hash=hash, frontier=frontier, last_entry_id=last_entry_id):
+        return
     if connection.vendor != "postgresql":
         QuerySet(AuditEntry).bulk_create(entries)  # past the manager's guard: this is the writer
         AuditTreeNode.objects.bulk_create(nodes)
@@ -189,6 +194,40 @@ def _write_append(entries, nodes, *, seq, hash, frontier):
         entry._state.adding, entry._state.db = False, connection.alias
 
 
+_APPEND_EXTRA = ("nodes", "head_seq", "head_hash", "head_frontier")
+_SQLITE_MAX_PARAMS = 30000  # below SQLITE_MAX_VARIABLE_NUMBER (32766 since SQLite 3.32)
+
+
+def _sqlite_append(entries, nodes, *, seq, hash, frontier, last_entry_id):
+    """SQLite: the append's writes in one INSERT into the view ``audit_append``
+    (its trigger writes the entries, the nodes and the head: migration 0006).
+    The entries' ids are given: the transaction holds the database's write lock
+    from its BEGIN (IMMEDIATE), so the ids after ``last_entry_id`` (read with
+    the head) are free. False, writing nothing, when the append is too large
+    for one statement's parameters."""
+    fields = AuditEntry._meta.concrete_fields
+    width = len(fields) + len(_APPEND_EXTRA)
+    if len(entries) * width > _SQLITE_MAX_PARAMS:
+        return False
+    for offset, entry in enumerate(entries, start=1):
+        entry.pk = last_entry_id + offset
+    params = []
+    frontier_value = AuditChainHead._meta.get_field("frontier").get_db_prep_save(frontier, connection)
+    nodes_value = json.dumps([[n.level, n.index, n.hash] for n in nodes])
+    for i, entry in enumerate(entries):
+        params += [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+        last = i == len(entries) - 1
+        params += [nodes_value, seq, hash, frontier_value] if last else [None] * len(_APPEND_EXTRA)
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(name) for name in [*(f.column for f in fields), *_APPEND_EXTRA])
+    row = "(" + ", ".join(["%s"] * width) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO audit_append ({columns}) VALUES {', '.join([row] * len(entries))}", params)
+    for entry in entries:
+        entry._state.adding, entry._state.db = False, connection.alias
+    return True
+
+
 def _insert_sql(model, fields, objs):
     query = InsertQuery(model)
     query.insert_values(fields, objs)
@@ -196,16 +235,26 @@ def _insert_sql(model, fields, objs):
     return sql, params
 
 
-def _locked_head() -> AuditChainHead:
+_LAST_ENTRY_ID_SQLITE = RawSQL(
+    "MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_auditentry'), 0), "
+    "COALESCE((SELECT MAX(id) FROM audit_auditentry), 0))", [])
+
+
+def _locked_head(*, last_entry_id: bool = False) -> AuditChainHead:
     """The chain head, locked; created with the installation's algorithm on the
-    first append. A log with entries keeps its algorithm: another AUDIT_HASH is refused."""
+    first append. A log with entries keeps its algorithm: another AUDIT_HASH is refused.
+    ``last_entry_id`` (SQLite): also read, in the same query, the highest entry
+    id ever given (``head.last_entry_id``: AUTOINCREMENT never gives one again)."""
     wanted = settings.AUDIT_HASH
     if wanted not in merkle.ALGORITHMS:
         raise AuditHashChanged(f"AUDIT_HASH must be one of {', '.join(merkle.ALGORITHMS)}, not {wanted!r}")
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    heads = AuditChainHead.objects.select_for_update()
+    if last_entry_id:
+        heads = heads.annotate(last_entry_id=_LAST_ENTRY_ID_SQLITE)
+    head = heads.filter(pk=1).first()
     if head is None:
         AuditChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS_HASH, "algorithm": wanted})
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        head = heads.get(pk=1)
     if head.algorithm != wanted:
         if head.seq:
             raise AuditHashChanged(

@@ -11,13 +11,14 @@ it ends the capability everywhere at once while the grants stay recorded.
 Superusers count as holding every role but still need explicit grants.
 """
 from django.conf import settings
+from django.db.models import Exists
 from django.utils.translation import gettext as _
 from guardian.conf import settings as guardian_settings
 from guardian.core import ObjectPermissionChecker
 
 from content import roles
 from content.errors import CONFLICT, Refusal
-from content.models import AccountUserObjectPermission
+from content.models import AccountGroupObjectPermission, AccountUserObjectPermission
 
 # The role each per-account grant is the scope of.
 GRANT_ROLES = {"draft_account": roles.EDITOR, "publish_account": roles.PUBLISHER}
@@ -87,10 +88,28 @@ def _checker(user, checker=None):
     return checker or AccountPermissionChecker(user)
 
 
-def has_account_perm(user, perm, account, checker=None):
+def grant_exists(user, perm, account):
+    """``has_account_perm(user, perm, account)`` as an annotation of another
+    query's row, ``account`` an expression naming its account (such as
+    ``OuterRef("account_id")``): what has_account_perm takes as ``granted``
+    (and the refusals that ask it). The same rule as guardian's checker: the
+    user's own permission or one of his groups' (has_account_perm refuses an
+    inactive user whatever it says); a superuser's own only."""
+    by_user = Exists(AccountUserObjectPermission.objects.filter(user_id=user.pk, content_object=account,
+                                                                permission__codename=perm))
+    if user.is_superuser:
+        return by_user
+    return by_user | Exists(AccountGroupObjectPermission.objects.filter(group__user=user.pk, content_object=account,
+                                                                        permission__codename=perm))
+
+
+def has_account_perm(user, perm, account, checker=None, granted=None):
     """The grant as recorded: an explicit object permission on the account,
     whatever the user's roles (see ``grant_in_force``). Superusers get no
-    implicit grant here: authorisation to write or publish is always explicit."""
+    implicit grant here: authorisation to write or publish is always explicit.
+    ``granted``: the answer, when the caller read it already (``grant_exists``)."""
+    if granted is not None:
+        return bool(granted) and (user.is_superuser or user.is_active)
     if user.is_superuser:
         return AccountUserObjectPermission.objects.filter(
             user=user, content_object=account, permission__codename=perm
@@ -137,29 +156,30 @@ def _account_closed():
     return Refusal("account_closed", _("该账号已注销，不能再撰稿、提交或发布"), CONFLICT)
 
 
-def write_refusal(user, account, checker=None):
+def write_refusal(user, account, checker=None, granted=None):
     """授权撰稿: why the user may not write for this account now, or None.
     The editor role first (whatever the account), then the account's state,
-    then the ``draft_account`` grant."""
+    then the ``draft_account`` grant (``granted``: see has_account_perm)."""
     refusal = role_refusal(user, roles.EDITOR)
     if refusal:
         return refusal
     if account.is_closed:
         return _account_closed()
-    if not has_account_perm(user, "draft_account", account, checker):
+    if not has_account_perm(user, "draft_account", account, checker, granted):
         return Refusal("not_editor", _("没有为该账号撰稿的权限"))
     return None
 
 
-def publish_to_refusal(user, account, checker=None):
+def publish_to_refusal(user, account, checker=None, granted=None):
     """授权发布: why the user may not publish to this account now, or None.
-    The publisher role, the account's state, then the ``publish_account`` grant."""
+    The publisher role, the account's state, then the ``publish_account`` grant
+    (``granted``: see has_account_perm)."""
     refusal = role_refusal(user, roles.PUBLISHER)
     if refusal:
         return refusal
     if account.is_closed:
         return _account_closed()
-    if not has_account_perm(user, "publish_account", account, checker):
+    if not has_account_perm(user, "publish_account", account, checker, granted):
         return Refusal("not_publisher", _("您未获授权发布到该账号（授权发布）"))
     return None
 

@@ -133,13 +133,19 @@ def nearest_role_holders(org: Organization, role: str) -> list[User]:
     return []
 
 
-def draft_for_update(draft_id: int | str) -> Draft | None:
+def draft_for_update(draft_id: int | str, *, reads: dict[str, Any] | None = None, lock: bool = True) -> Draft | None:
     """Lock a draft row (inside the caller's transaction) and read it with its
-    account, unit and current revision; None when the id is unknown."""
+    account, unit and current revision; None when the id is unknown.
+    ``reads``: annotations read with it; ``lock``: False when the caller has
+    locked the row already (the read only)."""
     if not str(draft_id).isdigit():
         return None
-    return (Draft.objects.select_for_update(of=("self",)).select_related("account", "account__org", "current_revision")
-            .filter(pk=draft_id).first())
+    drafts = Draft.objects.select_related("account", "account__org", "current_revision")
+    if lock:
+        drafts = drafts.select_for_update(of=("self",))
+    if reads:
+        drafts = drafts.annotate(**reads)
+    return drafts.filter(pk=draft_id).first()
 
 
 def account_by_id(account_id: int | str) -> MediaAccount | None:

@@ -23,7 +23,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -73,6 +74,36 @@ def actor_reload(actor: User | None) -> User | None:
     else:
         actor.roles, actor.is_active = list(fresh[0] or []), fresh[1]
     return actor
+
+
+def actor_reload_with(actor: User | None) -> dict[str, Any]:
+    """Begin a step: ``actor_reload`` now, or on SQLite the annotations that
+    read the actor's row with the step's first read instead (give them to that
+    read, then call ``actor_reloaded`` with its row).
+
+    On SQLite the transaction holds the database's write lock from its BEGIN
+    (IMMEDIATE, project.settings): no other writer, ``user_set_roles``
+    included, runs until it ends. The row lock ``actor_reload`` takes elsewhere
+    is that write lock there, and his row read with any read of the
+    transaction is as fresh as a read of its own."""
+    if connection.vendor != "sqlite" or actor is None or not getattr(actor, "pk", None):
+        actor_reload(actor)
+        return {}
+    row = User.objects.filter(pk=actor.pk)
+    return {"actor_roles": Subquery(row.values("roles")[:1]), "actor_active": Subquery(row.values("is_active")[:1])}
+
+
+def actor_reloaded(actor: User | None, row: Any, reads: dict[str, Any]) -> None:
+    """After the read that took ``actor_reload_with``'s ``reads``: the actor's
+    roles and active flag from ``row`` (the object read; None when it read
+    nothing: then ``actor_reload``). Nothing to do without ``reads``."""
+    if not reads:
+        return
+    if row is None:
+        actor_reload(actor)
+        return
+    roles_, active = getattr(row, "actor_roles"), getattr(row, "actor_active")
+    actor.roles, actor.is_active = list(roles_ or []), bool(active)
 
 
 def _fields_error(exc):
@@ -633,11 +664,15 @@ def draft_audit_data(revision: Revision) -> dict[str, Any]:
 def draft_create(*, actor: User, account_id: int, title: str, body: str = "", is_repost: bool = False,
                  source_name: str = "", source_url: str = "", original_title: str = "") -> Draft:
     """Create a draft for an account with its first revision."""
-    try:
-        account = MediaAccount.objects.select_related("org").get(pk=account_id)
+    reads = actor_reload_with(actor)
+    try:  # with his grant on it, read after his reload (as the refusal would read it)
+        account = MediaAccount.objects.select_related("org").annotate(
+            draft_granted=permissions.grant_exists(actor, "draft_account", OuterRef("pk")), **reads).get(pk=account_id)
     except (MediaAccount.DoesNotExist, ValueError, TypeError):
+        actor_reloaded(actor, None, reads)
         raise NotAllowed(_("没有为该账号撰稿的权限"), code="not_editor") from None
-    refusal = permissions.write_refusal(actor_reload(actor), account)
+    actor_reloaded(actor, account, reads)
+    refusal = permissions.write_refusal(actor, account, granted=account.draft_granted)
     if refusal:
         refusal.raise_()
     fields = build_revision_fields(title=title, body=body, is_repost=is_repost, source_name=source_name,

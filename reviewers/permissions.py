@@ -1,5 +1,5 @@
 """Who may decide at a tier, and the separation-of-duties rules for a task."""
-from django.db.models import Q
+from django.db.models import CharField, Exists, ExpressionWrapper, F, Q
 from django.utils.translation import gettext as _
 
 from content import permissions as content_permissions
@@ -13,12 +13,26 @@ def memberships_covering(account):
     return Q(account=account) | Q(org__path__in=account.org.ancestor_paths)
 
 
-def holds_tier(user, account, tier):
+def membership_exists(user, *, tier, account_id, org_path):
+    """``memberships_covering`` as an annotation of another query's row: a
+    membership of ``user`` at ``tier`` covering the account ``account_id`` of
+    the unit ``org_path`` (values or expressions such as OuterRef), the account
+    itself or a unit on its path (a unit's path is a prefix of its
+    descendants'). The read ``holds_tier`` takes as ``member``."""
+    return Exists(TierMembership.objects.filter(user_id=user.pk, tier=tier)
+                  .annotate(covered_path=ExpressionWrapper(org_path, output_field=CharField()))
+                  .filter(Q(account_id=account_id) | Q(covered_path__startswith=F("org__path"))))
+
+
+def holds_tier(user, account, tier, *, member=None):
     """The single question "may this user decide at tier N for this account?":
     the reviewer role (the precondition, asked each time) and a tier
-    membership covering the account (its scope)."""
+    membership covering the account (its scope). ``member``: whether such a
+    membership exists, when the caller read it already (``membership_exists``)."""
     if not content_permissions.holds_role(user, roles.REVIEWER):
         return False
+    if member is not None:
+        return bool(member)
     return TierMembership.objects.filter(user=user, tier=tier).filter(memberships_covering(account)).exists()
 
 
@@ -88,13 +102,16 @@ def assign_refusal(user, task):
     return Refusal("not_tier_lead", _("只有“%(tier)s”层级负责人或安全管理员可以指派") % {"tier": task.tier_name})
 
 
-def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=None, ignore_claim=False):
+def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=None, ignore_claim=False,
+                   member=None):
     """Why ``user`` may not decide (or claim) ``task`` now, or None when he may.
 
-    ``signed_reviewer_ids``: who already signed a tier of this round;
-    ``signed_groups``: the groups already signed for at this task (asked when
-    needed and not given); ``ignore_claim``: whether he could were the task
-    not claimed (an assignment replaces the claim).
+    ``signed_reviewer_ids``: who already signed a tier of this round (at least
+    whether ``user`` did); ``signed_groups``: the groups already signed for at
+    this task (asked when needed and not given); ``ignore_claim``: whether he
+    could were the task not claimed (an assignment replaces the claim);
+    ``member``: whether he has a membership of the tier covering the account,
+    when the caller read it already (holds_tier).
     """
     refusal = content_permissions.role_refusal(user, roles.REVIEWER)
     if refusal:
@@ -103,7 +120,7 @@ def decide_refusal(user, task, *, author_id, signed_reviewer_ids, signed_groups=
         return Refusal("author_cannot_review", _("作者不能审核自己的稿件"))
     if user.pk in signed_reviewer_ids:
         return Refusal("one_tier_per_person", _("同一轮审核中，每人只能签署一个层级"))
-    if not holds_tier(user, task.account, task.tier):
+    if not holds_tier(user, task.account, task.tier, member=member):
         return Refusal("not_tier_member", _("您不是该账号“%(tier)s”层级的审核人") % {"tier": task.tier_name})
     refusal = group_refusal(user, task, signed_groups=signed_groups)
     if refusal:

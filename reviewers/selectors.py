@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.contrib.auth.models import Group
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -243,6 +243,20 @@ def assignment_counts(account: MediaAccount, tier: int, user_ids: Iterable[int])
     return counts
 
 
+def precheck_stored_exists(revision_id: Any) -> Exists:
+    """An annotation: whether the revision ``revision_id`` (a value or an
+    expression such as OuterRef) has a stored pre-check report, of any lexicon
+    version (what reviewers.services.precheck_store takes as ``stored``)."""
+    return Exists(PrecheckReport.objects.filter(revision_id=revision_id))
+
+
+def signed_in_round_exists(user: User, *, round_id: Any) -> Exists:
+    """An annotation: whether ``user`` signed a tier of the round ``round_id``
+    (a value or an expression such as OuterRef): ``user.pk in
+    signed_reviewer_ids(round_id)`` read with another query's row."""
+    return Exists(Decision.objects.filter(round_id=round_id, reviewer_id=user.pk))
+
+
 def signed_reviewer_ids(round_id: int) -> set[int]:
     return set(Decision.objects.filter(round_id=round_id).values_list("reviewer_id", flat=True))
 
@@ -306,11 +320,30 @@ def _build_lexicon(key):
     return Lexicon(entries, version=f"db-{counter}-{lexicon_version_of(entries)[:8]}")
 
 
-def current_lexicon() -> Lexicon:
+def lexicon_state_reads() -> dict[str, Any]:
+    """Annotations of any query's row: the lexicon's state (its counter and
+    token), what current_lexicon reads first; give the row's values to it as
+    ``state`` (``lexicon_state_of``)."""
+    state = LexiconState.objects.filter(pk=1)
+    return {"lexicon_counter": Subquery(state.values("version")[:1]),
+            "lexicon_token": Subquery(state.values("token")[:1])}
+
+
+def lexicon_state_of(row: Any) -> tuple[Any, Any] | None:
+    """The lexicon's state read with ``row`` (``lexicon_state_reads``), as current_lexicon takes it."""
+    counter, token = row.lexicon_counter, row.lexicon_token
+    return None if counter is None and token is None else (counter, token)
+
+
+_UNREAD = object()
+
+
+def current_lexicon(*, state: Any = _UNREAD) -> Lexicon:
     """The lexicon in force: the enabled database entries (the shipped files
     when the table is empty). One query when nothing changed since this
-    process last built it."""
-    key = _lexicon_state_key()
+    process last built it, none when the caller read its ``state`` already
+    (``lexicon_state_reads``)."""
+    key = _lexicon_state_key() if state is _UNREAD else state
     cache = _lexicon_cache
     if cache.lexicon is not None and cache.key == key:
         return cache.lexicon

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -324,13 +325,20 @@ def task_open(*, review_round: ReviewRound, tier_def: dict[str, Any]) -> ReviewT
     )
 
 
-def round_end(*, review_round: ReviewRound, outcome: str) -> None:
-    """Close a round; any task still open in it is cancelled."""
+def round_end(*, review_round: ReviewRound, outcome: str, completed: ReviewTask | None = None) -> None:
+    """Close a round; any task still open in it is cancelled. ``completed``:
+    the round's task whose decision ends it, closed as done (task_complete)
+    by the same update."""
     review_round.outcome = outcome
     review_round.ended_at = timezone.now()
     review_round.save(update_fields=["outcome", "ended_at"])
-    ReviewTask.objects.filter(round=review_round, status=ReviewTask.Status.OPEN).update(
-        status=ReviewTask.Status.CANCELLED)
+    still_open = Q(round=review_round, status=ReviewTask.Status.OPEN)
+    if completed is None:
+        ReviewTask.objects.filter(still_open).update(status=ReviewTask.Status.CANCELLED)
+        return
+    ReviewTask.objects.filter(still_open | Q(pk=completed.pk)).update(status=Case(
+        When(pk=completed.pk, then=Value(ReviewTask.Status.DONE)), default=Value(ReviewTask.Status.CANCELLED)))
+    completed.status = ReviewTask.Status.DONE
 
 
 def decision_record(*, task: ReviewTask, reviewer: User, revision: Revision, verdicts: dict[str, str],
@@ -625,15 +633,19 @@ def person_title_set_enabled(*, actor: User, row_id: int, enabled: bool) -> Pers
 
 # ---------------------------------------------------------------- the pre-check report (building block)
 
-def precheck_store(*, revision: Revision, lexicon: Lexicon | None = None) -> PrecheckReport:
+def precheck_store(*, revision: Revision, lexicon: Lexicon | None = None,
+                   stored: bool | None = None) -> PrecheckReport:
     """Building block: the stored pre-check report of ``revision`` with the
     lexicon in force (``lexicon``: to pin one). An existing report for the
     same revision and lexicon version is reused; the caller's transaction
     audits the operation that needed it. The caller holds the lock of the
     revision's draft (content.selectors.draft_for_update), so no other
-    transaction stores the same report meanwhile."""
+    transaction stores the same report meanwhile. ``stored``: False when the
+    caller read, under that lock, that the revision has no report at all
+    (``selectors.precheck_stored_exists``): none is looked for."""
     lexicon = selectors.current_lexicon() if lexicon is None else lexicon
-    existing = PrecheckReport.objects.filter(revision=revision, lexicon_version=lexicon.version).first()
+    existing = None if stored is False else PrecheckReport.objects.filter(
+        revision=revision, lexicon_version=lexicon.version).first()
     if existing is not None:
         return existing
     report = selectors.precheck_run_revision(revision, lexicon=lexicon)

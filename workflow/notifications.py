@@ -32,7 +32,7 @@ submission: nothing is left for them to do. (Opening the page a notification
 links to marks it read too; the web layer does that, since it owns the links.)
 """
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_users_with_perms
@@ -221,10 +221,20 @@ def no_decider(*, submission, task, admin_ids, actor=None):
                         "title": _name(submission), "id": submission.pk, "round": submission.round_no,
                         "tier": tier, "account": account})
     return rows
-def acted_on(*, submission, actor, kinds=None):
+def unread_exists(actor):
+    """An annotation for a submission's read: whether ``actor`` has unread
+    notifications about it (what ``acted_on`` would mark read; pass it as
+    ``unread``)."""
+    return Exists(Notification.objects.filter(recipient_id=actor.pk, submission_id=OuterRef("pk"),
+                                              read_at__isnull=True))
+
+
+def acted_on(*, submission, actor, kinds=None, unread=None):
     """``actor`` acted on ``submission``: his unread notifications about it are
-    read (only those of ``kinds`` when given). Returns how many."""
-    if getattr(actor, "pk", None) is None:
+    read (only those of ``kinds`` when given). Returns how many. ``unread``:
+    False when the caller read (``unread_exists``, in this transaction) that he
+    has none: nothing to update, no query."""
+    if getattr(actor, "pk", None) is None or unread is False:
         return 0
     qs = Notification.objects.filter(recipient_id=actor.pk, submission_id=submission.pk, read_at__isnull=True)
     if kinds is not None:

@@ -91,7 +91,10 @@ def publishing_refusal(user):
     return content_permissions.role_refusal(user, roles.PUBLISHER)
 
 
-def decide_refusal(user, submission, *, signed_reviewer_ids=None):
+def decide_refusal(user, submission, *, signed_reviewer_ids=None, member=None):
+    """Why ``user`` may not decide ``submission``'s current task now, or None.
+    ``signed_reviewer_ids`` and ``member``: read by the caller already
+    (reviewers.permissions.decide_refusal); read here when not given."""
     refusal = content_permissions.role_refusal(user, roles.REVIEWER)
     if refusal:
         return refusal
@@ -102,7 +105,7 @@ def decide_refusal(user, submission, *, signed_reviewer_ids=None):
     if signed_reviewer_ids is None:
         signed_reviewer_ids = reviewer_selectors.signed_reviewer_ids(task.round_id)
     return reviewer_permissions.decide_refusal(user, task, author_id=submission.draft.author_id,
-                                               signed_reviewer_ids=signed_reviewer_ids)
+                                               signed_reviewer_ids=signed_reviewer_ids, member=member)
 
 
 _UNREAD = object()
@@ -130,15 +133,16 @@ def bulk_pass_refusal(submission, *, max_severity=_UNREAD):
     return None
 
 
-def submit_refusal(user, draft, *, active_state=None):
+def submit_refusal(user, draft, *, active_state=None, granted=None):
     """Why ``user`` may not send ``draft`` into review now (first submission or
     resubmission after a return), or None. ``active_state``: the state of the
-    draft's active submission, when there is one."""
+    draft's active submission, when there is one; ``granted``: his
+    ``draft_account`` grant, when the caller read it (content.permissions.has_account_perm)."""
     if not content_permissions.is_active_user(user) or not content_permissions.can_view_draft(user, draft):
         return Refusal("permission_denied", _("没有权限访问该稿件"))
     if draft.author_id != user.pk:
         return Refusal("not_author", _("只有作者本人可以提交送审"))
-    refusal = content_permissions.write_refusal(user, draft.account)
+    refusal = content_permissions.write_refusal(user, draft.account, granted=granted)
     if refusal:
         return refusal
     if active_state in (states.IN_REVIEW, states.APPROVED):
@@ -170,16 +174,17 @@ def resubmit_refusal(user, submission):
     return content_permissions.write_refusal(user, submission.account)
 
 
-def publish_refusal(user, submission, checker=None):
+def publish_refusal(user, submission, checker=None, granted=None):
     """授权发布: the publisher role, an approved submission, the account's
-    ``publish_account`` grant, and not the author unless the policy allows."""
+    ``publish_account`` grant (``granted``: when the caller read it,
+    content.permissions.has_account_perm), and not the author unless the policy allows."""
     refusal = content_permissions.role_refusal(user, roles.PUBLISHER)
     if refusal:
         return refusal
     if submission.state != states.APPROVED:
         return Refusal("wrong_state", _("只有审核通过的稿件可以发布（当前状态：%(state)s）") % {
             "state": states.STATE_LABELS[submission.state]}, CONFLICT)
-    refusal = content_permissions.publish_to_refusal(user, submission.account, checker)
+    refusal = content_permissions.publish_to_refusal(user, submission.account, checker, granted)
     if refusal:
         return refusal
     if _is_author(user, submission) and not submission.allow_author_publish:

@@ -90,13 +90,30 @@ def active_submission_for_draft(draft: Draft) -> Submission | None:
     return Submission.objects.filter(draft=draft, state__in=states.ACTIVE_STATES).first()
 
 
-def submission_detail(submission_id: int | str) -> Submission | None:
-    """One submission with what the rules and pages read; None when unknown."""
+def active_submission_reads() -> dict[str, Any]:
+    """Annotations of a draft's row: the id and the state of its active
+    submission (``active_submission_id``, ``active_submission_state``; None
+    without one), as active_submission_for_draft finds it."""
+    active = Submission.objects.filter(draft=OuterRef("pk"), state__in=states.ACTIVE_STATES).order_by(
+        *Submission._meta.ordering)
+    return {"active_submission_id": Subquery(active.values("pk")[:1]),
+            "active_submission_state": Subquery(active.values("state")[:1])}
+
+
+def submission_detail(submission_id: int | str, *, facts: dict[str, Any] | None = None,
+                      related: Iterable[str] = ()) -> Submission | None:
+    """One submission with what the rules and pages read; None when unknown.
+    ``facts``: annotations the caller needs besides (read in the same query,
+    e.g. by a service under the submission's lock); ``related``: more
+    select_related paths."""
+    qs = Submission.objects.select_related(
+        "draft", "account", "account__org", "revision", "current_round", "current_task",
+        "current_task__claimed_by", "current_task__assigned_by", *related,
+    )
+    if facts:
+        qs = qs.annotate(**facts)
     try:
-        submission = Submission.objects.select_related(
-            "draft", "account", "account__org", "revision", "current_round", "current_task",
-            "current_task__claimed_by", "current_task__assigned_by",
-        ).get(pk=submission_id)
+        submission = qs.get(pk=submission_id)
     except (Submission.DoesNotExist, ValueError, TypeError):
         return None
     share_account(submission)

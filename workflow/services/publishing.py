@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,7 @@ from content import services as content_services
 from content.background import background_task
 from content.errors import Conflict, DomainError, NotFound, ValidationFailed, error_text
 from content.models import ChannelKind, Publication, User
-from reviewers import selectors as reviewer_selectors
+from reviewers.models import Decision
 from workflow import notifications, permissions
 from workflow.errors import PublicationHidden
 from workflow.models import ScheduledPublication, Submission
@@ -34,23 +35,28 @@ from workflow.services import delivery
 from workflow.services.common import audit_submission, deny_unless_visible, lock_submission, save_submission
 
 
-def _approved_hashes(submission):
-    return {d.revision_hash for d in reviewer_selectors.decisions_of_rounds([submission.current_round_id])}
-
-
 def _publishable(actor, submission_id):
     """Lock and check everything publishing needs (role, state, grant, not the
-    author, the exact approved hash); returns the submission."""
-    content_services.actor_reload(actor)
-    submission = lock_submission(submission_id)
+    author, the exact approved hash); returns the submission, read with its
+    account's channel (``account.channel``, when it has one), whether a
+    schedule of it is pending (``scheduled``) and the actor's grant."""
+    # The actor is reloaded first (lock_submission). Read with the row after its lock (the decisions and
+    # the schedules are written under it): the current round's decisions approved exactly this
+    # revision's hash (some did, none other), a pending schedule, the actor's grant.
+    decisions = Decision.objects.filter(round_id=OuterRef("current_round_id"))
+    submission = lock_submission(submission_id, actor=actor, related=("account__channel",), facts={
+        "approved_this": Exists(decisions.filter(revision_hash=OuterRef("revision__content_hash"))),
+        "approved_other": Exists(decisions.exclude(revision_hash=OuterRef("revision__content_hash"))),
+        "scheduled": Exists(ScheduledPublication.objects.filter(submission_id=OuterRef("pk"),
+                                                                state=ScheduledPublication.State.SCHEDULED)),
+        "publish_granted": content_permissions.grant_exists(actor, "publish_account", OuterRef("account_id"))})
     deny_unless_visible(actor, submission)
-    refusal = permissions.publish_refusal(actor, submission)
+    refusal = permissions.publish_refusal(actor, submission, granted=submission.publish_granted)
     if refusal:
         refusal.raise_()
     revision = submission.revision
     current = submission.draft.current_revision_id  # read with the submission, after its lock
-    approved = _approved_hashes(submission)
-    if (current != revision.pk or approved != {revision.content_hash}
+    if (current != revision.pk or not submission.approved_this or submission.approved_other
             or revision.recompute_hash() != revision.content_hash):
         raise Conflict(_("待发布内容与审核通过的内容不一致（哈希不符），已拒绝发布"), code="hash_mismatch")
     return submission
@@ -71,7 +77,7 @@ def submission_publish(*, actor: User, submission_id: int, external_url: str = "
             raise ValidationFailed(fields={"external_url": [_("外部链接格式不正确")]}) from None
     external_id = str(external_id or "").strip()[:200]
     revision = submission.revision
-    channel = content_selectors.channel_of(submission.account_id)
+    channel = getattr(submission.account, "channel", None)  # read with the submission (_publishable)
     kind = channel.kind if channel is not None and not external_url else ChannelKind.MANUAL
     publication = content_services.publication_create(actor=actor, draft=submission.draft, revision=revision,
                                                       external_url=external_url, external_id=external_id,
@@ -87,7 +93,8 @@ def submission_publish(*, actor: User, submission_id: int, external_url: str = "
         content_services.publication_mark_sending(publication=publication, channel=kind)
         delivery.publication_deliver.enqueue(publication_id=publication.pk, delivery_id=publication.delivery_id)
     notifications.published_read(submission=submission, actor=actor)
-    _schedules_close(submission, state=ScheduledPublication.State.DONE)
+    if submission.scheduled:  # read under the lock (_publishable): nothing to close otherwise
+        _schedules_close(submission, state=ScheduledPublication.State.DONE)
     return submission
 
 
@@ -169,7 +176,7 @@ def submission_schedule(*, actor: User, submission_id: int, scheduled_for: dt.da
     """Schedule an approved submission for publication at a time (the rules are checked now and again then)."""
     submission = _publishable(actor, submission_id)
     when = _schedule_time(scheduled_for)
-    if ScheduledPublication.objects.filter(submission=submission, state=ScheduledPublication.State.SCHEDULED).exists():
+    if submission.scheduled:
         raise Conflict(_("该稿件已安排定时发布，请修改或取消原安排"), code="already_scheduled")
     schedule = ScheduledPublication.objects.create(submission=submission, account=submission.account,
                                                    scheduled_for=when, created_by=actor,

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Max, OuterRef
 from django.utils.translation import gettext as _
 
 from audit import services as audit_services
+from content import permissions as content_permissions
 from content import services as content_services
 from content.errors import Conflict, ValidationFailed
 from content.models import User
@@ -35,7 +36,7 @@ def _finding_brief(finding):
     return f"{where}：{finding['message']}"
 
 
-def _precheck_gate(*, revision, tiers, gate):
+def _precheck_gate(*, revision, tiers, gate, stored=None, lexicon=None):
     """Store the revision's pre-check report and apply the policy's gate.
 
     A secrecy blocker stops the submission when the gate says so (nothing is
@@ -43,9 +44,10 @@ def _precheck_gate(*, revision, tiers, gate):
     report, the round's tiers (with the policy's extra tier appended when the
     report has a political or secrecy blocker), whether the first tier must
     record an override reason to pass the report's blockers, and the name of
-    the extra tier added ("" when none).
+    the extra tier added ("" when none). ``stored`` and ``lexicon``: what the
+    caller read already (reviewers.services.precheck_store).
     """
-    report = reviewer_services.precheck_store(revision=revision)
+    report = reviewer_services.precheck_store(revision=revision, stored=stored, lexicon=lexicon)
     if gate["secrecy_blocks"]:
         stopped = report.blockers(dimensions=("secrecy",))
         if stopped:
@@ -82,26 +84,36 @@ def submission_submit(*, actor: User, draft_id: int) -> Submission:
     revision's pre-check report is stored and the policy's gate applied
     (_precheck_gate): a secrecy blocker may refuse the submission.
     """
-    content_services.actor_reload(actor)
-    draft = lock_draft(draft_id)
-    active = selectors.active_submission_for_draft(draft)
-    refusal = permissions.submit_refusal(actor, draft, active_state=active.state if active else None)
+    # read with the draft after its lock: its active submission, the actor's grant on its account and
+    # whether its current revision has a pre-check report stored yet
+    draft = lock_draft(draft_id, actor=actor, facts={
+        **selectors.active_submission_reads(),
+        "draft_granted": content_permissions.grant_exists(actor, "draft_account", OuterRef("account_id")),
+        "precheck_stored": reviewer_selectors.precheck_stored_exists(OuterRef("current_revision_id")),
+        **reviewer_selectors.lexicon_state_reads()})
+    active_id, stored = draft.active_submission_id, draft.precheck_stored
+    refusal = permissions.submit_refusal(actor, draft, active_state=draft.active_submission_state,
+                                         granted=draft.draft_granted)
     if refusal:
         refusal.raise_()
     revision = draft.current_revision
     revision.draft = draft  # the locked row, with its account and unit: the pre-check reads them
     content_services.repost_check(revision)
-    if active is not None:
-        return _resubmit(actor=actor, submission_id=active.pk, revision=revision)
+    if active_id is not None:
+        return _resubmit(actor=actor, submission_id=active_id, revision=revision)
     tiers, allow_author_publish, gate = selectors.effective_review_setup(draft.account)
-    report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate)
+    lexicon = reviewer_selectors.current_lexicon(state=reviewer_selectors.lexicon_state_of(draft))
+    report, tiers, override_required, extra_tier = _precheck_gate(revision=revision, tiers=tiers, gate=gate,
+                                                                  stored=stored, lexicon=lexicon)
     # Under the draft's lock, with no active submission found: no other transaction creates one meanwhile.
     submission = Submission.objects.create(draft=draft, account=draft.account, submitted_by=actor,
                                            revision=revision, allow_author_publish=allow_author_publish)
     return _open_round(actor=actor, submission=submission, revision=revision, number=1, tiers=tiers,
                        report=report, override_required=override_required, extra_tier=extra_tier,
                        action="workflow.submission.submitted",
-                       move=lambda review_round, task: _point_at(submission, review_round, task))
+                       move=lambda review_round, task: _point_at(submission, review_round, task),
+                       # created in this transaction: no notification is about it yet
+                       unread=False)
 
 
 def _resubmit(*, actor, submission_id, revision):
@@ -126,9 +138,12 @@ def _point_at(submission, review_round, task):
     submission.current_task = task
 
 
-def _open_round(*, actor, submission, revision, number, tiers, report, override_required, extra_tier, action, move):
+def _open_round(*, actor, submission, revision, number, tiers, report, override_required, extra_tier, action, move,
+                unread=None):
     """The step submit and resubmit share: open round ``number`` at its first
-    tier, move the submission into it (``move``), save, audit, announce."""
+    tier, move the submission into it (``move``), save, audit, announce.
+    ``unread``: False when the actor has no notification about the submission
+    to mark read (notifications.acted_on)."""
     review_round, task = reviewer_services.round_open(submission_id=submission.pk, number=number,
                                                       draft=submission.draft, revision=revision, tiers=tiers,
                                                       precheck=report, precheck_override_required=override_required)
@@ -139,7 +154,7 @@ def _open_round(*, actor, submission, revision, number, tiers, report, override_
                      data={"tier": task.tier, "tier_name": task.tier_name, "tiers": tiers,
                            "precheck": _precheck_audit_data(report, override_required, extra_tier)})
     live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk, event=live.ENTERED)
-    notifications.acted_on(submission=submission, actor=actor)
+    notifications.acted_on(submission=submission, actor=actor, unread=unread)
     return submission
 
 
@@ -167,19 +182,35 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
     also refused unless workflow.permissions.bulk_pass_refusal allows it,
     checked under the lock; the audit entry says so.
     """
-    if expected_tier is None or expected_hash is None:
-        seen = Submission.objects.filter(pk=submission_id).values_list(
-            "current_task__tier", "revision__content_hash").first() if str(submission_id).isdigit() else None
-        if seen:
-            expected_tier = seen[0] if expected_tier is None else expected_tier
-            expected_hash = seen[1] if expected_hash is None else expected_hash
+    # What the reviewer saw, when he did not say: the submission as it stood before its lock. On
+    # PostgreSQL the lock statement reads it (lock_submission's ``seen``: its snapshot is taken at its
+    # start, before the lock). On SQLite the transaction holds the database's write lock from its BEGIN
+    # (IMMEDIATE), so a read inside it would already see a simultaneous decision's commit: the read stays
+    # before the transaction there.
+    unseen = (expected_tier is None or expected_hash is None) and str(submission_id).isdigit()
+    seen_in_lock = unseen and connection.vendor == "postgresql"
+    if unseen and not seen_in_lock:
+        expected_tier, expected_hash = _expected(
+            Submission.objects.filter(pk=submission_id).values_list("current_task__tier", "revision__content_hash")
+            .first(), expected_tier, expected_hash)
     # batched: the decision's entries (decided, and returned, approved or the override) are one append
     with transaction.atomic(), audit_services.batched():
-        content_services.actor_reload(actor)
-        submission = lock_submission(submission_id)
+        seen = {} if seen_in_lock else None
+        # read with the row after its lock: whether he signed this round already, holds the tier, has
+        # unread notifications about it (decide_refusal and acted_on take them instead of asking again)
+        submission = lock_submission(submission_id, actor=actor, seen=seen, facts={
+            "actor_signed": reviewer_selectors.signed_in_round_exists(actor, round_id=OuterRef("current_round_id")),
+            "actor_member": reviewer_permissions.membership_exists(
+                actor, tier=OuterRef("current_task__tier"), account_id=OuterRef("account_id"),
+                org_path=OuterRef("account__org__path")),
+            "actor_unread": notifications.unread_exists(actor)})
+        if seen:
+            expected_tier, expected_hash = _expected((seen["tier"], seen["hash"]), expected_tier, expected_hash)
         deny_unless_visible(actor, submission)
         _check_still_current(submission, expected_tier=expected_tier, expected_hash=expected_hash)
-        refusal = permissions.decide_refusal(actor, submission)
+        refusal = permissions.decide_refusal(actor, submission,
+                                             signed_reviewer_ids={actor.pk} if submission.actor_signed else set(),
+                                             member=submission.actor_member)
         if refusal:
             refusal.raise_()
         if bulk:
@@ -197,9 +228,9 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
                                                      verdicts=verdicts, comments=comments, note=note,
                                                      precheck_override=override, group_id=group_id)
         decision.bulk = bool(bulk)
-        notifications.acted_on(submission=submission, actor=actor)
+        notifications.acted_on(submission=submission, actor=actor, unread=submission.actor_unread)
         if decision.outcome == decision.Outcome.RETURN:
-            reviewer_services.task_complete(task=task)
+            # the task is closed with its round (_decided_return)
             live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
                                event=live.LEFT)
             return _decided_return(actor=actor, submission=submission, task=task, decision=decision)
@@ -207,14 +238,23 @@ def submission_decide(*, actor: User, submission_id: int, verdicts: dict[str, An
         if not progress.met:
             return _decided_signed(actor=actor, submission=submission, task=task, decision=decision,
                                    progress=progress)
-        reviewer_services.task_complete(task=task)
+        later = [t for t in submission.current_round.tiers if t["order"] > task.tier]
+        if later:  # else the task is closed with its round (_decided_approve)
+            reviewer_services.task_complete(task=task)
         live.queue_changed(account=submission.account, tier=task.tier, submission_id=submission.pk,
                            event=live.LEFT)
-        later = [t for t in submission.current_round.tiers if t["order"] > task.tier]
         if later:
             return _decided_next_tier(actor=actor, submission=submission, task=task, decision=decision,
                                       next_tier=later[0])
         return _decided_approve(actor=actor, submission=submission, task=task, decision=decision)
+
+
+def _expected(seen, expected_tier, expected_hash):
+    """The expected tier and hash, each taken from ``seen`` (tier, hash) when not given."""
+    if not seen:
+        return expected_tier, expected_hash
+    return (seen[0] if expected_tier is None else expected_tier,
+            seen[1] if expected_hash is None else expected_hash)
 
 
 def _auto_assign(submission, task):
@@ -298,7 +338,7 @@ def _decided_return(*, actor, submission, task, decision):
     review_round = submission.current_round
     submission.return_for_changes()
     save_submission(submission)
-    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.RETURNED)
+    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.RETURNED, completed=task)
     _decided(actor=actor, submission=submission, task=task, decision=decision)
     verdicts = decision.verdicts
     audit_submission("workflow.submission.returned", actor=actor, submission=submission,
@@ -331,7 +371,7 @@ def _decided_approve(*, actor, submission, task, decision):
     review_round = submission.current_round
     submission.approve()
     save_submission(submission)
-    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.APPROVED)
+    reviewer_services.round_end(review_round=review_round, outcome=ReviewRound.Outcome.APPROVED, completed=task)
     _decided(actor=actor, submission=submission, task=task, decision=decision)
     _audit_override(actor=actor, submission=submission, review_round=review_round, decision=decision)
     audit_submission("workflow.submission.approved", actor=actor, submission=submission)
