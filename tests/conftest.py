@@ -55,10 +55,23 @@ def clear_cache():
 def pytest_collection_modifyitems(config, items):
     """Every test under tests/browser/ is marked ``browser`` here, so a new one
     cannot forget it and ``-m "not browser"`` is the quick run. ``tryfirst``: the
-    marks must be on the items before pytest's own hook deselects by ``-m``."""
+    marks must be on the items before pytest's own hook deselects by ``-m``.
+
+    The browser tests run once, in ``make test`` (SQLite): against PostgreSQL
+    they repeated the same stories through the same pages (about 7 minutes of
+    the suite on the two-core CI machine) while the services, the API, the
+    pages through Django's client and the process races run there anyway.
+    ``BROWSER_ON_POSTGRES=1`` runs them in the PostgreSQL suite too."""
+    skip = None
+    if (os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+            and os.environ.get("BROWSER_ON_POSTGRES") != "1"):
+        skip = pytest.mark.skip(reason="the browser tests run with make test (SQLite); "
+                                       "BROWSER_ON_POSTGRES=1 runs them against PostgreSQL too")
     for item in items:
         if BROWSER_TESTS in item.path.parents:
             item.add_marker(pytest.mark.browser)
+            if skip is not None:
+                item.add_marker(skip)
 
 
 @receiver(post_migrate)
