@@ -12,6 +12,12 @@ from tests.factories import World
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_TESTS = ROOT / "tests" / "browser"
+# Files that start servers or many processes and take minutes on a two-core machine, longest first.
+LONG_FILES = ("tests/production/test_serving.py", "tests/workflow/test_process_races.py",
+              "tests/production/test_restore_drill.py", "tests/project/test_task_worker_kill.py",
+              "tests/browser/test_story.py", "tests/browser/test_review_offices.py", "tests/browser/test_xss.py",
+              "tests/browser/test_live.py", "tests/production/test_settings.py", "tests/project/test_run_dev.py",
+              "tests/project/test_tasks_worker.py", "tests/production/test_nginx.py")
 
 
 def _one_redis_namespace_per_worker():
@@ -72,6 +78,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
             if skip is not None:
                 item.add_marker(skip)
+
+
+class _LongFilesFirst:
+    """In the PostgreSQL suite, the files that take minutes run first: pytest-xdist hands a
+    file to a process in collection order (--dist loadfile), and the production files, handed
+    out last, kept one process busy for minutes after the other had finished everything else.
+    ``trylast``: after pytest-django's own sort (by kind of database use), which would undo it."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        first = {ROOT / name: rank for rank, name in enumerate(LONG_FILES)}
+        items.sort(key=lambda item: first.get(item.path, len(first)))  # stable: the rest keep their order
+
+
+def pytest_configure(config):
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        config.pluginmanager.register(_LongFilesFirst(), "long-files-first")
 
 
 @receiver(post_migrate)
