@@ -225,8 +225,12 @@ def unread_exists(actor):
     """An annotation for a submission's read: whether ``actor`` has unread
     notifications about it (what ``acted_on`` would mark read; pass it as
     ``unread``)."""
-    return Exists(Notification.objects.filter(recipient_id=actor.pk, submission_id=OuterRef("pk"),
-                                              read_at__isnull=True))
+    return Exists(_unread_of(actor, OuterRef("pk")))
+
+
+def _unread_of(actor, submission_id):
+    """The actor's unread notifications about a submission (an id or an expression)."""
+    return Notification.objects.filter(recipient_id=actor.pk, submission_id=submission_id, read_at__isnull=True)
 
 
 def acted_on(*, submission, actor, kinds=None, unread=None):
@@ -236,7 +240,7 @@ def acted_on(*, submission, actor, kinds=None, unread=None):
     has none: nothing to update, no query."""
     if getattr(actor, "pk", None) is None or unread is False:
         return 0
-    qs = Notification.objects.filter(recipient_id=actor.pk, submission_id=submission.pk, read_at__isnull=True)
+    qs = _unread_of(actor, submission.pk)
     if kinds is not None:
         qs = qs.filter(kind__in=kinds)
     return qs.update(read_at=timezone.now())
