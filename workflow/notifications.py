@@ -32,7 +32,7 @@ submission: nothing is left for them to do. (Opening the page a notification
 links to marks it read too; the web layer does that, since it owns the links.)
 """
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_users_with_perms
